@@ -1,0 +1,137 @@
+// `npm run bench`: prints figures, asserts nothing.
+//  (a) hub overhead: sequential tools/call through the hub vs a bare SDK Client against the same
+//      local Streamable HTTP server (a separate process), as a ratio of medians (target <= 1.05).
+//  (b) parallel start: 20 servers that each take ~300 ms to initialize, vs one (target <= 1.3x).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { parseServers } from '../src/core/config';
+import { McpHub } from '../src/core/hub';
+import { noopLogger, systemClock } from '../src/core/ports';
+
+// The repository root: this file runs bundled from out/ (like the extension runs bundled).
+const ROOT = join(__dirname, '..');
+const CALLS = Number(process.env.BENCH_CALLS ?? 1000);
+const PARALLEL = 20;
+const INIT_DELAY_MS = 300;
+const ROUNDS = 5;
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+async function startProcess(script: string, args: string[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+  return { child, port: (JSON.parse(line) as { port: number }).port };
+}
+
+function newHub(): McpHub {
+  return new McpHub({ logger: noopLogger, clock: systemClock, clientInfo: { name: 'bench', version: '0' } });
+}
+
+function whenRunning(hub: McpHub, names: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const states = names.map((n) => hub.server(n)?.state.kind);
+      if (states.every((k) => k === 'running')) {
+        sub.dispose();
+        resolve();
+      } else if (states.includes('error')) {
+        sub.dispose();
+        reject(new Error(`a server failed: ${JSON.stringify(hub.servers().map((s) => s.state))}`));
+      }
+    };
+    const sub = hub.onDidChange(check);
+    check();
+  });
+}
+
+async function overhead(): Promise<void> {
+  const { child, port } = await startProcess('test/fixtures/http-server-cli.ts', ['0']);
+  const url = `http://127.0.0.1:${port}/mcp`;
+  const bare = new Client({ name: 'bench-bare', version: '0' });
+  await bare.connect(new StreamableHTTPClientTransport(new URL(url)));
+  const hub = newHub();
+  await hub.applyConfig(parseServers({ local: { type: 'streamable-http', url } }, 'user'), { trusted: true });
+  await whenRunning(hub, ['local']);
+
+  const args = { a: 2, b: 3 };
+  const viaBare = () => bare.callTool({ name: 'add', arguments: args });
+  const viaHub = () => hub.callTool('local', 'add', args);
+  for (let i = 0; i < 100; i++) {
+    await viaBare();
+    await viaHub();
+  }
+
+  // Interleaved blocks, so drift in the machine's load falls on both sides alike.
+  const times = { bare: [] as number[], hub: [] as number[] };
+  const block = 50;
+  for (let done = 0; done < CALLS; done += block) {
+    for (const [side, call] of [['bare', viaBare], ['hub', viaHub]] as const) {
+      for (let i = 0; i < block; i++) {
+        const t0 = performance.now();
+        await call();
+        times[side].push(performance.now() - t0);
+      }
+    }
+  }
+  const mb = median(times.bare);
+  const mh = median(times.hub);
+  console.log(`(a) hub overhead: ${CALLS} sequential tools/call each`);
+  console.log(`    bare SDK Client median ${(mb * 1000).toFixed(0)} µs, through McpHub median ${(mh * 1000).toFixed(0)} µs`);
+  console.log(`    ratio of medians ${(mh / mb).toFixed(3)} (target <= 1.05)`);
+  await bare.close();
+  await hub.dispose();
+  child.kill();
+}
+
+async function parallelStart(): Promise<void> {
+  const paths = Array.from({ length: PARALLEL }, (_, i) => `/s${i}`);
+  const { child, port } = await startProcess('bench/slow-start-server.ts', [String(PARALLEL), String(INIT_DELAY_MS)]);
+  const config = (n: number) => Object.fromEntries(paths.slice(0, n).map((p, i) => [`server${i}`, { type: 'streamable-http', url: `http://127.0.0.1:${port}${p}` }]));
+  const timeStart = async (n: number) => {
+    const hub = newHub();
+    const t0 = performance.now();
+    await hub.applyConfig(parseServers(config(n), 'user'), { trusted: true });
+    await whenRunning(hub, Object.keys(config(n)));
+    const elapsed = performance.now() - t0;
+    await hub.dispose();
+    return elapsed;
+  };
+  await timeStart(1); // warm-up
+  const one: number[] = [];
+  const many: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    one.push(await timeStart(1));
+    many.push(await timeStart(PARALLEL));
+  }
+  const m1 = median(one);
+  const mn = median(many);
+  console.log(`(b) parallel start: servers that take ${INIT_DELAY_MS} ms to initialize, median of ${ROUNDS} rounds`);
+  console.log(`    one server ${m1.toFixed(0)} ms, ${PARALLEL} servers ${mn.toFixed(0)} ms`);
+  console.log(`    ratio ${(mn / m1).toFixed(2)} (target <= 1.3)`);
+  child.kill();
+}
+
+async function main(): Promise<void> {
+  console.log(`MCP Hub benchmark (node ${process.version}, ${new Date().toISOString()})`);
+  await overhead();
+  await parallelStart();
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,40 @@
+// Bundles the extension host (CommonJS, `vscode` external) and the panel's front end into dist/.
+// Type-checking is separate: `npm run typecheck`.
+import * as esbuild from 'esbuild';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const production = process.argv.includes('--production');
+const dist = join(root, 'dist');
+
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+
+const common = { bundle: true, minify: production, sourcemap: !production, logLevel: 'warning', legalComments: 'none' };
+
+await Promise.all([
+  esbuild.build({
+    ...common,
+    entryPoints: [join(root, 'src/extension.ts')],
+    outfile: join(dist, 'extension.js'),
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external: ['vscode'],
+  }),
+  esbuild.build({
+    ...common,
+    entryPoints: [join(root, 'webview-ui/main.ts')],
+    outfile: join(dist, 'webview.js'),
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+  }),
+]);
+cpSync(join(root, 'webview-ui/style.css'), join(dist, 'webview.css'));
+const codicons = join(root, 'node_modules/@vscode/codicons/dist');
+mkdirSync(join(dist, 'codicons'), { recursive: true });
+for (const f of ['codicon.css', 'codicon.ttf']) cpSync(join(codicons, f), join(dist, 'codicons', f));
+console.log(`built dist/ (${production ? 'production' : 'development'})`);

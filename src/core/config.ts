@@ -1,0 +1,237 @@
+/**
+ * Parsing and validation of the `mcpHub.servers` setting. Every entry is validated on its own: a bad
+ * entry becomes a ConfigError naming the server and the field, and never affects its neighbours.
+ */
+
+export const SETTINGS_SECTION = 'mcpHub';
+export const SERVERS_KEY = 'servers';
+export const SERVERS_SETTING = `${SETTINGS_SECTION}.${SERVERS_KEY}`;
+
+/** Where an entry was defined; workspace entries do not start in an untrusted workspace. */
+export type ConfigSource = 'user' | 'workspace' | 'workspaceFolder';
+
+export type RemoteTransport = 'streamable-http' | 'sse' | 'http';
+export const REMOTE_TRANSPORTS: readonly RemoteTransport[] = ['streamable-http', 'sse', 'http'];
+
+export interface ToolFilter {
+  /** Only these tools are listed and callable ('*' matches any run of characters). */
+  readonly allow?: readonly string[];
+  /** These tools are never listed or callable, even when allowed. */
+  readonly deny?: readonly string[];
+}
+
+export interface AuthSettings {
+  readonly clientId?: string;
+  readonly clientSecret?: string;
+  readonly scope?: string;
+  readonly callbackPort?: number;
+}
+
+interface CommonConfig {
+  readonly name: string;
+  readonly source: ConfigSource;
+  readonly disabled: boolean;
+  /** Seconds allowed for start-up and for each request. */
+  readonly timeoutSeconds: number;
+  readonly tools: ToolFilter;
+  readonly auth?: AuthSettings;
+}
+
+export interface StdioServerConfig extends CommonConfig {
+  readonly type: 'stdio';
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd?: string;
+}
+
+export interface RemoteServerConfig extends CommonConfig {
+  readonly type: RemoteTransport;
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export type ServerConfig = StdioServerConfig | RemoteServerConfig;
+
+export type ConfigEntry =
+  | { readonly ok: true; readonly name: string; readonly source: ConfigSource; readonly config: ServerConfig }
+  | { readonly ok: false; readonly name: string; readonly source: ConfigSource; readonly error: string };
+
+export const DEFAULT_TIMEOUT_SECONDS = 60;
+
+class FieldError extends Error {}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Reads one scope's value of `mcpHub.servers` (an object keyed by server name). */
+export function parseServers(raw: unknown, source: ConfigSource): ConfigEntry[] {
+  if (raw === undefined || raw === null) return [];
+  if (!isRecord(raw)) {
+    return [{ ok: false, name: '(settings)', source, error: `${SERVERS_SETTING}: must be an object keyed by server name` }];
+  }
+  return Object.entries(raw).map(([name, value]) => parseServer(name, value, source));
+}
+
+export function parseServer(name: string, raw: unknown, source: ConfigSource): ConfigEntry {
+  const at = (field?: string) => `${SERVERS_SETTING}.${name}${field ? '.' + field : ''}`;
+  const fail = (field: string | undefined, message: string): never => {
+    throw new FieldError(`${at(field)}: ${message}`);
+  };
+  try {
+    if (name.trim() === '') fail(undefined, 'the server name must not be empty');
+    if (!isRecord(raw)) fail(undefined, 'must be an object with "command" (local server) or "url" (remote server)');
+    const entry = raw as Record<string, unknown>;
+
+    const optString = (field: string): string | undefined => {
+      const v = entry[field];
+      if (v === undefined) return undefined;
+      if (typeof v !== 'string' || v.trim() === '') fail(field, 'must be a non-empty string');
+      return v as string;
+    };
+    const stringMap = (field: string): Record<string, string> => {
+      const v = entry[field];
+      if (v === undefined) return {};
+      if (!isRecord(v)) fail(field, 'must be an object of string values');
+      const out: Record<string, string> = {};
+      for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+        // Numbers and booleans are common in pasted env blocks; anything else is a mistake.
+        if (typeof val === 'number' || typeof val === 'boolean') out[k] = String(val);
+        else if (typeof val === 'string') out[k] = val;
+        else fail(`${field}.${k}`, 'must be a string');
+      }
+      return out;
+    };
+    const stringArray = (field: string, v: unknown): string[] | undefined => {
+      if (v === undefined) return undefined;
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) fail(field, 'must be an array of strings');
+      return v as string[];
+    };
+
+    let disabled = false;
+    if (entry.disabled !== undefined) {
+      if (typeof entry.disabled !== 'boolean') fail('disabled', 'must be true or false');
+      disabled = entry.disabled as boolean;
+    }
+
+    let timeoutSeconds = DEFAULT_TIMEOUT_SECONDS;
+    if (entry.timeout !== undefined) {
+      const t = entry.timeout;
+      if (typeof t !== 'number' || !Number.isFinite(t) || t <= 0) fail('timeout', 'must be a positive number of seconds');
+      timeoutSeconds = t as number;
+    }
+
+    let tools: ToolFilter = {};
+    if (entry.tools !== undefined) {
+      if (!isRecord(entry.tools)) fail('tools', 'must be an object with "allow" and/or "deny" lists');
+      const t = entry.tools as Record<string, unknown>;
+      tools = { allow: stringArray('tools.allow', t.allow), deny: stringArray('tools.deny', t.deny) };
+    }
+
+    const auth = parseAuth(entry.auth, fail);
+
+    const command = optString('command');
+    const url = optString('url');
+    let type = entry.type;
+    if (type === undefined) {
+      if (command !== undefined && url !== undefined) fail(undefined, 'set either "command" (local server) or "url" (remote server), not both');
+      if (command === undefined && url === undefined) fail(undefined, 'needs "command" (local server) or "url" (remote server)');
+      type = command !== undefined ? 'stdio' : 'http';
+    }
+    const common = { name, source, disabled, timeoutSeconds, tools, ...(auth ? { auth } : {}) };
+
+    if (type === 'stdio') {
+      if (command === undefined) fail('command', 'is required for a stdio server');
+      if (url !== undefined) fail('url', 'is not used by a stdio server; remove it or set "type" to "http"');
+      const args = stringArray('args', entry.args) ?? [];
+      const cwd = optString('cwd');
+      const config: StdioServerConfig = { ...common, type: 'stdio', command: command!, args, env: stringMap('env'), ...(cwd ? { cwd } : {}) };
+      return { ok: true, name, source, config };
+    }
+    if (typeof type !== 'string' || !(REMOTE_TRANSPORTS as readonly string[]).includes(type)) {
+      return fail('type', `must be one of "stdio", ${REMOTE_TRANSPORTS.map((t) => `"${t}"`).join(', ')}`);
+    }
+    if (url === undefined) fail('url', `is required for a ${type} server`);
+    if (command !== undefined) fail('command', `is not used by a ${type} server; remove it or set "type" to "stdio"`);
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url!);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) fail('url', 'must be an http(s) URL');
+    const config: RemoteServerConfig = { ...common, type: type as RemoteTransport, url: parsed!.href, headers: stringMap('headers') };
+    return { ok: true, name, source, config };
+  } catch (e) {
+    if (e instanceof FieldError) return { ok: false, name, source, error: e.message };
+    throw e;
+  }
+}
+
+function parseAuth(raw: unknown, fail: (field: string, message: string) => never): AuthSettings | undefined {
+  if (raw === undefined) return undefined;
+  if (!isRecord(raw)) fail('auth', 'must be an object');
+  const a = raw as Record<string, unknown>;
+  const str = (k: string): string | undefined => {
+    if (a[k] === undefined) return undefined;
+    if (typeof a[k] !== 'string' || (a[k] as string).trim() === '') fail(`auth.${k}`, 'must be a non-empty string');
+    return a[k] as string;
+  };
+  const out: { -readonly [K in keyof AuthSettings]: AuthSettings[K] } = {};
+  const clientId = str('clientId');
+  const clientSecret = str('clientSecret');
+  const scope = str('scope');
+  if (clientId) out.clientId = clientId;
+  if (clientSecret) {
+    if (!clientId) fail('auth.clientSecret', 'needs auth.clientId as well');
+    out.clientSecret = clientSecret;
+  }
+  if (scope) out.scope = scope;
+  if (a.callbackPort !== undefined) {
+    const p = a.callbackPort;
+    if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > 65535) fail('auth.callbackPort', 'must be a port number from 1 to 65535');
+    out.callbackPort = p as number;
+  }
+  return out;
+}
+
+/**
+ * Merges the scopes' entries the way VS Code merges object settings: a workspace folder entry
+ * replaces a workspace entry of the same name, which replaces a user entry.
+ */
+export function mergeScopes(...scopes: ConfigEntry[][]): ConfigEntry[] {
+  const byName = new Map<string, ConfigEntry>();
+  for (const entries of scopes) for (const e of entries) byName.set(e.name, e);
+  return [...byName.values()];
+}
+
+/** Whether `tool` passes the entry's allow/deny filter. */
+export function isToolAllowed(filter: ToolFilter, tool: string): boolean {
+  const matches = (patterns: readonly string[]) => patterns.some((p) => globToRegExp(p).test(tool));
+  if (filter.allow && !matches(filter.allow)) return false;
+  if (filter.deny && matches(filter.deny)) return false;
+  return true;
+}
+
+function globToRegExp(pattern: string): RegExp {
+  const escaped = pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  return new RegExp(`^${escaped}$`);
+}
+
+/** Structural equality for configs, used by the settings diff. */
+export function sameConfig(a: ServerConfig, b: ServerConfig): boolean {
+  return stableStringify(a) === stableStringify(b);
+}
+
+function stableStringify(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
+  if (isRecord(v)) {
+    return `{${Object.keys(v)
+      .sort()
+      .filter((k) => v[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stableStringify(v[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}

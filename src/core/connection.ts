@@ -1,0 +1,409 @@
+/**
+ * One configured server: its transport, its SDK Client, its state and its retries. All protocol work
+ * is the SDK's; this class decides when to connect, what a failure means, and when to try again.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
+import type { CallToolResult, Prompt, Resource, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { isToolAllowed, SERVERS_SETTING, type RemoteServerConfig, type ServerConfig, type StdioServerConfig } from './config';
+import { Emitter } from './events';
+import type { Clock, Logger } from './ports';
+import { transition, type ServerEvent, type ServerState } from './state';
+
+export interface RetryPolicy {
+  /** First delay after a failure. */
+  readonly initialDelayMs: number;
+  /** The delay doubles per failure up to this cap. */
+  readonly maxDelayMs: number;
+  /** Running this long without failing resets the delay to its initial value. */
+  readonly healthyAfterMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { initialDelayMs: 1_000, maxDelayMs: 60_000, healthyAfterMs: 60_000 };
+
+export interface ConnectionDeps {
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly clientInfo: { readonly name: string; readonly version: string };
+  readonly retry?: RetryPolicy;
+  /** Working directory for stdio servers without `cwd` (the first workspace folder in the editor). */
+  readonly defaultCwd?: string;
+  /**
+   * Validates tools' structured output. The SDK builds a new Ajv per Client by default, which
+   * dominates the CPU cost of starting many servers at once; the hub passes one shared instance.
+   */
+  readonly jsonSchemaValidator?: jsonSchemaValidator;
+}
+
+const STDERR_LINES_KEPT = 20;
+
+/** Raised by the hub's own checks (not running, tool filtered out), with a message meant for people. */
+export class HubError extends Error {
+  constructor(
+    readonly code: 'not-running' | 'tool-not-allowed' | 'unknown-server',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HubError';
+  }
+}
+
+export class ServerConnection {
+  private _state: ServerState;
+  private readonly _onDidChangeState = new Emitter<ServerState>();
+  readonly onDidChangeState = this._onDidChangeState.event;
+
+  private client: Client | undefined;
+  /** Bumped by every start and stop, so the result of an abandoned attempt is recognised and dropped. */
+  private generation = 0;
+  private starting: Promise<void> | undefined;
+  private retryTimer: ReturnType<Clock['setTimeout']> | undefined;
+  private failures = 0;
+  private runningSince: number | undefined;
+  private stderrTail: string[] = [];
+  private readonly retry: RetryPolicy;
+
+  constructor(
+    readonly config: ServerConfig,
+    private readonly deps: ConnectionDeps,
+  ) {
+    this.retry = deps.retry ?? DEFAULT_RETRY;
+    this._state = { kind: 'stopped' };
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  get state(): ServerState {
+    return this._state;
+  }
+
+  /** The one place where state changes; returns false when the event does not apply now. */
+  private apply(event: ServerEvent): boolean {
+    const next = transition(this._state, event);
+    if (!next) return false;
+    this._state = next;
+    this.deps.logger.debug(`state: ${next.kind}${next.kind === 'error' ? ` (${next.message})` : ''}`);
+    this._onDidChangeState.fire(next);
+    return true;
+  }
+
+  /** Marks the server disabled (by settings or workspace trust); it will not start until re-created. */
+  disable(reason: 'settings' | 'untrusted'): void {
+    this.generation++;
+    this.clearRetry();
+    void this.closeClient();
+    this.apply({ type: 'disable', reason });
+  }
+
+  /** Starts the server; calling it while starting or running is a no-op that waits for the same start. */
+  start(): Promise<void> {
+    if (this._state.kind === 'disabled') return Promise.resolve();
+    if (this._state.kind === 'running') return Promise.resolve();
+    if (this.starting) return this.starting;
+    this.clearRetry();
+    const gen = ++this.generation;
+    this.apply({ type: 'start' });
+    const run = this.connect(gen).finally(() => {
+      if (this.starting === run) this.starting = undefined;
+    });
+    this.starting = run;
+    return run;
+  }
+
+  async stop(): Promise<void> {
+    this.generation++;
+    this.starting = undefined;
+    this.clearRetry();
+    this.failures = 0;
+    this.apply({ type: 'stop' });
+    await this.closeClient();
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  /** Closes the client (and so any child process) without a state change: used at shutdown. */
+  async dispose(): Promise<void> {
+    this.generation++;
+    this.starting = undefined;
+    this.clearRetry();
+    await this.closeClient();
+    this._onDidChangeState.dispose();
+  }
+
+  get tools(): readonly Tool[] {
+    return this._state.kind === 'running' ? this._state.tools : [];
+  }
+
+  async callTool(tool: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {
+    const client = this.client;
+    if (this._state.kind !== 'running' || !client) {
+      throw new HubError('not-running', `Server "${this.name}" is not running (it is ${this._state.kind}).`);
+    }
+    if (!isToolAllowed(this.config.tools, tool)) {
+      throw new HubError('tool-not-allowed', `Tool "${tool}" of server "${this.name}" is filtered out by ${SERVERS_SETTING}.${this.name}.tools.`);
+    }
+    const result = await client.callTool({ name: tool, arguments: args }, undefined, { timeout: this.timeoutMs, resetTimeoutOnProgress: true });
+    return result as CallToolResult;
+  }
+
+  private get timeoutMs(): number {
+    return this.config.timeoutSeconds * 1000;
+  }
+
+  private async connect(gen: number): Promise<void> {
+    const log = this.deps.logger;
+    this.stderrTail = [];
+    const deadline = this.deps.clock.now() + this.timeoutMs;
+    try {
+      const client = await this.openClient(gen, deadline);
+      if (gen !== this.generation) {
+        await client.close().catch(() => undefined);
+        return;
+      }
+      const lists = await withDeadline(this.fetchLists(client), deadline, this.deps.clock, () => this.timeoutMessage());
+      if (gen !== this.generation) return;
+      const version = client.getServerVersion();
+      const instructions = client.getInstructions();
+      this.runningSince = this.deps.clock.now();
+      this.apply({
+        type: 'connected',
+        serverInfo: { name: version?.name ?? this.name, version: version?.version ?? '', ...(version?.title ? { title: version.title } : {}) },
+        ...(instructions ? { instructions } : {}),
+        ...lists,
+      });
+      log.info(`connected (${lists.tools.length} tools, ${lists.resources.length} resources, ${lists.prompts.length} prompts)`);
+    } catch (error) {
+      if (gen !== this.generation) return;
+      await this.fail(gen, error);
+    }
+  }
+
+  /** Creates the transport and client and runs the initialize handshake, within the deadline. */
+  private async openClient(gen: number, deadline: number): Promise<Client> {
+    const config = this.config;
+    if (config.type === 'stdio') return this.connectClient(gen, this.stdioTransport(config), deadline);
+    const url = new URL(config.url);
+    const requestInit = { headers: { ...config.headers } };
+    if (config.type === 'sse') return this.connectClient(gen, new SSEClientTransport(url, { requestInit }), deadline);
+    try {
+      return await this.connectClient(gen, new StreamableHTTPClientTransport(url, { requestInit }), deadline);
+    } catch (error) {
+      // The spec's backwards compatibility: a 4xx to the initialize POST means a legacy HTTP+SSE server.
+      if (config.type === 'http' && error instanceof StreamableHTTPError && isLegacyStatus(error.code) && gen === this.generation) {
+        this.deps.logger.info(`Streamable HTTP answered ${error.code}; trying the legacy SSE transport`);
+        return this.connectClient(gen, new SSEClientTransport(url, { requestInit }), deadline);
+      }
+      throw error;
+    }
+  }
+
+  private stdioTransport(config: StdioServerConfig): Transport {
+    const cwd = config.cwd ?? this.deps.defaultCwd;
+    const transport = new StdioClientTransport({
+      command: config.command,
+      args: [...config.args],
+      // Like a terminal: the server sees the editor's environment plus its own `env`.
+      env: { ...(process.env as Record<string, string>), ...config.env },
+      ...(cwd ? { cwd } : {}),
+      stderr: 'pipe',
+    });
+    transport.stderr?.on('data', (chunk: Buffer) => this.onStderr(chunk.toString('utf8')));
+    return transport;
+  }
+
+  private onStderr(text: string): void {
+    for (const line of text.split(/\r?\n/)) {
+      if (line.trim() === '') continue;
+      this.deps.logger.trace(`stderr: ${line}`);
+      this.stderrTail.push(line);
+    }
+    if (this.stderrTail.length > STDERR_LINES_KEPT) this.stderrTail.splice(0, this.stderrTail.length - STDERR_LINES_KEPT);
+  }
+
+  private async connectClient(gen: number, transport: Transport, deadline: number): Promise<Client> {
+    const client = new Client(this.deps.clientInfo, {
+      capabilities: {},
+      ...(this.deps.jsonSchemaValidator ? { jsonSchemaValidator: this.deps.jsonSchemaValidator } : {}),
+      listChanged: {
+        tools: { autoRefresh: false, debounceMs: 50, onChanged: () => void this.refreshList(gen, 'tools') },
+        resources: { autoRefresh: false, debounceMs: 50, onChanged: () => void this.refreshList(gen, 'resources') },
+        prompts: { autoRefresh: false, debounceMs: 50, onChanged: () => void this.refreshList(gen, 'prompts') },
+      },
+    });
+    // Held from the start, so Stop or shutdown during a slow start closes it (and kills its process).
+    this.client = client;
+    client.onerror = (error) => this.deps.logger.debug(`transport: ${error.message}`);
+    client.onclose = () => {
+      if (gen === this.generation && this.client === client && this._state.kind === 'running') {
+        void this.fail(gen, new Error(this.config.type === 'stdio' ? 'The server process exited.' : 'The connection to the server was closed.'));
+      }
+    };
+    try {
+      const remaining = Math.max(1, deadline - this.deps.clock.now());
+      await withDeadline(client.connect(transport, { timeout: remaining }), deadline, this.deps.clock, () => this.timeoutMessage());
+      return client;
+    } catch (error) {
+      if (this.client === client) this.client = undefined;
+      await client.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private timeoutMessage(): string {
+    return `Timed out after ${this.config.timeoutSeconds} s waiting for the server to start (${SERVERS_SETTING}.${this.name}.timeout).`;
+  }
+
+  private async fetchLists(client: Client): Promise<{ tools: Tool[]; resources: Resource[]; prompts: Prompt[] }> {
+    const caps = client.getServerCapabilities() ?? {};
+    const [tools, resources, prompts] = await Promise.all([
+      caps.tools ? this.listAll(client, 'tools') : [],
+      caps.resources ? this.listAll(client, 'resources') : [],
+      caps.prompts ? this.listAll(client, 'prompts') : [],
+    ]);
+    return { tools: tools as Tool[], resources: resources as Resource[], prompts: prompts as Prompt[] };
+  }
+
+  /** Follows `nextCursor` to the end; a filtered-out tool never enters the list. */
+  private async listAll(client: Client, kind: 'tools' | 'resources' | 'prompts'): Promise<Array<Tool | Resource | Prompt>> {
+    const out: Array<Tool | Resource | Prompt> = [];
+    let cursor: string | undefined;
+    const options = { timeout: this.timeoutMs };
+    for (let page = 0; page < 100; page++) {
+      const params = cursor ? { cursor } : undefined;
+      if (kind === 'tools') {
+        const r = await client.listTools(params, options);
+        out.push(...r.tools.filter((t) => isToolAllowed(this.config.tools, t.name)));
+        cursor = r.nextCursor;
+      } else if (kind === 'resources') {
+        const r = await client.listResources(params, options);
+        out.push(...r.resources);
+        cursor = r.nextCursor;
+      } else {
+        const r = await client.listPrompts(params, options);
+        out.push(...r.prompts);
+        cursor = r.nextCursor;
+      }
+      if (!cursor) break;
+    }
+    return out;
+  }
+
+  private async refreshList(gen: number, kind: 'tools' | 'resources' | 'prompts'): Promise<void> {
+    const client = this.client;
+    if (!client || gen !== this.generation) return;
+    try {
+      const items = await this.listAll(client, kind);
+      if (gen !== this.generation) return;
+      this.apply({ type: 'listsChanged', [kind]: items });
+      this.deps.logger.info(`${kind} changed: ${items.length}`);
+    } catch (error) {
+      this.deps.logger.warn(`refreshing ${kind} failed: ${errorMessage(error)}`);
+    }
+  }
+
+  private async fail(gen: number, error: unknown): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client) await client.close().catch(() => undefined);
+    if (gen !== this.generation) return;
+
+    if (isUnauthorized(error)) {
+      const remote = this.config as RemoteServerConfig;
+      if (hasAuthorizationHeader(remote)) {
+        this.apply({
+          type: 'failed',
+          message: `The server rejected the Authorization header set in ${SERVERS_SETTING}.${this.name}.headers (HTTP 401); check the header.`,
+        });
+        return;
+      }
+      this.apply({ type: 'unauthorized', reason: 'The server requires you to sign in (HTTP 401).' });
+      return;
+    }
+
+    const now = this.deps.clock.now();
+    if (this.runningSince !== undefined && now - this.runningSince >= this.retry.healthyAfterMs) this.failures = 0;
+    this.runningSince = undefined;
+    const delay = Math.min(this.retry.maxDelayMs, this.retry.initialDelayMs * 2 ** this.failures);
+    this.failures++;
+    const message = describeFailure(error, this.config);
+    const detail = this.stderrTail.length > 0 ? this.stderrTail.join('\n') : undefined;
+    this.deps.logger.warn(`${message}${detail ? `\n${detail}` : ''} (retrying in ${Math.round(delay / 1000)} s)`);
+    if (!this.apply({ type: 'failed', message, ...(detail ? { detail } : {}), retryAt: now + delay })) return;
+    this.retryTimer = this.deps.clock.setTimeout(() => {
+      this.retryTimer = undefined;
+      if (gen === this.generation && this._state.kind === 'error') void this.start();
+    }, delay);
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer !== undefined) this.deps.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  private async closeClient(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client) await client.close().catch((e) => this.deps.logger.debug(`close: ${errorMessage(e)}`));
+  }
+}
+
+function isLegacyStatus(code: number | undefined): boolean {
+  return code !== undefined && code >= 400 && code < 500 && code !== 401 && code !== 403;
+}
+
+function isUnauthorized(error: unknown): boolean {
+  if (error instanceof UnauthorizedError) return true;
+  if (error instanceof StreamableHTTPError || error instanceof SseError) return error.code === 401;
+  return false;
+}
+
+function hasAuthorizationHeader(config: RemoteServerConfig): boolean {
+  return config.headers !== undefined && Object.keys(config.headers).some((h) => h.toLowerCase() === 'authorization');
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A sentence for the error row; never includes header values or anything from the environment. */
+function describeFailure(error: unknown, config: ServerConfig): string {
+  const e = error as NodeJS.ErrnoException;
+  if (config.type === 'stdio' && e?.code === 'ENOENT') return `Command not found: ${config.command}`;
+  if (config.type === 'stdio' && e?.code === 'EACCES') return `Command is not executable: ${config.command}`;
+  if (e?.code === 'ECONNREFUSED' || (e as { cause?: { code?: string } })?.cause?.code === 'ECONNREFUSED') return `Connection refused by ${(config as RemoteServerConfig).url}`;
+  if (error instanceof StreamableHTTPError || error instanceof SseError) {
+    const detail = error.message.replace(/^(Streamable HTTP|SSE) error: /, '');
+    return error.code && error.code > 0 ? `HTTP ${error.code} from ${(config as RemoteServerConfig).url}: ${detail}` : detail;
+  }
+  const message = errorMessage(error);
+  if (config.type === 'stdio' && /connection closed/i.test(message)) return 'The server process exited before it finished starting.';
+  if (message === 'fetch failed') return `Could not reach ${(config as RemoteServerConfig).url}`;
+  return message;
+}
+
+/** Races a promise against the deadline; the loser is not cancelled here, its caller closes the client. */
+function withDeadline<T>(promise: Promise<T>, deadline: number, clock: Clock, message: () => string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = clock.setTimeout(() => reject(new Error(message())), Math.max(0, deadline - clock.now()));
+    promise.then(
+      (v) => {
+        clock.clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clock.clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}

@@ -1,0 +1,98 @@
+/**
+ * Composition root: builds the VS Code adapters around the editor-free core and returns the public
+ * API. Activation never throws on bad settings: each bad entry becomes that server's error state.
+ */
+import * as vscode from 'vscode';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { McpHub } from './core/hub';
+import { systemClock } from './core/ports';
+import type { ServerState } from './core/state';
+import type { ConfigSource } from './core/config';
+import { toServerView } from './view-model';
+import { COMMANDS, registerCommands } from './vscode/commands';
+import { createLogger } from './vscode/logger';
+import { onDidChangeServerSettings, openServerSettings, readServerSettings } from './vscode/settings';
+import { ServersViewProvider, VIEW_ID } from './vscode/view';
+
+/** What other extensions (and the e2e tests) get from `activate()`. */
+export interface McpHubApi {
+  servers(): Array<{ name: string; source: ConfigSource; type?: string; state: ServerState }>;
+  readonly onDidChange: vscode.Event<{ name: string }>;
+  listTools(server: string): readonly Tool[];
+  callTool(server: string, tool: string, args?: Record<string, unknown>): Promise<CallToolResult>;
+}
+
+let hub: McpHub | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<McpHubApi> {
+  const channel = vscode.window.createOutputChannel('MCP Hub', { log: true });
+  context.subscriptions.push(channel);
+  const logger = createLogger(channel);
+  const version = (context.extension.packageJSON as { version?: string }).version ?? '0.0.0';
+
+  const theHub = new McpHub({
+    logger,
+    clock: systemClock,
+    clientInfo: { name: 'mcp-hub-vscode', version },
+    defaultCwd: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+  });
+  hub = theHub;
+
+  const view = new ServersViewProvider(
+    context.extensionUri,
+    () => theHub.servers().map(toServerView),
+    (message) => {
+      switch (message.type) {
+        case 'openSettings':
+          void openServerSettings();
+          return;
+        case 'showLogs':
+          channel.show();
+          return;
+        case 'action': {
+          const command = { start: COMMANDS.startServer, stop: COMMANDS.stopServer, restart: COMMANDS.restartServer }[message.action as string];
+          if (command) void vscode.commands.executeCommand(command, message.server);
+          else logger.warn(`the panel asked for "${message.action}", which this version does not handle`);
+          return;
+        }
+      }
+    },
+    logger,
+  );
+  const onDidChange = new vscode.EventEmitter<{ name: string }>();
+  context.subscriptions.push(
+    view,
+    onDidChange,
+    vscode.window.registerWebviewViewProvider(VIEW_ID, view, { webviewOptions: { retainContextWhenHidden: false } }),
+    ...registerCommands(theHub, channel),
+    theHub.onDidChange(({ name }) => {
+      view.refresh();
+      onDidChange.fire({ name });
+    }),
+  );
+
+  const apply = async () => {
+    try {
+      const diff = await theHub.applyConfig(readServerSettings(), { trusted: vscode.workspace.isTrusted });
+      logger.info(`settings applied: +${diff.added.length} -${diff.removed.length} ~${diff.changed.length} =${diff.unchanged.length}`);
+    } catch (error) {
+      logger.error(`applying settings failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    view.refresh();
+  };
+  context.subscriptions.push(onDidChangeServerSettings(() => void apply()), vscode.workspace.onDidGrantWorkspaceTrust(() => void apply()));
+  await apply();
+
+  return {
+    servers: () => theHub.servers().map((s) => ({ name: s.name, source: s.source, ...(s.config ? { type: s.config.type } : {}), state: s.state })),
+    onDidChange: onDidChange.event,
+    listTools: (server) => theHub.listTools(server),
+    callTool: (server, tool, args) => theHub.callTool(server, tool, args),
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  const h = hub;
+  hub = undefined;
+  await h?.dispose();
+}

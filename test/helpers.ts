@@ -1,0 +1,83 @@
+import { join } from 'node:path';
+import { McpHub, type HubServer } from '../src/core/hub';
+import { parseServers, type ConfigEntry } from '../src/core/config';
+import { systemClock, type Logger } from '../src/core/ports';
+import type { ServerStateKind } from '../src/core/state';
+import type { RetryPolicy } from '../src/core/connection';
+
+export const root = join(__dirname, '..');
+export const stdioFixture = join(root, 'test/fixtures/stdio-server.mjs');
+export const everythingServer = join(root, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
+
+/** A logger that keeps every line, so tests can assert on what was (and was not) logged. */
+export class MemoryLogger implements Logger {
+  readonly lines: string[] = [];
+  trace = (m: string) => void this.lines.push(`trace ${m}`);
+  debug = (m: string) => void this.lines.push(`debug ${m}`);
+  info = (m: string) => void this.lines.push(`info ${m}`);
+  warn = (m: string) => void this.lines.push(`warn ${m}`);
+  error = (m: string) => void this.lines.push(`error ${m}`);
+  text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+export const fastRetry: RetryPolicy = { initialDelayMs: 100, maxDelayMs: 400, healthyAfterMs: 60_000 };
+
+export function createHub(options: { logger?: Logger; retry?: RetryPolicy } = {}): McpHub {
+  return new McpHub({
+    logger: options.logger ?? new MemoryLogger(),
+    clock: systemClock,
+    clientInfo: { name: 'mcp-hub-tests', version: '0.0.0' },
+    retry: options.retry ?? fastRetry,
+  });
+}
+
+export function entries(servers: Record<string, unknown>, source: 'user' | 'workspace' = 'user'): ConfigEntry[] {
+  return parseServers(servers, source);
+}
+
+export function stdioEntry(env: Record<string, string> = {}, extra: Record<string, unknown> = {}) {
+  return { command: process.execPath, args: [stdioFixture], env, ...extra };
+}
+
+/** Resolves with the server once `predicate` holds, checking on every change; rejects after `ms`. */
+export function waitFor(hub: McpHub, name: string, predicate: (s: HubServer) => boolean, ms = 10_000): Promise<HubServer> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const s = hub.server(name);
+      if (s && predicate(s)) {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(s);
+        return true;
+      }
+      return false;
+    };
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`timed out waiting for ${name}; last state ${JSON.stringify(hub.server(name)?.state)}`));
+    }, ms);
+    const sub = hub.onDidChange((c) => c.name === name && check());
+    check();
+  });
+}
+
+export function waitForKind(hub: McpHub, name: string, kind: ServerStateKind, ms?: number): Promise<HubServer> {
+  return waitFor(hub, name, (s) => s.state.kind === kind, ms);
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function pidOf(hub: McpHub, name: string): Promise<number> {
+  const result = await hub.callTool(name, 'whoami');
+  const text = (result.content[0] as { text: string }).text;
+  return Number(/pid=(\d+)/.exec(text)![1]);
+}

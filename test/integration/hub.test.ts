@@ -1,0 +1,250 @@
+// The hub under plain Node against real MCP servers: the SDK-built fixtures in test/fixtures and
+// @modelcontextprotocol/server-everything. No SDK mocks.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { HubError } from '../../src/core/connection';
+import type { McpHub } from '../../src/core/hub';
+import { startHttpServer, type HttpFixture } from '../fixtures/http-server';
+import { createHub, entries, everythingServer, isAlive, MemoryLogger, pidOf, stdioEntry, waitFor, waitForKind } from '../helpers';
+
+const text = (r: { content: unknown[] }) => (r.content[0] as { text: string }).text;
+
+describe('McpHub with real servers', () => {
+  let hub: McpHub;
+  let http: HttpFixture;
+  let logger: MemoryLogger;
+
+  before(async () => {
+    http = await startHttpServer({ name: 'http-fixture' });
+  });
+  after(async () => {
+    await http.close();
+  });
+  afterEach(async () => {
+    await hub?.dispose();
+  });
+
+  function newHub() {
+    logger = new MemoryLogger();
+    hub = createHub({ logger });
+    return hub;
+  }
+
+  it('takes a stdio and a Streamable HTTP server from settings to running, with tools listed and callable', async () => {
+    newHub();
+    await hub.applyConfig(entries({ local: stdioEntry(), remote: { type: 'streamable-http', url: http.url } }), { trusted: true });
+    const [local, remote] = await Promise.all([waitForKind(hub, 'local', 'running'), waitForKind(hub, 'remote', 'running')]);
+    for (const s of [local, remote]) {
+      assert.ok(s.state.kind === 'running');
+      assert.deepEqual(
+        s.state.tools.map((t) => t.name).sort(),
+        ['add', 'add_tool', 'dangerous_delete', 'echo', 'whoami', ...(s.name === 'local' ? ['crash'] : [])].sort(),
+      );
+      assert.deepEqual(s.state.resources.map((r) => r.uri), ['fixture://readme']);
+      assert.deepEqual(s.state.prompts.map((p) => p.name), ['greet']);
+    }
+    assert.equal(text(await hub.callTool('local', 'echo', { text: 'hi' })), 'hi');
+    assert.equal(text(await hub.callTool('remote', 'add', { a: 2, b: 3 })), '5');
+    assert.equal(hub.listTools('remote').length, 5);
+  });
+
+  it('runs @modelcontextprotocol/server-everything over stdio', async () => {
+    newHub();
+    await hub.applyConfig(entries({ everything: { command: process.execPath, args: [everythingServer, 'stdio'] } }), { trusted: true });
+    const s = await waitForKind(hub, 'everything', 'running', 20_000);
+    assert.ok(s.state.kind === 'running' && s.state.tools.some((t) => t.name === 'echo'));
+    const result = await hub.callTool('everything', 'echo', { message: 'from the hub' });
+    assert.match(text(result), /from the hub/);
+  });
+
+  it('refreshes the tool list on notifications/tools/list_changed', async () => {
+    newHub();
+    await hub.applyConfig(entries({ local: stdioEntry(), remote: { url: http.url } }), { trusted: true });
+    for (const name of ['local', 'remote']) {
+      await waitForKind(hub, name, 'running');
+      await hub.callTool(name, 'add_tool', { toolName: `late_${name}` });
+      await waitFor(hub, name, (s) => s.state.kind === 'running' && s.state.tools.some((t) => t.name === `late_${name}`));
+      assert.equal(text(await hub.callTool(name, `late_${name}`)), `late_${name}`);
+    }
+  });
+
+  it('puts a crashed stdio server in error with its stderr, then restarts it with backoff', async () => {
+    newHub();
+    await hub.applyConfig(entries({ local: stdioEntry() }), { trusted: true });
+    await waitForKind(hub, 'local', 'running');
+    const firstPid = await pidOf(hub, 'local');
+    const errored = waitForKind(hub, 'local', 'error');
+    await hub.callTool('local', 'crash', {});
+    const s = await errored;
+    assert.ok(s.state.kind === 'error');
+    assert.equal(s.state.message, 'The server process exited.');
+    assert.match(s.state.detail ?? '', /crashing on request/);
+    assert.ok(s.state.retryAt! > Date.now() - 1000);
+    await waitForKind(hub, 'local', 'running');
+    const secondPid = await pidOf(hub, 'local');
+    assert.notEqual(secondPid, firstPid);
+    assert.ok(!isAlive(firstPid));
+  });
+
+  it('doubles the retry delay up to its cap for a server that keeps failing', async () => {
+    newHub();
+    const delays: number[] = [];
+    hub.onDidChange((c) => {
+      if (c.server?.state.kind === 'error' && c.server.state.retryAt) delays.push(c.server.state.retryAt - Date.now());
+    });
+    await hub.applyConfig(entries({ broken: stdioEntry({ FIXTURE_EXIT_EARLY: '2' }) }), { trusted: true });
+    const s = await waitForKind(hub, 'broken', 'error');
+    assert.ok(s.state.kind === 'error');
+    assert.equal(s.state.message, 'The server process exited before it finished starting.');
+    assert.equal(s.state.detail, 'fixture: missing API key\nfixture: giving up');
+    await waitFor(hub, 'broken', () => delays.length >= 5, 15_000);
+    await hub.stop('broken');
+    // fastRetry: 100 ms doubling to a 400 ms cap (allow scheduling slack).
+    const rounded = delays.slice(0, 5).map((d) => Math.round(d / 100) * 100);
+    assert.deepEqual(rounded, [100, 200, 400, 400, 400]);
+  });
+
+  it('applies a settings edit as a diff', async () => {
+    newHub();
+    await hub.applyConfig(entries({ a: stdioEntry({ FIXTURE_NAME: 'a' }), b: stdioEntry({ FIXTURE_NAME: 'b' }), c: stdioEntry({ FIXTURE_NAME: 'c' }) }), { trusted: true });
+    await Promise.all(['a', 'b', 'c'].map((n) => waitForKind(hub, n, 'running')));
+    const [pidA, pidB, pidC] = await Promise.all(['a', 'b', 'c'].map((n) => pidOf(hub, n)));
+
+    const diff = await hub.applyConfig(
+      entries({ b: stdioEntry({ FIXTURE_NAME: 'b' }), c: stdioEntry({ FIXTURE_NAME: 'c2' }), d: stdioEntry({ FIXTURE_NAME: 'd' }) }),
+      { trusted: true },
+    );
+    assert.deepEqual(diff, { added: ['d'], removed: ['a'], changed: ['c'], unchanged: ['b'] });
+    await Promise.all(['c', 'd'].map((n) => waitForKind(hub, n, 'running')));
+    assert.equal(hub.server('a'), undefined);
+    assert.ok(!isAlive(pidA!), 'removed server stopped');
+    assert.equal(await pidOf(hub, 'b'), pidB, 'unchanged server untouched');
+    assert.ok(!isAlive(pidC!), 'changed server restarted');
+    assert.match(text(await hub.callTool('c', 'whoami')), /^c2 /);
+  });
+
+  it('times out a hung server without delaying the others', async () => {
+    newHub();
+    const started = Date.now();
+    await hub.applyConfig(entries({ hung: stdioEntry({ FIXTURE_HANG: '1' }, { timeout: 1.5 }), fine: stdioEntry() }), { trusted: true });
+    await waitForKind(hub, 'fine', 'running');
+    const fineAfter = Date.now() - started;
+    assert.equal(hub.server('hung')!.state.kind, 'starting');
+    const s = await waitForKind(hub, 'hung', 'error');
+    assert.ok(s.state.kind === 'error');
+    assert.equal(s.state.message, 'Timed out after 1.5 s waiting for the server to start (mcpHub.servers.hung.timeout).');
+    assert.ok(fineAfter < 1500, `the healthy server was not held up (${fineAfter} ms)`);
+  });
+
+  it('turns an invalid entry into that server\'s error and runs the rest', async () => {
+    newHub();
+    await hub.applyConfig(entries({ github: { type: 'http', url: 'github.com/mcp' }, fine: stdioEntry(), nothing: {} }), { trusted: true });
+    await waitForKind(hub, 'fine', 'running');
+    assert.deepEqual(hub.server('github')!.state, { kind: 'error', message: 'mcpHub.servers.github.url: must be an http(s) URL' });
+    assert.equal(hub.server('nothing')!.state.kind, 'error');
+    await assert.rejects(hub.start('github'), /cannot start: its settings are invalid: mcpHub.servers.github.url/);
+  });
+
+  it('hides and refuses tools filtered out by allow/deny', async () => {
+    newHub();
+    await hub.applyConfig(entries({ local: stdioEntry({}, { tools: { deny: ['dangerous_*'] } }), remote: { url: http.url, tools: { allow: ['echo', 'add'] } } }), { trusted: true });
+    const local = await waitForKind(hub, 'local', 'running');
+    const remote = await waitForKind(hub, 'remote', 'running');
+    assert.ok(local.state.kind === 'running' && !local.state.tools.some((t) => t.name === 'dangerous_delete'));
+    assert.ok(remote.state.kind === 'running');
+    assert.deepEqual(remote.state.tools.map((t) => t.name).sort(), ['add', 'echo']);
+    await assert.rejects(hub.callTool('local', 'dangerous_delete'), (e: unknown) => e instanceof HubError && e.code === 'tool-not-allowed');
+    await assert.rejects(hub.callTool('remote', 'whoami'), /filtered out by mcpHub.servers.remote.tools/);
+  });
+
+  it('falls back from Streamable HTTP to SSE for a legacy server when type is "http"', async () => {
+    const legacy = await startHttpServer({ legacySse: true, paths: ['/sse'], name: 'legacy' });
+    try {
+      newHub();
+      await hub.applyConfig(entries({ legacy: { type: 'http', url: legacy.urlFor('/sse') }, strict: { type: 'streamable-http', url: legacy.urlFor('/sse') } }), { trusted: true });
+      await waitForKind(hub, 'legacy', 'running');
+      assert.equal(text(await hub.callTool('legacy', 'echo', { text: 'old' })), 'old');
+      assert.match(logger.text(), /trying the legacy SSE transport/);
+      const strict = await waitForKind(hub, 'strict', 'error');
+      assert.ok(strict.state.kind === 'error' && /405/.test(strict.state.message));
+    } finally {
+      await hub.dispose();
+      await legacy.close();
+    }
+  });
+
+  it('puts a server that answers 401 in authRequired, or in error when a static Authorization header was rejected', async () => {
+    const guarded = await startHttpServer({ requireHeader: ['authorization', 'Bearer right'] });
+    try {
+      newHub();
+      await hub.applyConfig(
+        entries({
+          oauth: { url: guarded.url },
+          badHeader: { url: guarded.url, headers: { Authorization: 'Bearer wrong-secret-value' } },
+          goodHeader: { url: guarded.url, headers: { Authorization: 'Bearer right' } },
+        }),
+        { trusted: true },
+      );
+      const oauth = await waitForKind(hub, 'oauth', 'authRequired');
+      assert.deepEqual(oauth.state, { kind: 'authRequired', reason: 'The server requires you to sign in (HTTP 401).' });
+      const bad = await waitForKind(hub, 'badHeader', 'error');
+      assert.ok(bad.state.kind === 'error' && bad.state.message.includes('check the header') && bad.state.retryAt === undefined);
+      await waitForKind(hub, 'goodHeader', 'running');
+      assert.doesNotMatch(logger.text(), /wrong-secret-value|Bearer right/);
+    } finally {
+      await hub.dispose();
+      await guarded.close();
+    }
+  });
+
+  it('does not start servers from workspace settings in an untrusted workspace, and starts them once trusted', async () => {
+    newHub();
+    const config = [...entries({ mine: stdioEntry() }, 'user'), ...entries({ theirs: stdioEntry() }, 'workspace')];
+    await hub.applyConfig(config, { trusted: false });
+    await waitForKind(hub, 'mine', 'running');
+    assert.deepEqual(hub.server('theirs')!.state, { kind: 'disabled', reason: 'untrusted' });
+    await assert.rejects(hub.start('theirs'), /workspace is not trusted/);
+    const diff = await hub.applyConfig(config, { trusted: true });
+    assert.deepEqual(diff.changed, ['theirs']);
+    await waitForKind(hub, 'theirs', 'running');
+  });
+
+  it('keeps a disabled server stopped, and supports Stop / Start / Restart', async () => {
+    newHub();
+    await hub.applyConfig(entries({ off: stdioEntry({}, { disabled: true }), on: stdioEntry() }), { trusted: true });
+    assert.deepEqual(hub.server('off')!.state, { kind: 'disabled', reason: 'settings' });
+    await waitForKind(hub, 'on', 'running');
+    const pid = await pidOf(hub, 'on');
+    await hub.stop('on');
+    assert.equal(hub.server('on')!.state.kind, 'stopped');
+    assert.ok(!isAlive(pid));
+    await assert.rejects(hub.callTool('on', 'echo', { text: 'x' }), /is not running \(it is stopped\)/);
+    await hub.start('on');
+    assert.equal(hub.server('on')!.state.kind, 'running');
+    const pid2 = await pidOf(hub, 'on');
+    await hub.restart('on');
+    assert.equal(hub.server('on')!.state.kind, 'running');
+    assert.notEqual(await pidOf(hub, 'on'), pid2);
+  });
+
+  it('shows a missing command as a clear error', async () => {
+    newHub();
+    await hub.applyConfig(entries({ missing: { command: 'definitely-not-a-command-mcp-hub' } }), { trusted: true });
+    const s = await waitForKind(hub, 'missing', 'error');
+    assert.ok(s.state.kind === 'error');
+    assert.equal(s.state.message, 'Command not found: definitely-not-a-command-mcp-hub');
+  });
+
+  it('leaves no child process behind on dispose', async () => {
+    newHub();
+    await hub.applyConfig(entries({ a: stdioEntry(), b: stdioEntry(), hung: stdioEntry({ FIXTURE_HANG: '1' }) }), { trusted: true });
+    await Promise.all(['a', 'b'].map((n) => waitForKind(hub, n, 'running')));
+    const pids = await Promise.all(['a', 'b'].map((n) => pidOf(hub, n)));
+    await hub.dispose();
+    for (const pid of pids) assert.ok(!isAlive(pid), `pid ${pid} still alive`);
+    // The hung server never answered, so its pid is not known to the test: ask the OS for children.
+    const children = spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' }).stdout;
+    assert.doesNotMatch(children, /stdio-server\.mjs/);
+  });
+});

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseExtensionMessage, parseWebviewMessage, statusLabel, type ServerView } from '../../src/protocol';
+
+describe('webview message validation', () => {
+  it('accepts the known messages', () => {
+    assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });
+    assert.deepEqual(parseWebviewMessage({ type: 'showLogs' }), { type: 'showLogs' });
+    assert.deepEqual(parseWebviewMessage({ type: 'action', action: 'restart', server: 'gh' }), { type: 'action', action: 'restart', server: 'gh' });
+  });
+
+  it('rejects anything else', () => {
+    for (const bad of [
+      null, 'ready', 42, [], {}, { type: 'nope' }, { type: 'ready', extra: 1 },
+      { type: 'action', action: 'rm -rf', server: 'gh' }, { type: 'action', action: 'stop' },
+      { type: 'action', action: 'stop', server: '' }, { type: 'action', action: 'stop', server: 'x'.repeat(201) },
+      { type: 'action', action: 'stop', server: { toString: () => 'gh' } }, { type: 'action', action: '__proto__', server: 'gh' },
+    ]) {
+      assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad));
+    }
+  });
+
+  it('checks messages from the extension too', () => {
+    assert.equal(parseExtensionMessage({ type: 'servers', servers: [{ name: 1 }] }), undefined);
+    assert.ok(parseExtensionMessage({ type: 'servers', servers: [] }));
+  });
+});
+
+describe('status words', () => {
+  const base: ServerView = { name: 'gh', transport: 'http', target: '', source: 'user', status: 'running', tools: [], resourceCount: 0, promptCount: 0, actions: [] };
+  it('reads like the panel should', () => {
+    assert.equal(statusLabel({ ...base, tools: Array.from({ length: 12 }, (_, i) => ({ name: `t${i}` })) }), 'Connected · 12 tools');
+    assert.equal(statusLabel({ ...base, tools: [{ name: 't' }] }), 'Connected · 1 tool');
+    assert.equal(statusLabel({ ...base, status: 'starting' }), 'Starting…');
+    assert.equal(statusLabel({ ...base, status: 'authRequired' }), 'Authentication required');
+    assert.equal(statusLabel({ ...base, status: 'authenticating' }), 'Waiting for authorization…');
+    assert.equal(statusLabel({ ...base, status: 'error', message: 'Command not found: npx' }), 'Error: Command not found: npx');
+    assert.equal(statusLabel({ ...base, status: 'stopped' }), 'Stopped');
+    assert.equal(statusLabel({ ...base, status: 'disabled' }), 'Disabled');
+  });
+});

@@ -9,7 +9,7 @@ import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontex
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
-import type { CallToolResult, Prompt, Resource, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { McpError, type CallToolResult, type Prompt, type Resource, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { isToolAllowed, SERVERS_SETTING, type RemoteServerConfig, type ServerConfig, type StdioServerConfig } from './config';
 import { Emitter } from './events';
 import type { Clock, Logger } from './ports';
@@ -152,8 +152,35 @@ export class ServerConnection {
     if (!isToolAllowed(this.config.tools, tool)) {
       throw new HubError('tool-not-allowed', `Tool "${tool}" of server "${this.name}" is filtered out by ${SERVERS_SETTING}.${this.name}.tools.`);
     }
-    const result = await client.callTool({ name: tool, arguments: args }, undefined, { timeout: this.timeoutMs, resetTimeoutOnProgress: true });
-    return result as CallToolResult;
+    try {
+      const result = await client.callTool({ name: tool, arguments: args }, undefined, { timeout: this.timeoutMs, resetTimeoutOnProgress: true });
+      return result as CallToolResult;
+    } catch (error) {
+      // A JSON-RPC error is the server answering; anything else may mean the connection is gone.
+      if (!(error instanceof McpError)) void this.checkAlive(this.generation, client);
+      throw error;
+    }
+  }
+
+  private aliveCheck: Promise<void> | undefined;
+
+  /** Pings a running server after a transport error; no answer means the connection dropped. */
+  private checkAlive(gen: number, client: Client): Promise<void> {
+    if (this.aliveCheck) return this.aliveCheck;
+    const check = (async () => {
+      if (gen !== this.generation || this.client !== client || this._state.kind !== 'running') return;
+      try {
+        await client.ping({ timeout: Math.min(this.timeoutMs, 10_000) });
+      } catch (error) {
+        if (gen !== this.generation || this.client !== client || this._state.kind !== 'running') return;
+        this.deps.logger.warn(`ping failed: ${errorMessage(error)}`);
+        await this.fail(gen, new Error('The connection to the server was lost.'));
+      }
+    })().finally(() => {
+      this.aliveCheck = undefined;
+    });
+    this.aliveCheck = check;
+    return check;
   }
 
   private get timeoutMs(): number {
@@ -242,7 +269,11 @@ export class ServerConnection {
     });
     // Held from the start, so Stop or shutdown during a slow start closes it (and kills its process).
     this.client = client;
-    client.onerror = (error) => this.deps.logger.debug(`transport: ${error.message}`);
+    client.onerror = (error) => {
+      this.deps.logger.debug(`transport: ${error.message}`);
+      // A remote transport reports a broken stream here, not through onclose: check the server is still there.
+      if (this.config.type !== 'stdio') void this.checkAlive(gen, client);
+    };
     client.onclose = () => {
       if (gen === this.generation && this.client === client && this._state.kind === 'running') {
         void this.fail(gen, new Error(this.config.type === 'stdio' ? 'The server process exited.' : 'The connection to the server was closed.'));

@@ -87,6 +87,27 @@ describe('McpHub with real servers', () => {
     assert.ok(!isAlive(firstPid));
   });
 
+  it('notices a dropped HTTP connection, goes to error and reconnects when the server is back', async () => {
+    const flaky = await startHttpServer({ name: 'flaky' });
+    let back: HttpFixture | undefined;
+    try {
+      newHub();
+      await hub.applyConfig(entries({ flaky: { type: 'streamable-http', url: flaky.url } }), { trusted: true });
+      await waitForKind(hub, 'flaky', 'running');
+      const errored = waitForKind(hub, 'flaky', 'error');
+      await flaky.close();
+      const s = await errored;
+      assert.ok(s.state.kind === 'error' && s.state.retryAt !== undefined);
+      assert.equal(s.state.message, 'The connection to the server was lost.');
+      back = await startHttpServer({ name: 'flaky', port: flaky.port });
+      await waitForKind(hub, 'flaky', 'running', 15_000);
+      assert.equal(text(await hub.callTool('flaky', 'echo', { text: 'again' })), 'again');
+    } finally {
+      await hub.dispose();
+      await back?.close();
+    }
+  });
+
   it('doubles the retry delay up to its cap for a server that keeps failing', async () => {
     newHub();
     const delays: number[] = [];

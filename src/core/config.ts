@@ -25,6 +25,15 @@ export interface AuthSettings {
   readonly clientSecret?: string;
   readonly scope?: string;
   readonly callbackPort?: number;
+  /** An https URL of a Client ID Metadata Document to use as client_id where the server supports it. */
+  readonly clientMetadataUrl?: string;
+  /** 'client_credentials' for machine-to-machine servers; the default is the browser sign-in. */
+  readonly grantType?: 'authorization_code' | 'client_credentials';
+  /** A PEM or JWK (JSON) private key for private_key_jwt client authentication. */
+  readonly privateKey?: string;
+  readonly privateKeyAlg?: string;
+  /** Seconds to wait for the browser sign-in before giving up (default 300). */
+  readonly signInTimeout?: number;
 }
 
 interface CommonConfig {
@@ -188,6 +197,35 @@ function parseAuth(raw: unknown, fail: (field: string, message: string) => never
     out.clientSecret = clientSecret;
   }
   if (scope) out.scope = scope;
+  const clientMetadataUrl = str('clientMetadataUrl');
+  if (clientMetadataUrl) {
+    let u: URL | undefined;
+    try {
+      u = new URL(clientMetadataUrl);
+    } catch {
+      u = undefined;
+    }
+    if (!u || u.protocol !== 'https:' || u.pathname === '/') fail('auth.clientMetadataUrl', 'must be an https URL with a path');
+    out.clientMetadataUrl = clientMetadataUrl;
+  }
+  const grantType = str('grantType');
+  if (grantType) {
+    if (grantType !== 'authorization_code' && grantType !== 'client_credentials') fail('auth.grantType', 'must be "authorization_code" or "client_credentials"');
+    if (grantType === 'client_credentials' && !clientId) fail('auth.grantType', '"client_credentials" needs auth.clientId');
+    out.grantType = grantType as AuthSettings['grantType'];
+  }
+  const privateKey = str('privateKey');
+  if (privateKey) {
+    if (!clientId) fail('auth.privateKey', 'needs auth.clientId as well');
+    out.privateKey = privateKey;
+  }
+  const privateKeyAlg = str('privateKeyAlg');
+  if (privateKeyAlg) out.privateKeyAlg = privateKeyAlg;
+  if (a.signInTimeout !== undefined) {
+    const t = a.signInTimeout;
+    if (typeof t !== 'number' || !Number.isFinite(t) || t <= 0) fail('auth.signInTimeout', 'must be a positive number of seconds');
+    out.signInTimeout = t as number;
+  }
   if (a.callbackPort !== undefined) {
     const p = a.callbackPort;
     if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > 65535) fail('auth.callbackPort', 'must be a port number from 1 to 65535');

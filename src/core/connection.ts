@@ -12,6 +12,8 @@ import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/t
 import { McpError, type CallToolResult, type Prompt, type Resource, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { isToolAllowed, SERVERS_SETTING, type RemoteServerConfig, type ServerConfig, type StdioServerConfig } from './config';
 import { Emitter } from './events';
+import { isOAuthFlowError, OAuthFlowError } from './oauth/errors';
+import { ServerAuth, type OAuthDeps, type SessionInfo } from './oauth/server-auth';
 import type { Clock, Logger } from './ports';
 import { transition, type ServerEvent, type ServerState } from './state';
 
@@ -38,6 +40,8 @@ export interface ConnectionDeps {
    * dominates the CPU cost of starting many servers at once; the hub passes one shared instance.
    */
   readonly jsonSchemaValidator?: jsonSchemaValidator;
+  /** OAuth for remote servers; without it a 401 is shown as authRequired and nothing more. */
+  readonly oauth?: OAuthDeps;
 }
 
 const STDERR_LINES_KEPT = 20;
@@ -45,7 +49,7 @@ const STDERR_LINES_KEPT = 20;
 /** Raised by the hub's own checks (not running, tool filtered out), with a message meant for people. */
 export class HubError extends Error {
   constructor(
-    readonly code: 'not-running' | 'tool-not-allowed' | 'unknown-server',
+    readonly code: 'not-running' | 'tool-not-allowed' | 'unknown-server' | 'no-oauth' | 'auth-required',
     message: string,
   ) {
     super(message);
@@ -67,6 +71,13 @@ export class ServerConnection {
   private runningSince: number | undefined;
   private stderrTail: string[] = [];
   private readonly retry: RetryPolicy;
+  /** OAuth for this server: remote, without a static Authorization header, with OAuth deps given. */
+  readonly auth: ServerAuth | undefined;
+  private _session: SessionInfo | undefined;
+  private authAbort: AbortController | undefined;
+  private signingIn: Promise<void> | undefined;
+  /** Whether the live client got its credentials from an OAuth session. */
+  private usesSession = false;
 
   constructor(
     readonly config: ServerConfig,
@@ -74,6 +85,14 @@ export class ServerConnection {
   ) {
     this.retry = deps.retry ?? DEFAULT_RETRY;
     this._state = { kind: 'stopped' };
+    if (config.type !== 'stdio' && !hasAuthorizationHeader(config) && deps.oauth) {
+      this.auth = new ServerAuth(config, { ...deps.oauth, logger: deps.logger, clock: deps.clock });
+    }
+  }
+
+  /** What the panel shows of the OAuth session (issuer, scopes, expiry); never a token. */
+  get session(): SessionInfo | undefined {
+    return this._session;
   }
 
   get name(): string {
@@ -136,8 +155,114 @@ export class ServerConnection {
     this.generation++;
     this.starting = undefined;
     this.clearRetry();
+    this.authAbort?.abort();
+    this.auth?.dispose();
     await this.closeClient();
     this._onDidChangeState.dispose();
+  }
+
+  /**
+   * The browser sign-in, in the background: authRequired -> authenticating -> starting -> running.
+   * Rejects with the reason when it fails, is cancelled or times out (the state is then authRequired).
+   */
+  authenticate(): Promise<void> {
+    const auth = this.auth;
+    if (!auth) {
+      const why = this.config.type === 'stdio' ? 'it is a local server' : 'it sends a static Authorization header from settings';
+      return Promise.reject(new HubError('no-oauth', `Server "${this.name}" does not use OAuth: ${why}.`));
+    }
+    if (this.signingIn) return this.signingIn;
+    const gen = ++this.generation;
+    this.starting = undefined;
+    this.clearRetry();
+    if (!this.apply({ type: 'authStarted' })) {
+      return Promise.reject(new HubError('not-running', `Server "${this.name}" cannot sign in now (it is ${this._state.kind}).`));
+    }
+    const abort = new AbortController();
+    this.authAbort = abort;
+    const run = (async () => {
+      await this.closeClient();
+      try {
+        await auth.signIn({
+          signal: abort.signal,
+          onRedirectUri: (redirectUri) => {
+            if (gen === this.generation) this.apply({ type: 'authStarted', redirectUri });
+          },
+        });
+      } catch (error) {
+        if (gen === this.generation) {
+          this.apply({ type: 'unauthorized', reason: errorMessage(error) });
+          await this.refreshSession();
+        }
+        throw error;
+      }
+      if (gen !== this.generation) return;
+      await this.refreshSession();
+      this.apply({ type: 'start' });
+      await this.connect(gen);
+    })().finally(() => {
+      if (this.authAbort === abort) this.authAbort = undefined;
+      if (this.signingIn === run) this.signingIn = undefined;
+    });
+    this.signingIn = run;
+    return run;
+  }
+
+  /** Cancels a sign-in in progress; the server returns to authRequired. */
+  cancelAuthentication(): void {
+    this.authAbort?.abort();
+  }
+
+  /** For remote development: the redirect URL the browser ended on. Returns an error message, or undefined. */
+  pasteRedirectUrl(url: string): string | undefined {
+    if (!this.auth) return `Server "${this.name}" does not use OAuth.`;
+    return this.auth.pasteRedirectUrl(url);
+  }
+
+  /** Deletes the OAuth session, stops the server and returns it to authRequired. */
+  async logout(reason = 'Signed out.'): Promise<void> {
+    if (!this.auth) throw new HubError('no-oauth', `Server "${this.name}" does not use OAuth.`);
+    this.generation++;
+    this.starting = undefined;
+    this.clearRetry();
+    this.authAbort?.abort();
+    await this.closeClient();
+    await this.auth.logout();
+    this.apply({ type: 'unauthorized', reason });
+    await this.refreshSession();
+  }
+
+  /** Deletes the stored session without a state change (the server was removed from settings). */
+  async forgetSession(): Promise<void> {
+    await this.auth?.logout();
+  }
+
+  /**
+   * The stored session changed, maybe in another window: a sign-in there connects this server, a
+   * sign-out there signs it out here.
+   */
+  async onSessionChanged(): Promise<void> {
+    if (!this.auth) return;
+    await this.refreshSession();
+    if (this._session && this._state.kind === 'authRequired' && !this.signingIn) {
+      this.deps.logger.info('a session appeared (signed in elsewhere); connecting');
+      void this.start();
+    } else if (!this._session && this.usesSession && (this._state.kind === 'running' || this._state.kind === 'starting')) {
+      this.deps.logger.info('the session was removed (signed out elsewhere)');
+      this.generation++;
+      this.starting = undefined;
+      this.auth.cancelRefresh();
+      await this.closeClient();
+      this.apply({ type: 'unauthorized', reason: 'Signed out (in another window).' });
+    }
+  }
+
+  private async refreshSession(): Promise<void> {
+    if (!this.auth || this.auth.isMachineToMachine) return;
+    const next = await this.auth.sessionInfo();
+    if (JSON.stringify(next) === JSON.stringify(this._session)) return;
+    this._session = next;
+    this._onDidChangeState.fire(this._state);
   }
 
   get tools(): readonly Tool[] {
@@ -156,6 +281,20 @@ export class ServerConnection {
       const result = await client.callTool({ name: tool, arguments: args }, undefined, { timeout: this.timeoutMs, resetTimeoutOnProgress: true });
       return result as CallToolResult;
     } catch (error) {
+      if (this.auth && error instanceof StreamableHTTPError && error.code === 403) {
+        const step = await this.auth.takeStepUp();
+        if (step && 'exhausted' in step) {
+          throw new HubError('auth-required', `Server "${this.name}" still refuses "${tool}" after signing in again with scope ${step.scopes.join(' ')}; the account may not be allowed to use it.`);
+        }
+        if (step) {
+          const reason = `Needs more permission (scope ${step.scopes.join(' ')}) for "${tool}". Authenticate to grant it.`;
+          this.generation++;
+          this.auth.cancelRefresh();
+          await this.closeClient();
+          this.apply({ type: 'unauthorized', reason });
+          throw new HubError('auth-required', `Server "${this.name}": ${reason}`);
+        }
+      }
       // A JSON-RPC error is the server answering; anything else may mean the connection is gone.
       if (!(error instanceof McpError)) void this.checkAlive(this.generation, client);
       throw error;
@@ -209,6 +348,10 @@ export class ServerConnection {
         ...lists,
       });
       log.info(`connected (${lists.tools.length} tools, ${lists.resources.length} resources, ${lists.prompts.length} prompts)`);
+      if (this.auth && this.usesSession) {
+        await this.refreshSession();
+        await this.auth.scheduleRefresh();
+      }
     } catch (error) {
       if (gen !== this.generation) return;
       await this.fail(gen, error);
@@ -220,15 +363,22 @@ export class ServerConnection {
     const config = this.config;
     if (config.type === 'stdio') return this.connectClient(gen, this.stdioTransport(config), deadline);
     const url = new URL(config.url);
-    const requestInit = { headers: { ...config.headers } };
-    if (config.type === 'sse') return this.connectClient(gen, new SSEClientTransport(url, { requestInit }), deadline);
+    const authProvider = await this.auth?.transportProvider();
+    this.usesSession = authProvider !== undefined;
+    // Each attempt gets fresh transports: one that threw UnauthorizedError cannot be restarted.
+    const options = {
+      requestInit: { headers: { ...config.headers } },
+      ...(this.auth ? { fetch: this.auth.fetch } : {}),
+      ...(authProvider ? { authProvider } : {}),
+    };
+    if (config.type === 'sse') return this.connectClient(gen, new SSEClientTransport(url, options), deadline);
     try {
-      return await this.connectClient(gen, new StreamableHTTPClientTransport(url, { requestInit }), deadline);
+      return await this.connectClient(gen, new StreamableHTTPClientTransport(url, options), deadline);
     } catch (error) {
       // The spec's backwards compatibility: a 4xx to the initialize POST means a legacy HTTP+SSE server.
       if (config.type === 'http' && error instanceof StreamableHTTPError && isLegacyStatus(error.code) && gen === this.generation) {
         this.deps.logger.info(`Streamable HTTP answered ${error.code}; trying the legacy SSE transport`);
-        return this.connectClient(gen, new SSEClientTransport(url, { requestInit }), deadline);
+        return this.connectClient(gen, new SSEClientTransport(url, options), deadline);
       }
       throw error;
     }
@@ -348,8 +498,20 @@ export class ServerConnection {
     if (client) await client.close().catch(() => undefined);
     if (gen !== this.generation) return;
 
-    if (isUnauthorized(error)) {
+    if (isOAuthFlowError(error) && error.code !== 'interaction_required') {
+      // Discovery or token trouble (unsafe URL, issuer mismatch, server down): sign-in cannot
+      // proceed on its own; say why and let the user try again.
+      this.auth?.cancelRefresh();
+      this.apply({ type: 'unauthorized', reason: error.message });
+      return;
+    }
+    if (isUnauthorized(error) || isOAuthFlowError(error, 'interaction_required')) {
       const remote = this.config as RemoteServerConfig;
+      this.auth?.cancelRefresh();
+      if (this.usesSession) {
+        this.apply({ type: 'unauthorized', reason: 'The session expired or was revoked; sign in again.' });
+        return;
+      }
       if (hasAuthorizationHeader(remote)) {
         this.apply({
           type: 'failed',
@@ -399,6 +561,7 @@ function isUnauthorized(error: unknown): boolean {
 }
 
 function hasAuthorizationHeader(config: RemoteServerConfig): boolean {
+  // A server configured with its own Authorization header never starts OAuth.
   return config.headers !== undefined && Object.keys(config.headers).some((h) => h.toLowerCase() === 'authorization');
 }
 

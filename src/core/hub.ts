@@ -9,6 +9,7 @@ import { HubError, ServerConnection, type ConnectionDeps } from './connection';
 import { Emitter } from './events';
 import { scopedLogger, type Disposable } from './ports';
 import type { ServerState } from './state';
+import type { SessionInfo } from './oauth/server-auth';
 
 export interface HubServer {
   readonly name: string;
@@ -16,6 +17,10 @@ export interface HubServer {
   /** Undefined when the entry is invalid. */
   readonly config?: ServerConfig;
   readonly state: ServerState;
+  /** Whether the server signs in with OAuth (a remote server without a static Authorization header). */
+  readonly oauth: boolean;
+  /** The OAuth session, when signed in: issuer, scopes and expiry, never a token. */
+  readonly session?: SessionInfo;
 }
 
 export interface HubChange {
@@ -53,8 +58,16 @@ export class McpHub {
 
   private readonly deps: ConnectionDeps;
 
+  private readonly storeSubscription: Disposable | undefined;
+
   constructor(deps: ConnectionDeps) {
     this.deps = { ...deps, jsonSchemaValidator: deps.jsonSchemaValidator ?? new AjvJsonSchemaValidator() };
+    // SecretStorage tells every window about a change: sign-ins and sign-outs follow across windows.
+    this.storeSubscription = deps.oauth?.store.onDidChange((secretKey) => {
+      for (const record of this.records.values()) {
+        if (record.connection?.auth?.secretKey === secretKey) void record.connection.onSessionChanged();
+      }
+    });
   }
 
   servers(): HubServer[] {
@@ -70,6 +83,8 @@ export class McpHub {
       source: entry.source,
       ...(entry.ok ? { config: entry.config } : {}),
       state: record.connection?.state ?? record.fixedState!,
+      oauth: record.connection?.auth !== undefined,
+      ...(record.connection?.session ? { session: record.connection.session } : {}),
     };
   }
 
@@ -80,10 +95,14 @@ export class McpHub {
     const next = new Map(entries.map((e) => [e.name, e]));
     const closing: Promise<void>[] = [];
 
+    const remainingUrls = new Set(entries.flatMap((e) => (e.ok && e.config.type !== 'stdio' ? [e.config.url] : [])));
     for (const [name, record] of this.records) {
       if (next.has(name)) continue;
       diff.removed.push(name);
       this.records.delete(name);
+      // Removing a server from settings deletes its session, unless another entry uses the same URL.
+      const url = record.entry.ok && record.entry.config.type !== 'stdio' ? record.entry.config.url : undefined;
+      if (url && !remainingUrls.has(url)) closing.push(record.connection?.forgetSession() ?? Promise.resolve());
       closing.push(this.retire(record));
       this.deps.logger.info(`[${name}] removed from settings`);
       this._onDidChange.fire({ name });
@@ -164,6 +183,24 @@ export class McpHub {
     return this.connection(name).restart();
   }
 
+  /** Runs the browser sign-in in the background; resolves when connected, rejects with the reason. */
+  async authenticate(name: string): Promise<void> {
+    return this.connection(name).authenticate();
+  }
+
+  async cancelAuthentication(name: string): Promise<void> {
+    this.connection(name).cancelAuthentication();
+  }
+
+  async logout(name: string): Promise<void> {
+    return this.connection(name).logout();
+  }
+
+  /** Completes a sign-in with the redirect URL the user pasted; returns an error message or undefined. */
+  async pasteRedirectUrl(name: string, url: string): Promise<string | undefined> {
+    return this.connection(name).pasteRedirectUrl(url);
+  }
+
   listTools(name: string): readonly Tool[] {
     return this.connection(name).tools;
   }
@@ -176,6 +213,7 @@ export class McpHub {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    this.storeSubscription?.dispose();
     const records = [...this.records.values()];
     this.records.clear();
     await Promise.all(records.map((r) => this.retire(r)));

@@ -71,10 +71,12 @@ export function transition(state: ServerState, event: ServerEvent): ServerState 
         ...(event.retryAt !== undefined ? { retryAt: event.retryAt } : {}),
       };
     case 'unauthorized':
-      if (state.kind !== 'starting' && state.kind !== 'running' && state.kind !== 'authenticating' && state.kind !== 'authRequired') return undefined;
+      // Log Out applies to any server that is not disabled, so every other state can need sign-in.
+      if (state.kind === 'disabled') return undefined;
       return { kind: 'authRequired', reason: event.reason };
     case 'authStarted':
-      if (state.kind !== 'authRequired' && state.kind !== 'error' && state.kind !== 'stopped') return undefined;
+      // From authenticating it updates the flow's details (the redirect URI once known).
+      if (state.kind !== 'authRequired' && state.kind !== 'error' && state.kind !== 'stopped' && state.kind !== 'authenticating') return undefined;
       return { kind: 'authenticating', ...(event.redirectUri ? { redirectUri: event.redirectUri } : {}) };
     case 'stop':
       return state.kind === 'disabled' || state.kind === 'stopped' ? undefined : { kind: 'stopped' };

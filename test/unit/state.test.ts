@@ -29,9 +29,9 @@ const table: Record<ServerState['kind'], Record<ServerEvent['type'], ServerState
   starting: { start: '-', connected: 'running', listsChanged: '-', failed: 'error', unauthorized: 'authRequired', authStarted: '-', stop: 'stopped', disable: 'disabled' },
   running: { start: '-', connected: '-', listsChanged: 'running', failed: 'error', unauthorized: 'authRequired', authStarted: '-', stop: 'stopped', disable: 'disabled' },
   authRequired: { start: 'starting', connected: '-', listsChanged: '-', failed: '-', unauthorized: 'authRequired', authStarted: 'authenticating', stop: 'stopped', disable: 'disabled' },
-  authenticating: { start: 'starting', connected: 'running', listsChanged: '-', failed: 'error', unauthorized: 'authRequired', authStarted: '-', stop: 'stopped', disable: 'disabled' },
-  error: { start: 'starting', connected: '-', listsChanged: '-', failed: 'error', unauthorized: '-', authStarted: 'authenticating', stop: 'stopped', disable: 'disabled' },
-  stopped: { start: 'starting', connected: '-', listsChanged: '-', failed: '-', unauthorized: '-', authStarted: 'authenticating', stop: '-', disable: 'disabled' },
+  authenticating: { start: 'starting', connected: 'running', listsChanged: '-', failed: 'error', unauthorized: 'authRequired', authStarted: 'authenticating', stop: 'stopped', disable: 'disabled' },
+  error: { start: 'starting', connected: '-', listsChanged: '-', failed: 'error', unauthorized: 'authRequired', authStarted: 'authenticating', stop: 'stopped', disable: 'disabled' },
+  stopped: { start: 'starting', connected: '-', listsChanged: '-', failed: '-', unauthorized: 'authRequired', authStarted: 'authenticating', stop: '-', disable: 'disabled' },
   disabled: { start: '-', connected: '-', listsChanged: '-', failed: '-', unauthorized: '-', authStarted: '-', stop: '-', disable: 'disabled' },
 };
 

@@ -8,7 +8,11 @@ import { McpHub } from './core/hub';
 import { systemClock } from './core/ports';
 import type { ServerState } from './core/state';
 import type { ConfigSource } from './core/config';
+import type { SessionInfo } from './core/oauth/server-auth';
 import { toServerView } from './view-model';
+import type { ServerAction } from './protocol';
+import { TokenStore } from './core/oauth/token-store';
+import { browserOpener, externalUri, secretStore } from './vscode/platform';
 import { COMMANDS, registerCommands } from './vscode/commands';
 import { createLogger } from './vscode/logger';
 import { onDidChangeServerSettings, openServerSettings, readServerSettings } from './vscode/settings';
@@ -16,13 +20,24 @@ import { ServersViewProvider, VIEW_ID } from './vscode/view';
 
 /** What other extensions (and the e2e tests) get from `activate()`. */
 export interface McpHubApi {
-  servers(): Array<{ name: string; source: ConfigSource; type?: string; state: ServerState }>;
+  servers(): Array<{ name: string; source: ConfigSource; type?: string; state: ServerState; oauth: boolean; session?: SessionInfo }>;
   readonly onDidChange: vscode.Event<{ name: string }>;
   listTools(server: string): readonly Tool[];
   callTool(server: string, tool: string, args?: Record<string, unknown>): Promise<CallToolResult>;
 }
 
 let hub: McpHub | undefined;
+
+const ACTION_COMMANDS: Record<ServerAction, string> = {
+  start: COMMANDS.startServer,
+  stop: COMMANDS.stopServer,
+  restart: COMMANDS.restartServer,
+  authenticate: COMMANDS.authenticate,
+  cancel: COMMANDS.cancelAuthentication,
+  logout: COMMANDS.logout,
+  copyRedirectUri: COMMANDS.copyRedirectUri,
+  pasteRedirect: COMMANDS.pasteRedirectUrl,
+};
 
 export async function activate(context: vscode.ExtensionContext): Promise<McpHubApi> {
   const channel = vscode.window.createOutputChannel('MCP Hub', { log: true });
@@ -35,6 +50,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
     clock: systemClock,
     clientInfo: { name: 'mcp-hub-vscode', version },
     defaultCwd: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+    // Tokens live in SecretStorage only, one secret per server host.
+    oauth: { store: new TokenStore(secretStore(context.secrets)), browser: browserOpener, externalUri },
   });
   hub = theHub;
 
@@ -49,12 +66,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
         case 'showLogs':
           channel.show();
           return;
-        case 'action': {
-          const command = { start: COMMANDS.startServer, stop: COMMANDS.stopServer, restart: COMMANDS.restartServer }[message.action as string];
-          if (command) void vscode.commands.executeCommand(command, message.server);
-          else logger.warn(`the panel asked for "${message.action}", which this version does not handle`);
+        case 'action':
+          void vscode.commands.executeCommand(ACTION_COMMANDS[message.action], message.server);
           return;
-        }
       }
     },
     logger,
@@ -84,7 +98,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
   await apply();
 
   return {
-    servers: () => theHub.servers().map((s) => ({ name: s.name, source: s.source, ...(s.config ? { type: s.config.type } : {}), state: s.state })),
+    servers: () =>
+      theHub.servers().map((s) => ({
+        name: s.name,
+        source: s.source,
+        ...(s.config ? { type: s.config.type } : {}),
+        state: s.state,
+        oauth: s.oauth,
+        ...(s.session ? { session: s.session } : {}),
+      })),
     onDidChange: onDidChange.event,
     listTools: (server) => theHub.listTools(server),
     callTool: (server, tool, args) => theHub.callTool(server, tool, args),

@@ -12,7 +12,12 @@ export function toServerView(server: HubServer): ServerView {
     tools: [] as ServerView['tools'],
     resourceCount: 0,
     promptCount: 0,
+    ...(server.session
+      ? { session: { ...(server.session.issuer ? { issuer: server.session.issuer } : { issuer: '' }), scopes: server.session.scopes, ...(server.session.expiresAt ? { expiresAt: server.session.expiresAt } : {}) } }
+      : {}),
   };
+  // Log Out fits any state while a session exists; Copy Redirect URI fits any OAuth server.
+  const logout: ServerAction[] = server.session ? ['logout'] : [];
   switch (state.kind) {
     case 'running':
       return {
@@ -23,21 +28,26 @@ export function toServerView(server: HubServer): ServerView {
         tools: state.tools.map((t) => ({ name: t.name, ...(t.title ? { title: t.title } : {}), ...(t.description ? { description: t.description } : {}) })),
         resourceCount: state.resources.length,
         promptCount: state.prompts.length,
-        actions: ['restart', 'stop'],
+        actions: ['restart', 'stop', ...logout],
       };
     case 'starting':
       return { ...base, status: 'starting', actions: ['stop'] };
     case 'authRequired':
-      return { ...base, status: 'authRequired', message: state.reason, actions: ['authenticate', 'stop'] };
+      return { ...base, status: 'authRequired', message: state.reason, actions: ['authenticate', ...(server.oauth ? (['copyRedirectUri'] as const) : []), ...logout] };
     case 'authenticating':
-      return { ...base, status: 'authenticating', ...(state.redirectUri ? { redirectUri: state.redirectUri } : {}), actions: ['cancel'] };
+      return {
+        ...base,
+        status: 'authenticating',
+        ...(state.redirectUri ? { redirectUri: state.redirectUri } : {}),
+        actions: ['cancel', 'pasteRedirect', ...(state.redirectUri ? (['copyRedirectUri'] as const) : [])],
+      };
     case 'error': {
       // An invalid entry has no config: nothing to restart until the settings are fixed.
-      const actions: ServerAction[] = config ? ['restart', 'stop'] : [];
+      const actions: ServerAction[] = config ? ['restart', 'stop', ...logout] : [];
       return { ...base, status: 'error', message: state.message, ...(state.detail ? { detail: state.detail } : {}), ...(state.retryAt ? { retryAt: state.retryAt } : {}), actions };
     }
     case 'stopped':
-      return { ...base, status: 'stopped', actions: ['start'] };
+      return { ...base, status: 'stopped', actions: ['start', ...logout] };
     case 'disabled':
       return {
         ...base,

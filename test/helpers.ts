@@ -81,3 +81,31 @@ export async function pidOf(hub: McpHub, name: string): Promise<number> {
   const text = (result.content[0] as { text: string }).text;
   return Number(/pid=(\d+)/.exec(text)![1]);
 }
+
+/** A BrowserOpener that hands each URL to a scripted browser, as `vscode.env.openExternal` would. */
+export class FakeBrowser {
+  readonly opened: string[] = [];
+  readonly results: Array<Promise<{ finalUrl: string; status: number; body: string }>> = [];
+  constructor(private readonly browser?: { open(url: string): Promise<{ finalUrl: string; status: number; body: string }> }) {}
+  async open(url: string): Promise<boolean> {
+    this.opened.push(url);
+    if (this.browser) this.results.push(this.browser.open(url));
+    return true;
+  }
+  /** The result of the most recent navigation (the callback page, or where the script stopped). */
+  async last() {
+    return this.results[this.results.length - 1];
+  }
+}
+
+export function createOAuthHub(options: { store: import('../src/core/ports').SecretStore; browser: FakeBrowser; logger?: Logger; retry?: RetryPolicy }) {
+  // Late require keeps helpers.ts free of OAuth imports for the plain hub tests.
+  const { TokenStore } = require('../src/core/oauth/token-store') as typeof import('../src/core/oauth/token-store');
+  return new McpHub({
+    logger: options.logger ?? new MemoryLogger(),
+    clock: systemClock,
+    clientInfo: { name: 'mcp-hub-tests', version: '0.0.0' },
+    retry: options.retry ?? fastRetry,
+    oauth: { store: new TokenStore(options.store), browser: options.browser },
+  });
+}

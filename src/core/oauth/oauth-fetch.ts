@@ -6,7 +6,8 @@
  *  - boundedOAuthResponses: OAuth responses are read to at most `maxBytes`, within `timeoutMs`;
  *  - crossOriginResourceMetadata: a resource_metadata URL on another origin is not fetched;
  *  - refreshCollapse: concurrent refresh_token grants with the same refresh token become one
- *    request (with rotating refresh tokens, the second would otherwise fail with invalid_grant);
+ *    request (with rotating refresh tokens, the second would otherwise fail with invalid_grant),
+ *    within this window and, through `coordinateRefresh`, across windows;
  *  - sseUnauthorizedLoop: repeated 401s on the GET SSE stream stop after a few instead of looping;
  *  - challenges: the server's 401/403 WWW-Authenticate parameters are recorded, since without an
  *    auth provider the SDK drops them (they drive Authenticate and step-up).
@@ -34,7 +35,17 @@ export interface OAuthFetchOptions {
   readonly timeoutMs?: number;
   readonly maxBytes?: number;
   readonly baseFetch?: FetchLike;
+  /**
+   * Consulted before a refresh_token grant goes out: another window may be refreshing, or may have
+   * refreshed already. `proceed` sends it (then `done` is called); otherwise `tokens` is the
+   * other window's result, answered as if the token endpoint had sent it.
+   */
+  readonly coordinateRefresh?: (refreshToken: string) => Promise<RefreshDecision>;
 }
+
+export type RefreshDecision =
+  | { readonly proceed: true; readonly done: () => Promise<void> }
+  | { readonly proceed: false; readonly tokens?: Record<string, unknown> };
 
 const MAX_SSE_401 = 3;
 const MAX_REDIRECTS = 3;
@@ -70,7 +81,7 @@ export function createOAuthFetch(options: OAuthFetchOptions): FetchLike {
         const r = await existing.response;
         return new Response(r.body.slice(), { status: r.status, statusText: r.statusText, headers: r.headers });
       }
-      const response = send(url, init);
+      const response = refreshAcrossWindows(refreshToken, url, init);
       refreshes.set(refreshToken, { response, at: now });
       response.catch(() => refreshes.delete(refreshToken));
       const r = await response;
@@ -78,6 +89,22 @@ export function createOAuthFetch(options: OAuthFetchOptions): FetchLike {
     }
     const r = await send(url, init);
     return new Response(r.status === 204 || r.status === 304 ? null : r.body, { status: r.status, statusText: r.statusText, headers: r.headers });
+  }
+
+  async function refreshAcrossWindows(refreshToken: string, url: URL, init: RequestInit | undefined) {
+    const decision = options.coordinateRefresh ? await options.coordinateRefresh(refreshToken) : undefined;
+    if (!decision || decision.proceed) {
+      try {
+        return await send(url, init);
+      } finally {
+        await decision?.done();
+      }
+    }
+    options.logger.debug('refresh: another window refreshed already; using its tokens');
+    const body = decision.tokens
+      ? JSON.stringify(decision.tokens)
+      : JSON.stringify({ error: 'invalid_grant', error_description: 'The session was ended in another window.' });
+    return { status: decision.tokens ? 200 : 400, statusText: '', headers: [['content-type', 'application/json']] as [string, string][], body: new TextEncoder().encode(body) };
   }
 
   /** One OAuth request: checked URL, timeout, manual redirects to checked URLs, bounded body. */

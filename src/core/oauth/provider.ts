@@ -147,7 +147,9 @@ export class HubOAuthProvider implements OAuthClientProvider {
       ...base(s, this.options.serverUrl),
       ...(tokens.issuer ? { issuer: tokens.issuer } : {}),
       tokens,
-      ...(typeof tokens.expires_in === 'number' ? { expiresAt: now + tokens.expires_in * 1000 } : { expiresAt: undefined }),
+      ...(typeof tokens.expires_in === 'number'
+        ? { expiresAt: now + tokens.expires_in * 1000, lifetimeMs: tokens.expires_in * 1000 }
+        : { expiresAt: undefined, lifetimeMs: undefined }),
     }));
   }
 

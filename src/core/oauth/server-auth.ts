@@ -3,13 +3,14 @@
  * a session exists, the interactive sign-in (callback server + browser), proactive refresh,
  * step-up scopes and logout. The SDK's auth() does the protocol; this decides when.
  */
+import { randomBytes } from 'node:crypto';
 import { auth, refreshAuthorization, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { RemoteServerConfig } from '../config';
 import type { BrowserOpener, Clock, Logger, TimerHandle } from '../ports';
 import { CallbackServer } from './callback-server';
 import { OAuthFlowError } from './errors';
-import { createOAuthFetch, type Challenge } from './oauth-fetch';
+import { createOAuthFetch, type Challenge, type RefreshDecision } from './oauth-fetch';
 import { HubOAuthProvider } from './provider';
 import { secretKeyFor, type OAuthSession, type TokenStore } from './token-store';
 import type { Resolver } from './url-guard';
@@ -31,10 +32,18 @@ export interface SessionInfo {
 }
 
 export const DEFAULT_SIGN_IN_TIMEOUT_S = 300;
-/** Refresh this long before the access token expires. */
+/** Refresh this long before the access token expires (a quarter of its lifetime for short-lived tokens). */
 const REFRESH_MARGIN_MS = 60_000;
+
+function refreshAt(s: OAuthSession): number | undefined {
+  if (!s.expiresAt) return undefined;
+  const lifetime = s.lifetimeMs ?? REFRESH_MARGIN_MS * 4;
+  return s.expiresAt - Math.min(REFRESH_MARGIN_MS, lifetime / 4);
+}
 /** Step-up sign-ins for the same missing scopes before giving up. */
 const MAX_STEP_UPS = 2;
+const LEASE_TTL_MS = 15_000;
+const LEASE_POLL_MS = 200;
 
 export interface SignInHooks {
   readonly signal: AbortSignal;
@@ -51,6 +60,8 @@ export class ServerAuth {
   private refreshing: Promise<void> | undefined;
   /** The host's secret key: store changes for it concern this server. */
   readonly secretKey: string;
+  /** Names this window in refresh leases. */
+  private readonly leaseOwner = randomBytes(8).toString('hex');
 
   constructor(
     private readonly config: RemoteServerConfig,
@@ -65,7 +76,39 @@ export class ServerAuth {
       onChallenge: (c) => this.onChallenge(c),
       ...(deps.resolver ? { resolver: deps.resolver } : {}),
       ...(deps.fetch ? { baseFetch: deps.fetch } : {}),
+      coordinateRefresh: (refreshToken) => this.coordinateRefresh(refreshToken),
     });
+  }
+
+  /** One refresh across windows: take the lease, or wait for the window holding it and use its tokens. */
+  private async coordinateRefresh(refreshToken: string): Promise<RefreshDecision> {
+    const store = this.deps.store;
+    const renewed = async (): Promise<RefreshDecision | undefined> => {
+      const s = await this.session();
+      if (!s?.tokens) return { proceed: false };
+      if (s.tokens.refresh_token === refreshToken) return undefined;
+      const { issuer: _issuer, ...tokens } = s.tokens;
+      const expiresIn = s.expiresAt ? Math.max(0, Math.floor((s.expiresAt - this.deps.clock.now()) / 1000)) : undefined;
+      return { proceed: false, tokens: { ...tokens, ...(expiresIn !== undefined ? { expires_in: expiresIn } : {}) } };
+    };
+    const already = await renewed();
+    if (already) return already;
+    const owner = this.leaseOwner;
+    for (let waited = 0; ; waited += LEASE_POLL_MS) {
+      if (await store.acquireLease(this.config.url, owner, LEASE_TTL_MS, this.deps.clock.now())) {
+        // The holder before us may have finished between our reads.
+        const late = await renewed();
+        if (late) {
+          await store.releaseLease(this.config.url, owner);
+          return late;
+        }
+        return { proceed: true, done: () => store.releaseLease(this.config.url, owner) };
+      }
+      if (waited >= LEASE_TTL_MS) return { proceed: true, done: async () => undefined };
+      await new Promise((r) => setTimeout(r, LEASE_POLL_MS));
+      const result = await renewed();
+      if (result) return result;
+    }
   }
 
   private get settings() {
@@ -147,8 +190,9 @@ export class ServerAuth {
   async scheduleRefresh(): Promise<void> {
     this.cancelRefresh();
     const s = await this.session();
-    if (!s?.tokens?.refresh_token || !s.expiresAt) return;
-    const delay = Math.max(0, s.expiresAt - REFRESH_MARGIN_MS - this.deps.clock.now());
+    const at = s && refreshAt(s);
+    if (!s?.tokens?.refresh_token || at === undefined) return;
+    const delay = Math.max(0, at - this.deps.clock.now());
     this.refreshTimer = this.deps.clock.setTimeout(() => {
       this.refreshTimer = undefined;
       void this.refreshIfDue().then(() => this.scheduleRefresh());
@@ -166,7 +210,8 @@ export class ServerAuth {
     const run = (async () => {
       const s = known ?? (await this.session());
       const refreshToken = s?.tokens?.refresh_token;
-      if (!s || !refreshToken || !s.expiresAt || s.expiresAt - REFRESH_MARGIN_MS > this.deps.clock.now()) return;
+      const at = s && refreshAt(s);
+      if (!s || !refreshToken || at === undefined || at > this.deps.clock.now()) return;
       const discovery = s.discovery;
       const client = this.settings.clientId ? { client_id: this.settings.clientId, ...(this.settings.clientSecret ? { client_secret: this.settings.clientSecret } : {}) } : s.client;
       if (!discovery || !client) return;

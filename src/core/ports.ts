@@ -66,3 +66,15 @@ export function scopedLogger(logger: Logger, scope: string): Logger {
     error: (m) => logger.error(p + m),
   };
 }
+
+/**
+ * Answers a server's elicitation/create request: the editor asks the person at it; a headless host
+ * answers as its configuration says. `params` is the request as the SDK validated it.
+ */
+export interface ElicitationHandler {
+  readonly modes: { readonly form: boolean; readonly url: boolean };
+  elicit(server: string, params: ElicitParams): Promise<ElicitAnswer>;
+}
+
+export type ElicitParams = import('@modelcontextprotocol/sdk/types.js').ElicitRequest['params'];
+export type ElicitAnswer = import('@modelcontextprotocol/sdk/types.js').ElicitResult;

@@ -268,4 +268,47 @@ describe('McpHub with real servers', () => {
     const children = spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' }).stdout;
     assert.doesNotMatch(children, /stdio-server\.mjs/);
   });
+
+  it('answers elicitation through the host\'s handler with the form\'s defaults applied, and offers it only with a handler', async () => {
+    const asking = await startHttpServer({
+      name: 'asking',
+      tools: (server) =>
+        server.registerTool('ask', { description: 'Asks the user for details' }, async () => {
+          if (!server.server.getClientCapabilities()?.elicitation) return { content: [{ type: 'text', text: 'no elicitation' }] };
+          const answer = await server.server.elicitInput({
+            message: 'Who are you?',
+            requestedSchema: {
+              type: 'object',
+              properties: { name: { type: 'string', default: 'Ada' }, count: { type: 'integer', default: 3 }, plan: { type: 'string', enum: ['free', 'pro'], default: 'pro' } },
+            },
+          });
+          return { content: [{ type: 'text', text: JSON.stringify(answer) }] };
+        }),
+    });
+    try {
+      const asked: Array<{ server: string; message: string }> = [];
+      logger = new MemoryLogger();
+      hub = createHub({
+        logger,
+        elicitation: {
+          modes: { form: true, url: false },
+          // The person submits the form untouched.
+          elicit: async (server, params) => (asked.push({ server, message: params.message }), { action: 'accept', content: {} }),
+        },
+      });
+      await hub.applyConfig(entries({ asking: { type: 'streamable-http', url: asking.url } }), { trusted: true });
+      await waitForKind(hub, 'asking', 'running');
+      const answer = JSON.parse(text(await hub.callTool('asking', 'ask')));
+      assert.deepEqual(answer, { action: 'accept', content: { name: 'Ada', count: 3, plan: 'pro' } });
+      assert.deepEqual(asked, [{ server: 'asking', message: 'Who are you?' }]);
+      await hub.dispose();
+
+      newHub();
+      await hub.applyConfig(entries({ asking: { type: 'streamable-http', url: asking.url } }), { trusted: true });
+      await waitForKind(hub, 'asking', 'running');
+      assert.equal(text(await hub.callTool('asking', 'ask')), 'no elicitation');
+    } finally {
+      await asking.close();
+    }
+  });
 });

@@ -2,7 +2,12 @@
 // @modelcontextprotocol/server-everything. No SDK mocks.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { HubError } from '../../src/core/connection';
 import type { McpHub } from '../../src/core/hub';
 import { startHttpServer, type HttpFixture } from '../fixtures/http-server';
@@ -309,6 +314,41 @@ describe('McpHub with real servers', () => {
       assert.equal(text(await hub.callTool('asking', 'ask')), 'no elicitation');
     } finally {
       await asking.close();
+    }
+  });
+
+  it('keeps JSON Schema 2020-12 keywords of tool input schemas as the server sent them', async () => {
+    // Composition, conditionals, $defs with $anchor, $ref and additionalProperties, as in SEP-1613.
+    const inputSchema = {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'object',
+      $defs: { address: { $anchor: 'address', type: 'object', properties: { street: { type: 'string' } }, required: ['street'] } },
+      properties: { kind: { anyOf: [{ const: 'home' }, { const: 'work' }] }, address: { $ref: '#/$defs/address' } },
+      allOf: [{ required: ['kind'] }],
+      if: { properties: { kind: { const: 'home' } } },
+      then: { required: ['address'] },
+      else: { properties: { address: false } },
+      additionalProperties: false,
+    };
+    // A server built on the SDK's low-level Server, which sends the schema exactly as given.
+    const http = createServer(async (req, res) => {
+      const server = new Server({ name: 'schemas', version: '1.0.0' }, { capabilities: { tools: {} } });
+      server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [{ name: 'rich', inputSchema }] }));
+      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+      res.on('close', () => void server.close());
+      await server.connect(transport);
+      await transport.handleRequest(req, res);
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    try {
+      newHub();
+      const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
+      await hub.applyConfig(entries({ schemas: { type: 'streamable-http', url } }), { trusted: true });
+      await waitForKind(hub, 'schemas', 'running');
+      assert.deepEqual(hub.listTools('schemas')[0]!.inputSchema, inputSchema);
+    } finally {
+      http.closeAllConnections();
+      await new Promise((r) => http.close(r));
     }
   });
 });

@@ -283,24 +283,33 @@ export class ServerConnection {
       const result = await client.callTool({ name: tool, arguments: args }, undefined, { timeout: this.timeoutMs, resetTimeoutOnProgress: true });
       return result as CallToolResult;
     } catch (error) {
-      if (this.auth && error instanceof StreamableHTTPError && error.code === 403) {
-        const step = await this.auth.takeStepUp();
-        if (step && 'exhausted' in step) {
-          throw new HubError('auth-required', `Server "${this.name}" still refuses "${tool}" after signing in again with scope ${step.scopes.join(' ')}; the account may not be allowed to use it.`);
-        }
-        if (step) {
-          const reason = `Needs more permission (scope ${step.scopes.join(' ')}) for "${tool}". Authenticate to grant it.`;
-          this.generation++;
-          this.auth.cancelRefresh();
-          await this.closeClient();
-          this.apply({ type: 'unauthorized', reason });
-          throw new HubError('auth-required', `Server "${this.name}": ${reason}`);
-        }
+      const step = await this.stepUp(error);
+      if (step && 'exhausted' in step) {
+        throw new HubError('auth-required', `Server "${this.name}" still refuses "${tool}" after signing in again with scope ${step.scopes.join(' ')}; the account may not be allowed to use it.`);
+      }
+      if (step) {
+        const reason = `Needs more permission (scope ${step.scopes.join(' ')}) for "${tool}". Authenticate to grant it.`;
+        this.generation++;
+        this.auth?.cancelRefresh();
+        await this.closeClient();
+        this.apply({ type: 'unauthorized', reason });
+        throw new HubError('auth-required', `Server "${this.name}": ${reason}`);
       }
       // A JSON-RPC error is the server answering; anything else may mean the connection is gone.
       if (!(error instanceof McpError)) void this.checkAlive(this.generation, client);
       throw error;
     }
+  }
+
+  /**
+   * After a request failed: the step-up the server's last 403 insufficient_scope asks for, if that is
+   * why. The SDK answers such a 403 itself (re-authorizing through our passive provider, which
+   * refuses with interaction_required), so either error can stand for it.
+   */
+  private async stepUp(error: unknown): Promise<Awaited<ReturnType<ServerAuth['takeStepUp']>>> {
+    if (!this.auth) return undefined;
+    const refused = (error instanceof StreamableHTTPError && error.code === 403) || isOAuthFlowError(error, 'interaction_required');
+    return refused ? this.auth.takeStepUp() : undefined;
   }
 
   private aliveCheck: Promise<void> | undefined;
@@ -512,6 +521,20 @@ export class ServerConnection {
     if (client) await client.close().catch(() => undefined);
     if (gen !== this.generation) return;
 
+    // Listing at start-up can need more scope than the sign-in got, just like a tool call.
+    const step = await this.stepUp(error);
+    if (gen !== this.generation) return;
+    if (step && 'exhausted' in step) {
+      // Signing in again has not helped; retrying on a timer would not either.
+      this.auth?.cancelRefresh();
+      this.apply({ type: 'failed', message: `The server still refuses access after signing in again with scope ${step.scopes.join(' ')}; the account may not be allowed to use it.` });
+      return;
+    }
+    if (step) {
+      this.auth?.cancelRefresh();
+      this.apply({ type: 'unauthorized', reason: `Needs more permission (scope ${step.scopes.join(' ')}). Authenticate to grant it.` });
+      return;
+    }
     if (isOAuthFlowError(error) && error.code !== 'interaction_required') {
       // Discovery or token trouble (unsafe URL, issuer mismatch, server down): sign-in cannot
       // proceed on its own; say why and let the user try again.

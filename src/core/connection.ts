@@ -244,7 +244,8 @@ export class ServerConnection {
    * sign-out there signs it out here.
    */
   async onSessionChanged(): Promise<void> {
-    if (!this.auth) return;
+    // A machine-to-machine server gets a new token by itself; its session is no sign-in to follow.
+    if (!this.auth || (await this.auth.isMachineToMachine())) return;
     await this.refreshSession();
     if (this._session && this._state.kind === 'authRequired' && !this.signingIn) {
       this.deps.logger.info('a session appeared (signed in elsewhere); connecting');
@@ -260,7 +261,7 @@ export class ServerConnection {
   }
 
   private async refreshSession(): Promise<void> {
-    if (!this.auth || this.auth.isMachineToMachine) return;
+    if (!this.auth || (await this.auth.isMachineToMachine())) return;
     const next = await this.auth.sessionInfo();
     if (JSON.stringify(next) === JSON.stringify(this._session)) return;
     this._session = next;

@@ -9,6 +9,7 @@ export type OAuthFlowErrorCode =
   | 'invalid_metadata'
   | 'issuer_mismatch'
   | 'pkce_unsupported'
+  | 'grant_unsupported'
   | 'no_metadata'
   | 'authorization_denied'
   | 'state_mismatch'

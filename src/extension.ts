@@ -20,7 +20,7 @@ import { ServersViewProvider, VIEW_ID } from './vscode/view';
 
 /** What other extensions (and the e2e tests) get from `activate()`. */
 export interface McpHubApi {
-  servers(): Array<{ name: string; source: ConfigSource; type?: string; state: ServerState; oauth: boolean; session?: SessionInfo }>;
+  servers(): Array<{ name: string; source: ConfigSource; type?: string; state: ServerState; oauth: boolean; session?: SessionInfo; secretKey?: string }>;
   readonly onDidChange: vscode.Event<{ name: string }>;
   listTools(server: string): readonly Tool[];
   callTool(server: string, tool: string, args?: Record<string, unknown>): Promise<CallToolResult>;
@@ -106,6 +106,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
         state: s.state,
         oauth: s.oauth,
         ...(s.session ? { session: s.session } : {}),
+        ...(s.secretKey ? { secretKey: s.secretKey } : {}),
       })),
     onDidChange: onDidChange.event,
     listTools: (server) => theHub.listTools(server),

@@ -21,6 +21,8 @@ export interface HubServer {
   readonly oauth: boolean;
   /** The OAuth session, when signed in: issuer, scopes and expiry, never a token. */
   readonly session?: SessionInfo;
+  /** The name (not the value) of the secret that holds this server's session: one per host. */
+  readonly secretKey?: string;
 }
 
 export interface HubChange {
@@ -85,6 +87,7 @@ export class McpHub {
       state: record.connection?.state ?? record.fixedState!,
       oauth: record.connection?.auth !== undefined,
       ...(record.connection?.session ? { session: record.connection.session } : {}),
+      ...(record.connection?.auth ? { secretKey: record.connection.auth.secretKey } : {}),
     };
   }
 

@@ -1,0 +1,129 @@
+/**
+ * Runs the in-editor suite (e2e/suite, bundled to out/e2e/suite.js) with one of two launchers:
+ *  - code-server: offline; the real workbench in Debian's Chromium, driven by playwright-core;
+ *  - electron: @vscode/test-electron, which downloads VS Code (machines with internet).
+ * Either way the demo stack's servers are in the user settings and the harness plays the user's
+ * browser for the OAuth journey.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { ScriptedBrowser } from '../../test/fixtures/scripted-browser';
+import { startCodeServer, workbenchUrl } from './code-server';
+import { filesContaining } from './leaks';
+import { ARTIFACTS, CHROMIUM, ROOT } from './paths';
+import { startDemoStack, type DemoStack } from './stack';
+import { playUser } from './user-browser';
+
+export type Launcher = 'code-server' | 'electron';
+
+export interface InEditorResult {
+  readonly exitCode: number;
+  readonly results: { failures: number; results: Array<{ title: string; state: string; error?: string }> } | undefined;
+  /** Files outside SecretStorage that hold a token the server saw. */
+  readonly leaks: string[];
+  readonly log: string[];
+}
+
+export const SUITE = join(ROOT, 'out/e2e/suite.js');
+
+export const USER_SETTINGS = {
+  'telemetry.telemetryLevel': 'off',
+  'workbench.startupEditor': 'none',
+  'extensions.autoUpdate': false,
+  'extensions.autoCheckUpdates': false,
+  'chat.commandCenter.enabled': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+};
+
+export async function runInEditorSuite(launcher: Launcher): Promise<InEditorResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'mcphub-e2e-'));
+  const log: string[] = [];
+  const say = (m: string) => log.push(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
+  const stack = await startDemoStack();
+  const resultsFile = join(dir, 'results.json');
+  const env = { MCP_HUB_E2E_RESULTS: resultsFile, MCP_HUB_E2E_OAUTH_URL: stack.mcp.url, MCP_HUB_E2E_ISSUER: stack.as.issuer };
+  const workspace = join(dir, 'workspace');
+  mkdirSync(workspace, { recursive: true });
+  const userSettings = { ...USER_SETTINGS, 'mcpHub.servers': stack.servers };
+  try {
+    // In a test run VS Code refuses dialogs, so the authorization server is trusted up front.
+    const exitCode =
+      launcher === 'code-server' ? await viaCodeServer(dir, workspace, userSettings, env, say, [stack.as.url]) : await viaElectron(dir, workspace, userSettings, env, say);
+    const results = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : undefined;
+    const leaks = filesContaining(dir, stack.mcp.stats.bearerTokens).map((f) => f.slice(dir.length));
+    return { exitCode, results, leaks, log };
+  } finally {
+    await stack.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function viaCodeServer(dir: string, workspace: string, userSettings: object, env: Record<string, string>, say: (m: string) => void, trustedDomains: string[]): Promise<number> {
+  const server = await startCodeServer({ dir, workspace, userSettings: userSettings as Record<string, unknown>, env, trustedDomains });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    let resolveExit!: (code: number) => void;
+    const exit = new Promise<number>((r) => (resolveExit = r));
+    // The workbench reports the suite's end through these, if the page defines them (before goto).
+    await page.exposeFunction('codeAutomationExit', (code: number) => resolveExit(code));
+    await page.exposeFunction('codeAutomationLog', (_type: string, args: unknown[]) => say(`editor: ${args.map(String).join(' ')}`));
+    const user = playUser(context, page, say);
+    await page.goto(workbenchUrl(server, workspace, ROOT, SUITE));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<number>((r) => (timer = setTimeout(() => r(124), 5 * 60_000)));
+    const code = await Promise.race([exit, timeout]);
+    clearTimeout(timer);
+    say(`in-editor suite exit code ${code}`);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'in-editor.png') }).catch(() => undefined);
+    user.stop();
+    return code;
+  } finally {
+    await browser.close();
+    await server.stop();
+    if (process.env.MCP_HUB_E2E_VERBOSE) say(server.output());
+  }
+}
+
+/**
+ * @vscode/test-electron. VS Code's openExternal goes to xdg-open on Linux: a stand-in on PATH hands
+ * the URL to this process, where a scripted browser signs in.
+ */
+async function viaElectron(dir: string, workspace: string, userSettings: object, env: Record<string, string>, say: (m: string) => void): Promise<number> {
+  const { runTests } = await import('@vscode/test-electron');
+  const browser = new ScriptedBrowser();
+  const opener = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('url');
+    res.end();
+    if (url) void browser.open(url).then((r) => say(`browser: ended on ${new URL(r.finalUrl).pathname} (${r.status})`));
+  });
+  await new Promise<void>((r) => opener.listen(0, '127.0.0.1', r));
+  const bin = join(dir, 'bin');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\nexec curl -s "http://127.0.0.1:${(opener.address() as AddressInfo).port}/?url=$(node -e 'process.stdout.write(encodeURIComponent(process.argv[1]))' "$1")"\n`);
+  chmodSync(join(bin, 'xdg-open'), 0o755);
+  const userDataDir = join(dir, 'user-data');
+  mkdirSync(join(userDataDir, 'User'), { recursive: true });
+  writeFileSync(join(userDataDir, 'User/settings.json'), JSON.stringify(userSettings, null, 2));
+  try {
+    return await runTests({
+      extensionDevelopmentPath: ROOT,
+      extensionTestsPath: SUITE,
+      launchArgs: [workspace, '--user-data-dir', userDataDir, '--extensions-dir', join(dir, 'extensions'), '--disable-workspace-trust', '--disable-gpu'],
+      extensionTestsEnv: { ...env, PATH: `${bin}:${process.env.PATH}` },
+    });
+  } catch (error) {
+    say(`test-electron: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    opener.close();
+  }
+}
+
+export type { DemoStack };

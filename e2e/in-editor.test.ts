@@ -1,0 +1,16 @@
+// The in-editor suite (e2e/suite) in a real VS Code, with the launcher scripts/e2e.mjs chose.
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { runInEditorSuite, type Launcher } from './harness/in-editor';
+
+it('passes the in-editor suite in a real VS Code, and no token is left outside SecretStorage', { timeout: 8 * 60_000 }, async () => {
+  const launcher = (process.env.MCP_HUB_E2E_LAUNCHER ?? 'code-server') as Launcher;
+  const result = await runInEditorSuite(launcher);
+  for (const line of result.log) console.log(line);
+  for (const r of result.results?.results ?? []) console.log(`  ${r.state === 'passed' ? '✔' : '✖'} ${r.title}${r.error ? ` — ${r.error}` : ''}`);
+  assert.ok(result.results, 'the suite wrote its results');
+  assert.equal(result.results.failures, 0, 'in-editor failures');
+  assert.ok(result.results.results.length >= 4, 'every in-editor test ran');
+  assert.equal(result.exitCode, 0);
+  assert.deepEqual(result.leaks, [], 'files holding a token');
+});

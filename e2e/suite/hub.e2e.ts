@@ -1,0 +1,96 @@
+/// <reference types="mocha" />
+/**
+ * In the real editor, through the extension's public API and the vscode API. The harness starts
+ * the demo stack and puts its servers in the user settings; it also plays the user's browser.
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { McpHubApi } from '../../src/extension';
+
+const OAUTH = 'protected-demo';
+const LOCAL = 'local-demo';
+const text = (r: { content: unknown[] }) => (r.content[0] as { text: string }).text;
+
+async function api(): Promise<McpHubApi> {
+  const ext = vscode.extensions.all.find((e) => e.packageJSON?.name === 'mcp-hub');
+  assert.ok(ext, 'the MCP Hub extension is loaded');
+  return (await ext.activate()) as McpHubApi;
+}
+
+function waitFor(hub: McpHubApi, name: string, kinds: string[], ms = 60_000): Promise<ReturnType<McpHubApi['servers']>[number]> {
+  return new Promise((resolve, reject) => {
+    const find = () => hub.servers().find((s) => s.name === name);
+    const check = () => {
+      const s = find();
+      if (s && kinds.includes(s.state.kind)) {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(s);
+      }
+    };
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`${name} did not reach ${kinds.join('/')}; it is ${JSON.stringify(find()?.state)}`));
+    }, ms);
+    const sub = hub.onDidChange(check);
+    check();
+  });
+}
+
+async function pidOf(hub: McpHubApi, name: string): Promise<number> {
+  return Number(/pid=(\d+)/.exec(text(await hub.callTool(name, 'whoami')))![1]);
+}
+
+describe('MCP Hub in the editor', () => {
+  it('takes servers from the settings to running, and an OAuth server to authRequired', async () => {
+    const hub = await api();
+    const local = await waitFor(hub, LOCAL, ['running']);
+    assert.equal(local.type, 'stdio');
+    assert.ok(local.state.kind === 'running' && local.state.tools.some((t) => t.name === 'echo'));
+    const remote = await waitFor(hub, OAUTH, ['authRequired']);
+    assert.equal(remote.oauth, true);
+  });
+
+  it('calls a tool', async () => {
+    const hub = await api();
+    assert.equal(text(await hub.callTool(LOCAL, 'echo', { text: 'from the editor' })), 'from the editor');
+    assert.equal(hub.listTools(LOCAL).length > 0, true);
+  });
+
+  it('applies a settings edit as a diff', async () => {
+    const hub = await api();
+    const config = vscode.workspace.getConfiguration('mcpHub');
+    const servers = config.inspect<Record<string, Record<string, unknown>>>('servers')!.globalValue!;
+    const before = await pidOf(hub, LOCAL);
+    const local = servers[LOCAL]!;
+    await config.update('servers', { ...servers, 'added-demo': { ...local, env: { FIXTURE_NAME: 'added-demo' } } }, vscode.ConfigurationTarget.Global);
+    await waitFor(hub, 'added-demo', ['running']);
+    assert.match(text(await hub.callTool('added-demo', 'whoami')), /^added-demo /);
+    assert.equal(await pidOf(hub, LOCAL), before, 'the unchanged server kept its process');
+    await config.update('servers', servers, vscode.ConfigurationTarget.Global);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(hub.servers().find((s) => s.name === 'added-demo'), undefined);
+  });
+
+  it('signs in through the Authenticate command, keeps the session under the host key, and logs out', async () => {
+    const hub = await api();
+    await waitFor(hub, OAUTH, ['authRequired']);
+    // The harness signs in on the real authorization server page that openExternal opens.
+    await vscode.commands.executeCommand('mcpHub.authenticate', OAUTH);
+    const s = await waitFor(hub, OAUTH, ['running']);
+    assert.ok(s.state.kind === 'running' && s.state.tools.length > 0);
+    assert.equal(text(await hub.callTool(OAUTH, 'echo', { text: 'signed in' })), 'signed in');
+    const url = new URL(process.env.MCP_HUB_E2E_OAUTH_URL!);
+    assert.equal(s.secretKey, `mcpHub.oauth/${url.host}`);
+    assert.equal(s.session?.issuer, process.env.MCP_HUB_E2E_ISSUER);
+    assert.ok(s.session!.expiresAt! > Date.now());
+    // Nothing in the settings holds a token.
+    const settings = JSON.stringify(vscode.workspace.getConfiguration('mcpHub').inspect('servers'));
+    assert.doesNotMatch(settings, /access_token|refresh_token|eyJ/);
+
+    await vscode.commands.executeCommand('mcpHub.logout', OAUTH);
+    const out = await waitFor(hub, OAUTH, ['authRequired']);
+    assert.equal(out.session, undefined);
+    assert.ok(out.state.kind === 'authRequired' && out.state.reason === 'Signed out.');
+  });
+});

@@ -187,12 +187,8 @@ root.replaceChildren();
 const header = el('header', 'toolbar');
 const summary = el('span', 'summary');
 summary.id = 'mcp-summary';
-const toolbarButtons = el('div', 'toolbar-actions');
-toolbarButtons.append(
-  iconCommandButton('openSettings', 'settings-gear', 'Open Settings'),
-  iconCommandButton('showLogs', 'output', 'Show Logs'),
-);
-header.append(summary, toolbarButtons);
+// Open Settings and Show Logs live in the view's title bar (package.json menus), not here again.
+header.append(summary);
 
 const content = el('div', 'content');
 const loading = el('p', 'muted loading', 'Loading servers…');
@@ -205,16 +201,6 @@ live.setAttribute('aria-atomic', 'true');
 
 root.append(header, content, live);
 
-function iconCommandButton(type: 'openSettings' | 'showLogs', codicon: string, label: string): HTMLButtonElement {
-  const button = el('button', 'icon-button command');
-  button.type = 'button';
-  button.dataset.command = type;
-  button.title = label;
-  button.setAttribute('aria-label', label);
-  button.append(icon(codicon));
-  button.addEventListener('click', () => post({ type }));
-  return button;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Rendering.

@@ -1,0 +1,126 @@
+// The person's journey in the real workbench (code-server in Debian's Chromium, via playwright-core):
+// the MCP Hub view, Authenticate in the webview, sign-in on the real authorization server's page,
+// Connected, reload without a browser, Log Out, Cancel, and an error row's detail. Screenshots go
+// to artifacts/e2e/.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
+import { startCodeServer, workbenchUrl, type CodeServer } from './harness/code-server';
+import { USER_SETTINGS } from './harness/in-editor';
+import { ARTIFACTS, CHROMIUM, ROOT } from './harness/paths';
+import { startDemoStack, type DemoStack } from './harness/stack';
+import { playUser, type UserBrowser } from './harness/user-browser';
+
+const OAUTH = 'protected-demo';
+const TIMEOUT = 60_000;
+
+describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () => {
+  let dir: string;
+  let stack: DemoStack;
+  let server: CodeServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let user: UserBrowser;
+  let url: string;
+  const log: string[] = [];
+
+  const panel = (): FrameLocator => page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+  const row = (name: string) => panel().locator(`li.server[data-server="${name}"]`);
+  const status = (name: string) => row(name).locator('.status');
+  const action = (name: string, act: string) => row(name).locator(`button.action[data-action="${act}"]`);
+  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+
+  async function openView(): Promise<void> {
+    await page.waitForSelector('.monaco-workbench', { timeout: TIMEOUT });
+    const item = page.locator('.activitybar .action-item a[aria-label^="MCP Hub"]');
+    await item.waitFor({ timeout: TIMEOUT });
+    // Clicking the icon of the container already shown would close the side bar: click only if not.
+    const shown = page.locator('.activitybar .action-item.checked a[aria-label^="MCP Hub"]');
+    await page.waitForTimeout(1000);
+    if ((await shown.count()) === 0) await item.click();
+    await row(OAUTH).waitFor({ timeout: TIMEOUT });
+  }
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    dir = mkdtempSync(join(tmpdir(), 'mcphub-ui-'));
+    stack = await startDemoStack({ broken: true });
+    const workspace = join(dir, 'workspace');
+    server = await startCodeServer({ dir, workspace, userSettings: { ...USER_SETTINGS, 'mcpHub.servers': stack.servers } });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    page = await context.newPage();
+    user = playUser(context, page, (m) => log.push(m));
+    url = workbenchUrl(server, workspace, ROOT);
+    await page.goto(url);
+    await openView();
+  });
+
+  after(async () => {
+    user?.stop();
+    await browser?.close();
+    await server?.stop();
+    await stack?.close();
+    rmSync(dir, { recursive: true, force: true });
+    for (const line of log) console.log(`  ${line}`);
+  });
+
+  it('shows a protected server as "Authentication required" and a local one as connected', async () => {
+    await panel().locator(`li.server[data-server="${OAUTH}"][data-status="authRequired"]`).waitFor({ timeout: TIMEOUT });
+    assert.equal(await status(OAUTH).innerText(), 'Authentication required');
+    await panel().locator('li.server[data-server="local-demo"][data-status="running"]').waitFor({ timeout: TIMEOUT });
+    assert.match(await status('local-demo').innerText(), /^Connected · \d+ tools$/);
+    await shot('1-auth-required');
+  });
+
+  it('signs in: Authenticate in the panel, the real sign-in page in the browser, then "Connected · N tools"', async () => {
+    user.signIn = true;
+    const pagesBefore = user.opened.length;
+    await action(OAUTH, 'authenticate').click();
+    await panel().locator(`li.server[data-server="${OAUTH}"][data-status="running"]`).waitFor({ timeout: TIMEOUT });
+    assert.equal(user.opened.length, pagesBefore + 1, 'one browser page, the authorization server');
+    assert.match(await status(OAUTH).innerText(), /^Connected · \d+ tools$/);
+    await row(OAUTH).locator('.session').waitFor();
+    assert.match(await row(OAUTH).locator('.session').innerText(), /Signed in/);
+    await row(OAUTH).locator('summary[data-section="tools"]').click();
+    await shot('2-connected');
+  });
+
+  it('is connected again after a window reload, with no browser page opened', async () => {
+    const pagesBefore = user.opened.length;
+    await page.reload();
+    await openView();
+    await panel().locator(`li.server[data-server="${OAUTH}"][data-status="running"]`).waitFor({ timeout: TIMEOUT });
+    assert.equal(user.opened.length, pagesBefore);
+  });
+
+  it('logs out: back to "Authentication required"', async () => {
+    await action(OAUTH, 'logout').click();
+    await panel().locator(`li.server[data-server="${OAUTH}"][data-status="authRequired"]`).waitFor({ timeout: TIMEOUT });
+    assert.equal(await status(OAUTH).innerText(), 'Authentication required');
+  });
+
+  it('cancels while "Waiting for authorization…"', async () => {
+    user.signIn = false; // the person opens the page but never signs in
+    await action(OAUTH, 'authenticate').click();
+    await panel().locator(`li.server[data-server="${OAUTH}"][data-status="authenticating"]`).waitFor({ timeout: TIMEOUT });
+    assert.equal(await status(OAUTH).innerText(), 'Waiting for authorization…');
+    await shot('3-waiting');
+    await action(OAUTH, 'cancel').click();
+    await panel().locator(`li.server[data-server="${OAUTH}"][data-status="authRequired"]`).waitFor({ timeout: TIMEOUT });
+    assert.match(await row(OAUTH).innerText(), /Sign-in was cancelled/);
+  });
+
+  it('shows an error row with its detail on demand', async () => {
+    await panel().locator('li.server[data-server="broken-demo"][data-status="error"]').waitFor({ timeout: TIMEOUT });
+    assert.match(await status('broken-demo').innerText(), /^Error: /);
+    await row('broken-demo').locator('summary[data-section="detail"]').click();
+    await row('broken-demo').locator('details[data-section="detail"] pre').waitFor();
+    assert.match(await row('broken-demo').locator('details[data-section="detail"] pre').innerText(), /fixture: missing API key/);
+    await shot('4-error-detail');
+  });
+});

@@ -1,0 +1,94 @@
+// The fetch middleware that closes SDK gaps, against a scripted base fetch (no network).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createOAuthFetch, type Challenge } from '../../src/core/oauth/oauth-fetch';
+import { noopLogger } from '../../src/core/ports';
+
+const SERVER = 'https://mcp.example.com/mcp';
+const publicDns = async () => ['93.184.216.34'];
+
+function scripted(handler: (url: URL, init?: RequestInit) => Response | Promise<Response>) {
+  const calls: Array<{ url: string; init?: RequestInit }> = [];
+  const base = async (url: string | URL, init?: RequestInit) => {
+    calls.push({ url: String(url), ...(init ? { init } : {}) });
+    return handler(new URL(String(url)), init);
+  };
+  return { base, calls };
+}
+
+describe('OAuth fetch middleware', () => {
+  it('collapses concurrent refreshes with the same refresh token into one request', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { base, calls } = scripted(async () => {
+      await gate;
+      return Response.json({ access_token: 'new', token_type: 'Bearer', refresh_token: 'rt2' });
+    });
+    const f = createOAuthFetch({ serverUrl: SERVER, logger: noopLogger, onChallenge: () => undefined, baseFetch: base, resolver: publicDns });
+    const body = () => new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'rt1' });
+    const all = Promise.all([1, 2, 3].map(() => f('https://auth.example.com/token', { method: 'POST', body: body() })));
+    await new Promise((r) => setTimeout(r, 20));
+    release();
+    const responses = await all;
+    assert.equal(calls.length, 1);
+    for (const r of responses) assert.deepEqual(await r.json(), { access_token: 'new', token_type: 'Bearer', refresh_token: 'rt2' });
+  });
+
+  it('answers with another window\'s fresh tokens instead of spending a rotated refresh token', async () => {
+    const { base, calls } = scripted(() => Response.json({}));
+    const f = createOAuthFetch({
+      serverUrl: SERVER,
+      logger: noopLogger,
+      onChallenge: () => undefined,
+      baseFetch: base,
+      resolver: publicDns,
+      coordinateRefresh: async () => ({ proceed: false, tokens: { access_token: 'from-other-window', token_type: 'Bearer', expires_in: 100 } }),
+    });
+    const r = await f('https://auth.example.com/token', { method: 'POST', body: 'grant_type=refresh_token&refresh_token=old' });
+    assert.equal(calls.length, 0);
+    assert.equal(((await r.json()) as { access_token: string }).access_token, 'from-other-window');
+  });
+
+  it('refuses OAuth URLs that fail the SSRF guard, and redirects to them', async () => {
+    const { base, calls } = scripted((url) => (url.hostname === 'auth.example.com' ? new Response(null, { status: 302, headers: { location: 'http://169.254.169.254/latest' } }) : Response.json({})));
+    const f = createOAuthFetch({ serverUrl: SERVER, logger: noopLogger, onChallenge: () => undefined, baseFetch: base, resolver: publicDns });
+    await assert.rejects(f('https://10.1.2.3/.well-known/oauth-authorization-server'), /private or link-local/);
+    await assert.rejects(f('https://auth.example.com/.well-known/openid-configuration'), /must use https/);
+    assert.deepEqual(calls.map((c) => c.url), ['https://auth.example.com/.well-known/openid-configuration']);
+  });
+
+  it('does not follow protected resource metadata on another origin', async () => {
+    const { base, calls } = scripted(() => Response.json({}));
+    const f = createOAuthFetch({ serverUrl: SERVER, logger: noopLogger, onChallenge: () => undefined, baseFetch: base, resolver: publicDns });
+    await assert.rejects(f('https://evil.example.net/.well-known/oauth-protected-resource/mcp'), /Ignored protected resource metadata on another origin/);
+    assert.equal(calls.length, 0);
+  });
+
+  it('bounds OAuth response sizes', async () => {
+    const big = 'x'.repeat(2048);
+    const { base } = scripted(() => new Response(big, { headers: { 'content-type': 'application/json' } }));
+    const f = createOAuthFetch({ serverUrl: SERVER, logger: noopLogger, onChallenge: () => undefined, baseFetch: base, resolver: publicDns, maxBytes: 1024 });
+    await assert.rejects(f('https://auth.example.com/.well-known/oauth-authorization-server'), /sent more than 1 KiB/);
+  });
+
+  it('times out an OAuth request that does not answer', async () => {
+    const base = (_u: string | URL, init?: RequestInit) =>
+      new Promise<Response>((_r, reject) => init?.signal?.addEventListener('abort', () => reject(Object.assign(new Error('timeout'), { name: 'TimeoutError' }))));
+    const f = createOAuthFetch({ serverUrl: SERVER, logger: noopLogger, onChallenge: () => undefined, baseFetch: base, resolver: publicDns, timeoutMs: 50 });
+    // AbortSignal.timeout does not keep Node alive by itself; the editor's process is, a test is not.
+    const keepAlive = setTimeout(() => undefined, 5_000);
+    await assert.rejects(f('https://auth.example.com/token', { method: 'POST' }), /The token endpoint did not answer within 0.05 s/);
+    clearTimeout(keepAlive);
+  });
+
+  it('records the server\'s challenges and stops a 401 loop on the event stream', async () => {
+    const challenges: Challenge[] = [];
+    const { base } = scripted(
+      () => new Response(null, { status: 401, headers: { 'www-authenticate': 'Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="read write"' } }),
+    );
+    const f = createOAuthFetch({ serverUrl: SERVER, logger: noopLogger, onChallenge: (c) => challenges.push(c), baseFetch: base, resolver: publicDns });
+    for (let i = 0; i < 3; i++) assert.equal((await f(SERVER, { method: 'GET' })).status, 401);
+    await assert.rejects(f(SERVER, { method: 'GET' }), /kept answering 401 on its event stream/);
+    assert.deepEqual(challenges[0], { status: 401, resourceMetadataUrl: 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp', scope: 'read write' });
+  });
+});

@@ -36,8 +36,11 @@ CS="$CACHE/code-server-$CODE_SERVER_VERSION"
 if [ ! -x "$CS/node_modules/.bin/code-server" ]; then
   echo "== code-server $CODE_SERVER_VERSION (builds native modules under node 24; takes a few minutes)"
   rm -rf "$CS" && mkdir -p "$CS"
+  # Under `npm run`, npm_* variables (npm_config_user_agent says node/v20) would reach the nested
+  # npm, and code-server's postinstall reads the Node version from that user agent: drop them.
+  unset_npm=(); for v in $(compgen -e | grep '^npm_' || true); do unset_npm+=(-u "$v"); done
   (cd "$CS" && echo '{"private":true}' > package.json &&
-    PATH="$NODE24/bin:$PATH" npm_config_nodedir="$NODE24" npm install --no-audit --no-fund --loglevel=error \
+    env "${unset_npm[@]}" PATH="$NODE24/bin:$PATH" npm_config_nodedir="$NODE24" npm install --no-audit --no-fund --loglevel=error \
       "code-server@$CODE_SERVER_VERSION" >/dev/null)
 fi
 echo "code-server ready: $CS/node_modules/.bin/code-server"

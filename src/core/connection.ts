@@ -7,6 +7,7 @@ import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/s
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { OAuthError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { ElicitRequestSchema, McpError, type CallToolResult, type Prompt, type Resource, type Tool } from '@modelcontextprotocol/sdk/types.js';
@@ -536,6 +537,13 @@ export class ServerConnection {
       this.apply({ type: 'unauthorized', reason: `Needs more permission (scope ${step.scopes.join(' ')}). Authenticate to grant it.` });
       return;
     }
+    if (error instanceof OAuthError && this.usesSession && !TRANSIENT_OAUTH_ERRORS.has(error.errorCode)) {
+      // The authorization server refused to renew the session (invalid_target, invalid_client…):
+      // retrying will not help; signing in again will.
+      this.auth?.cancelRefresh();
+      this.apply({ type: 'unauthorized', reason: `The authorization server refused to renew the session (${error.errorCode}); sign in again.` });
+      return;
+    }
     if (isOAuthFlowError(error) && error.code !== 'interaction_required') {
       // Discovery or token trouble (unsafe URL, issuer mismatch, server down): sign-in cannot
       // proceed on its own; say why and let the user try again.
@@ -587,6 +595,8 @@ export class ServerConnection {
     if (client) await client.close().catch((e) => this.deps.logger.debug(`close: ${errorMessage(e)}`));
   }
 }
+
+const TRANSIENT_OAUTH_ERRORS = new Set(['server_error', 'temporarily_unavailable']);
 
 function isLegacyStatus(code: number | undefined): boolean {
   return code !== undefined && code >= 400 && code < 500 && code !== 401 && code !== 403;

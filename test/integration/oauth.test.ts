@@ -273,6 +273,17 @@ describe('OAuth with a real authorization server', () => {
     assert.equal(as.stats.registrations.length, regs + 1);
   });
 
+  it('signs in again on the same loopback port, so the registered client is reused', async () => {
+    const { hub: h } = await signedIn();
+    const regs = as.stats.registrations.length;
+    const firstRedirect = as.stats.authorizationRequests.at(-1)!.redirect_uri;
+    // A step-up sign-in keeps the client registration (logout would delete it with the session).
+    await assert.rejects(h.callTool('secure', 'admin_action'), /Needs more permission/);
+    await h.authenticate('secure');
+    assert.equal(as.stats.authorizationRequests.at(-1)!.redirect_uri, firstRedirect);
+    assert.equal(as.stats.registrations.length, regs, 'no second registration');
+  });
+
   it('refuses discovery that points at private addresses (SSRF) and says why', async () => {
     for (const target of ['http://10.0.0.1:8080', 'https://169.254.169.254', 'https://[fd00::1]']) {
       const prm = createServer((req, res) => {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CallbackServer } from '../../src/core/oauth/callback-server';
+import { OAuthFlowError } from '../../src/core/oauth/errors';
 import { noopLogger } from '../../src/core/ports';
 
 const STATE = 'sO2bDW3hWzF8b3xUfLh0r5b7jXk1mQ9vT2cYpA6eN4g';
@@ -103,7 +104,7 @@ describe('callback server', () => {
     const { server, get } = await armed();
     const result = server.result();
     result.catch(() => undefined); // asserted below, after the requests
-    server.abort(new (await import('../../src/core/oauth/errors')).OAuthFlowError('cancelled', 'Sign-in was cancelled.'));
+    server.abort(new OAuthFlowError('cancelled', 'Sign-in was cancelled.'));
     await assert.rejects(result, /cancelled/);
     await server.close();
     await assert.rejects(get('/callback'));

@@ -276,7 +276,7 @@ export class ServerAuth {
       this.deps.logger.info('signed in with client credentials');
       return;
     }
-    const callback = await CallbackServer.start({ ...(this.settings.callbackPort ? { port: this.settings.callbackPort } : {}), logger: this.deps.logger });
+    const callback = await this.startCallback();
     this.callback = callback;
     const timeoutS = this.settings.signInTimeout ?? DEFAULT_SIGN_IN_TIMEOUT_S;
     const timer = this.deps.clock.setTimeout(
@@ -333,6 +333,25 @@ export class ServerAuth {
       await callback.close();
       if (this.callback === callback) this.callback = undefined;
     }
+  }
+
+  /**
+   * The callback server: on auth.callbackPort when set; else on the port of the last sign-in, so
+   * the client registered then (for that exact redirect URI) is reused; else on a free port.
+   */
+  private async startCallback(): Promise<CallbackServer> {
+    const logger = this.deps.logger;
+    if (this.settings.callbackPort) return CallbackServer.start({ port: this.settings.callbackPort, logger });
+    const previous = (await this.session())?.client?.redirect_uri;
+    const port = previous?.startsWith('http://127.0.0.1:') ? Number(new URL(previous).port) : undefined;
+    if (port) {
+      try {
+        return await CallbackServer.start({ port, logger });
+      } catch {
+        logger.debug(`the previous callback port ${port} is taken; using a free one`);
+      }
+    }
+    return CallbackServer.start({ logger });
   }
 
   /** Remote development without a reachable redirect: the user pastes the final URL. */

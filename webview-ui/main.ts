@@ -458,6 +458,8 @@ function announce(servers: readonly ServerView[]): void {
   }, 50);
 }
 
+const rows = new Map<string, { json: string; node: HTMLLIElement }>();
+
 function render(servers: readonly ServerView[]): void {
   const key = focusKey();
   const now = Date.now();
@@ -468,13 +470,31 @@ function render(servers: readonly ServerView[]): void {
     servers.length === 0 ? '' : `${servers.length} ${servers.length === 1 ? 'server' : 'servers'} · ${running} running`;
 
   if (servers.length === 0) {
+    rows.clear();
     content.replaceChildren(renderEmpty());
   } else {
-    const list = el('ul', 'servers');
-    list.setAttribute('role', 'list');
-    list.setAttribute('aria-label', 'MCP servers');
-    servers.forEach((view, i) => list.append(renderServer(view, i, now)));
-    content.replaceChildren(list);
+    // Keyed by server: a row is rebuilt only when its view changed, so one server retrying in the
+    // background does not rebuild (and steal the pointer or focus from) the others.
+    let list = content.querySelector<HTMLUListElement>('ul.servers');
+    if (!list) {
+      list = el('ul', 'servers') as HTMLUListElement;
+      list.setAttribute('role', 'list');
+      list.setAttribute('aria-label', 'MCP servers');
+      content.replaceChildren(list);
+    }
+    const next = new Map<string, { json: string; node: HTMLLIElement }>();
+    servers.forEach((view, i) => {
+      const json = JSON.stringify([view, i]);
+      const old = rows.get(view.name);
+      next.set(view.name, old && old.json === json ? old : { json, node: renderServer(view, i, now) });
+    });
+    // Touch only rows that moved or changed: a removed-and-reinserted element would lose focus.
+    [...next.values()].forEach(({ node }, i) => {
+      if (list.children[i] !== node) list.insertBefore(node, list.children[i] ?? null);
+    });
+    while (list.children.length > next.size) list.lastElementChild!.remove();
+    rows.clear();
+    for (const [k, v] of next) rows.set(k, v);
   }
 
   restoreFocus(key);

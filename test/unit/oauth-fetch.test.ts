@@ -89,6 +89,6 @@ describe('OAuth fetch middleware', () => {
     const f = createOAuthFetch({ serverUrl: SERVER, logger: noopLogger, onChallenge: (c) => challenges.push(c), baseFetch: base, resolver: publicDns });
     for (let i = 0; i < 3; i++) assert.equal((await f(SERVER, { method: 'GET' })).status, 401);
     await assert.rejects(f(SERVER, { method: 'GET' }), /kept answering 401 on its event stream/);
-    assert.deepEqual(challenges[0], { status: 401, resourceMetadataUrl: 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp', scope: 'read write' });
+    assert.deepEqual(challenges[0], { status: 401, scheme: 'bearer', resourceMetadataUrl: 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp', scope: 'read write' });
   });
 });

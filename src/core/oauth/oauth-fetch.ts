@@ -10,16 +10,21 @@
  *    within this window and, through `coordinateRefresh`, across windows;
  *  - sseUnauthorizedLoop: repeated 401s on the GET SSE stream stop after a few instead of looping;
  *  - challenges: the server's 401/403 WWW-Authenticate parameters are recorded, since without an
- *    auth provider the SDK drops them (they drive Authenticate and step-up).
+ *    auth provider the SDK drops them (they drive Authenticate and step-up);
+ *  - dpop: token requests and MCP requests get RFC 9449 proofs where the authorization server uses
+ *    DPoP, with one retry on a use_dpop_nonce challenge (the SDK only knows Bearer).
  */
 import { extractWWWAuthenticateParams, UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { OAuthFlowError } from './errors';
 import { checkUrl, systemResolver, type Resolver } from './url-guard';
+import { dpopProof, nonceChallenge, type DpopKey } from './dpop';
 import type { Logger } from '../ports';
 
 export interface Challenge {
   readonly status: 401 | 403;
+  /** The authentication scheme the server asked for: `bearer` or `dpop`. */
+  readonly scheme?: string;
   readonly resourceMetadataUrl?: string;
   readonly scope?: string;
   readonly error?: string;
@@ -41,6 +46,11 @@ export interface OAuthFetchOptions {
    * other window's result, answered as if the token endpoint had sent it.
    */
   readonly coordinateRefresh?: (refreshToken: string) => Promise<RefreshDecision>;
+  /**
+   * The session's DPoP key when the authorization server uses DPoP, and whether the stored access
+   * token is DPoP-bound (then the MCP requests carry `Authorization: DPoP` and a proof).
+   */
+  readonly dpop?: () => Promise<{ key: DpopKey; boundToken: boolean } | undefined>;
 }
 
 export type RefreshDecision =
@@ -107,8 +117,27 @@ export function createOAuthFetch(options: OAuthFetchOptions): FetchLike {
     return { status: decision.tokens ? 200 : 400, statusText: '', headers: [['content-type', 'application/json']] as [string, string][], body: new TextEncoder().encode(body) };
   }
 
-  /** One OAuth request: checked URL, timeout, manual redirects to checked URLs, bounded body. */
+  const nonces = new Map<string, string>();
+
+  /** A token request with a DPoP proof (and the server's nonce once it asked for one). */
   async function send(url: URL, init: RequestInit | undefined) {
+    const body = typeof init?.body === 'string' ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : undefined;
+    const dpop = body && new URLSearchParams(body).has('grant_type') ? await options.dpop?.() : undefined;
+    if (!dpop) return sendOnce(url, init);
+    const withProof = (nonce?: string) => {
+      const headers = new Headers(init?.headers);
+      headers.set('DPoP', dpopProof(dpop.key, init?.method ?? 'POST', url, nonce ? { nonce } : {}));
+      return { ...init, headers, body };
+    };
+    const first = await sendOnce(url, withProof(nonces.get(url.origin)));
+    const nonce = nonceChallenge(first.status, new Headers(first.headers), new TextDecoder().decode(first.body));
+    if (!nonce) return first;
+    nonces.set(url.origin, nonce);
+    return sendOnce(url, withProof(nonce));
+  }
+
+  /** One OAuth request: checked URL, timeout, manual redirects to checked URLs, bounded body. */
+  async function sendOnce(url: URL, init: RequestInit | undefined) {
     let current = url;
     let currentInit = init;
     for (let hop = 0; ; hop++) {
@@ -136,14 +165,36 @@ export function createOAuthFetch(options: OAuthFetchOptions): FetchLike {
     }
   }
 
+  /** A request to the MCP server; a DPoP-bound token goes out as `DPoP <token>` with a proof. */
+  async function mcpRequest(url: URL, init: RequestInit | undefined): Promise<Response> {
+    const headers = new Headers(init?.headers);
+    const bearer = /^Bearer\s+(.+)$/i.exec(headers.get('authorization') ?? '')?.[1];
+    const dpop = bearer ? await options.dpop?.() : undefined;
+    if (!bearer || !dpop?.boundToken) return base(url, init);
+    const send = (nonce?: string) => {
+      const h = new Headers(headers);
+      h.set('Authorization', `DPoP ${bearer}`);
+      h.set('DPoP', dpopProof(dpop.key, init?.method ?? 'GET', url, { accessToken: bearer, ...(nonce ? { nonce } : {}) }));
+      return base(url, { ...init, headers: h });
+    };
+    const response = await send(nonces.get(url.origin));
+    const nonce = nonceChallenge(response.status, response.headers);
+    if (!nonce) return response;
+    await response.body?.cancel();
+    nonces.set(url.origin, nonce);
+    return send(nonce);
+  }
+
   return async (input, init) => {
     const url = new URL(String(input));
     if (isOAuthRequest(url)) return oauthRequest(url, init);
-    const response = await base(input, init);
+    const response = await mcpRequest(url, init);
     if (response.status === 401 || response.status === 403) {
-      const { resourceMetadataUrl, scope, error } = extractWWWAuthenticateParams(response);
+      const { resourceMetadataUrl, scope, error } = challengeParams(response);
+      const scheme = /^\s*(\w+)/.exec(response.headers.get('www-authenticate') ?? '')?.[1]?.toLowerCase();
       options.onChallenge({
         status: response.status,
+        ...(scheme ? { scheme } : {}),
         ...(resourceMetadataUrl ? { resourceMetadataUrl: resourceMetadataUrl.href } : {}),
         ...(scope ? { scope } : {}),
         ...(error ? { error } : {}),
@@ -158,6 +209,13 @@ export function createOAuthFetch(options: OAuthFetchOptions): FetchLike {
     }
     return response;
   };
+}
+
+/** WWW-Authenticate parameters of a Bearer or DPoP challenge (the SDK reads only Bearer). */
+function challengeParams(response: Response): ReturnType<typeof extractWWWAuthenticateParams> {
+  const header = response.headers.get('www-authenticate') ?? '';
+  if (!/^DPoP\s/i.test(header)) return extractWWWAuthenticateParams(response);
+  return extractWWWAuthenticateParams(new Response(null, { headers: { 'www-authenticate': header.replace(/^DPoP/i, 'Bearer') } }));
 }
 
 function describe(url: URL): string {

@@ -10,6 +10,7 @@ import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { AuthSettings, RemoteServerConfig } from '../config';
 import type { BrowserOpener, Clock, Logger, TimerHandle } from '../ports';
 import { CallbackServer } from './callback-server';
+import { DPOP_ALG, generateDpopKey, type DpopKey } from './dpop';
 import { OAuthFlowError } from './errors';
 import { createOAuthFetch, type Challenge, type RefreshDecision } from './oauth-fetch';
 import { HubOAuthProvider } from './provider';
@@ -78,7 +79,37 @@ export class ServerAuth {
       ...(deps.resolver ? { resolver: deps.resolver } : {}),
       ...(deps.fetch ? { baseFetch: deps.fetch } : {}),
       coordinateRefresh: (refreshToken) => this.coordinateRefresh(refreshToken),
+      dpop: () => this.dpopState(),
     });
+  }
+
+  private dpopKeyCreation: Promise<DpopKey> | undefined;
+
+  /** Set when the server's challenge used the DPoP scheme (RFC 9449 §7.1). */
+  private resourceAsksDpop = false;
+
+  /**
+   * The session's DPoP key. A session gets one at sign-in when both sides use DPoP: the
+   * authorization server offers ES256 and the resource asks for DPoP (its challenge's scheme, or
+   * dpop_* fields in its RFC 9728 metadata). A resource that only knows Bearer keeps Bearer.
+   */
+  private async dpopState(): Promise<{ key: DpopKey; boundToken: boolean } | undefined> {
+    const s = await this.session();
+    if (!s) return undefined;
+    let key = s.dpopKey;
+    if (!key) {
+      const asAlgs = (s.discovery?.authorizationServerMetadata as { dpop_signing_alg_values_supported?: unknown } | undefined)?.dpop_signing_alg_values_supported;
+      const prm = s.discovery?.resourceMetadata as { dpop_signing_alg_values_supported?: unknown; dpop_bound_access_tokens_required?: unknown } | undefined;
+      const resourceWants = this.resourceAsksDpop || prm?.dpop_bound_access_tokens_required === true || Array.isArray(prm?.dpop_signing_alg_values_supported);
+      if (!Array.isArray(asAlgs) || !asAlgs.includes(DPOP_ALG) || !resourceWants) return undefined;
+      this.dpopKeyCreation ??= (async () => {
+        const created = generateDpopKey();
+        const saved = await this.deps.store.update(this.config.url, (cur) => (cur ? { ...cur, dpopKey: cur.dpopKey ?? created } : cur));
+        return saved?.dpopKey ?? created;
+      })().finally(() => (this.dpopKeyCreation = undefined));
+      key = await this.dpopKeyCreation;
+    }
+    return { key, boundToken: s.tokens?.token_type?.toLowerCase() === 'dpop' };
   }
 
   /** One refresh across windows: take the lease, or wait for the window holding it and use its tokens. */
@@ -141,6 +172,7 @@ export class ServerAuth {
 
   private onChallenge(c: Challenge): void {
     this.challenge = c;
+    if (c.scheme === 'dpop') this.resourceAsksDpop = true;
     if (c.status === 403 && c.error === 'insufficient_scope') {
       this.deps.logger.info(`the server asks for more scope${c.scope ? ` (${c.scope})` : ''}`);
     }

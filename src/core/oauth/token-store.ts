@@ -6,6 +6,7 @@
 import type { OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { Disposable, SecretStore } from '../ports';
+import type { DpopKey } from './dpop';
 
 export const SECRET_PREFIX = 'mcpHub.oauth/';
 /** Short-lived refresh leases between windows live under their own prefix. */
@@ -26,6 +27,8 @@ export interface OAuthSession {
   readonly expiresAt?: number;
   /** The access token's lifetime (`expires_in`) in ms, which sets how early it is refreshed. */
   readonly lifetimeMs?: number;
+  /** The DPoP key the tokens are bound to, where the authorization server uses DPoP. */
+  readonly dpopKey?: DpopKey;
   readonly updatedAt: number;
 }
 

@@ -23,8 +23,6 @@ export interface OAuthDeps {
   /** Maps the loopback callback URI to one the user's browser can reach (vscode.env.asExternalUri). */
   readonly externalUri?: (uri: string) => Promise<string>;
   readonly resolver?: Resolver;
-  /** Base fetch, for tests that count requests; the default is global fetch. */
-  readonly fetch?: FetchLike;
 }
 
 export interface SessionInfo {
@@ -77,7 +75,6 @@ export class ServerAuth {
       logger: deps.logger,
       onChallenge: (c) => this.onChallenge(c),
       ...(deps.resolver ? { resolver: deps.resolver } : {}),
-      ...(deps.fetch ? { baseFetch: deps.fetch } : {}),
       coordinateRefresh: (refreshToken) => this.coordinateRefresh(refreshToken),
       dpop: () => this.dpopState(),
     });

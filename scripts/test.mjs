@@ -25,7 +25,7 @@ const files = (dir) =>
 step('type-check (extension, tests)', npx, ['tsc', '--noEmit', '-p', 'tsconfig.json']);
 step('type-check (webview)', npx, ['tsc', '--noEmit', '-p', 'webview-ui/tsconfig.json']);
 step('build', process.execPath, ['scripts/build.mjs']);
-step('unit + integration tests', process.execPath, [
+step('unit, security and integration tests', process.execPath, [
   '--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec',
-  ...files('test/unit'), ...files('test/integration'),
+  ...files('test/unit'), ...files('test/security'), ...files('test/integration'),
 ]);

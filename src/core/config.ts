@@ -23,6 +23,11 @@ export interface ToolFilter {
 export interface AuthSettings {
   readonly clientId?: string;
   readonly clientSecret?: string;
+  /**
+   * The issuer the pre-registered client (clientId with clientSecret or privateKey) belongs to; its
+   * credentials are sent to no other authorization server. Unset: the issuer of the first sign-in.
+   */
+  readonly issuer?: string;
   readonly scope?: string;
   readonly callbackPort?: number;
   /** An https URL of a Client ID Metadata Document to use as client_id where the server supports it. */
@@ -197,6 +202,17 @@ function parseAuth(raw: unknown, fail: (field: string, message: string) => never
     out.clientSecret = clientSecret;
   }
   if (scope) out.scope = scope;
+  const issuer = str('issuer');
+  if (issuer) {
+    let u: URL | undefined;
+    try {
+      u = new URL(issuer);
+    } catch {
+      u = undefined;
+    }
+    if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:')) fail('auth.issuer', 'must be the authorization server\'s issuer URL');
+    out.issuer = issuer;
+  }
   const clientMetadataUrl = str('clientMetadataUrl');
   if (clientMetadataUrl) {
     let u: URL | undefined;

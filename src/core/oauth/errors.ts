@@ -18,12 +18,23 @@ export type OAuthFlowErrorCode =
   | 'interaction_required'
   | 'response_too_large'
   | 'step_up_limit'
-  | 'callback_port_in_use';
+  | 'callback_port_in_use'
+  | 'invalid_scope'
+  | 'issuer_not_allowed'
+  | 'redirect_refused'
+  | 'store_unavailable'
+  | 'store_newer_version';
 
 export class OAuthFlowError extends Error {
+  /**
+   * @param message our own words, safe for a notification; never text from a server.
+   * @param detail text from the server or authorization server (an error_description, a body),
+   *   untrusted: it goes only to the panel's details and the log, through the scrubber.
+   */
   constructor(
     readonly code: OAuthFlowErrorCode,
     message: string,
+    readonly detail?: string,
   ) {
     super(message);
     this.name = 'OAuthFlowError';

@@ -52,9 +52,74 @@ describe('OAuth fetch middleware', () => {
   it('refuses OAuth URLs that fail the SSRF guard, and redirects to them', async () => {
     const { base, calls } = scripted((url) => (url.hostname === 'auth.example.com' ? new Response(null, { status: 302, headers: { location: 'http://169.254.169.254/latest' } }) : Response.json({})));
     const f = createOAuthFetch({ serverUrl: SERVER, logger: noopLogger, onChallenge: () => undefined, baseFetch: base, resolver: publicDns });
-    await assert.rejects(f('https://10.1.2.3/.well-known/oauth-authorization-server'), /private or link-local/);
+    await assert.rejects(f('https://10.1.2.3/.well-known/oauth-authorization-server'), /it points to a private address/);
     await assert.rejects(f('https://auth.example.com/.well-known/openid-configuration'), /must use https/);
     assert.deepEqual(calls.map((c) => c.url), ['https://auth.example.com/.well-known/openid-configuration']);
+  });
+
+  it('checks host names before an injected fetch is called', async () => {
+    const { base, calls } = scripted(() => Response.json({}));
+    const f = createOAuthFetch({ serverUrl: SERVER, logger: noopLogger, onChallenge: () => undefined, baseFetch: base, resolver: async () => ['93.184.216.34', '10.0.0.7'] });
+    await assert.rejects(f('https://auth.example.com/.well-known/oauth-authorization-server'), {
+      code: 'unsafe_url',
+      message: 'Refused the authorization server metadata (https://auth.example.com): its host name resolves to a private address.',
+    });
+    assert.equal(calls.length, 0);
+  });
+
+  it('refuses loopback OAuth endpoints for a server that is not on loopback', async () => {
+    const { base, calls } = scripted(() => Response.json({}));
+    const f = createOAuthFetch({ serverUrl: SERVER, logger: noopLogger, onChallenge: () => undefined, baseFetch: base, resolver: publicDns });
+    for (const url of ['http://127.0.0.1:8080/token', 'http://localhost:1/.well-known/oauth-authorization-server', 'https://[::1]/register']) {
+      await assert.rejects(f(url, { method: 'POST', body: 'grant_type=authorization_code&code=c' }), { code: 'unsafe_url' }, url);
+    }
+    assert.equal(calls.length, 0);
+  });
+
+  it('refuses a redirect answering a token or registration request, naming only the origin', async () => {
+    for (const status of [301, 302, 303, 307, 308]) {
+      const { base, calls } = scripted(() => new Response(null, { status, headers: { location: 'https://other.example.net/token?code=leak' } }));
+      const f = createOAuthFetch({ serverUrl: SERVER, logger: noopLogger, onChallenge: () => undefined, baseFetch: base, resolver: publicDns });
+      await assert.rejects(f('https://auth.example.com/oauth/token?tenant=x', { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', code: 'secret-code' }) }), {
+        code: 'redirect_refused',
+        message: `The token endpoint (https://auth.example.com) answered with a redirect (HTTP ${status}); MCP Hub does not resend credentials to another address.`,
+      });
+      await assert.rejects(f('https://auth.example.com/register', { method: 'POST', body: JSON.stringify({ client_name: 'x' }) }), {
+        code: 'redirect_refused',
+        message: `The registration endpoint (https://auth.example.com) answered with a redirect (HTTP ${status}); MCP Hub does not resend credentials to another address.`,
+      });
+      assert.deepEqual(calls.map((c) => c.url), ['https://auth.example.com/oauth/token?tenant=x', 'https://auth.example.com/register'], `HTTP ${status}`);
+    }
+  });
+
+  it('follows metadata redirects without credentials once they leave the origin', async () => {
+    const { base, calls } = scripted((url) => {
+      if (url.pathname === '/a') return new Response(null, { status: 302, headers: { location: '/b' } });
+      if (url.pathname === '/b') return new Response(null, { status: 301, headers: { location: 'https://meta.example.org/c' } });
+      return Response.json({ issuer: 'https://auth.example.com' });
+    });
+    const f = createOAuthFetch({ serverUrl: SERVER, logger: noopLogger, onChallenge: () => undefined, baseFetch: base, resolver: publicDns });
+    const headers = { Authorization: 'Bearer at', Cookie: 'c=1', 'Proxy-Authorization': 'Basic x', DPoP: 'proof', Accept: 'application/json' };
+    const r = await f('https://auth.example.com/a', { headers });
+    assert.ok(r instanceof Response);
+    assert.deepEqual(await r.json(), { issuer: 'https://auth.example.com' });
+    const sent = calls.map((c) => [c.url, Object.fromEntries(new Headers(c.init?.headers))]);
+    const all = { authorization: 'Bearer at', cookie: 'c=1', 'proxy-authorization': 'Basic x', dpop: 'proof', accept: 'application/json' };
+    assert.deepEqual(sent, [
+      ['https://auth.example.com/a', all],
+      ['https://auth.example.com/b', all],
+      ['https://meta.example.org/c', { accept: 'application/json' }],
+    ]);
+  });
+
+  it('bounds a redirect loop', async () => {
+    const { base, calls } = scripted((url) => new Response(null, { status: 302, headers: { location: url.pathname === '/x' ? '/y' : '/x' } }));
+    const f = createOAuthFetch({ serverUrl: SERVER, logger: noopLogger, onChallenge: () => undefined, baseFetch: base, resolver: publicDns });
+    await assert.rejects(f('https://auth.example.com/x?state=s'), {
+      code: 'redirect_refused',
+      message: 'The authorization server (https://auth.example.com) redirected more than 3 times.',
+    });
+    assert.equal(calls.length, 4);
   });
 
   it('does not follow protected resource metadata on another origin', async () => {

@@ -1,8 +1,13 @@
 /**
  * The fetch the SDK's transports and auth() run on for one remote server. It closes gaps of SDK
  * 1.32.2 at the HTTP layer, each named for the gap:
- *  - ssrfGuard: URLs taken from metadata or headers are checked (https, or http on loopback; no
- *    private addresses) before any request; redirects are followed only to checked URLs;
+ *  - ssrfGuard: requests to any origin but the server's own go through the guard of url-guard.ts
+ *    (https, or http on loopback; public addresses only, loopback only for a server on loopback),
+ *    on an undici Agent whose lookup is the guard's, so the addresses checked are the addresses
+ *    connected to (no DNS rebinding between check and connect);
+ *  - redirects: GET redirects are followed (at most 3) only to checked URLs, without Authorization,
+ *    Cookie, Proxy-Authorization or DPoP when they leave the origin; a redirect answering a POST (a
+ *    token or registration request) is refused, since it would resend credentials or codes;
  *  - boundedOAuthResponses: OAuth responses are read to at most `maxBytes`, within `timeoutMs`;
  *  - crossOriginResourceMetadata: a resource_metadata URL on another origin is not fetched;
  *  - refreshCollapse: concurrent refresh_token grants with the same refresh token become one
@@ -16,8 +21,9 @@
  */
 import { extractWWWAuthenticateParams, UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { OAuthFlowError } from './errors';
-import { checkUrl, systemResolver, type Resolver } from './url-guard';
+import { checkUrl, checkUrlForm, guardedLookup, guardFor, RefusedAddressError, type Resolver } from './url-guard';
 import { dpopProof, nonceChallenge, type DpopKey } from './dpop';
 import type { Logger } from '../ports';
 
@@ -39,6 +45,10 @@ export interface OAuthFetchOptions {
   readonly resolver?: Resolver;
   readonly timeoutMs?: number;
   readonly maxBytes?: number;
+  /**
+   * Replaces the network. An injected fetch connects by itself, so OAuth URLs are then checked,
+   * name resolution included, just before it is called (it resolves again to connect).
+   */
   readonly baseFetch?: FetchLike;
   /**
    * Consulted before a refresh_token grant goes out: another window may be refreshing, or may have
@@ -59,11 +69,27 @@ export type RefreshDecision =
 
 const MAX_SSE_401 = 3;
 const MAX_REDIRECTS = 3;
+/** Headers that must not follow a redirect to another origin. */
+const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization', 'dpop'];
+/** Idle connections to authorization servers close soon: a new request resolves (and checks) anew. */
+const OAUTH_KEEP_ALIVE_MS = 1_000;
 const REFRESH_REUSE_MS = 10_000;
 
 export function createOAuthFetch(options: OAuthFetchOptions): FetchLike {
   const base: FetchLike = options.baseFetch ?? ((url, init) => fetch(url, init));
-  const resolver = options.resolver ?? systemResolver;
+  const guard = guardFor(options.serverUrl, options.resolver);
+  const injected = options.baseFetch;
+  let agent: Agent | undefined;
+  /** Requests to other origins than the server's: only to addresses the guard checked. */
+  const guardedFetch = async (url: URL, init: RequestInit): Promise<Response> => {
+    if (injected) {
+      await checkUrl(url.href, describe(url, init), guard);
+      return injected(url, init);
+    }
+    agent ??= new Agent({ connect: { lookup: guardedLookup(guard) }, keepAliveTimeout: OAUTH_KEEP_ALIVE_MS, keepAliveMaxTimeout: OAUTH_KEEP_ALIVE_MS });
+    // undici's own Response; the caller reads it into bytes and answers the SDK with a global one.
+    return (await undiciFetch(url, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher: agent })) as unknown as Response;
+  };
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxBytes = options.maxBytes ?? 1024 * 1024;
   const server = new URL(options.serverUrl);
@@ -136,32 +162,54 @@ export function createOAuthFetch(options: OAuthFetchOptions): FetchLike {
     return sendOnce(url, withProof(nonce));
   }
 
-  /** One OAuth request: checked URL, timeout, manual redirects to checked URLs, bounded body. */
+  /**
+   * One OAuth request: checked URL, timeout, manual redirects to checked URLs (GET only, without
+   * credentials across origins), bounded body.
+   */
   async function sendOnce(url: URL, init: RequestInit | undefined) {
     let current = url;
-    let currentInit = init;
+    const method = (init?.method ?? 'GET').toUpperCase();
+    const headers = new Headers(init?.headers);
     for (let hop = 0; ; hop++) {
-      if (current.origin !== server.origin) await checkUrl(current.href, describe(current), resolver);
+      const what = describe(current, init);
+      const guarded = current.origin !== server.origin;
+      if (guarded) checkUrlForm(current.href, what, guard);
       const signal = init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+      const request: RequestInit = { ...init, headers: [...headers], signal, redirect: 'manual' };
       let response: Response;
       try {
-        response = await base(current, { ...currentInit, signal, redirect: 'manual' });
+        response = guarded ? await guardedFetch(current, request) : await base(current, request);
       } catch (error) {
-        if ((error as Error).name === 'TimeoutError') throw new OAuthFlowError('timeout', `${capitalize(describe(current))} did not answer within ${timeoutMs / 1000} s.`);
-        throw new OAuthFlowError('unreachable', `Could not reach ${describe(current)} (${current.origin}).`);
+        if ((error as Error).name === 'TimeoutError') throw new OAuthFlowError('timeout', `${capitalize(what)} did not answer within ${timeoutMs / 1000} s.`);
+        const refused = findCause(error, RefusedAddressError);
+        if (refused) throw new OAuthFlowError('unsafe_url', `Refused ${what} (${current.origin}): ${refused.reason}.`);
+        if (error instanceof OAuthFlowError && error.code === 'unsafe_url') throw error;
+        throw new OAuthFlowError('unreachable', `Could not reach ${what} (${current.origin}).`);
       }
       const location = response.headers.get('location');
       if (response.status >= 300 && response.status < 400 && location) {
-        if (hop >= MAX_REDIRECTS) throw new OAuthFlowError('invalid_metadata', `Too many redirects from ${describe(url)}.`);
         await response.body?.cancel();
-        current = new URL(location, current);
-        if (response.status === 303) currentInit = { ...currentInit, method: 'GET', body: null };
+        if (method !== 'GET' && method !== 'HEAD') {
+          throw new OAuthFlowError(
+            'redirect_refused',
+            `${capitalize(what)} (${current.origin}) answered with a redirect (HTTP ${response.status}); MCP Hub does not resend credentials to another address.`,
+          );
+        }
+        if (hop >= MAX_REDIRECTS) throw new OAuthFlowError('redirect_refused', `${capitalize(describe(url, init))} (${url.origin}) redirected more than ${MAX_REDIRECTS} times.`);
+        let next: URL;
+        try {
+          next = new URL(location, current);
+        } catch {
+          throw new OAuthFlowError('unsafe_url', `Refused a redirect from ${what} (${current.origin}): it is not a valid URL.`);
+        }
+        if (next.origin !== current.origin) for (const h of CREDENTIAL_HEADERS) headers.delete(h);
+        current = next;
         continue;
       }
-      const bytes = await readBounded(response, maxBytes, () => new OAuthFlowError('response_too_large', `${capitalize(describe(current))} sent more than ${Math.round(maxBytes / 1024)} KiB.`));
-      const headers: [string, string][] = [];
-      response.headers.forEach((v, k) => headers.push([k, v]));
-      return { status: response.status, statusText: response.statusText, headers, body: bytes };
+      const bytes = await readBounded(response, maxBytes, () => new OAuthFlowError('response_too_large', `${capitalize(what)} sent more than ${Math.round(maxBytes / 1024)} KiB.`));
+      const responseHeaders: [string, string][] = [];
+      response.headers.forEach((v, k) => responseHeaders.push([k, v]));
+      return { status: response.status, statusText: response.statusText, headers: responseHeaders, body: bytes };
     }
   }
 
@@ -218,13 +266,23 @@ function challengeParams(response: Response): ReturnType<typeof extractWWWAuthen
   return extractWWWAuthenticateParams(new Response(null, { headers: { 'www-authenticate': header.replace(/^DPoP/i, 'Bearer') } }));
 }
 
-function describe(url: URL): string {
+/** What a request is for, in words: the token endpoint for any grant, else by path. */
+function describe(url: URL, init?: RequestInit): string {
+  const body = init?.body;
+  const form = typeof body === 'string' ? body : body instanceof URLSearchParams ? body.toString() : '';
+  if (/(^|&)grant_type=/.test(form)) return 'the token endpoint';
   const p = url.pathname;
   if (p.includes('oauth-protected-resource')) return 'the protected resource metadata';
   if (p.includes('oauth-authorization-server') || p.includes('openid-configuration')) return 'the authorization server metadata';
   if (/token/.test(p)) return 'the token endpoint';
   if (/regist/.test(p)) return 'the registration endpoint';
   return 'the authorization server';
+}
+
+/** `error` or the first error in its `cause` chain that is a `type` (undici wraps connect errors). */
+function findCause<T extends Error>(error: unknown, type: abstract new (...args: never[]) => T): T | undefined {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) if (e instanceof type) return e;
+  return undefined;
 }
 
 function capitalize(s: string): string {

@@ -1,81 +1,184 @@
 /**
- * The SSRF guard for every URL the OAuth flow takes from metadata or headers: https, or http only on
- * loopback; never a private, link-local or unique-local address (IPv4-mapped IPv6 included), whether
- * written as a literal or reached through a host name. Loopback is allowed: it is the user's machine.
+ * The SSRF guard for every URL the OAuth flow takes from metadata, headers or redirects.
+ *
+ * A URL passes when it is https (http only on a loopback host), carries no credentials, and every
+ * address its host stands for is public unicast, or loopback where loopback is allowed. Loopback is
+ * allowed only for an MCP server that is itself on loopback (`guardFor`): a remote server must not
+ * aim the flow at services on the user's machine.
+ *
+ * Addresses are classified with ipaddr.js, whose range() follows the IANA special-purpose
+ * registries. Every IPv6 form that embeds an IPv4 address (mapped, translated, NAT64, 6to4, Teredo,
+ * IPv4-compatible) is refused outright instead of being judged by the IPv4 address inside: no
+ * authorization server is reached that way, and one rule is harder to get wrong than six decoders.
+ * Odd IPv4 literals (http://0x7f.1/, http://2130706433/) are taken only as WHATWG URL normalises
+ * them, so the guard judges the address the socket would use.
+ *
+ * Host names are judged by what they resolve to, all answers together (one private answer refuses
+ * the name). `guardedLookup` does this for a socket, so the addresses checked are the addresses
+ * connected to: no DNS rebinding between check and connect.
  */
 import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { OAuthFlowError } from './errors';
 
 export type Resolver = (hostname: string) => Promise<string[]>;
 
 export const systemResolver: Resolver = async (hostname) => (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
 
-type AddressKind = 'loopback' | 'private' | 'public';
-
-function ipv4Kind(ip: string): AddressKind {
-  const [a, b] = ip.split('.').map(Number) as [number, number, number, number];
-  if (a === 127) return 'loopback';
-  if (a === 10 || a === 0) return 'private';
-  if (a === 172 && b >= 16 && b <= 31) return 'private';
-  if (a === 192 && b === 168) return 'private';
-  if (a === 169 && b === 254) return 'private'; // link-local, cloud metadata
-  if (a === 100 && b >= 64 && b <= 127) return 'private'; // carrier-grade NAT
-  if (a >= 224) return 'private'; // multicast, reserved, broadcast
-  return 'public';
+export interface GuardOptions {
+  /** Whether loopback hosts and addresses pass: only for an MCP server that is itself on loopback. */
+  readonly allowLoopback: boolean;
+  readonly resolver?: Resolver;
 }
 
-function expandIpv6(ip: string): number[] {
-  let text = ip.toLowerCase().replace(/^\[|\]$/g, '').split('%')[0]!;
-  // A dotted IPv4 tail (::ffff:10.0.0.1) becomes two hex groups.
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4) {
-    const [a, b, c, d] = v4[1]!.split('.').map(Number) as [number, number, number, number];
-    text = text.slice(0, -v4[1]!.length) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+/** The guard for the OAuth URLs of the MCP server at `serverUrl` (configured by the user). */
+export function guardFor(serverUrl: string, resolver?: Resolver): GuardOptions {
+  let allowLoopback = false;
+  try {
+    allowLoopback = isLoopbackHost(new URL(serverUrl).hostname);
+  } catch {
+    // Not a URL: nothing is loopback for it.
   }
-  const [head, tail] = text.split('::') as [string, string | undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-  return groups.map((g) => parseInt(g || '0', 16));
+  return resolver ? { allowLoopback, resolver } : { allowLoopback };
 }
 
-function ipv6Kind(ip: string): AddressKind {
-  const g = expandIpv6(ip);
-  if (g.length !== 8) return 'private';
-  if (g.every((x, i) => (i < 7 ? x === 0 : x === 1))) return 'loopback'; // ::1
-  if (g.every((x) => x === 0)) return 'private'; // ::
-  // IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d): judge the IPv4 address.
-  if (g.slice(0, 5).every((x) => x === 0) && (g[5] === 0xffff || g[5] === 0)) {
-    return ipv4Kind(`${g[6]! >> 8}.${g[6]! & 255}.${g[7]! >> 8}.${g[7]! & 255}`);
-  }
-  if ((g[0]! & 0xfe00) === 0xfc00) return 'private'; // fc00::/7 unique local
-  if ((g[0]! & 0xffc0) === 0xfe80) return 'private'; // fe80::/10 link-local
-  if ((g[0]! & 0xffc0) === 0xfec0) return 'private'; // fec0::/10 site-local (deprecated)
-  if ((g[0]! & 0xff00) === 0xff00) return 'private'; // multicast
-  return 'public';
+/** `public`: global unicast. `special`: every other range (private, link-local, embedded IPv4…). */
+export type AddressKind = 'loopback' | 'public' | 'special';
+
+/**
+ * Ranges ipaddr.js 2.5 reports as plain IPv6 `unicast`. IPv4-compatible addresses (RFC 4291
+ * §2.5.5.1, deprecated) embed an IPv4 address; `::` and `::1` inside it are matched first.
+ */
+const EXTRA_IPV6_RANGES: ReadonlyArray<[string, string]> = [['ipv4Compatible', '::/96']];
+/** RFC 4291 global unicast; IPv6 `unicast` outside it is unassigned, not public. */
+const IPV6_GLOBAL_UNICAST = ipaddr.IPv6.parseCIDR('2000::/3');
+
+/**
+ * The name of the range `ip` is in: ipaddr.js's range() (`unicast`, `private`, `linkLocal`,
+ * `rfc6052`…), `ipv4Compatible`, `unassigned`, or `invalid` when `ip` is not a plain IP address.
+ */
+export function addressRange(ip: string): string {
+  const bare = ip.replace(/^\[|\]$/g, '');
+  // node:net's isIP is strict; ipaddr.js alone would also take forms like "0x7f.1" or "2130706433".
+  const version = isIP(bare);
+  if (version === 4) return ipaddr.IPv4.parse(bare).range();
+  if (version !== 6) return 'invalid';
+  const address = ipaddr.IPv6.parse(bare);
+  const range = address.range();
+  if (range !== 'unicast') return range;
+  for (const [name, cidr] of EXTRA_IPV6_RANGES) if (address.match(ipaddr.IPv6.parseCIDR(cidr))) return name;
+  return address.match(IPV6_GLOBAL_UNICAST) ? 'unicast' : 'unassigned';
 }
 
 export function addressKind(ip: string): AddressKind {
-  const bare = ip.replace(/^\[|\]$/g, '');
-  const v = isIP(bare);
-  if (v === 4) return ipv4Kind(bare);
-  if (v === 6) return ipv6Kind(bare);
-  return 'private';
+  const range = addressRange(ip);
+  if (range === 'loopback') return 'loopback';
+  return range === 'unicast' ? 'public' : 'special';
 }
 
-/** Whether a URL's host is a loopback literal or `localhost`. */
+/** Whether a URL's host is a loopback literal or a `localhost` name. */
 export function isLoopbackHost(hostname: string): boolean {
   const bare = hostname.replace(/^\[|\]$/g, '');
-  if (bare === 'localhost' || bare.endsWith('.localhost')) return true;
+  if (isLocalhostName(bare)) return true;
   return isIP(bare) !== 0 && addressKind(bare) === 'loopback';
 }
 
+/** RFC 6761 §6.3: `localhost` names are this machine; they are answered here, never asked of DNS. */
+function isLocalhostName(host: string): boolean {
+  const name = host.toLowerCase().replace(/\.$/, '');
+  return name === 'localhost' || name.endsWith('.localhost');
+}
+
+const LOCALHOST_ADDRESSES = ['127.0.0.1', '::1'];
+
+/** An address the guard refused. `reason` completes "Refused <what> (<origin>): <reason>." */
+export class RefusedAddressError extends OAuthFlowError {
+  constructor(
+    host: string,
+    readonly reason: string,
+  ) {
+    super('unsafe_url', `Refused the host ${host}: ${reason}.`);
+  }
+}
+
+const EMBEDS_IPV4 = new Set(['ipv4Mapped', 'rfc6145', 'rfc6052', '6to4', 'teredo', 'ipv4Compatible']);
+
+function describeRange(range: string): string {
+  if (EMBEDS_IPV4.has(range)) return 'an IPv6 address that embeds an IPv4 address';
+  switch (range) {
+    case 'private':
+      return 'a private address';
+    case 'linkLocal':
+      return 'a link-local address';
+    case 'uniqueLocal':
+      return 'a unique-local address';
+    case 'carrierGradeNat':
+      return 'a carrier-grade NAT address';
+    case 'unspecified':
+      return 'the unspecified address';
+    case 'broadcast':
+      return 'the broadcast address';
+    case 'multicast':
+      return 'a multicast address';
+    default:
+      return 'a special-purpose address';
+  }
+}
+
+/** Undefined when `ip` passes, else why not, after `via` ("it points to", "its host name resolves to"). */
+function refusalOf(ip: string, allowLoopback: boolean, via: string): string | undefined {
+  const range = addressRange(ip);
+  if (range === 'unicast') return undefined;
+  if (range === 'loopback') return allowLoopback ? undefined : `${via} ${LOOPBACK}`;
+  return `${via} ${describeRange(range)}`;
+}
+
+const LOOPBACK = 'this machine (loopback), which only an MCP server on this machine may use';
+
 /**
- * Throws OAuthFlowError('unsafe_url') unless `raw` is safe to fetch or open. `what` names the URL in
- * the message, e.g. "the token endpoint".
+ * The addresses `host` (a URL hostname) stands for, every one checked; throws RefusedAddressError
+ * when any fails, OAuthFlowError('unreachable') when the name does not resolve.
  */
-export async function checkUrl(raw: string, what: string, resolve: Resolver = systemResolver): Promise<URL> {
+export async function checkedAddresses(host: string, options: GuardOptions): Promise<string[]> {
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (isIP(bare)) {
+    const refused = refusalOf(bare, options.allowLoopback, 'it points to');
+    if (refused) throw new RefusedAddressError(host, refused);
+    return [bare];
+  }
+  if (isLocalhostName(bare)) {
+    if (!options.allowLoopback) throw new RefusedAddressError(host, `it points to ${LOOPBACK}`);
+    return LOCALHOST_ADDRESSES;
+  }
+  let addresses: string[];
+  try {
+    addresses = await (options.resolver ?? systemResolver)(bare);
+  } catch {
+    addresses = [];
+  }
+  if (addresses.length === 0) throw new OAuthFlowError('unreachable', `Could not resolve the host ${host}.`);
+  for (const address of addresses) {
+    const refused = refusalOf(address, options.allowLoopback, 'its host name resolves to');
+    if (refused) throw new RefusedAddressError(host, refused);
+  }
+  return addresses;
+}
+
+/** How a URL is shown in messages: its origin, or its scheme when it has none (javascript:, data:). */
+function shown(url: URL): string {
+  return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : `a ${url.protocol} URL`;
+}
+
+function refusal(what: string, url: URL, reason: string): OAuthFlowError {
+  return new OAuthFlowError('unsafe_url', `Refused ${what} (${shown(url)}): ${reason}.`);
+}
+
+/**
+ * The checks that need no DNS: a valid URL, https (http only on a loopback host), no credentials,
+ * and a literal address that passes. Names are left to `checkUrl` or `guardedLookup`.
+ */
+export function checkUrlForm(raw: string, what: string, options: Pick<GuardOptions, 'allowLoopback'>): URL {
   let url: URL;
   try {
     url = new URL(raw);
@@ -83,24 +186,57 @@ export async function checkUrl(raw: string, what: string, resolve: Resolver = sy
     throw new OAuthFlowError('unsafe_url', `Refused ${what}: it is not a valid URL.`);
   }
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  const loopback = isLoopbackHost(host);
+  const loopback = (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHost(host);
+  if (loopback && !options.allowLoopback) throw refusal(what, url, `it points to ${LOOPBACK}`);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new OAuthFlowError('unsafe_url', `Refused ${what} (${url.origin}): it must use https (http is allowed only on loopback).`);
+    throw refusal(what, url, 'it must use https (http is allowed only on loopback)');
   }
-  if (url.username || url.password) throw new OAuthFlowError('unsafe_url', `Refused ${what} (${url.origin}): it carries credentials.`);
+  if (url.username || url.password) throw refusal(what, url, 'it carries credentials');
   if (isIP(host)) {
-    if (addressKind(host) === 'private') throw new OAuthFlowError('unsafe_url', `Refused ${what} (${url.origin}): it points to a private or link-local address.`);
-    return url;
-  }
-  if (loopback) return url;
-  let addresses: string[];
-  try {
-    addresses = await resolve(host);
-  } catch {
-    throw new OAuthFlowError('unreachable', `Could not resolve the host of ${what} (${url.host}).`);
-  }
-  if (addresses.some((a) => addressKind(a) === 'private')) {
-    throw new OAuthFlowError('unsafe_url', `Refused ${what} (${url.origin}): its host name resolves to a private or link-local address.`);
+    const refused = refusalOf(host, options.allowLoopback, 'it points to');
+    if (refused) throw refusal(what, url, refused);
   }
   return url;
+}
+
+/**
+ * Throws OAuthFlowError('unsafe_url') unless `raw` is safe to fetch or open, resolving its host
+ * name. `what` names the URL in the message, e.g. "the token endpoint". For a URL this process
+ * fetches, prefer `checkUrlForm` with a `guardedLookup` connection: it resolves once, not twice.
+ */
+export async function checkUrl(raw: string, what: string, options: GuardOptions): Promise<URL> {
+  const url = checkUrlForm(raw, what, options);
+  try {
+    await checkedAddresses(url.hostname, options);
+  } catch (error) {
+    if (error instanceof RefusedAddressError) throw refusal(what, url, error.reason);
+    if (error instanceof OAuthFlowError) throw new OAuthFlowError('unreachable', `Could not resolve the host of ${what} (${url.host}).`);
+    throw error;
+  }
+  return url;
+}
+
+/**
+ * A `lookup` for sockets (net.connect, an undici Agent's `connect`): it resolves through the
+ * guard and hands the socket only addresses it checked, so the check and the connection use the
+ * same answer.
+ */
+export function guardedLookup(options: GuardOptions): LookupFunction {
+  return (hostname, lookupOptions, callback) => {
+    checkedAddresses(hostname, options).then(
+      (addresses) => {
+        const want = lookupOptions.family === 'IPv4' ? 4 : lookupOptions.family === 'IPv6' ? 6 : (lookupOptions.family ?? 0);
+        const usable = addresses.map((address) => ({ address, family: isIP(address) })).filter((a) => want === 0 || a.family === want);
+        const first = usable[0];
+        if (!first) {
+          callback(Object.assign(new Error(`No IPv${want} address for ${hostname}.`), { code: 'ENOTFOUND' }), '');
+        } else if (lookupOptions.all) {
+          callback(null, usable);
+        } else {
+          callback(null, first.address, first.family);
+        }
+      },
+      (error: Error) => callback(error, ''),
+    );
+  };
 }

@@ -10,8 +10,9 @@ import { HubError } from '../../src/core/connection';
 import { McpHub, type HubServer } from '../../src/core/hub';
 import { MemorySecretStore, TokenStore } from '../../src/core/oauth/token-store';
 import { systemClock, type BrowserOpener, type ElicitationHandler, type Logger } from '../../src/core/ports';
-import { redactSecrets } from '../../src/core/redact';
+import { scrubber } from '../../src/core/scrub';
 import { argumentsFor } from './arguments';
+import { navigate } from '../fixtures/navigate';
 
 const NAME = 'conformance';
 /** Sign-ins a user would try before giving up (the hub's own step-up limit should stop it first). */
@@ -21,7 +22,7 @@ const WAIT_MS = 40_000;
 const started = Date.now();
 function log(level: string, message: string): void {
   const ms = String(Date.now() - started).padStart(5);
-  process.stderr.write(`${ms} ${level} ${redactSecrets(message)}\n`);
+  process.stderr.write(`${ms} ${level} ${scrubber.log(message)}\n`);
 }
 const logger: Logger = {
   trace: (m) => log('trace', m),
@@ -41,7 +42,7 @@ const browser: BrowserOpener = {
     void (async () => {
       let current = url;
       for (let hop = 0; hop < 10; hop++) {
-        const res = await fetch(current, { redirect: 'manual' });
+        const res = await navigate(current);
         const location = res.headers.get('location');
         await res.body?.cancel();
         logger.debug(`browser: ${res.status} ${new URL(current).origin}${new URL(current).pathname}`);

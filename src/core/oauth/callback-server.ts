@@ -1,23 +1,48 @@
 /**
  * The loopback redirect target of one sign-in. Bound to 127.0.0.1 only. It accepts exactly one
- * request: GET on its path with the expected `state` (compared in constant time) and, when the
- * authorization server announced it, the expected `iss`. Anything else gets a 400 page and the
- * flow goes on waiting; an `error` from the authorization server ends the flow. Its pages reflect
- * no input and carry a CSP that allows nothing.
+ * request: a top-level GET navigation to its path, addressed to one of its own hosts, with exactly
+ * one `state` equal to the expected one (compared in constant time) and, when the authorization
+ * server announced it, the expected `iss`. Anything else gets a fixed 4xx page and the flow goes on
+ * waiting; an `error` from the authorization server ends the flow. Its pages reflect no input and
+ * carry a CSP that allows nothing.
+ *
+ * Any local process or web page can send requests here, so every request is answered and none can
+ * throw, stall the flow, or hold the port: request targets are parsed by hand (origin-form only,
+ * at most MAX_TARGET_LENGTH), headers are capped by Node (maxHeaderSize → 431), half-sent requests
+ * are dropped after REQUEST_TIMEOUT_MS, and a body is never read. Requests naming another Host
+ * (DNS rebinding) get 421; requests a page makes with fetch or a form (Origin, or a Sec-Fetch-Mode
+ * other than navigate) get 403.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { timingSafeEqual } from 'node:crypto';
 import { OAuthFlowError } from './errors';
+import { scrubber } from '../scrub';
 import type { Logger } from '../ports';
 
 export const CALLBACK_PATH = '/callback';
+
+/** The longest request target (or pasted URL) judged at all; longer ones get 414. */
+export const MAX_TARGET_LENGTH = 8 * 1024;
+/** Node answers 431 when the request line and headers together exceed this. */
+export const MAX_HEADER_BYTES = 16 * 1024;
+/** A request that has not arrived in full by then is dropped (slowloris). */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
+/** The authorization server's `error` is shown only when it looks like an RFC 6749 error code. */
+// RFC 6749 error codes are lowercase words and underscores; anything else (a token-shaped value,
+// markup) is not repeated, even in our own words.
+const ERROR_CODE = /^[a-z_]{1,64}$/;
+/** Parameters that must appear at most once: a duplicate could mean two different answers. */
+const SINGLE_PARAMS = ['state', 'code', 'iss', 'error', 'error_description', 'error_uri'] as const;
 
 export interface CallbackResult {
   readonly code: string;
 }
 
 type Outcome = { ok: true; code: string } | { ok: false; error: OAuthFlowError };
+type Verdict = { kind: 'bad'; why: string } | { kind: 'done'; outcome: Outcome };
 
 const PAGE_HEADERS = {
   'Content-Type': 'text/html; charset=utf-8',
@@ -44,6 +69,42 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/**
+ * The path and query of an origin-form request target (`/callback?…`), or undefined for anything
+ * else: `*`, absolute-form, `//host…`, or broken percent-encoding. Never throws.
+ */
+function parseTarget(target: string): { path: string; params: URLSearchParams } | undefined {
+  if (!target.startsWith('/') || target.startsWith('//')) return undefined;
+  const hash = target.indexOf('#');
+  const bare = hash < 0 ? target : target.slice(0, hash);
+  const q = bare.indexOf('?');
+  const path = q < 0 ? bare : bare.slice(0, q);
+  const query = q < 0 ? '' : bare.slice(q + 1);
+  return wellEncoded(path) && wellEncoded(query) ? { path, params: new URLSearchParams(query) } : undefined;
+}
+
+/** URLSearchParams decodes leniently; refuse what a strict decoder refuses (`%zz`, `%ff`). */
+function wellEncoded(text: string): boolean {
+  try {
+    decodeURIComponent(text.replace(/\+/g, ' '));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The authorization server's `error` in our words; only a well-formed code is shown. */
+function authorizationError(error: string, description: string | null): OAuthFlowError {
+  const code = ERROR_CODE.test(error) ? error : undefined;
+  const detail = description ? scrubber.detail(description) : undefined;
+  if (code === 'invalid_scope') {
+    return new OAuthFlowError('invalid_scope', 'The authorization server refused the requested scope (invalid_scope).', detail);
+  }
+  return new OAuthFlowError('authorization_denied', `The authorization server refused the sign-in${code ? ` (${code})` : ''}.`, detail);
+}
+
+function ignore(): void {}
+
 export interface CallbackServerOptions {
   /** A fixed port (auth.callbackPort) so the redirect URI can be registered in advance; else ephemeral. */
   readonly port?: number;
@@ -55,6 +116,7 @@ export class CallbackServer {
   private expectedIssuer: string | undefined;
   private issuerRequired = false;
   private settled = false;
+  private readonly hosts: Set<string>;
   private resolveOutcome!: (outcome: Outcome) => void;
   private readonly outcome = new Promise<Outcome>((resolve) => (this.resolveOutcome = resolve));
 
@@ -62,10 +124,21 @@ export class CallbackServer {
     private readonly server: Server,
     readonly port: number,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.hosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+  }
 
   static async start(options: CallbackServerOptions): Promise<CallbackServer> {
-    const server = createServer();
+    const server = createServer({
+      maxHeaderSize: MAX_HEADER_BYTES,
+      headersTimeout: REQUEST_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      // Node checks the two timeouts above only this often (30 s by default).
+      connectionsCheckingInterval: 1_000,
+      keepAliveTimeout: 1_000,
+    });
+    // An idle socket (sent nothing, or stopped sending) is destroyed after this.
+    server.setTimeout(REQUEST_TIMEOUT_MS);
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => {
         reject(
@@ -79,11 +152,28 @@ export class CallbackServer {
     const port = (server.address() as AddressInfo).port;
     const callback = new CallbackServer(server, port, options.logger);
     server.on('request', (req, res) => callback.onRequest(req, res));
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => callback.onClientError(error, socket));
+    // Unanswered, Node would just drop these: give them a status like every other request.
+    server.on('connect', (_req: IncomingMessage, socket: Duplex) => callback.refuseRaw(socket, 405));
+    server.on('upgrade', (_req: IncomingMessage, socket: Duplex) => callback.refuseRaw(socket, 400));
+    server.on('error', (error) => options.logger.debug(`callback: server error (${(error as NodeJS.ErrnoException).code ?? 'unknown'})`));
     return callback;
   }
 
   get redirectUri(): string {
     return `http://127.0.0.1:${this.port}${CALLBACK_PATH}`;
+  }
+
+  /**
+   * Also accepts requests whose Host is `host` (`name` or `name:port`): the host of the redirect URI
+   * after VS Code mapped it for remote development (asExternalUri), which a port forwarder may keep.
+   */
+  allowHost(host: string): void {
+    const normal = host.trim().toLowerCase();
+    if (!/^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*\.?|\[[0-9a-f:.]+\])(?::\d{1,5})?$/.test(normal)) {
+      throw new TypeError('allowHost takes a host name with an optional port, like example.com:8443.');
+    }
+    this.hosts.add(normal);
   }
 
   /** Arms the server for the authorization request just built. */
@@ -103,23 +193,32 @@ export class CallbackServer {
   /**
    * Takes a redirect URL the user pasted (remote development, where the browser cannot reach this
    * server). Returns an error message for a URL that is not this flow's redirect, undefined if taken.
+   * Judged like a request, except for the host: the pasted URL may name whatever host VS Code mapped.
    */
   acceptPastedUrl(raw: string): string | undefined {
+    const text = raw.trim();
+    if (text.length > MAX_TARGET_LENGTH) return 'That address is too long to be a sign-in redirect.';
     let url: URL;
     try {
-      url = new URL(raw.trim());
+      url = new URL(text);
     } catch {
       return 'That is not a URL. Paste the whole address from the browser, starting with http.';
     }
-    const verdict = this.judge(url.pathname, url.searchParams);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'That is not a URL. Paste the whole address from the browser, starting with http.';
+    const target = parseTarget(url.pathname + url.search);
+    if (!target) return 'That address is not well formed.';
+    const verdict = this.judge(target.path, target.params);
     if (verdict.kind === 'bad') return verdict.why;
     this.finish(verdict.outcome);
     return undefined;
   }
 
-  private judge(path: string, params: URLSearchParams): { kind: 'bad'; why: string } | { kind: 'done'; outcome: Outcome } {
+  private judge(path: string, params: URLSearchParams): Verdict {
     if (this.settled) return { kind: 'bad', why: 'This sign-in has already finished.' };
     if (path !== CALLBACK_PATH) return { kind: 'bad', why: `The redirect path must be ${CALLBACK_PATH}.` };
+    if (SINGLE_PARAMS.some((name) => params.getAll(name).length > 1)) {
+      return { kind: 'bad', why: 'The redirect repeats a parameter that must appear once.' };
+    }
     const state = params.get('state');
     if (!this.expectedState || !state || !sameSecret(state, this.expectedState)) {
       return { kind: 'bad', why: 'The redirect does not belong to this sign-in (its state does not match).' };
@@ -133,32 +232,77 @@ export class CallbackServer {
       };
     }
     const error = params.get('error');
-    if (error) {
-      const description = params.get('error_description');
-      const text = description ? `${error}: ${description}` : error;
-      return { kind: 'done', outcome: { ok: false, error: new OAuthFlowError('authorization_denied', `The authorization server refused: ${text.slice(0, 300)}`) } };
-    }
+    // error_uri is never used: a link chosen by the server is not ours to show.
+    if (error !== null) return { kind: 'done', outcome: { ok: false, error: authorizationError(error, params.get('error_description')) } };
     const code = params.get('code');
     if (!code) return { kind: 'bad', why: 'The redirect has no authorization code.' };
     return { kind: 'done', outcome: { ok: true, code } };
   }
 
+  /** Why a request is refused before its target is judged, with the status to answer. */
+  private screen(req: IncomingMessage): { status: number; why: string; extra?: Record<string, string> } | undefined {
+    const target = req.url ?? '';
+    if (target.length > MAX_TARGET_LENGTH) return { status: 414, why: 'the request target is too long' };
+    if (req.method !== 'GET') return { status: 405, why: 'not a GET', extra: { Allow: 'GET' } };
+    const host = req.headers.host?.toLowerCase();
+    if (!host || !this.hosts.has(host)) return { status: 421, why: 'it names another host' };
+    const mode = req.headers['sec-fetch-mode'];
+    if (req.headers.origin !== undefined || (mode !== undefined && mode !== 'navigate')) {
+      return { status: 403, why: 'it was not a top-level navigation' };
+    }
+    return undefined;
+  }
+
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (req.method !== 'GET') {
-      this.respond(res, 405, BAD_REQUEST_PAGE, { Allow: 'GET' });
+    req.on('error', ignore);
+    res.on('error', ignore);
+    try {
+      const refused = this.screen(req);
+      if (refused) {
+        this.logger.debug(`callback: refused a request (${refused.why})`);
+        this.respond(res, refused.status, BAD_REQUEST_PAGE, refused.extra);
+        return;
+      }
+      const target = parseTarget(req.url ?? '');
+      const verdict: Verdict = target ? this.judge(target.path, target.params) : { kind: 'bad', why: 'the request target is malformed' };
+      if (verdict.kind === 'bad') {
+        this.logger.debug(`callback: rejected a request (${verdict.why})`);
+        this.respond(res, 400, BAD_REQUEST_PAGE);
+        return;
+      }
+      // Settle now, close once the page has gone out.
+      this.settle(verdict.outcome);
+      res.on('close', () => void this.close());
+      this.respond(res, verdict.outcome.ok ? 200 : 400, verdict.outcome.ok ? SUCCESS_PAGE : FAILURE_PAGE);
+    } catch {
+      // Nothing above should throw; if it does, the request still gets an answer and the flow waits.
+      this.logger.debug('callback: a request could not be handled');
+      if (!res.headersSent) this.respond(res, 400, BAD_REQUEST_PAGE);
+      else res.destroy();
+    }
+  }
+
+  /** Requests Node could not parse (bad request line, too many header bytes, timeout). */
+  private onClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
       return;
     }
-    const verdict = this.judge(url.pathname, url.searchParams);
-    if (verdict.kind === 'bad') {
-      this.logger.debug(`callback: rejected a request (${verdict.why})`);
-      this.respond(res, 400, BAD_REQUEST_PAGE);
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    this.logger.debug(`callback: dropped a malformed request (${status})`);
+    this.refuseRaw(socket, status);
+  }
+
+  /** Answers on the bare socket with a status and no body, then closes it. */
+  private refuseRaw(socket: Duplex, status: number): void {
+    socket.on('error', ignore);
+    if (!socket.writable) {
+      socket.destroy();
       return;
     }
-    // Settle now, close once the page has gone out.
-    this.settle(verdict.outcome);
-    res.on('close', () => void this.close());
-    this.respond(res, verdict.outcome.ok ? 200 : 400, verdict.outcome.ok ? SUCCESS_PAGE : FAILURE_PAGE);
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
+    // A peer that never reads cannot keep the socket past this.
+    (socket as Socket).setTimeout?.(1_000, () => socket.destroy());
   }
 
   private respond(res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}): void {

@@ -11,6 +11,16 @@
  *    invalid_grant, re-read the store; another window may have rotated them;
  *  - noUnaskedBrowser: a provider built for a transport (passive) never opens a browser or
  *    registers a client; it raises interaction_required, which the hub shows as authRequired.
+ *  - stagedSignIn: the SDK stores discovery, client and tokens one by one as it goes, and drops
+ *    tokens to force a new authorization, so a failed sign-in would leave a broken or no session.
+ *    A sign-in provider (interactive, or client credentials from Authenticate) keeps this flow's
+ *    discovery and client in memory, reports no tokens (so the SDK authorizes afresh rather than
+ *    refreshing) and commits discovery, client, tokens and issuer in one write in saveTokens.
+ *    Until then the stored session is untouched; invalidateCredentials clears only the flow's state.
+ *  - scopeBoundRegistration (registrationScopeFor): an authorization server may hold a registered
+ *    client to the scope it registered; a sign-in that asks for more registers again with the union.
+ *  - issuerBoundCredentials (assertCredentialsMayGoTo): a client secret or private key from settings
+ *    goes only to the issuer it belongs to (auth.issuer, else the one bound at the first sign-in).
  */
 import { randomBytes } from 'node:crypto';
 import type { AddClientAuthentication, OAuthClientProvider, OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
@@ -18,8 +28,10 @@ import { createPrivateKeyJwtAuth } from '@modelcontextprotocol/sdk/client/auth-e
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { AuthSettings } from '../config';
 import type { Clock, Logger } from '../ports';
+import { scrubber } from '../scrub';
+import type { DpopKey } from './dpop';
 import { OAuthFlowError } from './errors';
-import { checkUrl, isLoopbackHost, type Resolver } from './url-guard';
+import { checkUrl, guardFor, isLoopbackHost, type Resolver } from './url-guard';
 import type { OAuthSession, TokenStore } from './token-store';
 
 export const CLIENT_NAME = 'MCP Hub';
@@ -32,7 +44,14 @@ export type ProviderMode =
       /** Called with a checked authorization URL and the `state` it carries. */
       readonly onAuthorizationUrl: (url: URL, state: string, issuer: { issuer?: string; required: boolean }) => Promise<void>;
     }
-  | { readonly kind: 'clientCredentials' };
+  | {
+      readonly kind: 'clientCredentials';
+      /** A sign-in (Authenticate) rather than a transport: stage the flow, commit with the tokens. */
+      readonly staged?: boolean;
+    };
+
+/** The client stored with a session. */
+export type StoredClient = NonNullable<OAuthSession['client']>;
 
 export interface ProviderOptions {
   readonly serverUrl: string;
@@ -51,19 +70,55 @@ export function sameIssuer(a: string, b: string): boolean {
   return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
 }
 
+/** The issuer a discovery names: its metadata's (checked against the URL), else the URL it used. */
+export function issuerOf(discovery: OAuthDiscoveryState | undefined): string | undefined {
+  return discovery?.authorizationServerMetadata?.issuer ?? discovery?.authorizationServerUrl;
+}
+
+/**
+ * A URL for a message: origin and path only (never query or fragment), and the path only when it is
+ * plain, since a path chosen by a server could carry markup or a command link.
+ */
+export function showUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'an address that is not http(s)';
+    const path = u.pathname === '/' ? '' : u.pathname;
+    return u.origin + (/^[\w\-./~%]{0,200}$/.test(path) ? path : '/…');
+  } catch {
+    return 'an address that is not a URL';
+  }
+}
+
+/** What one sign-in has learned so far; kept in memory until its tokens are committed. */
+interface StagedFlow {
+  discovery?: OAuthDiscoveryState;
+  /** undefined: not chosen yet; null: none to reuse (register a new one). */
+  client?: StoredClient | null;
+  /** A DPoP key made for this flow when there was no session to hold one. */
+  dpopKey?: DpopKey;
+  /** Set when the sign-in ended (cancel, timeout, stop): nothing may be committed any more. */
+  ended?: OAuthFlowError;
+}
+
 export class HubOAuthProvider implements OAuthClientProvider {
   private verifier: string | undefined;
   private lastState: string | undefined;
   /** The session as last read or written by this provider. */
   private session: OAuthSession | undefined;
+  /** stagedSignIn: this sign-in's own discovery and client, until saveTokens commits them. */
+  private readonly flow: StagedFlow = {};
   readonly addClientAuthentication?: AddClientAuthentication;
 
   constructor(private readonly options: ProviderOptions, initial?: OAuthSession) {
     this.session = initial;
     const { settings } = options;
+    scrubber.remember(...[settings.clientSecret, settings.privateKey].filter((x): x is string => !!x));
     if (settings.privateKey && settings.clientId) {
       const issuer = initial?.issuer ?? initial?.discovery?.authorizationServerMetadata?.issuer;
       this.addClientAuthentication = async (headers, params, url, metadata) => {
+        // issuerBoundCredentials: the assertion is a credential too.
+        await this.assertCredentialsMayGoTo(metadata?.issuer ?? (await this.currentDiscovery()) ?? new URL(url).origin);
         const auth = createPrivateKeyJwtAuth({
           issuer: settings.clientId!,
           subject: settings.clientId!,
@@ -78,6 +133,29 @@ export class HubOAuthProvider implements OAuthClientProvider {
 
   private get mode(): ProviderMode {
     return this.options.mode;
+  }
+
+  /** stagedSignIn applies: an interactive sign-in, or client credentials from Authenticate. */
+  get staged(): boolean {
+    return this.mode.kind === 'interactive' || (this.mode.kind === 'clientCredentials' && this.mode.staged === true);
+  }
+
+  /** Ends this sign-in: nothing it learned may be committed after this. */
+  end(reason: OAuthFlowError): void {
+    this.flow.ended ??= reason;
+  }
+
+  /** The discovery this flow uses (staged), or the stored one. */
+  stagedDiscovery(): OAuthDiscoveryState | undefined {
+    return this.staged ? this.flow.discovery : undefined;
+  }
+
+  /** The DPoP key made for this flow, committed with its tokens (see ServerAuth.dpopState). */
+  get stagedDpopKey(): DpopKey | undefined {
+    return this.flow.dpopKey;
+  }
+  set stagedDpopKey(key: DpopKey | undefined) {
+    this.flow.dpopKey = key;
   }
 
   get redirectUrl(): string | undefined {
@@ -119,14 +197,25 @@ export class HubOAuthProvider implements OAuthClientProvider {
   async clientInformation(): Promise<OAuthClientInformationMixed | undefined> {
     const { settings } = this.options;
     if (settings.clientId) {
+      await this.assertCredentialsMayGoTo(await this.currentDiscovery());
       return { client_id: settings.clientId, ...(settings.clientSecret ? { client_secret: settings.clientSecret } : {}) };
     }
+    if (this.staged) {
+      // Chosen once per flow, so the client the code was issued to is the one committed with the tokens.
+      if (this.flow.client === undefined) this.flow.client = this.reusable((await this.read())?.client) ?? null;
+      return this.flow.client ?? undefined;
+    }
     const client = (await this.read())?.client;
+    if (!client && this.mode.kind === 'passive') throw interactionRequired();
+    return client;
+  }
+
+  /** A stored client this sign-in may use again: a DCR client only for the redirect URI it was registered with. */
+  private reusable(client: StoredClient | undefined): StoredClient | undefined {
     if (client && this.mode.kind === 'interactive' && client.kind === 'dcr' && client.redirect_uri !== this.mode.redirectUri) {
       this.options.logger.info('the redirect URI changed since the client was registered; registering again');
       return undefined;
     }
-    if (!client && this.mode.kind === 'passive') throw interactionRequired();
     return client;
   }
 
@@ -134,31 +223,105 @@ export class HubOAuthProvider implements OAuthClientProvider {
     if (this.options.settings.clientId) return; // pre-registered: nothing to store
     if (this.mode.kind === 'passive') throw interactionRequired();
     const kind = info.client_id === this.clientMetadataUrl ? 'cimd' : 'dcr';
-    await this.write((s) => ({ ...base(s, this.options.serverUrl), client: { ...info, redirect_uri: this.redirectUrl, kind } }));
+    const client: StoredClient = { ...info, redirect_uri: this.redirectUrl, kind };
+    if (this.staged) {
+      if (this.flow.client?.client_id === info.client_id) {
+        this.flow.client = { ...this.flow.client, ...client }; // the SDK stamping the issuer on a reused client
+        return;
+      }
+      this.flow.client = client;
+    } else {
+      await this.write((s) => ({ ...base(s, this.options.serverUrl), client }));
+    }
     this.options.logger.info(kind === 'cimd' ? 'using the client ID metadata document' : 'registered a client (dynamic client registration)');
   }
 
+  /**
+   * scopeBoundRegistration: the scope to register again with (what the client holds plus `scope`)
+   * when this flow would reuse a registered client whose registration response limited it to a
+   * scope that leaves out part of `scope`; undefined when the client will do. A registration
+   * response without `scope` means the authorization server does not hold the client to one.
+   */
+  async registrationScopeFor(scope: string | undefined): Promise<string | undefined> {
+    if (!scope || !this.staged || this.options.settings.clientId) return undefined;
+    await this.clientInformation();
+    const client = this.flow.client;
+    // The registration response as stored: RFC 7591 echoes the registered metadata, scope included.
+    const registered = (client as { scope?: unknown } | null | undefined)?.scope;
+    if (!client || client.kind !== 'dcr' || typeof registered !== 'string') return undefined;
+    const asUrl = this.flow.discovery?.authorizationServerUrl;
+    // A client stamped for another authorization server is not reused at all (the SDK registers anew).
+    if (!asUrl || (typeof client.issuer === 'string' && !sameIssuer(client.issuer, String(asUrl)))) return undefined;
+    const held = new Set(registered.split(' ').filter(Boolean));
+    const asked = scope.split(' ').filter(Boolean);
+    if (asked.every((x) => held.has(x))) return undefined;
+    return [...new Set([...held, ...asked])].join(' ');
+  }
+
   async tokens(): Promise<OAuthTokens | undefined> {
+    // stagedSignIn: with tokens at hand the SDK would only refresh them, never authorize anew.
+    if (this.staged) return undefined;
     return (await this.read())?.tokens;
   }
 
   async saveTokens(tokens: OAuthTokens): Promise<void> {
+    scrubber.remember(...[tokens.access_token, tokens.refresh_token, tokens.id_token].filter((x): x is string => !!x));
     const now = this.options.clock.now();
-    await this.write((s) => ({
-      ...base(s, this.options.serverUrl),
-      ...(tokens.issuer ? { issuer: tokens.issuer } : {}),
-      tokens,
-      grant: this.mode.kind === 'clientCredentials' ? 'client_credentials' : undefined,
-      ...(typeof tokens.expires_in === 'number'
+    const expiry =
+      typeof tokens.expires_in === 'number'
         ? { expiresAt: now + tokens.expires_in * 1000, lifetimeMs: tokens.expires_in * 1000 }
-        : { expiresAt: undefined, lifetimeMs: undefined }),
-    }));
+        : { expiresAt: undefined, lifetimeMs: undefined };
+    const grant = this.mode.kind === 'clientCredentials' ? ('client_credentials' as const) : undefined;
+    if (this.staged) return this.commit(tokens, grant, expiry);
+    const known = this.session?.tokens;
+    await this.write((s) => {
+      if (this.mode.kind === 'passive') {
+        // A refresh that ends after Log Out must not bring the session back, nor one that ends after
+        // a sign-in committed newer tokens overwrite them.
+        if (!s) return undefined;
+        if (s.tokens && known && s.tokens.access_token !== known.access_token && s.tokens.refresh_token !== tokens.refresh_token) {
+          this.options.logger.info('the session changed while refreshing (signed in again); keeping the new one');
+          return s;
+        }
+      }
+      return { ...base(s, this.options.serverUrl), ...(tokens.issuer ? { issuer: tokens.issuer } : {}), tokens, grant, ...expiry };
+    });
+  }
+
+  /** stagedSignIn: discovery, client, tokens and issuer of this flow replace the stored session in one write. */
+  private async commit(tokens: OAuthTokens, grant: 'client_credentials' | undefined, expiry: { expiresAt?: number; lifetimeMs?: number }): Promise<void> {
+    if (this.flow.ended) throw this.flow.ended;
+    const { settings, serverUrl } = this.options;
+    const flow = this.flow;
+    const issuer = tokens.issuer ?? issuerOf(flow.discovery);
+    await this.write((s) => {
+      const next: { -readonly [K in keyof OAuthSession]: OAuthSession[K] } = {
+        resource: serverUrl,
+        updatedAt: 0,
+        ...(issuer ? { issuer } : {}),
+        ...(flow.discovery ? { discovery: flow.discovery } : {}),
+        tokens,
+        ...(grant ? { grant } : {}),
+        ...(expiry.expiresAt !== undefined ? expiry : {}),
+      };
+      const client = settings.clientId ? undefined : flow.client;
+      if (client) next.client = client;
+      const dpopKey = s?.dpopKey ?? flow.dpopKey;
+      if (dpopKey) next.dpopKey = dpopKey;
+      return next;
+    });
+    // issuerBoundCredentials: the first sign-in with a client secret or key binds it to this issuer.
+    const clientId = settings.clientId;
+    const bindTo = issuerOf(flow.discovery);
+    if (clientId && (settings.clientSecret || settings.privateKey) && !settings.issuer && bindTo) {
+      if (!(await this.options.store.boundIssuer(serverUrl, clientId))) await this.options.store.bindIssuer(serverUrl, clientId, bindTo);
+    }
   }
 
   async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
     if (this.mode.kind !== 'interactive') throw interactionRequired();
-    await checkUrl(authorizationUrl.href, 'the authorization endpoint', this.options.resolver);
-    const metadata = this.session?.discovery?.authorizationServerMetadata;
+    await checkUrl(authorizationUrl.href, 'the authorization endpoint', guardFor(this.options.serverUrl, this.options.resolver));
+    const metadata = (this.staged ? this.flow.discovery : this.session?.discovery)?.authorizationServerMetadata;
     await this.mode.onAuthorizationUrl(authorizationUrl, this.lastState ?? '', {
       ...(metadata?.issuer ? { issuer: metadata.issuer } : {}),
       required: (metadata as { authorization_response_iss_parameter_supported?: boolean } | undefined)?.authorization_response_iss_parameter_supported === true,
@@ -188,6 +351,13 @@ export class HubOAuthProvider implements OAuthClientProvider {
       this.verifier = undefined;
       return;
     }
+    if (this.staged) {
+      // stagedSignIn: a sign-in never deletes the stored session; only Log Out does, or the
+      // authorization server refusing its refresh token (through the passive provider).
+      if (scope === 'all' || scope === 'client') this.flow.client = null;
+      if (scope === 'all' || scope === 'discovery') this.flow.discovery = undefined;
+      return;
+    }
     await this.write((s) => {
       if (!s) return undefined;
       if (scope === 'tokens' && s.tokens?.refresh_token && s.tokens.refresh_token !== known) {
@@ -206,12 +376,35 @@ export class HubOAuthProvider implements OAuthClientProvider {
   }
 
   async discoveryState(): Promise<OAuthDiscoveryState | undefined> {
-    return (await this.read())?.discovery;
+    return this.currentDiscovery();
   }
 
   async saveDiscoveryState(state: OAuthDiscoveryState): Promise<void> {
     await this.checkDiscovery(state);
-    await this.write((s) => ({ ...base(s, this.options.serverUrl), discovery: state }));
+    if (this.staged) this.flow.discovery = state;
+    else await this.write((s) => ({ ...base(s, this.options.serverUrl), discovery: state }));
+  }
+
+  private async currentDiscovery(): Promise<OAuthDiscoveryState | undefined> {
+    return this.staged ? this.flow.discovery : (await this.read())?.discovery;
+  }
+
+  /**
+   * issuerBoundCredentials: throws unless the client secret or private key from settings may go to
+   * the authorization server `target` names: auth.issuer when set, else the issuer bound at the
+   * first sign-in (none bound yet: any, and the sign-in binds it). Without such credentials, no-op.
+   */
+  async assertCredentialsMayGoTo(target: OAuthDiscoveryState | string | undefined): Promise<void> {
+    const { settings, serverUrl, store } = this.options;
+    if (!settings.clientId || !(settings.clientSecret || settings.privateKey)) return;
+    const expected = settings.issuer ?? (await store.boundIssuer(serverUrl, settings.clientId));
+    if (!expected) return;
+    const actual = typeof target === 'string' ? target : issuerOf(target);
+    if (actual !== undefined && sameIssuer(expected, actual)) return;
+    throw new OAuthFlowError(
+      'issuer_not_allowed',
+      `The client credentials in settings belong to ${showUrl(expected)}, but ${showUrl(serverUrl)} now names the authorization server ${actual === undefined ? '(none known)' : showUrl(actual)}; MCP Hub did not send them. Set auth.issuer if this is intended.`,
+    );
   }
 
   private async checkDiscovery(state: OAuthDiscoveryState): Promise<void> {
@@ -236,17 +429,17 @@ export class HubOAuthProvider implements OAuthClientProvider {
     const grants = metadata.grant_types_supported;
     if (this.mode.kind === 'interactive' && grants && !grants.includes('authorization_code')) {
       const hint = grants.includes('client_credentials') ? ' It offers client_credentials: set auth.clientId with auth.clientSecret or auth.privateKey.' : '';
-      throw new OAuthFlowError('grant_unsupported', `The authorization server ${metadata.issuer} does not offer the browser sign-in (authorization_code grant).${hint}`);
+      throw new OAuthFlowError('grant_unsupported', `The authorization server ${showUrl(asUrl)} does not offer the browser sign-in (authorization_code grant).${hint}`);
     }
     if (this.mode.kind !== 'clientCredentials' && !metadata.code_challenge_methods_supported?.includes('S256')) {
-      throw new OAuthFlowError('pkce_unsupported', `The authorization server ${metadata.issuer} does not advertise PKCE with S256 (code_challenge_methods_supported), which MCP requires.`);
+      throw new OAuthFlowError('pkce_unsupported', `The authorization server ${showUrl(asUrl)} does not advertise PKCE with S256 (code_challenge_methods_supported), which MCP requires.`);
     }
     const endpoints: Array<[string | undefined, string]> = [
       [metadata.authorization_endpoint, 'the authorization endpoint'],
       [metadata.token_endpoint, 'the token endpoint'],
       [metadata.registration_endpoint, 'the registration endpoint'],
     ];
-    for (const [url, what] of endpoints) if (url) await checkUrl(url, what, this.options.resolver);
+    for (const [url, what] of endpoints) if (url) await checkUrl(url, what, guardFor(this.options.serverUrl, this.options.resolver));
   }
 
   /** The latest stored session (another window may have changed it). */

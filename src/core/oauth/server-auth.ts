@@ -4,16 +4,25 @@
  * step-up scopes and logout. The SDK's auth() does the protocol; this decides when.
  */
 import { randomBytes } from 'node:crypto';
-import { auth, discoverOAuthServerInfo, refreshAuthorization, type OAuthClientProvider, type OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
+import {
+  auth,
+  discoverOAuthServerInfo,
+  refreshAuthorization,
+  registerClient,
+  type OAuthClientProvider,
+  type OAuthDiscoveryState,
+} from '@modelcontextprotocol/sdk/client/auth.js';
+import { OAuthError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type { AuthorizationServerMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { AuthSettings, RemoteServerConfig } from '../config';
 import type { BrowserOpener, Clock, Logger, TimerHandle } from '../ports';
+import { scrubber } from '../scrub';
 import { CallbackServer } from './callback-server';
 import { DPOP_ALG, generateDpopKey, type DpopKey } from './dpop';
 import { OAuthFlowError } from './errors';
 import { createOAuthFetch, type Challenge, type RefreshDecision } from './oauth-fetch';
-import { HubOAuthProvider } from './provider';
+import { HubOAuthProvider, showUrl, type ProviderMode } from './provider';
 import { secretKeyFor, type OAuthSession, type TokenStore } from './token-store';
 import type { Resolver } from './url-guard';
 
@@ -55,7 +64,9 @@ export class ServerAuth {
   readonly fetch: FetchLike;
   private challenge: Challenge | undefined;
   private stepUp: { scopes: Set<string>; attempts: number } | undefined;
-  private callback: CallbackServer | undefined;
+  /** The sign-in under way, if any: ending it is how Cancel, timeout, stop and Log Out stop it. */
+  private attempt: SignInAttempt | undefined;
+  private disposed = false;
   private refreshTimer: TimerHandle | undefined;
   private refreshing: Promise<void> | undefined;
   /** The host's secret key: store changes for it concern this server. */
@@ -68,6 +79,8 @@ export class ServerAuth {
     private readonly deps: OAuthDeps & { readonly logger: Logger; readonly clock: Clock },
   ) {
     this.secretKey = secretKeyFor(config.url);
+    const { clientSecret, privateKey } = config.auth ?? {};
+    scrubber.remember(...[clientSecret, privateKey].filter((x): x is string => !!x));
     this.fetch = createOAuthFetch({
       serverUrl: config.url,
       // The 2025-03-26 default endpoints, used only when the server publishes no metadata at all.
@@ -92,13 +105,21 @@ export class ServerAuth {
    */
   private async dpopState(): Promise<{ key: DpopKey; boundToken: boolean } | undefined> {
     const s = await this.session();
-    if (!s) return undefined;
-    let key = s.dpopKey;
+    // A sign-in under way knows its discovery before anything is stored (stagedSignIn).
+    const flow = this.attempt?.provider;
+    if (!s && !flow) return undefined;
+    let key = s?.dpopKey ?? flow?.stagedDpopKey;
     if (!key) {
-      const asAlgs = (s.discovery?.authorizationServerMetadata as { dpop_signing_alg_values_supported?: unknown } | undefined)?.dpop_signing_alg_values_supported;
-      const prm = s.discovery?.resourceMetadata as { dpop_signing_alg_values_supported?: unknown; dpop_bound_access_tokens_required?: unknown } | undefined;
+      const discovery = flow?.stagedDiscovery() ?? s?.discovery;
+      const asAlgs = (discovery?.authorizationServerMetadata as { dpop_signing_alg_values_supported?: unknown } | undefined)?.dpop_signing_alg_values_supported;
+      const prm = discovery?.resourceMetadata as { dpop_signing_alg_values_supported?: unknown; dpop_bound_access_tokens_required?: unknown } | undefined;
       const resourceWants = this.resourceAsksDpop || prm?.dpop_bound_access_tokens_required === true || Array.isArray(prm?.dpop_signing_alg_values_supported);
       if (!Array.isArray(asAlgs) || !asAlgs.includes(DPOP_ALG) || !resourceWants) return undefined;
+      if (!s) {
+        // No session to hold the key yet: the flow keeps it and commits it with its tokens.
+        key = flow!.stagedDpopKey ??= generateDpopKey();
+        return { key, boundToken: false };
+      }
       this.dpopKeyCreation ??= (async () => {
         const created = generateDpopKey();
         const saved = await this.deps.store.update(this.config.url, (cur) => (cur ? { ...cur, dpopKey: cur.dpopKey ?? created } : cur));
@@ -106,7 +127,7 @@ export class ServerAuth {
       })().finally(() => (this.dpopKeyCreation = undefined));
       key = await this.dpopKeyCreation;
     }
-    return { key, boundToken: s.tokens?.token_type?.toLowerCase() === 'dpop' };
+    return { key, boundToken: s?.tokens?.token_type?.toLowerCase() === 'dpop' };
   }
 
   /** One refresh across windows: take the lease, or wait for the window holding it and use its tokens. */
@@ -208,13 +229,13 @@ export class ServerAuth {
     };
   }
 
-  private provider(session: OAuthSession | undefined, machineToMachine: boolean): HubOAuthProvider {
+  private provider(session: OAuthSession | undefined, mode: ProviderMode): HubOAuthProvider {
     return new HubOAuthProvider(
       {
         serverUrl: this.config.url,
         settings: this.settings,
         store: this.deps.store,
-        mode: machineToMachine ? { kind: 'clientCredentials' } : { kind: 'passive' },
+        mode,
         logger: this.deps.logger,
         clock: this.deps.clock,
         ...(this.deps.resolver ? { resolver: this.deps.resolver } : {}),
@@ -229,10 +250,10 @@ export class ServerAuth {
    */
   async transportProvider(): Promise<OAuthClientProvider | undefined> {
     const session = await this.session();
-    if (await this.isMachineToMachine(session)) return this.provider(session, true);
+    if (await this.isMachineToMachine(session)) return this.provider(session, { kind: 'clientCredentials' });
     if (!session?.tokens) return undefined;
     await this.refreshIfDue(session);
-    return this.provider(await this.session(), false);
+    return this.provider(await this.session(), { kind: 'passive' });
   }
 
   /** Keeps the access token fresh while connected: refresh shortly before it expires. */
@@ -264,8 +285,9 @@ export class ServerAuth {
       const discovery = s.discovery;
       const client = this.settings.clientId ? { client_id: this.settings.clientId, ...(this.settings.clientSecret ? { client_secret: this.settings.clientSecret } : {}) } : s.client;
       if (!discovery || !client) return;
-      const provider = this.provider(s, await this.isMachineToMachine(s));
+      const provider = this.provider(s, (await this.isMachineToMachine(s)) ? { kind: 'clientCredentials' } : { kind: 'passive' });
       try {
+        await provider.assertCredentialsMayGoTo(discovery);
         const tokens = await refreshAuthorization(discovery.authorizationServerUrl, {
           ...(discovery.authorizationServerMetadata ? { metadata: discovery.authorizationServerMetadata } : {}),
           clientInformation: client,
@@ -280,7 +302,9 @@ export class ServerAuth {
         // Another window may have rotated the refresh token; its tokens are in the store already.
         const now = await this.session();
         if (now?.tokens?.refresh_token !== refreshToken) return;
-        this.deps.logger.warn(`refreshing the access token failed: ${(error as Error).message}`);
+        const failure = inOurWords(error, 'refresh');
+        // The transport's next request tries again through the passive provider, which reports it.
+        this.deps.logger.warn(`refreshing the access token failed: ${failure.message}${failure.detail ? ` (${scrubber.detail(failure.detail)})` : ''}`);
       }
     })().finally(() => {
       this.refreshing = undefined;
@@ -289,79 +313,111 @@ export class ServerAuth {
     return run;
   }
 
-  /** The interactive sign-in. Resolves once tokens are stored; rejects with an OAuthFlowError. */
+  /**
+   * The sign-in (browser, or client credentials where the server is machine to machine). Resolves
+   * once the new session is stored; rejects with an OAuthFlowError in our words. A session stored
+   * before stays untouched until the new tokens replace it (stagedSignIn), so a sign-in that fails,
+   * is cancelled or times out leaves it working.
+   */
   async signIn(hooks: SignInHooks): Promise<void> {
+    this.attempt?.end(new OAuthFlowError('cancelled', 'Another sign-in started.'));
+    const attempt = new SignInAttempt();
+    this.attempt = attempt;
+    const onAbort = () => attempt.end(new OAuthFlowError('cancelled', 'Sign-in was cancelled.'));
+    hooks.signal.addEventListener('abort', onAbort);
+    if (hooks.signal.aborted) onAbort();
+    if (this.disposed) attempt.end(stoppedError());
+    try {
+      await this.runSignIn(attempt, hooks);
+    } catch (error) {
+      throw attempt.ended ?? inOurWords(error, attempt.phase, attempt.scope);
+    } finally {
+      hooks.signal.removeEventListener('abort', onAbort);
+      if (attempt.timer !== undefined) this.deps.clock.clearTimeout(attempt.timer);
+      await attempt.close();
+      if (this.attempt === attempt) this.attempt = undefined;
+    }
+  }
+
+  private async runSignIn(attempt: SignInAttempt, hooks: SignInHooks): Promise<void> {
     // Every sign-in discovers afresh: the server may name another authorization server now, and
     // credentials from the old one must not be reused there (SEP-2352; the SDK re-registers when
     // the issuer differs from the one a stored client was registered with).
+    attempt.phase = 'discovery';
     const resourceMetadataUrl = sameOrigin(this.challenge?.resourceMetadataUrl, this.config.url);
-    const info = await discoverOAuthServerInfo(this.config.url, { fetchFn: this.fetch, ...(resourceMetadataUrl ? { resourceMetadataUrl } : {}) });
+    const info = await attempt.until(discoverOAuthServerInfo(this.config.url, { fetchFn: this.fetch, ...(resourceMetadataUrl ? { resourceMetadataUrl } : {}) }));
     const discovery: OAuthDiscoveryState = { ...info, ...(resourceMetadataUrl ? { resourceMetadataUrl: resourceMetadataUrl.href } : {}) };
     if (this.usesClientCredentials(info.authorizationServerMetadata)) {
       // Nothing to ask the user: get a token with the configured client credentials.
-      const provider = this.provider(undefined, true);
-      await provider.saveDiscoveryState(discovery);
-      await auth(provider, { serverUrl: this.config.url, fetchFn: this.fetch });
+      const provider = attempt.use(this.provider(undefined, { kind: 'clientCredentials', staged: true }));
+      await attempt.until(provider.saveDiscoveryState(discovery));
+      await attempt.until(provider.assertCredentialsMayGoTo(discovery));
+      attempt.phase = 'token';
+      attempt.scope = this.settings.scope;
+      await attempt.until(auth(provider, { serverUrl: this.config.url, fetchFn: this.fetch }));
       this.deps.logger.info('signed in with client credentials');
       return;
     }
-    const callback = await this.startCallback();
-    this.callback = callback;
+    const callback = attempt.useCallback(await this.startCallback());
     const timeoutS = this.settings.signInTimeout ?? DEFAULT_SIGN_IN_TIMEOUT_S;
-    const timer = this.deps.clock.setTimeout(
-      () => callback.abort(new OAuthFlowError('timeout', `Sign-in timed out after ${formatSeconds(timeoutS)}.`)),
+    attempt.timer = this.deps.clock.setTimeout(
+      () => attempt.end(new OAuthFlowError('timeout', `Sign-in timed out after ${formatSeconds(timeoutS)}.`)),
       timeoutS * 1000,
     );
-    const onAbort = () => callback.abort(new OAuthFlowError('cancelled', 'Sign-in was cancelled.'));
-    hooks.signal.addEventListener('abort', onAbort);
-    try {
-      if (hooks.signal.aborted) onAbort();
-      const redirectUri = this.deps.externalUri ? await this.deps.externalUri(callback.redirectUri) : callback.redirectUri;
-      hooks.onRedirectUri?.(redirectUri);
-      let opened: Promise<void> | undefined;
-      const provider = new HubOAuthProvider(
-        {
-          serverUrl: this.config.url,
-          settings: this.settings,
-          store: this.deps.store,
-          mode: {
-            kind: 'interactive',
-            redirectUri,
-            onAuthorizationUrl: async (url, state, issuer) => {
-              callback.expect(state, issuer.issuer, issuer.required);
-              this.deps.logger.info(`opening the browser to sign in at ${url.origin}`);
-              opened = this.deps.browser.open(url.href).then((ok) => {
-                if (!ok) this.deps.logger.warn('the browser could not be opened; paste the redirect URL instead');
-              });
-            },
-          },
-          logger: this.deps.logger,
-          clock: this.deps.clock,
-          ...(this.deps.resolver ? { resolver: this.deps.resolver } : {}),
+    const redirectUri = this.deps.externalUri ? await attempt.until(this.deps.externalUri(callback.redirectUri)) : callback.redirectUri;
+    // Remote development forwards the callback under another host name: accept that Host too.
+    const forwarded = new URL(redirectUri);
+    if (forwarded.host !== new URL(callback.redirectUri).host) callback.allowHost(forwarded.host);
+    hooks.onRedirectUri?.(redirectUri);
+    let opened: Promise<void> | undefined;
+    const provider = attempt.use(
+      this.provider(await this.session(), {
+        kind: 'interactive',
+        redirectUri,
+        onAuthorizationUrl: async (url, state, issuer) => {
+          if (attempt.ended) throw attempt.ended;
+          callback.expect(state, issuer.issuer, issuer.required);
+          this.deps.logger.info(`opening the browser to sign in at ${url.origin}`);
+          opened = this.deps.browser.open(url.href).then((ok) => {
+            if (!ok) this.deps.logger.warn('the browser could not be opened; paste the redirect URL instead');
+          });
         },
-        await this.session(),
+      }),
+    );
+    await attempt.until(provider.saveDiscoveryState(discovery));
+    await attempt.until(provider.assertCredentialsMayGoTo(discovery));
+    // The scope the SDK would pick (SEP-835), named here so registration and authorization agree.
+    const scope =
+      this.settings.scope ??
+      (this.stepUp ? [...this.stepUp.scopes].join(' ') : undefined) ??
+      this.challenge?.scope ??
+      (discovery.resourceMetadata?.scopes_supported?.join(' ') || undefined);
+    attempt.scope = scope;
+    attempt.phase = 'registration';
+    const union = await attempt.until(provider.registrationScopeFor(scope));
+    if (union) {
+      // scopeBoundRegistration: one registration for the union, before the browser trip.
+      this.deps.logger.info(`the registered client is limited to fewer scopes; registering again for ${union}`);
+      const registered = await attempt.until(
+        registerClient(discovery.authorizationServerUrl, {
+          ...(discovery.authorizationServerMetadata ? { metadata: discovery.authorizationServerMetadata } : {}),
+          clientMetadata: { ...provider.clientMetadata, scope: union },
+          scope: union,
+          fetchFn: this.fetch,
+        }),
       );
-      // A new sign-in: old tokens would only be refreshed, never re-authorized with new scopes.
-      await provider.invalidateCredentials('tokens');
-      await provider.saveDiscoveryState(discovery);
-      const scope = this.settings.scope ?? (this.stepUp ? [...this.stepUp.scopes].join(' ') : this.challenge?.scope);
-      const first = await race(
-        auth(provider, { serverUrl: this.config.url, fetchFn: this.fetch, ...(scope ? { scope } : {}), ...(resourceMetadataUrl ? { resourceMetadataUrl } : {}) }),
-        callback,
-      );
-      if (first === 'AUTHORIZED') return;
-      await opened;
-      const { code } = await callback.result();
-      await auth(provider, { serverUrl: this.config.url, authorizationCode: code, fetchFn: this.fetch, ...(scope ? { scope } : {}) });
-      if (this.stepUp) this.stepUp.attempts++;
-      this.deps.logger.info('signed in');
-    } finally {
-      hooks.signal.removeEventListener('abort', onAbort);
-      this.deps.clock.clearTimeout(timer);
-      callback.abort(new OAuthFlowError('cancelled', 'Sign-in ended.'));
-      await callback.close();
-      if (this.callback === callback) this.callback = undefined;
+      await attempt.until(provider.saveClientInformation({ ...registered, issuer: String(discovery.authorizationServerUrl) }));
     }
+    const options = { serverUrl: this.config.url, fetchFn: this.fetch, ...(scope ? { scope } : {}) };
+    const first = await attempt.until(auth(provider, { ...options, ...(resourceMetadataUrl ? { resourceMetadataUrl } : {}) }));
+    if (first === 'AUTHORIZED') return;
+    attempt.phase = 'authorization';
+    await attempt.until(opened ?? Promise.resolve());
+    const { code } = await attempt.until(callback.result());
+    attempt.phase = 'token';
+    await attempt.until(auth(provider, { ...options, authorizationCode: code }));
+    if (this.stepUp) this.stepUp.attempts++;
+    this.deps.logger.info('signed in');
   }
 
   /**
@@ -385,31 +441,145 @@ export class ServerAuth {
 
   /** Remote development without a reachable redirect: the user pastes the final URL. */
   pasteRedirectUrl(url: string): string | undefined {
-    if (!this.callback) return 'No sign-in is waiting for a redirect.';
-    return this.callback.acceptPastedUrl(url);
+    const callback = this.attempt?.callback;
+    if (!callback) return 'No sign-in is waiting for a redirect.';
+    return callback.acceptPastedUrl(url);
   }
 
-  /** Deletes the session (tokens, registration, discovery) from the store. */
+  /** Deletes the session (tokens, registration, discovery) from the store; a sign-in under way ends first. */
   async logout(): Promise<void> {
+    this.attempt?.end(new OAuthFlowError('cancelled', 'Signed out.'));
     this.cancelRefresh();
     this.stepUp = undefined;
     this.challenge = undefined;
     await this.deps.store.delete(this.config.url);
   }
 
+  /** Stops timers and ends a sign-in under way (its promise rejects with 'cancelled', its port is freed). */
   dispose(): void {
+    this.disposed = true;
     this.cancelRefresh();
-    this.callback?.abort(new OAuthFlowError('cancelled', 'The server was stopped.'));
+    this.attempt?.end(stoppedError());
   }
 }
 
-/** Runs an auth() call, but lets a Cancel or timeout of the callback end the wait. */
-async function race<T>(work: Promise<T>, callback: CallbackServer): Promise<T> {
-  const aborted = callback.result().then(
-    () => new Promise<never>(() => undefined),
-    (error: unknown) => Promise.reject(error),
+type SignInPhase = 'discovery' | 'registration' | 'authorization' | 'token' | 'refresh';
+
+/**
+ * One sign-in. Ending it (Cancel, timeout, stop, Log Out, another sign-in) rejects whatever it waits
+ * for, aborts its callback server and forbids its provider to commit anything.
+ */
+class SignInAttempt {
+  ended: OAuthFlowError | undefined;
+  callback: CallbackServer | undefined;
+  provider: HubOAuthProvider | undefined;
+  timer: TimerHandle | undefined;
+  /** Where the flow is, so an SDK error can be told in our words. */
+  phase: SignInPhase = 'discovery';
+  scope: string | undefined;
+  private readonly abort = new AbortController();
+
+  end(reason: OAuthFlowError): void {
+    if (this.ended) return;
+    this.ended = reason;
+    this.provider?.end(reason);
+    this.callback?.abort(reason);
+    this.abort.abort(reason);
+  }
+
+  use(provider: HubOAuthProvider): HubOAuthProvider {
+    this.provider = provider;
+    if (this.ended) provider.end(this.ended);
+    return provider;
+  }
+
+  useCallback(callback: CallbackServer): CallbackServer {
+    this.callback = callback;
+    if (this.ended) {
+      callback.abort(this.ended);
+      throw this.ended;
+    }
+    return callback;
+  }
+
+  /** Settles as `work` does, or rejects as soon as the attempt ends. */
+  until<T>(work: Promise<T>): Promise<T> {
+    const signal = this.abort.signal;
+    if (signal.aborted) {
+      work.catch(() => undefined);
+      return Promise.reject(this.ended);
+    }
+    return new Promise<T>((resolve, reject) => {
+      const onEnd = () => reject(this.ended);
+      signal.addEventListener('abort', onEnd, { once: true });
+      work.then(
+        (value) => {
+          signal.removeEventListener('abort', onEnd);
+          resolve(value);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onEnd);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  async close(): Promise<void> {
+    this.end(new OAuthFlowError('cancelled', 'Sign-in ended.'));
+    await this.callback?.close();
+  }
+}
+
+function stoppedError(): OAuthFlowError {
+  return new OAuthFlowError('cancelled', 'The server was stopped.');
+}
+
+/** OAuth error codes shown in a message: RFC 6749 style only. */
+const OAUTH_CODE = /^[a-z_]{1,64}$/;
+
+/**
+ * An error from the SDK's auth() in our words: its message may carry a server's error_description
+ * or raw body, which goes to `detail` only. OAuthFlowErrors are ours already.
+ */
+export function inOurWords(error: unknown, phase: SignInPhase, scope?: string): OAuthFlowError {
+  if (error instanceof OAuthFlowError) {
+    if (error.code === 'invalid_scope') return scopeRefused(scope, error.detail);
+    return error;
+  }
+  const detail = error instanceof Error && error.message ? error.message.slice(0, 2000) : undefined;
+  if (error instanceof OAuthError) {
+    const code = OAUTH_CODE.test(error.errorCode) ? error.errorCode : 'server_error';
+    if (code === 'invalid_scope') return scopeRefused(scope, detail);
+    const what =
+      phase === 'registration'
+        ? 'refused to register MCP Hub as a client'
+        : phase === 'refresh'
+          ? 'refused to renew the session'
+          : phase === 'discovery'
+            ? 'answered discovery with an error'
+            : 'refused the token request';
+    return new OAuthFlowError('authorization_denied', `The authorization server ${what} (${code}).`, detail);
+  }
+  const message =
+    phase === 'discovery'
+      ? 'The OAuth metadata of the server or its authorization server could not be used.'
+      : phase === 'registration'
+        ? 'Registering MCP Hub with the authorization server failed (it may not offer dynamic client registration; set auth.clientId to a registered client).'
+        : 'The authorization server answered in a way MCP Hub cannot use.';
+  return new OAuthFlowError('invalid_metadata', message, detail);
+}
+
+function scopeRefused(scope: string | undefined, detail: string | undefined): OAuthFlowError {
+  const shown = scope
+    ?.split(' ')
+    .filter((x) => /^[\w:./-]{1,64}$/.test(x))
+    .join(' ');
+  return new OAuthFlowError(
+    'invalid_scope',
+    `The authorization server does not allow MCP Hub the scope ${shown || 'it asked for'}; ask its administrator to allow it, or set auth.scope to what it allows.`,
+    detail,
   );
-  return Promise.race([work, aborted]);
 }
 
 /** A client ID with a secret or a private key: enough for the client_credentials grant. */

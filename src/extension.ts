@@ -6,12 +6,14 @@ import * as vscode from 'vscode';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { McpHub } from './core/hub';
 import { systemClock } from './core/ports';
-import type { ServerState } from './core/state';
+import { scrubState, type ServerState } from './core/state';
 import type { ConfigSource } from './core/config';
 import type { SessionInfo } from './core/oauth/server-auth';
 import { toServerView } from './view-model';
 import type { ServerAction } from './protocol';
 import { TokenStore } from './core/oauth/token-store';
+import { InputStore } from './core/inputs';
+import { scrubber } from './core/scrub';
 import { browserOpener, externalUri, secretStore } from './vscode/platform';
 import { COMMANDS, registerCommands } from './vscode/commands';
 import { createLogger } from './vscode/logger';
@@ -37,6 +39,8 @@ const ACTION_COMMANDS: Record<ServerAction, string> = {
   logout: COMMANDS.logout,
   copyRedirectUri: COMMANDS.copyRedirectUri,
   pasteRedirect: COMMANDS.pasteRedirectUrl,
+  setInput: COMMANDS.setInput,
+  moveSecrets: COMMANDS.moveSecrets,
 };
 
 export async function activate(context: vscode.ExtensionContext): Promise<McpHubApi> {
@@ -45,13 +49,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
   const logger = createLogger(channel);
   const version = (context.extension.packageJSON as { version?: string }).version ?? '0.0.0';
 
+  const secrets = secretStore(context.secrets);
+  const inputs = new InputStore(secrets);
   const theHub = new McpHub({
     logger,
     clock: systemClock,
     clientInfo: { name: 'mcp-hub-vscode', version },
-    defaultCwd: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+    // ${input:…} values live in SecretStorage; no server ever gets the editor's folder as its cwd
+    // unless the workspace is trusted and the server is defined there.
+    inputs,
     // Tokens live in SecretStorage only, one secret per server host.
-    oauth: { store: new TokenStore(secretStore(context.secrets)), browser: browserOpener, externalUri },
+    oauth: { store: new TokenStore(secrets, { logger }), browser: browserOpener, externalUri },
   });
   hub = theHub;
 
@@ -78,7 +86,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
     view,
     onDidChange,
     vscode.window.registerWebviewViewProvider(VIEW_ID, view, { webviewOptions: { retainContextWhenHidden: false } }),
-    ...registerCommands(theHub, channel),
+    ...registerCommands(theHub, channel, inputs),
     theHub.onDidChange(({ name }) => {
       view.refresh();
       onDidChange.fire({ name });
@@ -87,14 +95,23 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
 
   const apply = async () => {
     try {
-      const diff = await theHub.applyConfig(readServerSettings(), { trusted: vscode.workspace.isTrusted });
+      const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+      const diff = await theHub.applyConfig(readServerSettings(), {
+        trusted: vscode.workspace.isTrusted,
+        ...(folder?.scheme === 'file' ? { workspaceFolder: folder.fsPath } : {}),
+      });
       logger.info(`settings applied: +${diff.added.length} -${diff.removed.length} ~${diff.changed.length} =${diff.unchanged.length}`);
     } catch (error) {
-      logger.error(`applying settings failed: ${error instanceof Error ? error.message : String(error)}`);
+      logger.error(`applying settings failed: ${scrubber.message(error)}`);
     }
     view.refresh();
   };
-  context.subscriptions.push(onDidChangeServerSettings(() => void apply()), vscode.workspace.onDidGrantWorkspaceTrust(() => void apply()));
+  context.subscriptions.push(
+    onDidChangeServerSettings(() => void apply()),
+    // Granting trust restarts what it affects: workspace entries, and user entries using ${workspaceFolder}.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void apply()),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => void apply()),
+  );
   await apply();
 
   return {
@@ -103,7 +120,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
         name: s.name,
         source: s.source,
         ...(s.config ? { type: s.config.type } : {}),
-        state: s.state,
+        state: scrubState(s.state),
         oauth: s.oauth,
         ...(s.session ? { session: s.session } : {}),
         ...(s.secretKey ? { secretKey: s.secretKey } : {}),

@@ -4,10 +4,22 @@
  * crosses the boundary is checked with the guards below before use.
  */
 
-export type ServerStatus = 'starting' | 'running' | 'authRequired' | 'authenticating' | 'error' | 'stopped' | 'disabled';
+export type ServerStatus = 'starting' | 'running' | 'authRequired' | 'authenticating' | 'error' | 'needsInput' | 'stopped' | 'disabled';
 
-export type ServerAction = 'start' | 'stop' | 'restart' | 'authenticate' | 'cancel' | 'logout' | 'pasteRedirect' | 'copyRedirectUri';
-export const SERVER_ACTIONS: readonly ServerAction[] = ['start', 'stop', 'restart', 'authenticate', 'cancel', 'logout', 'pasteRedirect', 'copyRedirectUri'];
+export type ServerAction =
+  | 'start'
+  | 'stop'
+  | 'restart'
+  | 'authenticate'
+  | 'cancel'
+  | 'logout'
+  | 'pasteRedirect'
+  | 'copyRedirectUri'
+  /** Set or change a ${input:…} value the entry uses. */
+  | 'setInput'
+  /** Move inline auth.clientSecret / auth.privateKey to secret storage. */
+  | 'moveSecrets';
+export const SERVER_ACTIONS: readonly ServerAction[] = ['start', 'stop', 'restart', 'authenticate', 'cancel', 'logout', 'pasteRedirect', 'copyRedirectUri', 'setInput', 'moveSecrets'];
 
 export interface ToolView {
   readonly name: string;
@@ -32,8 +44,14 @@ export interface ServerView {
   readonly status: ServerStatus;
   /** The error, the reason sign-in is needed, or why the server is disabled. */
   readonly message?: string;
-  /** More about an error, e.g. the last lines a stdio server wrote to stderr. */
+  /** More about an error, e.g. the last lines a stdio server wrote to stderr (scrubbed). */
   readonly detail?: string;
+  /** Warnings about the entry, e.g. a client secret written inline in settings. */
+  readonly warnings?: readonly string[];
+  /** The ${input:…} values the entry is waiting for. */
+  readonly missingInputs?: readonly string[];
+  /** A running server: a sign-in for more permission is under way. */
+  readonly signingIn?: boolean;
   /** Epoch milliseconds of the next automatic retry. */
   readonly retryAt?: number;
   readonly serverName?: string;
@@ -91,7 +109,7 @@ export function parseExtensionMessage(message: unknown): ExtensionToWebview | un
 export function statusLabel(view: ServerView): string {
   switch (view.status) {
     case 'running':
-      return `Connected · ${view.tools.length} ${view.tools.length === 1 ? 'tool' : 'tools'}`;
+      return `Connected · ${view.tools.length} ${view.tools.length === 1 ? 'tool' : 'tools'}${view.signingIn ? ' · waiting for authorization…' : ''}`;
     case 'starting':
       return 'Starting…';
     case 'authRequired':
@@ -100,6 +118,8 @@ export function statusLabel(view: ServerView): string {
       return 'Waiting for authorization…';
     case 'error':
       return `Error: ${view.message ?? 'unknown error'}`;
+    case 'needsInput':
+      return `Needs a value: ${(view.missingInputs ?? []).map((n) => '${input:' + n + '}').join(', ')}`;
     case 'stopped':
       return 'Stopped';
     case 'disabled':
@@ -116,4 +136,6 @@ export const ACTION_LABELS: Readonly<Record<ServerAction, string>> = {
   logout: 'Log Out',
   pasteRedirect: 'Paste Redirect URL…',
   copyRedirectUri: 'Copy Redirect URI',
+  setInput: 'Set Value…',
+  moveSecrets: 'Move to Secret Storage',
 };

@@ -1,69 +1,65 @@
 /** Maps the hub's servers to what the panel shows. Pure: no `vscode`, no secrets. */
 import type { HubServer } from './core/hub';
-import type { ServerAction, ServerView } from './protocol';
+import { scrubber } from './core/scrub';
+import { actionsFor } from './core/state';
+import type { ServerView } from './protocol';
 
 export function toServerView(server: HubServer): ServerView {
   const { state, config } = server;
+  const actions = actionsFor(state, server.actionContext);
   const base = {
     name: server.name,
     transport: config ? config.type : ('invalid' as const),
-    target: config ? (config.type === 'stdio' ? config.command : displayUrl(config.url)) : '',
+    target: config ? (config.type === 'stdio' ? config.command : scrubber.url(config.url)) : '',
     source: server.source,
     tools: [] as ServerView['tools'],
     resourceCount: 0,
     promptCount: 0,
+    actions,
+    ...(server.warnings.length > 0 ? { warnings: server.warnings.map((w) => scrubber.message(w)) } : {}),
     ...(server.session
-      ? { session: { ...(server.session.issuer ? { issuer: server.session.issuer } : { issuer: '' }), scopes: server.session.scopes, ...(server.session.expiresAt ? { expiresAt: server.session.expiresAt } : {}) } }
+      ? { session: { issuer: server.session.issuer ? scrubber.url(server.session.issuer) : '', scopes: server.session.scopes.map((s) => scrubber.message(s)), ...(server.session.expiresAt ? { expiresAt: server.session.expiresAt } : {}) } }
       : {}),
   };
-  // Log Out fits any state while a session exists; Copy Redirect URI fits any OAuth server.
-  const logout: ServerAction[] = server.session ? ['logout'] : [];
+  // Every text that may come from a server or an authorization server passes the scrubber here too.
+  const message = (text: string | undefined) => (text === undefined ? {} : { message: scrubber.message(text) });
+  const detail = (text: string | undefined) => (text === undefined ? {} : { detail: scrubber.detail(text) });
   switch (state.kind) {
     case 'running':
       return {
         ...base,
         status: 'running',
-        serverName: state.serverInfo.title ?? state.serverInfo.name,
-        serverVersion: state.serverInfo.version,
-        tools: state.tools.map((t) => ({ name: t.name, ...(t.title ? { title: t.title } : {}), ...(t.description ? { description: t.description } : {}) })),
+        serverName: scrubber.message(state.serverInfo.title ?? state.serverInfo.name),
+        serverVersion: scrubber.message(state.serverInfo.version),
+        tools: state.tools.map((t) => ({
+          name: scrubber.message(t.name),
+          ...(t.title ? { title: scrubber.message(t.title) } : {}),
+          ...(t.description ? { description: scrubber.detail(t.description) } : {}),
+        })),
         resourceCount: state.resources.length,
         promptCount: state.prompts.length,
-        actions: ['restart', 'stop', ...logout],
+        ...(state.signIn ? { signingIn: true, ...(state.signIn.redirectUri ? { redirectUri: state.signIn.redirectUri } : {}) } : {}),
+        ...message(state.needsScope?.message ?? state.notice),
+        ...detail(state.noticeDetail),
       };
     case 'starting':
-      return { ...base, status: 'starting', actions: ['stop'] };
+      return { ...base, status: 'starting' };
     case 'authRequired':
-      return { ...base, status: 'authRequired', message: state.reason, actions: ['authenticate', ...(server.oauth ? (['copyRedirectUri'] as const) : []), ...logout] };
+      return { ...base, status: 'authRequired', ...message(state.reason), ...detail(state.detail) };
     case 'authenticating':
-      return {
-        ...base,
-        status: 'authenticating',
-        ...(state.redirectUri ? { redirectUri: state.redirectUri } : {}),
-        actions: ['cancel', 'pasteRedirect', ...(state.redirectUri ? (['copyRedirectUri'] as const) : [])],
-      };
-    case 'error': {
-      // An invalid entry has no config: nothing to restart until the settings are fixed.
-      const actions: ServerAction[] = config ? ['restart', 'stop', ...logout] : [];
-      return { ...base, status: 'error', message: state.message, ...(state.detail ? { detail: state.detail } : {}), ...(state.retryAt ? { retryAt: state.retryAt } : {}), actions };
-    }
+      return { ...base, status: 'authenticating', ...(state.redirectUri ? { redirectUri: state.redirectUri } : {}) };
+    case 'error':
+      return { ...base, status: 'error', ...message(state.message), ...detail(state.detail), ...(state.retryAt ? { retryAt: state.retryAt } : {}) };
+    case 'needsInput':
+      return { ...base, status: 'needsInput', missingInputs: state.inputs, message: `Set ${state.inputs.map((n) => '${input:' + n + '}').join(', ')} to start it.` };
     case 'stopped':
-      return { ...base, status: 'stopped', actions: ['start', ...logout] };
+      return { ...base, status: 'stopped' };
     case 'disabled':
       return {
         ...base,
         status: 'disabled',
-        message: state.reason === 'untrusted' ? 'defined in workspace settings; trust the workspace to start it' : 'set "disabled": false in settings to start it',
-        actions: [],
+        message:
+          state.message ?? (state.reason === 'untrusted' ? 'defined in workspace settings; trust the workspace to start it' : 'set "disabled": false in settings to start it'),
       };
-  }
-}
-
-/** The URL without its query or fragment, which may carry keys. */
-function displayUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.origin}${u.pathname}`;
-  } catch {
-    return '';
   }
 }

@@ -87,7 +87,8 @@ export async function pidOf(hub: McpHub, name: string): Promise<number> {
 export class FakeBrowser {
   readonly opened: string[] = [];
   readonly results: Array<Promise<{ finalUrl: string; status: number; body: string }>> = [];
-  constructor(private readonly browser?: { open(url: string): Promise<{ finalUrl: string; status: number; body: string }> }) {}
+  /** The person at the browser; undefined is one who never signs in. Tests may swap it between sign-ins. */
+  constructor(public browser?: { open(url: string): Promise<{ finalUrl: string; status: number; body: string }> }) {}
   async open(url: string): Promise<boolean> {
     this.opened.push(url);
     if (this.browser) this.results.push(this.browser.open(url));
@@ -107,6 +108,6 @@ export function createOAuthHub(options: { store: import('../src/core/ports').Sec
     clock: systemClock,
     clientInfo: { name: 'mcp-hub-tests', version: '0.0.0' },
     retry: options.retry ?? fastRetry,
-    oauth: { store: new TokenStore(options.store), browser: options.browser },
+    oauth: { store: new TokenStore(options.store, { logger: options.logger ?? new MemoryLogger() }), browser: options.browser },
   });
 }

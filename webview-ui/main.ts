@@ -111,6 +111,7 @@ const STATUS_ICONS: Record<ServerStatus, { icon: string; tone: string; spin?: bo
   authenticating: { icon: 'loading', tone: 'busy', spin: true },
   authRequired: { icon: 'lock', tone: 'warn' },
   error: { icon: 'error', tone: 'error' },
+  needsInput: { icon: 'key', tone: 'warn' },
   stopped: { icon: 'debug-stop', tone: 'muted' },
   disabled: { icon: 'circle-slash', tone: 'muted' },
 };
@@ -124,10 +125,12 @@ const ACTION_ICONS: Record<ServerAction, string> = {
   logout: 'sign-out',
   pasteRedirect: 'link',
   copyRedirectUri: 'copy',
+  setInput: 'key',
+  moveSecrets: 'lock',
 };
 
 /** Actions whose words are shown next to the icon; the rest are compact icon buttons (with a tooltip). */
-const TEXT_ACTIONS: ReadonlySet<ServerAction> = new Set(['authenticate', 'cancel', 'logout', 'pasteRedirect']);
+const TEXT_ACTIONS: ReadonlySet<ServerAction> = new Set(['authenticate', 'cancel', 'logout', 'pasteRedirect', 'setInput', 'moveSecrets']);
 
 const SOURCE_LABELS: Record<string, string> = { workspace: 'workspace', workspaceFolder: 'folder' };
 
@@ -358,8 +361,18 @@ function renderServer(view: ServerView, index: number, now: number): HTMLLIEleme
 
   // The message: the error's is already in the status words, and so is a disabled server's.
   const message = str(view.message);
-  if (message && (status === 'authRequired' || (status === 'disabled' && !label.includes(message)))) {
+  if (message && (status === 'authRequired' || status === 'running' || status === 'needsInput' || (status === 'disabled' && !label.includes(message)))) {
     row.append(el('div', 'message muted', message));
+  }
+
+  // Warnings about the entry itself (a secret written in settings.json).
+  if (Array.isArray(view.warnings)) {
+    for (const warning of view.warnings) {
+      if (typeof warning !== 'string') continue;
+      const line = el('div', 'warning');
+      line.append(icon('warning'), el('span', undefined, ` ${warning}`));
+      row.append(line);
+    }
   }
 
   if (status === 'running') {

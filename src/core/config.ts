@@ -168,14 +168,17 @@ export function parseServer(name: string, raw: unknown, source: ConfigSource): C
     }
     if (url === undefined) fail('url', `is required for a ${type} server`);
     if (command !== undefined) fail('command', `is not used by a ${type} server; remove it or set "type" to "stdio"`);
+    // A URL with variables is checked once they are filled in (the hub does); normalising it now
+    // would percent-encode the braces of ${input:…}.
+    const withVariables = url!.includes('${');
     let parsed: URL | undefined;
     try {
-      parsed = new URL(url!);
+      parsed = withVariables ? undefined : new URL(url!);
     } catch {
       parsed = undefined;
     }
-    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) fail('url', 'must be an http(s) URL');
-    const config: RemoteServerConfig = { ...common, type: type as RemoteTransport, url: parsed!.href, headers: stringMap('headers') };
+    if (withVariables ? !/^(https?:\/\/|\$\{)/i.test(url!) : !parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) fail('url', 'must be an http(s) URL');
+    const config: RemoteServerConfig = { ...common, type: type as RemoteTransport, url: withVariables ? url! : parsed!.href, headers: stringMap('headers') };
     return { ok: true, name, source, config };
   } catch (e) {
     if (e instanceof FieldError) return { ok: false, name, source, error: e.message };

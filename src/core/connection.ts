@@ -2,6 +2,7 @@
  * One configured server: its transport, its SDK Client, its state and its retries. All protocol work
  * is the SDK's; this class decides when to connect, what a failure means, and when to try again.
  */
+import { isAbsolute } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -13,10 +14,13 @@ import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/t
 import { ElicitRequestSchema, McpError, type CallToolResult, type Prompt, type Resource, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { isToolAllowed, SERVERS_SETTING, type RemoteServerConfig, type ServerConfig, type StdioServerConfig } from './config';
 import { Emitter } from './events';
+import { ConnectionLost, describeFailure, describeSignInFailure, HubFailure, TimeoutFailure } from './failure';
 import { isOAuthFlowError, OAuthFlowError } from './oauth/errors';
 import { ServerAuth, type OAuthDeps, type SessionInfo } from './oauth/server-auth';
 import type { Clock, ElicitationHandler, Logger } from './ports';
-import { transition, type ServerEvent, type ServerState } from './state';
+import { scrubber } from './scrub';
+import { serverFetch } from './server-fetch';
+import { scrubState, transition, type ServerEvent, type ServerState } from './state';
 
 export interface RetryPolicy {
   /** First delay after a failure. */
@@ -34,8 +38,6 @@ export interface ConnectionDeps {
   readonly clock: Clock;
   readonly clientInfo: { readonly name: string; readonly version: string };
   readonly retry?: RetryPolicy;
-  /** Working directory for stdio servers without `cwd` (the first workspace folder in the editor). */
-  readonly defaultCwd?: string;
   /**
    * Validates tools' structured output. The SDK builds a new Ajv per Client by default, which
    * dominates the CPU cost of starting many servers at once; the hub passes one shared instance.
@@ -50,12 +52,12 @@ export interface ConnectionDeps {
 const STDERR_LINES_KEPT = 20;
 
 /** Raised by the hub's own checks (not running, tool filtered out), with a message meant for people. */
-export class HubError extends Error {
+export class HubError extends HubFailure {
   constructor(
-    readonly code: 'not-running' | 'tool-not-allowed' | 'unknown-server' | 'no-oauth' | 'auth-required',
+    override readonly code: 'not-running' | 'tool-not-allowed' | 'unknown-server' | 'no-oauth' | 'auth-required' | 'needs-input',
     message: string,
   ) {
-    super(message);
+    super(code, message);
     this.name = 'HubError';
   }
 }
@@ -108,8 +110,9 @@ export class ServerConnection {
 
   /** The one place where state changes; returns false when the event does not apply now. */
   private apply(event: ServerEvent): boolean {
-    const next = transition(this._state, event);
-    if (!next) return false;
+    const moved = transition(this._state, event);
+    if (!moved) return false;
+    const next = scrubState(moved);
     this._state = next;
     this.deps.logger.debug(`state: ${next.kind}${next.kind === 'error' ? ` (${next.message})` : ''}`);
     this._onDidChangeState.fire(next);
@@ -120,6 +123,7 @@ export class ServerConnection {
   disable(reason: 'settings' | 'untrusted'): void {
     this.generation++;
     this.clearRetry();
+    this.authAbort?.abort();
     void this.closeClient();
     this.apply({ type: 'disable', reason });
   }
@@ -143,6 +147,8 @@ export class ServerConnection {
     this.generation++;
     this.starting = undefined;
     this.clearRetry();
+    // A sign-in under way ends with the server: its callback server closes, no browser result is taken.
+    this.authAbort?.abort();
     this.failures = 0;
     this.apply({ type: 'stop' });
     await this.closeClient();
@@ -166,7 +172,9 @@ export class ServerConnection {
 
   /**
    * The browser sign-in, in the background: authRequired -> authenticating -> starting -> running.
-   * Rejects with the reason when it fails, is cancelled or times out (the state is then authRequired).
+   * A running server (signing in for more permission) stays running on its session throughout and
+   * reconnects only once the new tokens are saved. Rejects with the reason when the sign-in fails,
+   * is cancelled or times out; the stored session is then untouched.
    */
   authenticate(): Promise<void> {
     const auth = this.auth;
@@ -175,16 +183,20 @@ export class ServerConnection {
       return Promise.reject(new HubError('no-oauth', `Server "${this.name}" does not use OAuth: ${why}.`));
     }
     if (this.signingIn) return this.signingIn;
-    const gen = ++this.generation;
-    this.starting = undefined;
-    this.clearRetry();
+    const whileRunning = this._state.kind === 'running';
+    if (!whileRunning) {
+      this.generation++;
+      this.starting = undefined;
+      this.clearRetry();
+    }
+    const gen = this.generation;
     if (!this.apply({ type: 'authStarted' })) {
       return Promise.reject(new HubError('not-running', `Server "${this.name}" cannot sign in now (it is ${this._state.kind}).`));
     }
     const abort = new AbortController();
     this.authAbort = abort;
     const run = (async () => {
-      await this.closeClient();
+      if (!whileRunning) await this.closeClient();
       try {
         await auth.signIn({
           signal: abort.signal,
@@ -193,16 +205,17 @@ export class ServerConnection {
           },
         });
       } catch (error) {
-        if (gen === this.generation) {
-          this.apply({ type: 'unauthorized', reason: errorMessage(error) });
-          await this.refreshSession();
-        }
+        if (gen === this.generation) this.onSignInFailed(error);
+        await this.refreshSession();
         throw error;
       }
       if (gen !== this.generation) return;
       await this.refreshSession();
+      // New tokens are saved: connect on them (a running server drops its old connection only now).
+      const next = ++this.generation;
+      await this.closeClient();
       this.apply({ type: 'start' });
-      await this.connect(gen);
+      await this.connect(next);
     })().finally(() => {
       if (this.authAbort === abort) this.authAbort = undefined;
       if (this.signingIn === run) this.signingIn = undefined;
@@ -211,7 +224,21 @@ export class ServerConnection {
     return run;
   }
 
-  /** Cancels a sign-in in progress; the server returns to authRequired. */
+  /** A sign-in ended without tokens: a running server keeps running; any other needs sign-in still. */
+  private onSignInFailed(error: unknown): void {
+    const failure = describeSignInFailure(error);
+    this.deps.logger.info(`sign-in did not complete (${failure.code})${failure.detail ? `: ${failure.detail}` : ''}`);
+    if (this._state.kind === 'running') {
+      const notice = isOAuthFlowError(error, 'cancelled')
+        ? 'The sign-in for more permission was cancelled; the server keeps its current permissions.'
+        : `The extra permission was not granted: ${failure.message}`;
+      this.apply({ type: 'authEnded', notice, ...(failure.detail ? { detail: failure.detail } : {}) });
+      return;
+    }
+    this.apply({ type: 'unauthorized', reason: failure.message, code: failure.code, ...(failure.detail ? { detail: failure.detail } : {}) });
+  }
+
+  /** Cancels a sign-in in progress; the server returns to authRequired, or keeps running on its session. */
   cancelAuthentication(): void {
     this.authAbort?.abort();
   }
@@ -262,8 +289,15 @@ export class ServerConnection {
   }
 
   private async refreshSession(): Promise<void> {
-    if (!this.auth || (await this.auth.isMachineToMachine())) return;
-    const next = await this.auth.sessionInfo();
+    let next: SessionInfo | undefined;
+    try {
+      if (!this.auth || (await this.auth.isMachineToMachine())) return;
+      next = await this.auth.sessionInfo();
+    } catch (error) {
+      // Secret storage unavailable: the panel shows no session rather than the server failing.
+      this.deps.logger.warn(`reading the stored session failed: ${describeSignInFailure(error).message}`);
+      return;
+    }
     if (JSON.stringify(next) === JSON.stringify(this._session)) return;
     this._session = next;
     this._onDidChangeState.fire(this._state);
@@ -290,11 +324,11 @@ export class ServerConnection {
         throw new HubError('auth-required', `Server "${this.name}" still refuses "${tool}" after signing in again with scope ${step.scopes.join(' ')}; the account may not be allowed to use it.`);
       }
       if (step) {
-        const reason = `Needs more permission (scope ${step.scopes.join(' ')}) for "${tool}". Authenticate to grant it.`;
-        this.generation++;
-        this.auth?.cancelRefresh();
-        await this.closeClient();
-        this.apply({ type: 'unauthorized', reason });
+        // The session still works for everything else: the server keeps running and offers the
+        // extra permission; Authenticate asks for the union of scopes.
+        const scopes = step.scopes.map((x) => scrubber.message(x));
+        const reason = `Needs more permission (scope ${scopes.join(' ')}) for "${scrubber.message(tool)}". Authenticate to grant it.`;
+        this.apply({ type: 'scopeNeeded', scopes, message: reason });
         throw new HubError('auth-required', `Server "${this.name}": ${reason}`);
       }
       // A JSON-RPC error is the server answering; anything else may mean the connection is gone.
@@ -326,7 +360,7 @@ export class ServerConnection {
       } catch (error) {
         if (gen !== this.generation || this.client !== client || this._state.kind !== 'running') return;
         this.deps.logger.warn(`ping failed: ${errorMessage(error)}`);
-        await this.fail(gen, new Error('The connection to the server was lost.'));
+        await this.fail(gen, new ConnectionLost('The connection to the server was lost.'));
       }
     })().finally(() => {
       this.aliveCheck = undefined;
@@ -376,12 +410,22 @@ export class ServerConnection {
     const config = this.config;
     if (config.type === 'stdio') return this.connectClient(gen, this.stdioTransport(config), deadline);
     const url = new URL(config.url);
-    const authProvider = await this.auth?.transportProvider();
+    let authProvider: Awaited<ReturnType<ServerAuth['transportProvider']>>;
+    try {
+      authProvider = await this.auth?.transportProvider();
+    } catch (error) {
+      // Secret storage may be locked or broken: a server that does not ask for sign-in must still
+      // start. Connect without a session; a 401 then says sign-in is needed.
+      if (!isOAuthFlowError(error, 'store_unavailable') && !isOAuthFlowError(error, 'store_newer_version')) throw error;
+      this.deps.logger.warn(`${error.message} Connecting without a stored session.`);
+      authProvider = undefined;
+    }
     this.usesSession = authProvider !== undefined;
+    // Static headers go to the MCP server's own origin only, never to the authorization server:
+    // the SDK would merge `requestInit` headers into its OAuth requests, so they travel in the fetch.
     // Each attempt gets fresh transports: one that threw UnauthorizedError cannot be restarted.
     const options = {
-      requestInit: { headers: { ...config.headers } },
-      ...(this.auth ? { fetch: this.auth.fetch } : {}),
+      fetch: serverFetch(config.url, config.headers, this.auth?.fetch),
       ...(authProvider ? { authProvider } : {}),
     };
     if (config.type === 'sse') return this.connectClient(gen, new SSEClientTransport(url, options), deadline);
@@ -398,12 +442,16 @@ export class ServerConnection {
   }
 
   private stdioTransport(config: StdioServerConfig): Transport {
-    const cwd = config.cwd ?? this.deps.defaultCwd;
+    // The hub always sets cwd: the user's home for user-level entries, the (trusted) workspace folder
+    // for workspace entries. Never the editor's own working directory, which may be an untrusted folder.
+    const cwd = config.cwd;
     const transport = new StdioClientTransport({
       command: config.command,
       args: [...config.args],
-      // Like a terminal: the server sees the editor's environment plus its own `env`.
-      env: { ...(process.env as Record<string, string>), ...config.env },
+      // Like a terminal: the server sees the editor's environment plus its own `env`. PWD follows
+      // cwd (tools that read it must not see the editor's folder); relative PATH entries would
+      // resolve against cwd and are dropped.
+      env: { ...serverEnvironment(process.env, cwd), ...config.env },
       ...(cwd ? { cwd } : {}),
       stderr: 'pipe',
     });
@@ -451,7 +499,7 @@ export class ServerConnection {
     };
     client.onclose = () => {
       if (gen === this.generation && this.client === client && this._state.kind === 'running') {
-        void this.fail(gen, new Error(this.config.type === 'stdio' ? 'The server process exited.' : 'The connection to the server was closed.'));
+        void this.fail(gen, new ConnectionLost(this.config.type === 'stdio' ? 'The server process exited.' : 'The connection to the server was closed.'));
       }
     };
     try {
@@ -465,8 +513,8 @@ export class ServerConnection {
     }
   }
 
-  private timeoutMessage(): string {
-    return `Timed out after ${this.config.timeoutSeconds} s waiting for the server to start (${SERVERS_SETTING}.${this.name}.timeout).`;
+  private timeoutMessage(): Error {
+    return new TimeoutFailure(this.config);
   }
 
   private async fetchLists(client: Client): Promise<{ tools: Tool[]; resources: Resource[]; prompts: Prompt[] }> {
@@ -529,43 +577,46 @@ export class ServerConnection {
     if (step && 'exhausted' in step) {
       // Signing in again has not helped; retrying on a timer would not either.
       this.auth?.cancelRefresh();
-      this.apply({ type: 'failed', message: `The server still refuses access after signing in again with scope ${step.scopes.join(' ')}; the account may not be allowed to use it.` });
+      this.apply({ type: 'failed', code: 'scope_refused', message: `The server still refuses access after signing in again with scope ${step.scopes.map((x) => scrubber.message(x)).join(' ')}; the account may not be allowed to use it.` });
       return;
     }
     if (step) {
       this.auth?.cancelRefresh();
-      this.apply({ type: 'unauthorized', reason: `Needs more permission (scope ${step.scopes.join(' ')}). Authenticate to grant it.` });
+      this.apply({ type: 'unauthorized', code: 'insufficient_scope', reason: `Needs more permission (scope ${step.scopes.map((x) => scrubber.message(x)).join(' ')}). Authenticate to grant it.` });
       return;
     }
     if (error instanceof OAuthError && this.usesSession && !TRANSIENT_OAUTH_ERRORS.has(error.errorCode)) {
       // The authorization server refused to renew the session (invalid_target, invalid_client…):
       // retrying will not help; signing in again will.
       this.auth?.cancelRefresh();
-      this.apply({ type: 'unauthorized', reason: `The authorization server refused to renew the session (${error.errorCode}); sign in again.` });
+      const f = describeFailure(error, this.config);
+      this.apply({ type: 'unauthorized', code: f.code, reason: `The authorization server refused to renew the session (${f.code}); sign in again.`, ...(f.detail ? { detail: f.detail } : {}) });
       return;
     }
     if (isOAuthFlowError(error) && error.code !== 'interaction_required') {
       // Discovery or token trouble (unsafe URL, issuer mismatch, server down): sign-in cannot
       // proceed on its own; say why and let the user try again.
       this.auth?.cancelRefresh();
-      this.apply({ type: 'unauthorized', reason: error.message });
+      const f = describeFailure(error, this.config);
+      this.apply({ type: 'unauthorized', code: f.code, reason: f.message, ...(f.detail ? { detail: f.detail } : {}) });
       return;
     }
     if (isUnauthorized(error) || isOAuthFlowError(error, 'interaction_required')) {
       const remote = this.config as RemoteServerConfig;
       this.auth?.cancelRefresh();
       if (this.usesSession) {
-        this.apply({ type: 'unauthorized', reason: 'The session expired or was revoked; sign in again.' });
+        this.apply({ type: 'unauthorized', code: 'session_rejected', reason: 'The session expired or was revoked; sign in again.' });
         return;
       }
       if (hasAuthorizationHeader(remote)) {
         this.apply({
           type: 'failed',
+          code: 'header_rejected',
           message: `The server rejected the Authorization header set in ${SERVERS_SETTING}.${this.name}.headers (HTTP 401); check the header.`,
         });
         return;
       }
-      this.apply({ type: 'unauthorized', reason: 'The server requires you to sign in (HTTP 401).' });
+      this.apply({ type: 'unauthorized', code: 'unauthorized', reason: 'The server requires you to sign in (HTTP 401).' });
       return;
     }
 
@@ -574,10 +625,9 @@ export class ServerConnection {
     this.runningSince = undefined;
     const delay = Math.min(this.retry.maxDelayMs, this.retry.initialDelayMs * 2 ** this.failures);
     this.failures++;
-    const message = describeFailure(error, this.config);
-    const detail = this.stderrTail.length > 0 ? this.stderrTail.join('\n') : undefined;
-    this.deps.logger.warn(`${message}${detail ? `\n${detail}` : ''} (retrying in ${Math.round(delay / 1000)} s)`);
-    if (!this.apply({ type: 'failed', message, ...(detail ? { detail } : {}), retryAt: now + delay })) return;
+    const { code, message, detail } = describeFailure(error, this.config, this.stderrTail);
+    this.deps.logger.warn(`${message} [${code}]${detail ? `\n${detail}` : ''} (retrying in ${Math.round(delay / 1000)} s)`);
+    if (!this.apply({ type: 'failed', code, message, ...(detail ? { detail } : {}), retryAt: now + delay })) return;
     this.retryTimer = this.deps.clock.setTimeout(() => {
       this.retryTimer = undefined;
       if (gen === this.generation && this._state.kind === 'error') void this.start();
@@ -617,26 +667,29 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** A sentence for the error row; never includes header values or anything from the environment. */
-function describeFailure(error: unknown, config: ServerConfig): string {
-  const e = error as NodeJS.ErrnoException;
-  if (config.type === 'stdio' && e?.code === 'ENOENT') return `Command not found: ${config.command}`;
-  if (config.type === 'stdio' && e?.code === 'EACCES') return `Command is not executable: ${config.command}`;
-  if (e?.code === 'ECONNREFUSED' || (e as { cause?: { code?: string } })?.cause?.code === 'ECONNREFUSED') return `Connection refused by ${(config as RemoteServerConfig).url}`;
-  if (error instanceof StreamableHTTPError || error instanceof SseError) {
-    const detail = error.message.replace(/^(Streamable HTTP|SSE) error: /, '');
-    return error.code && error.code > 0 ? `HTTP ${error.code} from ${(config as RemoteServerConfig).url}: ${detail}` : detail;
+/**
+ * The environment a stdio server starts with: the editor's, with PWD set to the server's working
+ * directory and relative PATH entries (".", "node_modules/.bin") removed: they would run programs
+ * from whatever folder the server starts in.
+ */
+export function serverEnvironment(env: NodeJS.ProcessEnv, cwd: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  const pathKey = Object.keys(out).find((k) => k.toUpperCase() === 'PATH');
+  if (pathKey) {
+    const sep = process.platform === 'win32' ? ';' : ':';
+    out[pathKey] = out[pathKey]!.split(sep).filter((p) => p !== '' && isAbsolute(p)).join(sep);
   }
-  const message = errorMessage(error);
-  if (config.type === 'stdio' && /connection closed/i.test(message)) return 'The server process exited before it finished starting.';
-  if (message === 'fetch failed') return `Could not reach ${(config as RemoteServerConfig).url}`;
-  return message;
+  if (cwd) out.PWD = cwd;
+  else delete out.PWD;
+  delete out.INIT_CWD;
+  return out;
 }
 
 /** Races a promise against the deadline; the loser is not cancelled here, its caller closes the client. */
-function withDeadline<T>(promise: Promise<T>, deadline: number, clock: Clock, message: () => string): Promise<T> {
+function withDeadline<T>(promise: Promise<T>, deadline: number, clock: Clock, timedOut: () => Error): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = clock.setTimeout(() => reject(new Error(message())), Math.max(0, deadline - clock.now()));
+    const timer = clock.setTimeout(() => reject(timedOut()), Math.max(0, deadline - clock.now()));
     promise.then(
       (v) => {
         clock.clearTimeout(timer);

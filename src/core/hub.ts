@@ -2,14 +2,28 @@
  * McpHub owns every configured server. Settings arrive as parsed entries and apply as a diff: only
  * added, changed or removed servers are started, restarted or stopped. It never imports `vscode`.
  */
+import { homedir } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import { sameConfig, SERVERS_SETTING, type ConfigEntry, type ConfigSource, type ServerConfig } from './config';
 import { HubError, ServerConnection, type ConnectionDeps } from './connection';
 import { Emitter } from './events';
+import type { InputStore } from './inputs';
 import { scopedLogger, type Disposable } from './ports';
-import type { ServerState } from './state';
+import { scrubbedLogger, scrubber } from './scrub';
+import type { ActionContext, ServerState } from './state';
 import type { SessionInfo } from './oauth/server-auth';
+import { inlineSecrets, inputReference, resolveInputs, resolveStatic, variablesIn } from './variables';
+
+export interface HubDeps extends ConnectionDeps {
+  /** ${userHome}, and the working directory of user-level stdio servers without `cwd` (default: os.homedir()). */
+  readonly userHome?: string;
+  /** What ${env:NAME} reads (default: process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Where ${input:NAME} values live (secret storage); without it an entry that uses one cannot start. */
+  readonly inputs?: InputStore;
+}
 
 export interface HubServer {
   readonly name: string;
@@ -23,6 +37,12 @@ export interface HubServer {
   readonly session?: SessionInfo;
   /** The name (not the value) of the secret that holds this server's session: one per host. */
   readonly secretKey?: string;
+  /** The ${input:…} names the entry uses. */
+  readonly inputs: readonly string[];
+  /** Warnings about the entry (our words), e.g. a client secret written inline in settings. */
+  readonly warnings: readonly string[];
+  /** What `actionsFor` needs beside the state. */
+  readonly actionContext: ActionContext;
 }
 
 export interface HubChange {
@@ -34,6 +54,11 @@ export interface HubChange {
 export interface ApplyOptions {
   /** Whether the workspace is trusted; servers from workspace settings start only when it is. */
   readonly trusted: boolean;
+  /**
+   * The (first) workspace folder, trusted or not. It becomes ${workspaceFolder} and the default
+   * working directory of workspace-defined servers only when trusted; never of user-level ones.
+   */
+  readonly workspaceFolder?: string;
 }
 
 export interface ConfigDiff {
@@ -43,12 +68,21 @@ export interface ConfigDiff {
   readonly unchanged: string[];
 }
 
+/** What an entry comes to once its variables are resolved: a config to run, or a state to show. */
+interface Plan {
+  /** The config with every variable substituted and the working directory decided. */
+  readonly resolved?: ServerConfig;
+  /** State of a server without a connection (invalid entry, disabled, untrusted, missing input). */
+  readonly fixedState?: ServerState;
+  readonly inputs: readonly string[];
+  readonly warnings: readonly string[];
+  readonly inlineSecrets: boolean;
+}
+
 interface ServerRecord {
   readonly entry: ConfigEntry;
-  readonly blockedByTrust: boolean;
+  readonly plan: Plan;
   readonly connection?: ServerConnection;
-  /** State of a server without a connection (invalid entry, disabled, untrusted). */
-  readonly fixedState?: ServerState;
   readonly subscription?: Disposable;
 }
 
@@ -58,12 +92,22 @@ export class McpHub {
   readonly onDidChange = this._onDidChange.event;
   private disposed = false;
 
-  private readonly deps: ConnectionDeps;
+  private readonly deps: HubDeps;
 
   private readonly storeSubscription: Disposable | undefined;
+  private readonly inputSubscription: Disposable | undefined;
+  /** applyConfig calls run one after another; the last settings are re-applied when an input changes. */
+  private applying: Promise<unknown> = Promise.resolve();
+  private last: { entries: readonly ConfigEntry[]; options: ApplyOptions } | undefined;
 
-  constructor(deps: ConnectionDeps) {
-    this.deps = { ...deps, jsonSchemaValidator: deps.jsonSchemaValidator ?? new AjvJsonSchemaValidator() };
+  constructor(deps: HubDeps) {
+    // Every log line of the core passes the scrubber, whatever logger the host gave.
+    this.deps = { ...deps, logger: scrubbedLogger(deps.logger), jsonSchemaValidator: deps.jsonSchemaValidator ?? new AjvJsonSchemaValidator() };
+    // An ${input:…} value set, changed or cleared (in any window) restarts exactly the servers using it.
+    this.inputSubscription = deps.inputs?.onDidChange((name) => {
+      const affected = [...this.records.values()].some((r) => r.plan.inputs.includes(name));
+      if (affected && this.last && !this.disposed) void this.applyConfig(this.last.entries, this.last.options).catch(() => undefined);
+    });
     // SecretStorage tells every window about a change: sign-ins and sign-outs follow across windows.
     this.storeSubscription = deps.oauth?.store.onDidChange((secretKey) => {
       for (const record of this.records.values()) {
@@ -79,33 +123,52 @@ export class McpHub {
   server(name: string): HubServer | undefined {
     const record = this.records.get(name);
     if (!record) return undefined;
-    const { entry } = record;
+    const { entry, plan } = record;
+    const oauth = record.connection?.auth !== undefined;
+    const session = record.connection?.session;
     return {
       name,
       source: entry.source,
+      // The entry as written (variables unexpanded): what the panel and the API may show.
       ...(entry.ok ? { config: entry.config } : {}),
-      state: record.connection?.state ?? record.fixedState!,
-      oauth: record.connection?.auth !== undefined,
-      ...(record.connection?.session ? { session: record.connection.session } : {}),
+      state: record.connection?.state ?? plan.fixedState!,
+      oauth,
+      ...(session ? { session } : {}),
       ...(record.connection?.auth ? { secretKey: record.connection.auth.secretKey } : {}),
+      inputs: plan.inputs,
+      warnings: plan.warnings,
+      actionContext: { configured: entry.ok, oauth, session: session !== undefined, inputs: plan.inputs.length > 0, inlineSecrets: plan.inlineSecrets },
     };
   }
 
-  /** Applies settings as a diff and starts what is new, all in parallel; does not wait for them. */
-  async applyConfig(entries: readonly ConfigEntry[], options: ApplyOptions): Promise<ConfigDiff> {
+  /**
+   * Applies settings as a diff and starts what is new, all in parallel; does not wait for them.
+   * Entries are compared after their variables are resolved, so trusting the workspace, a new
+   * workspace folder or a changed ${input:…} value restarts exactly the servers it affects.
+   */
+  applyConfig(entries: readonly ConfigEntry[], options: ApplyOptions): Promise<ConfigDiff> {
+    const run = this.applying.then(() => this.applyNow(entries, options));
+    this.applying = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyNow(entries: readonly ConfigEntry[], options: ApplyOptions): Promise<ConfigDiff> {
     if (this.disposed) throw new Error('McpHub is disposed');
+    this.last = { entries, options };
     const diff: ConfigDiff = { added: [], removed: [], changed: [], unchanged: [] };
     const next = new Map(entries.map((e) => [e.name, e]));
     const closing: Promise<void>[] = [];
+    const plans = new Map(await Promise.all(entries.map(async (e) => [e.name, await this.plan(e, options)] as const)));
+    if (this.disposed) throw new Error('McpHub is disposed');
 
-    const remainingUrls = new Set(entries.flatMap((e) => (e.ok && e.config.type !== 'stdio' ? [e.config.url] : [])));
+    const remainingUrls = new Set([...plans.values()].flatMap((p) => (p.resolved && p.resolved.type !== 'stdio' ? [p.resolved.url] : [])));
     for (const [name, record] of this.records) {
       if (next.has(name)) continue;
       diff.removed.push(name);
       this.records.delete(name);
       // Removing a server from settings deletes its session, unless another entry uses the same URL.
-      const url = record.entry.ok && record.entry.config.type !== 'stdio' ? record.entry.config.url : undefined;
-      if (url && !remainingUrls.has(url)) closing.push(record.connection?.forgetSession() ?? Promise.resolve());
+      const url = record.plan.resolved && record.plan.resolved.type !== 'stdio' ? record.plan.resolved.url : undefined;
+      if (url && !remainingUrls.has(url)) closing.push(record.connection?.forgetSession().catch(() => undefined) ?? Promise.resolve());
       closing.push(this.retire(record));
       this.deps.logger.info(`[${name}] removed from settings`);
       this._onDidChange.fire({ name });
@@ -113,15 +176,15 @@ export class McpHub {
 
     const toStart: ServerConnection[] = [];
     for (const entry of entries) {
-      const blockedByTrust = entry.source !== 'user' && !options.trusted;
+      const plan = plans.get(entry.name)!;
       const existing = this.records.get(entry.name);
-      if (existing && sameEntry(existing, entry, blockedByTrust)) {
+      if (existing && samePlan(existing, entry, plan)) {
         diff.unchanged.push(entry.name);
         continue;
       }
       (existing ? diff.changed : diff.added).push(entry.name);
       if (existing) closing.push(this.retire(existing));
-      const record = this.createRecord(entry, blockedByTrust);
+      const record = this.createRecord(entry, plan);
       this.records.set(entry.name, record);
       if (record.connection) toStart.push(record.connection);
       this._onDidChange.fire({ name: entry.name, server: this.server(entry.name)! });
@@ -133,24 +196,77 @@ export class McpHub {
     return diff;
   }
 
-  private createRecord(entry: ConfigEntry, blockedByTrust: boolean): ServerRecord {
+  /** Resolves an entry's variables; decides its working directory, or the state that stops it. */
+  private async plan(entry: ConfigEntry, options: ApplyOptions): Promise<Plan> {
+    if (!entry.ok) return { fixedState: { kind: 'error', code: 'invalid_settings', message: entry.error }, inputs: [], warnings: [], inlineSecrets: false };
+    const raw = entry.config;
+    const at = `${SERVERS_SETTING}.${entry.name}`;
+    const inputs = variablesIn(raw).inputs;
+    const inline = inlineSecrets(raw);
+    const base = { inputs, warnings: [] as string[], inlineSecrets: false };
+    if (inline.length > 0 && entry.source !== 'user') {
+      // Workspace settings are shared and committed: a secret there is refused, not run.
+      const message = `${at}.${inline[0]}: a secret cannot be written in workspace settings; use "${inputReference('NAME')}" (kept in secret storage) or move the entry to your user settings.`;
+      return { ...base, fixedState: { kind: 'error', code: 'secret_in_workspace_settings', message } };
+    }
+    const warnings = inline.map((f) => `${at}.${f} is written in settings.json, where Settings Sync and backups can read it. Move it to secret storage.`);
+    const planned = { inputs, warnings, inlineSecrets: inline.length > 0 };
+    if (raw.disabled) return { ...planned, fixedState: { kind: 'disabled', reason: 'settings' } };
+    if (entry.source !== 'user' && !options.trusted) {
+      this.deps.logger.info(`[${entry.name}] not started: defined in workspace settings and the workspace is not trusted`);
+      return { ...planned, fixedState: { kind: 'disabled', reason: 'untrusted' } };
+    }
+    const userHome = this.deps.userHome ?? homedir();
+    const trustedFolder = options.trusted ? options.workspaceFolder : undefined;
+    const statics = resolveStatic(raw, { userHome, env: this.deps.env ?? process.env, workspaceOpen: options.workspaceFolder !== undefined, ...(trustedFolder ? { workspaceFolder: trustedFolder } : {}) });
+    if (!statics.ok) {
+      if (statics.reason === 'untrusted') return { ...planned, fixedState: { kind: 'disabled', reason: 'untrusted', message: statics.message } };
+      return { ...planned, fixedState: { kind: 'error', code: statics.reason === 'noFolder' ? 'no_workspace_folder' : 'invalid_variable', message: statics.message } };
+    }
+    let resolved: ServerConfig;
+    try {
+      const store = this.deps.inputs;
+      if (inputs.length > 0 && !store) throw new Error('no input store');
+      const withInputs = await resolveInputs(statics.config, (name) => store!.get(name));
+      if (!withInputs.ok) return { ...planned, fixedState: { kind: 'needsInput', inputs: withInputs.missing } };
+      resolved = withInputs.config;
+    } catch (error) {
+      this.deps.logger.warn(`[${entry.name}] reading its \${input:…} values failed: ${scrubber.message(error)}`);
+      return { ...planned, fixedState: { kind: 'error', code: 'input_unavailable', message: `${at} uses \${input:…} values, and VS Code secret storage could not be read.` } };
+    }
+    if (resolved.type !== 'stdio') {
+      let url: URL | undefined;
+      try {
+        url = new URL(resolved.url);
+      } catch {
+        url = undefined;
+      }
+      if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+        return { ...planned, fixedState: { kind: 'error', code: 'invalid_settings', message: `${at}.url: must be an http(s) URL once its variables are filled in` } };
+      }
+      resolved = { ...resolved, url: url.href };
+    }
+    if (resolved.type === 'stdio') {
+      // Never the editor's own folder: user-level servers start in the user's home, workspace ones
+      // (which run only once the workspace is trusted) in the workspace folder.
+      const home = entry.source === 'user' ? userHome : (trustedFolder ?? userHome);
+      const cwd = resolved.cwd ? (isAbsolute(resolved.cwd) ? resolved.cwd : resolve(home, resolved.cwd)) : home;
+      resolved = { ...resolved, cwd };
+    }
+    return { ...planned, resolved };
+  }
+
+  private createRecord(entry: ConfigEntry, plan: Plan): ServerRecord {
     const log = this.deps.logger;
-    if (!entry.ok) {
-      log.error(entry.error);
-      return { entry, blockedByTrust, fixedState: { kind: 'error', message: entry.error } };
-    }
-    if (entry.config.disabled) return { entry, blockedByTrust, fixedState: { kind: 'disabled', reason: 'settings' } };
-    if (blockedByTrust) {
-      log.info(`[${entry.name}] not started: defined in workspace settings and the workspace is not trusted`);
-      return { entry, blockedByTrust, fixedState: { kind: 'disabled', reason: 'untrusted' } };
-    }
-    const connection = new ServerConnection(entry.config, { ...this.deps, logger: scopedLogger(log, entry.name) });
+    if (plan.fixedState?.kind === 'error') log.error(plan.fixedState.message);
+    if (!plan.resolved || plan.fixedState) return { entry, plan };
+    const connection = new ServerConnection(plan.resolved, { ...this.deps, logger: scopedLogger(log, entry.name) });
     const subscription = connection.onDidChangeState(() => {
       if (this.records.get(entry.name)?.connection === connection) {
         this._onDidChange.fire({ name: entry.name, server: this.server(entry.name)! });
       }
     });
-    return { entry, blockedByTrust, connection, subscription };
+    return { entry, plan, connection, subscription };
   }
 
   private async retire(record: ServerRecord): Promise<void> {
@@ -162,11 +278,14 @@ export class McpHub {
     const record = this.records.get(name);
     if (!record) throw new HubError('unknown-server', `No server named "${name}" in ${SERVERS_SETTING}.`);
     if (!record.connection) {
-      const state = record.fixedState!;
+      const state = record.plan.fixedState!;
+      if (state.kind === 'needsInput') {
+        throw new HubError('needs-input', `Server "${name}" needs a value for ${state.inputs.map(inputReference).join(', ')}; set it with "Set Value…".`);
+      }
       const why =
         state.kind === 'disabled'
           ? state.reason === 'untrusted'
-            ? 'it is defined in workspace settings and the workspace is not trusted'
+            ? (state.message ?? 'it is defined in workspace settings and the workspace is not trusted')
             : `it is disabled in ${SERVERS_SETTING}.${name}.disabled`
           : `its settings are invalid: ${state.kind === 'error' ? state.message : state.kind}`;
       throw new HubError('not-running', `Server "${name}" cannot start: ${why}.`);
@@ -217,6 +336,7 @@ export class McpHub {
     if (this.disposed) return;
     this.disposed = true;
     this.storeSubscription?.dispose();
+    this.inputSubscription?.dispose();
     const records = [...this.records.values()];
     this.records.clear();
     await Promise.all(records.map((r) => this.retire(r)));
@@ -224,10 +344,12 @@ export class McpHub {
   }
 }
 
-function sameEntry(record: ServerRecord, entry: ConfigEntry, blockedByTrust: boolean): boolean {
+function samePlan(record: ServerRecord, entry: ConfigEntry, plan: Plan): boolean {
   const old = record.entry;
-  if (record.blockedByTrust !== blockedByTrust || old.source !== entry.source) return false;
-  if (old.ok && entry.ok) return sameConfig(old.config, entry.config);
+  if (old.source !== entry.source || old.ok !== entry.ok) return false;
   if (!old.ok && !entry.ok) return old.error === entry.error;
-  return false;
+  if (JSON.stringify(record.plan.fixedState) !== JSON.stringify(plan.fixedState)) return false;
+  if (JSON.stringify(record.plan.warnings) !== JSON.stringify(plan.warnings)) return false;
+  if (record.plan.resolved && plan.resolved) return sameConfig(record.plan.resolved, plan.resolved);
+  return record.plan.resolved === plan.resolved;
 }

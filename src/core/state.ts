@@ -1,8 +1,12 @@
 /**
  * A server's state is one discriminated union. Every change goes through `transition`, which says
  * which moves are legal; a stale async result (a connect finishing after Stop) is refused there.
+ * Which actions a state allows is decided here too (`actionsFor`), once, for the panel, the
+ * commands and the API alike.
  */
 import type { Prompt, Resource, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { ServerAction } from '../protocol';
+import { scrubber } from './scrub';
 
 export interface ServerInfo {
   readonly name: string;
@@ -16,27 +20,48 @@ export interface RunningLists {
   readonly prompts: readonly Prompt[];
 }
 
+/** A running server's sign-in news: it keeps running on its session while any of this happens. */
+export interface RunningAuth {
+  /** A sign-in is under way (for more permission); the old session keeps working until it ends. */
+  readonly signIn?: { readonly redirectUri?: string };
+  /** A tool was refused for lack of scope (403 insufficient_scope): Authenticate asks for these. */
+  readonly needsScope?: { readonly scopes: readonly string[]; readonly message: string };
+  /** How the last sign-in for more permission ended when it did not succeed (our words). */
+  readonly notice?: string;
+  /** The cleaned text the authorization server sent with that failure (untrusted, scrubbed). */
+  readonly noticeDetail?: string;
+}
+
 export type ServerState =
   | { readonly kind: 'starting' }
-  | ({ readonly kind: 'running'; readonly serverInfo: ServerInfo; readonly instructions?: string } & RunningLists)
-  | { readonly kind: 'authRequired'; readonly reason: string }
+  | ({ readonly kind: 'running'; readonly serverInfo: ServerInfo; readonly instructions?: string } & RunningLists & RunningAuth)
+  | { readonly kind: 'authRequired'; readonly reason: string; readonly detail?: string; readonly code?: string }
   | { readonly kind: 'authenticating'; readonly redirectUri?: string }
-  | { readonly kind: 'error'; readonly message: string; readonly detail?: string; readonly retryAt?: number }
+  | { readonly kind: 'error'; readonly message: string; readonly detail?: string; readonly retryAt?: number; readonly code?: string }
+  | { readonly kind: 'needsInput'; readonly inputs: readonly string[] }
   | { readonly kind: 'stopped' }
-  | { readonly kind: 'disabled'; readonly reason: DisabledReason };
+  | { readonly kind: 'disabled'; readonly reason: DisabledReason; readonly message?: string };
 
 export type ServerStateKind = ServerState['kind'];
+/** settings: "disabled": true; untrusted: the workspace must be trusted first (workspace entry, or ${workspaceFolder}). */
 export type DisabledReason = 'settings' | 'untrusted';
 
 export type ServerEvent =
   | { readonly type: 'start' }
   | ({ readonly type: 'connected'; readonly serverInfo: ServerInfo; readonly instructions?: string } & RunningLists)
   | ({ readonly type: 'listsChanged' } & Partial<RunningLists>)
-  | { readonly type: 'failed'; readonly message: string; readonly detail?: string; readonly retryAt?: number }
-  | { readonly type: 'unauthorized'; readonly reason: string }
+  | { readonly type: 'failed'; readonly message: string; readonly detail?: string; readonly retryAt?: number; readonly code?: string }
+  | { readonly type: 'unauthorized'; readonly reason: string; readonly detail?: string; readonly code?: string }
   | { readonly type: 'authStarted'; readonly redirectUri?: string }
+  /** A sign-in on a running server ended without new tokens; it keeps running on its session. */
+  | { readonly type: 'authEnded'; readonly notice?: string; readonly detail?: string }
+  | { readonly type: 'scopeNeeded'; readonly scopes: readonly string[]; readonly message: string }
+  | { readonly type: 'inputMissing'; readonly inputs: readonly string[] }
   | { readonly type: 'stop' }
-  | { readonly type: 'disable'; readonly reason: DisabledReason };
+  | { readonly type: 'disable'; readonly reason: DisabledReason; readonly message?: string };
+
+const opt = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 
 /** The next state, or undefined when the event does not apply to the current state. */
 export function transition(state: ServerState, event: ServerEvent): ServerState | undefined {
@@ -64,24 +89,34 @@ export function transition(state: ServerState, event: ServerEvent): ServerState 
       };
     case 'failed':
       if (state.kind !== 'starting' && state.kind !== 'running' && state.kind !== 'authenticating' && state.kind !== 'error') return undefined;
-      return {
-        kind: 'error',
-        message: event.message,
-        ...(event.detail ? { detail: event.detail } : {}),
-        ...(event.retryAt !== undefined ? { retryAt: event.retryAt } : {}),
-      };
+      return { kind: 'error', message: event.message, ...opt('detail', event.detail), ...opt('retryAt', event.retryAt), ...opt('code', event.code) };
     case 'unauthorized':
       // Log Out applies to any server that is not disabled, so every other state can need sign-in.
       if (state.kind === 'disabled') return undefined;
-      return { kind: 'authRequired', reason: event.reason };
+      return { kind: 'authRequired', reason: event.reason, ...opt('detail', event.detail), ...opt('code', event.code) };
     case 'authStarted':
+      // A running server signs in for more permission while it keeps running on its session.
+      if (state.kind === 'running') {
+        const { notice: _n, noticeDetail: _d, ...rest } = state;
+        return { ...rest, signIn: { ...opt('redirectUri', event.redirectUri) } };
+      }
       // From authenticating it updates the flow's details (the redirect URI once known).
       if (state.kind !== 'authRequired' && state.kind !== 'error' && state.kind !== 'stopped' && state.kind !== 'authenticating') return undefined;
-      return { kind: 'authenticating', ...(event.redirectUri ? { redirectUri: event.redirectUri } : {}) };
+      return { kind: 'authenticating', ...opt('redirectUri', event.redirectUri) };
+    case 'authEnded': {
+      if (state.kind !== 'running' || !state.signIn) return undefined;
+      const { signIn: _s, ...rest } = state;
+      return { ...rest, ...opt('notice', event.notice), ...opt('noticeDetail', event.detail) };
+    }
+    case 'scopeNeeded':
+      if (state.kind !== 'running') return undefined;
+      return { ...state, needsScope: { scopes: event.scopes, message: event.message } };
+    case 'inputMissing':
+      return state.kind === 'starting' ? { kind: 'needsInput', inputs: event.inputs } : undefined;
     case 'stop':
       return state.kind === 'disabled' || state.kind === 'stopped' ? undefined : { kind: 'stopped' };
     case 'disable':
-      return { kind: 'disabled', reason: event.reason };
+      return { kind: 'disabled', reason: event.reason, ...opt('message', event.message) };
     default:
       return assertNever(event);
   }
@@ -92,7 +127,7 @@ export function assertNever(value: never): never {
 }
 
 export function canStart(state: ServerState): boolean {
-  return state.kind === 'stopped' || state.kind === 'error' || state.kind === 'authRequired';
+  return state.kind === 'stopped' || state.kind === 'error' || state.kind === 'authRequired' || state.kind === 'needsInput';
 }
 
 export function canStop(state: ServerState): boolean {
@@ -101,4 +136,83 @@ export function canStop(state: ServerState): boolean {
 
 export function isActive(state: ServerState): boolean {
   return state.kind === 'starting' || state.kind === 'running' || state.kind === 'authenticating';
+}
+
+/** Whether a sign-in is under way: the authenticating state, or a running server signing in for more. */
+export function isSigningIn(state: ServerState): boolean {
+  return state.kind === 'authenticating' || (state.kind === 'running' && state.signIn !== undefined);
+}
+
+/** What a state allows beside the state itself. */
+export interface ActionContext {
+  /** The entry is valid (an invalid one can only be fixed in settings). */
+  readonly configured: boolean;
+  /** The server signs in with OAuth. */
+  readonly oauth: boolean;
+  /** A session is stored. */
+  readonly session: boolean;
+  /** The entry has ${input:…} references (their values can be set or changed). */
+  readonly inputs: boolean;
+  /** The entry has inline secrets that can move to secret storage. */
+  readonly inlineSecrets: boolean;
+}
+
+/**
+ * The actions that fit a server now, in display order: the panel's buttons, the commands' server
+ * pickers and the API all ask this one function.
+ */
+export function actionsFor(state: ServerState, ctx: ActionContext): ServerAction[] {
+  if (!ctx.configured) return [];
+  const logout: ServerAction[] = ctx.session ? ['logout'] : [];
+  const secrets: ServerAction[] = [...(ctx.inlineSecrets ? (['moveSecrets'] as const) : []), ...(ctx.inputs ? (['setInput'] as const) : [])];
+  switch (state.kind) {
+    case 'running':
+      if (state.signIn) return ['cancel', 'pasteRedirect', ...(state.signIn.redirectUri ? (['copyRedirectUri'] as const) : []), 'restart', 'stop', ...logout];
+      return [...(ctx.oauth && state.needsScope ? (['authenticate'] as const) : []), 'restart', 'stop', ...logout, ...secrets];
+    case 'starting':
+      return ['stop'];
+    case 'authRequired':
+      return [...(ctx.oauth ? (['authenticate', 'copyRedirectUri'] as const) : []), ...logout, ...secrets];
+    case 'authenticating':
+      return ['cancel', 'pasteRedirect', ...(state.redirectUri ? (['copyRedirectUri'] as const) : [])];
+    case 'error':
+      return ['restart', 'stop', ...logout, ...secrets];
+    case 'needsInput':
+      return ['setInput', 'stop', ...secrets.filter((a) => a !== 'setInput')];
+    case 'stopped':
+      return ['start', ...logout, ...secrets];
+    case 'disabled':
+      return [...secrets];
+    default:
+      return assertNever(state);
+  }
+}
+
+/**
+ * The state with every text that may hold a server's words passed through the scrubber: used where
+ * a state leaves the hub (the API) and where it is made (`ServerConnection.apply`).
+ */
+export function scrubState(state: ServerState): ServerState {
+  switch (state.kind) {
+    case 'error':
+      return { ...state, message: scrubber.message(state.message), ...(state.detail !== undefined ? { detail: scrubber.detail(state.detail) } : {}) };
+    case 'authRequired':
+      return { ...state, reason: scrubber.message(state.reason), ...(state.detail !== undefined ? { detail: scrubber.detail(state.detail) } : {}) };
+    case 'disabled':
+      return state.message === undefined ? state : { ...state, message: scrubber.message(state.message) };
+    case 'running':
+      return {
+        ...state,
+        ...(state.notice !== undefined ? { notice: scrubber.message(state.notice) } : {}),
+        ...(state.noticeDetail !== undefined ? { noticeDetail: scrubber.detail(state.noticeDetail) } : {}),
+        ...(state.needsScope ? { needsScope: { ...state.needsScope, message: scrubber.message(state.needsScope.message) } } : {}),
+      };
+    case 'starting':
+    case 'authenticating':
+    case 'needsInput':
+    case 'stopped':
+      return state;
+    default:
+      return assertNever(state);
+  }
 }

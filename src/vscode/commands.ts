@@ -1,8 +1,14 @@
 import * as vscode from 'vscode';
 import { CALLBACK_PATH } from '../core/oauth/callback-server';
 import { isOAuthFlowError } from '../core/oauth/errors';
+import { notificationText } from '../core/failure';
 import type { HubServer, McpHub } from '../core/hub';
-import { canStart, canStop } from '../core/state';
+import type { InputStore } from '../core/inputs';
+import { scrubber } from '../core/scrub';
+import { actionsFor } from '../core/state';
+import { inlineSecrets, inputReference } from '../core/variables';
+import type { ServerAction } from '../protocol';
+import { moveToSecretStorage, promptForInput } from './inputs';
 import { openServerSettings } from './settings';
 import { externalUri } from './platform';
 
@@ -17,9 +23,18 @@ export const COMMANDS = {
   logout: 'mcpHub.logout',
   copyRedirectUri: 'mcpHub.copyRedirectUri',
   pasteRedirectUrl: 'mcpHub.pasteRedirectUrl',
+  setInput: 'mcpHub.setInput',
+  moveSecrets: 'mcpHub.moveSecrets',
 } as const;
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+/**
+ * A server name in a notification. Names come from settings, which a workspace can supply, so they
+ * pass the scrubber (which defuses markdown links) like any other text.
+ */
+const shown = (name: string) => `"${scrubber.message(name)}"`;
+
+/** Whether `action` fits the server now: the same answer the panel's buttons come from. */
+const allows = (action: ServerAction) => (s: HubServer) => actionsFor(s.state, s.actionContext).includes(action);
 
 /** Asks which server when a command runs from the palette; commands from the panel pass the name. */
 async function pickServer(hub: McpHub, title: string, fits: (s: HubServer) => boolean, name?: unknown): Promise<string | undefined> {
@@ -39,7 +54,9 @@ async function pickServer(hub: McpHub, title: string, fits: (s: HubServer) => bo
 
 /** The redirect URI a user can register in advance: fixed only with auth.callbackPort. */
 async function redirectUriOf(server: HubServer): Promise<string | undefined> {
-  if (server.state.kind === 'authenticating' && server.state.redirectUri) return server.state.redirectUri;
+  const state = server.state;
+  if (state.kind === 'authenticating' && state.redirectUri) return state.redirectUri;
+  if (state.kind === 'running' && state.signIn?.redirectUri) return state.signIn.redirectUri;
   const port = server.config && server.config.type !== 'stdio' ? server.config.auth?.callbackPort : undefined;
   return port ? externalUri(`http://127.0.0.1:${port}${CALLBACK_PATH}`) : undefined;
 }
@@ -47,15 +64,15 @@ async function redirectUriOf(server: HubServer): Promise<string | undefined> {
 /** Runs a sign-in with a cancellable progress notification; the panel shows the same state. */
 async function authenticate(hub: McpHub, name: string): Promise<void> {
   await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `MCP Hub: signing in to "${name}" in your browser…`, cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: `MCP Hub: signing in to ${shown(name)} in your browser…`, cancellable: true },
     async (_progress, token) => {
       const sub = token.onCancellationRequested(() => void hub.cancelAuthentication(name));
       try {
         await hub.authenticate(name);
-        if (hub.server(name)?.state.kind === 'running') void vscode.window.setStatusBarMessage(`MCP Hub: signed in to "${name}"`, 5000);
+        if (hub.server(name)?.state.kind === 'running') void vscode.window.setStatusBarMessage(`MCP Hub: signed in to ${shown(name)}`, 5000);
       } catch (error) {
         if (isOAuthFlowError(error, 'cancelled')) return;
-        void vscode.window.showErrorMessage(`MCP Hub: sign-in to "${name}" failed. ${message(error)}`);
+        void vscode.window.showErrorMessage(`MCP Hub: the sign-in to ${shown(name)} did not complete. ${notificationText(error)}`);
       } finally {
         sub.dispose();
       }
@@ -63,29 +80,27 @@ async function authenticate(hub: McpHub, name: string): Promise<void> {
   );
 }
 
-export function registerCommands(hub: McpHub, channel: vscode.LogOutputChannel): vscode.Disposable[] {
+export function registerCommands(hub: McpHub, channel: vscode.LogOutputChannel, inputs: InputStore): vscode.Disposable[] {
   const run = (title: string, fits: (s: HubServer) => boolean, action: (name: string) => Promise<void>) => async (name?: unknown) => {
     const server = await pickServer(hub, title, fits, name);
     if (!server) return;
     try {
       await action(server);
     } catch (error) {
-      void vscode.window.showErrorMessage(`MCP Hub: ${message(error)}`);
+      // Our words and a code only: the server's own text goes to the panel's details and the log.
+      void vscode.window.showErrorMessage(`MCP Hub: ${title} ${shown(server)}: ${notificationText(error)}`);
     }
   };
   const oauth = (s: HubServer) => s.oauth;
   return [
     vscode.commands.registerCommand(COMMANDS.openSettings, () => openServerSettings()),
     vscode.commands.registerCommand(COMMANDS.showLogs, () => channel.show()),
-    vscode.commands.registerCommand(COMMANDS.restartServer, run('Restart Server', (s) => s.state.kind !== 'disabled', (n) => hub.restart(n))),
-    vscode.commands.registerCommand(COMMANDS.stopServer, run('Stop Server', (s) => canStop(s.state), (n) => hub.stop(n))),
-    vscode.commands.registerCommand(COMMANDS.startServer, run('Start Server', (s) => canStart(s.state), (n) => hub.start(n))),
-    vscode.commands.registerCommand(
-      COMMANDS.authenticate,
-      run('Authenticate', (s) => oauth(s) && (s.state.kind === 'authRequired' || s.state.kind === 'error' || s.state.kind === 'stopped'), (n) => authenticate(hub, n)),
-    ),
-    vscode.commands.registerCommand(COMMANDS.cancelAuthentication, run('Cancel Sign-in', (s) => s.state.kind === 'authenticating', (n) => hub.cancelAuthentication(n))),
-    vscode.commands.registerCommand(COMMANDS.logout, run('Log Out', (s) => s.session !== undefined, (n) => hub.logout(n))),
+    vscode.commands.registerCommand(COMMANDS.restartServer, run('Restart Server', allows('restart'), (n) => hub.restart(n))),
+    vscode.commands.registerCommand(COMMANDS.stopServer, run('Stop Server', allows('stop'), (n) => hub.stop(n))),
+    vscode.commands.registerCommand(COMMANDS.startServer, run('Start Server', allows('start'), (n) => hub.start(n))),
+    vscode.commands.registerCommand(COMMANDS.authenticate, run('Authenticate', allows('authenticate'), (n) => authenticate(hub, n))),
+    vscode.commands.registerCommand(COMMANDS.cancelAuthentication, run('Cancel Sign-in', allows('cancel'), (n) => hub.cancelAuthentication(n))),
+    vscode.commands.registerCommand(COMMANDS.logout, run('Log Out', allows('logout'), (n) => hub.logout(n))),
     vscode.commands.registerCommand(
       COMMANDS.copyRedirectUri,
       run('Copy Redirect URI', oauth, async (n) => {
@@ -93,19 +108,19 @@ export function registerCommands(hub: McpHub, channel: vscode.LogOutputChannel):
         const uri = server && (await redirectUriOf(server));
         if (!uri) {
           void vscode.window.showInformationMessage(
-            `MCP Hub: "${n}" gets a new redirect URI for each sign-in. To register one in advance, set mcpHub.servers.${n}.auth.callbackPort; the URI is then http://127.0.0.1:<port>${CALLBACK_PATH}.`,
+            `MCP Hub: ${shown(n)} gets a new redirect URI for each sign-in. To register one in advance, set auth.callbackPort in its settings; the URI is then http://127.0.0.1:<port>${CALLBACK_PATH}.`,
           );
           return;
         }
         await vscode.env.clipboard.writeText(uri);
-        void vscode.window.showInformationMessage(`MCP Hub: copied the redirect URI ${uri}`);
+        void vscode.window.showInformationMessage('MCP Hub: copied the redirect URI.');
       }),
     ),
     vscode.commands.registerCommand(
       COMMANDS.pasteRedirectUrl,
-      run('Paste Redirect URL', (s) => s.state.kind === 'authenticating', async (n) => {
+      run('Paste Redirect URL', allows('pasteRedirect'), async (n) => {
         const url = await vscode.window.showInputBox({
-          title: `MCP Hub: finish signing in to "${n}"`,
+          title: `MCP Hub: finish signing in to ${shown(n)}`,
           prompt: 'If the browser could not reach VS Code after you signed in, paste the address it ended on (it contains code= and state=).',
           placeHolder: `http://127.0.0.1:…${CALLBACK_PATH}?code=…&state=…`,
           ignoreFocusOut: true,
@@ -114,6 +129,36 @@ export function registerCommands(hub: McpHub, channel: vscode.LogOutputChannel):
         if (!url) return;
         const problem = await hub.pasteRedirectUrl(n, url);
         if (problem) void vscode.window.showErrorMessage(`MCP Hub: ${problem}`);
+      }),
+    ),
+    vscode.commands.registerCommand(
+      COMMANDS.setInput,
+      run('Set Value', (s) => s.inputs.length > 0, async (n) => {
+        const server = hub.server(n);
+        if (!server || server.inputs.length === 0) return;
+        const missing = server.state.kind === 'needsInput' ? server.state.inputs : [];
+        let name = server.inputs.length === 1 ? server.inputs[0] : undefined;
+        if (!name) {
+          const picked = await vscode.window.showQuickPick(
+            server.inputs.map((i) => ({ label: inputReference(i), description: missing.includes(i) ? 'not set' : 'set', name: i })),
+            { title: `MCP Hub: values used by ${shown(n)}`, placeHolder: 'Choose the value to set, change or clear' },
+          );
+          name = picked?.name;
+        }
+        if (name) await promptForInput(inputs, name, n);
+      }),
+    ),
+    vscode.commands.registerCommand(
+      COMMANDS.moveSecrets,
+      run('Move to Secret Storage', allows('moveSecrets'), async (n) => {
+        const config = hub.server(n)?.config;
+        if (!config) return;
+        const moved: string[] = [];
+        for (const field of inlineSecrets(config)) {
+          const input = await moveToSecretStorage(inputs, n, field);
+          if (input) moved.push(`${field} → ${inputReference(input)}`);
+        }
+        if (moved.length > 0) void vscode.window.showInformationMessage(`MCP Hub: moved ${moved.join(', ')} to secret storage for ${shown(n)}.`);
       }),
     ),
   ];

@@ -167,7 +167,7 @@ describe('McpHub with real servers', () => {
     newHub();
     await hub.applyConfig(entries({ github: { type: 'http', url: 'github.com/mcp' }, fine: stdioEntry(), nothing: {} }), { trusted: true });
     await waitForKind(hub, 'fine', 'running');
-    assert.deepEqual(hub.server('github')!.state, { kind: 'error', message: 'mcpHub.servers.github.url: must be an http(s) URL' });
+    assert.deepEqual(hub.server('github')!.state, { kind: 'error', code: 'invalid_settings', message: 'mcpHub.servers.github.url: must be an http(s) URL' });
     assert.equal(hub.server('nothing')!.state.kind, 'error');
     await assert.rejects(hub.start('github'), /cannot start: its settings are invalid: mcpHub.servers.github.url/);
   });
@@ -213,7 +213,7 @@ describe('McpHub with real servers', () => {
         { trusted: true },
       );
       const oauth = await waitForKind(hub, 'oauth', 'authRequired');
-      assert.deepEqual(oauth.state, { kind: 'authRequired', reason: 'The server requires you to sign in (HTTP 401).' });
+      assert.deepEqual(oauth.state, { kind: 'authRequired', code: 'unauthorized', reason: 'The server requires you to sign in (HTTP 401).' });
       const bad = await waitForKind(hub, 'badHeader', 'error');
       assert.ok(bad.state.kind === 'error' && bad.state.message.includes('check the header') && bad.state.retryAt === undefined);
       await waitForKind(hub, 'goodHeader', 'running');

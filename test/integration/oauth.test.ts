@@ -57,7 +57,7 @@ describe('OAuth with a real authorization server', () => {
     const before = { metadata: as.stats.metadataRequests.length, prm: mcp.stats.metadataRequests };
     await h.applyConfig(entries({ secure: { url: mcp.url } }), { trusted: true });
     const s = await waitForKind(h, 'secure', 'authRequired');
-    assert.deepEqual(s.state, { kind: 'authRequired', reason: 'The server requires you to sign in (HTTP 401).' });
+    assert.deepEqual(s.state, { kind: 'authRequired', code: 'unauthorized', reason: 'The server requires you to sign in (HTTP 401).' });
     assert.equal(browser.opened.length, 0, 'no browser opened unasked');
     assert.equal(as.stats.metadataRequests.length, before.metadata, 'no discovery before Authenticate');
     assert.equal(mcp.stats.metadataRequests, before.prm);
@@ -169,7 +169,9 @@ describe('OAuth with a real authorization server', () => {
     const granted = h.server('secure')!.session!.scopes;
     await assert.rejects(h.callTool('secure', 'admin_action'), /Needs more permission \(scope mcp:read mcp:admin\) for "admin_action"/);
     const s = h.server('secure')!;
-    assert.equal(s.state.kind, 'authRequired');
+    // The server keeps running on its session and offers the extra permission.
+    assert.equal(s.state.kind, 'running');
+    assert.ok(s.state.kind === 'running' && s.state.needsScope?.scopes.includes('mcp:admin'));
     await h.authenticate('secure');
     const authorize = as.stats.authorizationRequests.at(-1)!;
     // The union of what was granted and what the 403 asked for, not a replacement.
@@ -234,7 +236,7 @@ describe('OAuth with a real authorization server', () => {
     const callbackPort = new URL(waiting.state.redirectUri!).port;
     await h.cancelAuthentication('secure');
     await assert.rejects(signIn, /Sign-in was cancelled/);
-    assert.deepEqual(h.server('secure')!.state, { kind: 'authRequired', reason: 'Sign-in was cancelled.' });
+    assert.deepEqual(h.server('secure')!.state, { kind: 'authRequired', code: 'cancelled', reason: 'Sign-in was cancelled.' });
     await assert.rejects(fetch(`http://127.0.0.1:${callbackPort}/callback`), 'the callback server is closed');
   });
 
@@ -250,7 +252,7 @@ describe('OAuth with a real authorization server', () => {
     const { hub: h } = hub(new MemorySecretStore(), new FakeBrowser(new ScriptedBrowser({ deny: true })));
     await h.applyConfig(entries({ secure: { url: mcp.url } }), { trusted: true });
     await waitForKind(h, 'secure', 'authRequired');
-    await assert.rejects(h.authenticate('secure'), /The authorization server refused: access_denied/);
+    await assert.rejects(h.authenticate('secure'), /The authorization server refused the sign-in \(access_denied\)\./);
     const s = h.server('secure')!;
     assert.ok(s.state.kind === 'authRequired' && s.state.reason.includes('access_denied'));
   });

@@ -1,0 +1,155 @@
+/**
+ * What a failure means, as pure functions from (error, context) to our words: a stable code, a
+ * message written by us (safe for a notification), and the cleaned text of whatever the server or
+ * authorization server said (untrusted: only the panel's details and the log see it). Tested with
+ * canned errors in test/unit/failure.test.ts.
+ */
+import { existsSync } from 'node:fs';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { OAuthError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { SERVERS_SETTING, type ServerConfig } from './config';
+import { OAuthFlowError } from './oauth/errors';
+import { scrubber } from './scrub';
+
+export interface Failure {
+  /** Stable, for code and for people who search for it: e.g. 'http_500', 'command_not_found'. */
+  readonly code: string;
+  /** Our words. */
+  readonly message: string;
+  /** Cleaned text from the other side, when there was any. */
+  readonly detail?: string;
+}
+
+/** An OAuth error code as sent by a server, kept only when it looks like one (RFC 6749 §5.2). */
+export function oauthErrorCode(raw: unknown): string | undefined {
+  // RFC 6749 codes are lowercase words joined by underscores; a token-shaped or marked-up value is not one.
+  return typeof raw === 'string' && /^[a-z_]{1,64}$/.test(raw) ? raw : undefined;
+}
+
+/** One of our own codes ('not-running', 'http_500', 'mcp_-32602'): shown as it is. */
+function ownCode(raw: string): string | undefined {
+  return /^[a-z0-9_-]{1,64}$/.test(raw) ? raw : undefined;
+}
+
+function detailOf(text: string | undefined): { detail?: string } {
+  const d = text === undefined ? '' : scrubber.detail(text).trim();
+  return d ? { detail: d } : {};
+}
+
+/** Why a start or a running connection failed, for the error row. */
+export function describeFailure(error: unknown, config: ServerConfig, stderrTail: readonly string[] = []): Failure {
+  const e = error as NodeJS.ErrnoException & { cause?: { code?: string } };
+  const stderr = stderrTail.length > 0 ? stderrTail.join('\n') : undefined;
+  const where = config.type === 'stdio' ? '' : scrubber.url(config.url);
+  if (config.type === 'stdio') {
+    // spawn says ENOENT for a missing working directory too.
+    if (e?.code === 'ENOENT' && config.cwd && !existsSync(config.cwd)) return { code: 'cwd_not_found', message: `Working directory not found: ${scrubber.message(config.cwd)}` };
+    if (e?.code === 'ENOENT') return { code: 'command_not_found', message: `Command not found: ${scrubber.message(config.command)}`, ...detailOf(stderr) };
+    if (e?.code === 'EACCES') return { code: 'command_not_executable', message: `Command is not executable: ${scrubber.message(config.command)}`, ...detailOf(stderr) };
+  }
+  if (e?.code === 'ECONNREFUSED' || e?.cause?.code === 'ECONNREFUSED') return { code: 'connection_refused', message: `Connection refused by ${where}` };
+  if (error instanceof StreamableHTTPError || error instanceof SseError) {
+    const said = error.message.replace(/^(Streamable HTTP|SSE) error: /, '');
+    if (error.code && error.code > 0) return { code: `http_${error.code}`, message: `HTTP ${error.code} from ${where}.`, ...detailOf(said) };
+    return { code: 'protocol_error', message: `The server at ${where} answered in a way MCP Hub does not understand.`, ...detailOf(said) };
+  }
+  if (error instanceof OAuthFlowError) return { code: error.code, message: error.message, ...detailOf(error.detail ?? stderr) };
+  if (error instanceof OAuthError) return oauthFailure(error);
+  if (error instanceof UnauthorizedError) return { code: 'unauthorized', message: 'The server requires you to sign in (HTTP 401).' };
+  if (error instanceof McpError && /connection closed/i.test(error.message)) {
+    return config.type === 'stdio'
+      ? { code: 'process_exited', message: 'The server process exited before it finished starting.', ...detailOf(stderr) }
+      : { code: 'connection_closed', message: `The connection to ${where} was closed.` };
+  }
+  if (error instanceof McpError) return { code: `mcp_${error.code}`, message: `The server answered with an error (MCP error ${error.code}).`, ...detailOf(error.message) };
+  if (error instanceof TimeoutFailure) return { code: 'timeout', message: error.message, ...detailOf(stderr) };
+  if (error instanceof ConnectionLost) return { code: 'connection_lost', message: error.message, ...detailOf(stderr) };
+  const text = error instanceof Error ? error.message : String(error);
+  if (config.type === 'stdio' && /connection closed/i.test(text)) return { code: 'process_exited', message: 'The server process exited before it finished starting.', ...detailOf(stderr) };
+  if (text === 'fetch failed') return { code: 'unreachable', message: `Could not reach ${where}.`, ...detailOf(e?.cause ? String((e.cause as Error).message ?? '') : undefined) };
+  return { code: 'failed', message: config.type === 'stdio' ? 'The server failed to start.' : `The connection to ${where} failed.`, ...detailOf(stderr ? `${text}\n${stderr}` : text) };
+}
+
+/** Why a sign-in did not succeed: our words, whatever the flow threw. */
+export function describeSignInFailure(error: unknown): Failure {
+  if (error instanceof OAuthFlowError) return { code: error.code, message: error.message, ...detailOf(error.detail) };
+  if (error instanceof OAuthError) return oauthFailure(error);
+  if (error instanceof HubFailure) return { code: error.code, message: error.message };
+  const text = error instanceof Error ? error.message : String(error);
+  return { code: 'sign_in_failed', message: 'The sign-in failed.', ...detailOf(text) };
+}
+
+function oauthFailure(error: OAuthError): Failure {
+  const code = oauthErrorCode(error.errorCode) ?? 'oauth_error';
+  return { code, message: `The authorization server refused the request (${code}).`, ...detailOf(error.message) };
+}
+
+/** Raised when a start-up did not finish within the server's timeout. */
+export class TimeoutFailure extends Error {
+  constructor(config: ServerConfig) {
+    super(`Timed out after ${config.timeoutSeconds} s waiting for the server to start (${SERVERS_SETTING}.${config.name}.timeout).`);
+    this.name = 'TimeoutFailure';
+  }
+}
+
+/** Raised when a running server stops answering or its process exits. */
+export class ConnectionLost extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConnectionLost';
+  }
+}
+
+/** Any error of ours with a stable code (HubError extends it). */
+export class HubFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HubFailure';
+  }
+}
+
+/** What a notification says for each code: our words only, no text from any server. */
+const NOTICE: Readonly<Record<string, string>> = {
+  authorization_denied: 'The authorization server refused the sign-in',
+  access_denied: 'The authorization server refused the sign-in',
+  invalid_scope: 'The authorization server refused the requested permission',
+  cancelled: 'The sign-in was cancelled',
+  timeout: 'The sign-in timed out',
+  state_mismatch: 'The browser returned a response that does not belong to this sign-in',
+  issuer_mismatch: 'The authorization response came from an unexpected issuer',
+  issuer_not_allowed: 'The server now names another authorization server; the client credentials were not sent',
+  unsafe_url: 'The authorization server gave an address MCP Hub does not use',
+  unreachable: 'The authorization server could not be reached',
+  redirect_refused: 'The authorization server redirected a request that carries credentials',
+  no_metadata: 'The authorization server publishes no metadata',
+  invalid_metadata: 'The authorization server metadata is not valid',
+  pkce_unsupported: 'The authorization server does not support PKCE',
+  grant_unsupported: 'The authorization server does not offer the browser sign-in',
+  response_too_large: 'The authorization server sent too much data',
+  callback_port_in_use: 'The callback port is in use by another program',
+  store_unavailable: 'VS Code secret storage is not available',
+  store_newer_version: 'The sign-in was saved by a newer version of MCP Hub',
+  'not-running': 'The server is not running',
+  'tool-not-allowed': 'The tool is filtered out in settings',
+  'unknown-server': 'There is no such server in settings',
+  'no-oauth': 'The server does not sign in with OAuth',
+  'auth-required': 'The server needs you to sign in (or more permission)',
+  'needs-input': 'The server needs a value from secret storage',
+};
+
+/**
+ * A notification's sentence for a failure: our words and a stable code, never the server's text
+ * (VS Code renders links in notifications). The details go to the panel and the log.
+ */
+export function notificationText(error: unknown): string {
+  const code =
+    (error instanceof HubFailure || error instanceof OAuthFlowError ? ownCode(error.code) : error instanceof OAuthError ? oauthErrorCode(error.errorCode) : undefined) ?? 'error';
+  const sentence = NOTICE[code] ?? (error instanceof OAuthError ? 'The authorization server refused the request' : 'The request failed');
+  return `${sentence} (${code}). See the server's details in the MCP Hub panel or log.`;
+}

@@ -1,0 +1,60 @@
+/**
+ * The fetch a remote server's transport runs on. Static `headers` from settings (API keys) go only
+ * to the MCP server itself: its own origin, never its metadata, registration or token endpoints
+ * (the SDK would merge `requestInit` headers into every OAuth request, to any origin). An error
+ * answer's body is read to at most ERROR_BODY_MAX bytes, so a hostile server cannot make the hub
+ * hold megabytes of error text.
+ */
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+
+export const ERROR_BODY_MAX = 64 * 1024;
+/** Paths on the server's origin that belong to the authorization server in the 2025-03-26 layout. */
+const OAUTH_PATHS = new Set(['/authorize', '/token', '/register']);
+
+export function isServerRequest(url: URL, server: URL): boolean {
+  return url.origin === server.origin && !url.pathname.startsWith('/.well-known/') && !OAUTH_PATHS.has(url.pathname);
+}
+
+export function serverFetch(serverUrl: string, headers: Readonly<Record<string, string>>, inner?: FetchLike): FetchLike {
+  const server = new URL(serverUrl);
+  const next: FetchLike = inner ?? ((url, init) => fetch(url, init));
+  const names = Object.keys(headers);
+  return async (input, init) => {
+    const url = new URL(String(input));
+    if (!isServerRequest(url, server)) return next(input, init);
+    let sent = init;
+    if (names.length > 0) {
+      const h = new Headers(init?.headers);
+      // The SDK's own headers (Accept, Content-Type, the session id, a bearer token) win.
+      for (const name of names) if (!h.has(name)) h.set(name, headers[name]!);
+      sent = { ...init, headers: h };
+    }
+    const response = await next(input, sent);
+    if (response.ok || !response.body) return response;
+    return new Response(await readCapped(response, ERROR_BODY_MAX), { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+}
+
+async function readCapped(response: Response, max: number): Promise<Uint8Array> {
+  const reader = response.body!.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const room = max - total;
+    chunks.push(value.byteLength > room ? value.subarray(0, room) : value);
+    total += Math.min(value.byteLength, room);
+    if (total >= max) {
+      await reader.cancel().catch(() => undefined);
+      break;
+    }
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}

@@ -6,6 +6,7 @@
 // Exit code: 0 when every step worked, 1 otherwise (the suite judges by its own checks).
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { parseServers } from '../../src/core/config';
+import { actionsFor } from '../../src/core/state';
 import { HubError } from '../../src/core/connection';
 import { McpHub, type HubServer } from '../../src/core/hub';
 import { MemorySecretStore, TokenStore } from '../../src/core/oauth/token-store';
@@ -131,9 +132,16 @@ async function callEach(hub: McpHub, tools: readonly Tool[], signIns: { count: n
       try {
         result = await hub.callTool(NAME, tool.name, args);
       } catch (error) {
-        // "Needs more permission … Authenticate to grant it": sign in again, then retry once.
-        if (!(error instanceof HubError && error.code === 'auth-required') || hub.server(NAME)?.state.kind !== 'authRequired') throw error;
+        // "Needs more permission … Authenticate to grant it": the row offers Authenticate (the server
+        // keeps running on its session meanwhile); click it as a user would, then retry once.
+        const server = hub.server(NAME);
+        if (!(error instanceof HubError && error.code === 'auth-required') || !server || !actionsFor(server.state, server.actionContext).includes('authenticate')) throw error;
         logger.info(`${tool.name}: ${error.message}`);
+        if (server.state.kind === 'running') {
+          if (signIns.count >= MAX_SIGN_INS) throw error;
+          signIns.count++;
+          await hub.authenticate(NAME);
+        }
         await untilRunning(hub, signIns);
         result = await hub.callTool(NAME, tool.name, args);
       }

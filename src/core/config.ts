@@ -171,18 +171,21 @@ export function parseServer(name: string, raw: unknown, source: ConfigSource): C
     // A URL with variables is checked once they are filled in (the hub does); normalising it now
     // would percent-encode the braces of ${input:…}.
     const withVariables = url!.includes('${');
-    let parsed: URL | undefined;
-    try {
-      parsed = withVariables ? undefined : new URL(url!);
-    } catch {
-      parsed = undefined;
-    }
+    const parsed = withVariables ? undefined : tryUrl(url!);
     if (withVariables ? !/^(https?:\/\/|\$\{)/i.test(url!) : !parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) fail('url', 'must be an http(s) URL');
     const config: RemoteServerConfig = { ...common, type: type as RemoteTransport, url: withVariables ? url! : parsed!.href, headers: stringMap('headers') };
     return { ok: true, name, source, config };
   } catch (e) {
     if (e instanceof FieldError) return { ok: false, name, source, error: e.message };
     throw e;
+  }
+}
+
+function tryUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
   }
 }
 
@@ -207,23 +210,13 @@ function parseAuth(raw: unknown, fail: (field: string, message: string) => never
   if (scope) out.scope = scope;
   const issuer = str('issuer');
   if (issuer) {
-    let u: URL | undefined;
-    try {
-      u = new URL(issuer);
-    } catch {
-      u = undefined;
-    }
+    const u = tryUrl(issuer);
     if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:')) fail('auth.issuer', 'must be the authorization server\'s issuer URL');
     out.issuer = issuer;
   }
   const clientMetadataUrl = str('clientMetadataUrl');
   if (clientMetadataUrl) {
-    let u: URL | undefined;
-    try {
-      u = new URL(clientMetadataUrl);
-    } catch {
-      u = undefined;
-    }
+    const u = tryUrl(clientMetadataUrl);
     if (!u || u.protocol !== 'https:' || u.pathname === '/') fail('auth.clientMetadataUrl', 'must be an https URL with a path');
     out.clientMetadataUrl = clientMetadataUrl;
   }

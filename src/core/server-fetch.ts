@@ -6,6 +6,7 @@
  * hold megabytes of error text.
  */
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { readAtMost } from './http-body';
 
 export const ERROR_BODY_MAX = 64 * 1024;
 /** Paths on the server's origin that belong to the authorization server in the 2025-03-26 layout. */
@@ -31,30 +32,6 @@ export function serverFetch(serverUrl: string, headers: Readonly<Record<string, 
     }
     const response = await next(input, sent);
     if (response.ok || !response.body) return response;
-    return new Response(await readCapped(response, ERROR_BODY_MAX), { status: response.status, statusText: response.statusText, headers: response.headers });
+    return new Response((await readAtMost(response, ERROR_BODY_MAX)).bytes, { status: response.status, statusText: response.statusText, headers: response.headers });
   };
-}
-
-async function readCapped(response: Response, max: number): Promise<Uint8Array> {
-  const reader = response.body!.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    const room = max - total;
-    chunks.push(value.byteLength > room ? value.subarray(0, room) : value);
-    total += Math.min(value.byteLength, room);
-    if (total >= max) {
-      await reader.cancel().catch(() => undefined);
-      break;
-    }
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
 }

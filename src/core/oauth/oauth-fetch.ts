@@ -23,6 +23,7 @@ import { extractWWWAuthenticateParams, UnauthorizedError } from '@modelcontextpr
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { OAuthFlowError } from './errors';
+import { readAtMost } from '../http-body';
 import { checkUrl, checkUrlForm, guardedLookup, guardFor, RefusedAddressError, type Resolver } from './url-guard';
 import { dpopProof, nonceChallenge, type DpopKey } from './dpop';
 import type { Logger } from '../ports';
@@ -295,25 +296,7 @@ async function readBounded(response: Response, maxBytes: number, tooLarge: () =>
     await response.body?.cancel();
     throw tooLarge();
   }
-  if (!response.body) return new Uint8Array();
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
+  const { bytes, truncated } = await readAtMost(response, maxBytes);
+  if (truncated) throw tooLarge();
+  return bytes;
 }

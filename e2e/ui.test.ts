@@ -48,7 +48,7 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'mcphub-ui-'));
-    stack = await startDemoStack({ broken: true });
+    stack = await startDemoStack({ broken: true, withInput: true });
     const workspace = join(dir, 'workspace');
     server = await startCodeServer({ dir, workspace, userSettings: { ...USER_SETTINGS, 'mcpHub.servers': stack.servers } });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
@@ -113,6 +113,24 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     await action(OAUTH, 'cancel').click();
     await panel().locator(`li.server[data-server="${OAUTH}"][data-status="authRequired"]`).waitFor({ timeout: TIMEOUT });
     assert.match(await row(OAUTH).innerText(), /Sign-in was cancelled/);
+  });
+
+  it('asks for an ${input:…} value in a password box, once, and starts the server that needs it', async () => {
+    const KEYED = 'keyed-demo';
+    const secret = 'e2e-demo-api-key-5a7c9e';
+    await panel().locator(`li.server[data-server="${KEYED}"][data-status="needsInput"]`).waitFor({ timeout: TIMEOUT });
+    assert.equal(await status(KEYED).innerText(), 'Needs a value: ${input:demo-api-key}');
+    await shot('5-needs-input');
+    await action(KEYED, 'setInput').click();
+    const box = page.locator('.quick-input-widget input');
+    await box.waitFor({ timeout: TIMEOUT });
+    assert.equal(await box.getAttribute('type'), 'password', 'typed into a password box');
+    await box.fill(secret);
+    await box.press('Enter');
+    await panel().locator(`li.server[data-server="${KEYED}"][data-status="running"]`).waitFor({ timeout: TIMEOUT });
+    assert.match(await status(KEYED).innerText(), /^Connected · \d+ tools$/);
+    assert.ok(!(await row(KEYED).innerText()).includes(secret), 'the value is never shown');
+    await shot('6-input-set');
   });
 
   it('shows an error row with its detail on demand', async () => {

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   if (!desktop) run('bash', ['e2e/setup.sh']);
   run(process.execPath, ['scripts/build.mjs']);
 
-  const stack = await startDemoStack({ broken: false });
+  const stack = await startDemoStack({ broken: false, withInput: true });
   const dir = join(CACHE, 'demo');
   rmSync(dir, { recursive: true, force: true });
   const workspace = join(dir, 'workspace');

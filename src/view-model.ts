@@ -51,7 +51,7 @@ export function toServerView(server: HubServer): ServerView {
     case 'error':
       return { ...base, status: 'error', ...message(state.message), ...detail(state.detail), ...(state.retryAt ? { retryAt: state.retryAt } : {}) };
     case 'needsInput':
-      return { ...base, status: 'needsInput', missingInputs: state.inputs, message: `Set ${state.inputs.map((n) => '${input:' + n + '}').join(', ')} to start it.` };
+      return { ...base, status: 'needsInput', missingInputs: state.inputs, message: `Set Value… asks for ${state.inputs.length === 1 ? 'it' : 'them'} once and keeps ${state.inputs.length === 1 ? 'it' : 'them'} in VS Code secret storage.` };
     case 'stopped':
       return { ...base, status: 'stopped' };
     case 'disabled':

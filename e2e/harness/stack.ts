@@ -15,7 +15,9 @@ export interface DemoStack {
   close(): Promise<void>;
 }
 
-export async function startDemoStack(options: { node?: string; asPort?: number; mcpPort?: number; broken?: boolean } = {}): Promise<DemoStack> {
+export async function startDemoStack(
+  options: { node?: string; asPort?: number; mcpPort?: number; broken?: boolean; withInput?: boolean } = {},
+): Promise<DemoStack> {
   const as = await startAuthorizationServer({ host: '127.0.0.2', ...(options.asPort ? { port: options.asPort } : {}) });
   const mcp = await startProtectedMcpServer({ authorizationServer: as, name: 'demo-protected', stepUpTool: true, ...(options.mcpPort ? { port: options.mcpPort } : {}) });
   const node = options.node ?? process.execPath;
@@ -23,6 +25,14 @@ export async function startDemoStack(options: { node?: string; asPort?: number; 
     'protected-demo': { url: mcp.url },
     'local-demo': { command: node, args: [join(ROOT, 'test/fixtures/stdio-server.mjs')], env: { FIXTURE_NAME: 'local-demo' } },
   };
+  if (options.withInput) {
+    // A server whose API key is an ${input:…}: the row asks for it once and keeps it in secret storage.
+    servers['keyed-demo'] = {
+      command: node,
+      args: [join(ROOT, 'test/fixtures/stdio-server.mjs')],
+      env: { FIXTURE_NAME: 'keyed-demo', DEMO_API_KEY: '${input:demo-api-key}' },
+    };
+  }
   if (options.broken) {
     servers['broken-demo'] = { command: node, args: [join(ROOT, 'test/fixtures/stdio-server.mjs')], env: { FIXTURE_EXIT_EARLY: '1' } };
   }

@@ -24,7 +24,8 @@ describe('${input:…} values', () => {
       const waiting = h.server('api')!;
       assert.deepEqual(waiting.state, { kind: 'needsInput', inputs: ['api-key'] });
       assert.deepEqual(actionsFor(waiting.state, waiting.actionContext), ['setInput', 'stop']);
-      assert.match(toServerView(waiting).message ?? '', /Set \$\{input:api-key\} to start it/);
+      assert.match(toServerView(waiting).message ?? '', /Set Value… asks for it once and keeps it in VS Code secret storage/);
+      assert.equal(toServerView(waiting).missingInputs?.[0], 'api-key');
 
       await inputs.set('api-key', 'first-value-1234567');
       await waitFor(h, 'api', (s) => s.state.kind === 'running');

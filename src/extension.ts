@@ -122,7 +122,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
         ...(s.config ? { type: s.config.type } : {}),
         state: scrubState(s.state),
         oauth: s.oauth,
-        ...(s.session ? { session: s.session } : {}),
+        // Issuer and scopes come from the authorization server: scrubbed like every API value.
+        ...(s.session
+          ? { session: { ...s.session, ...(s.session.issuer ? { issuer: scrubber.message(s.session.issuer) } : {}), scopes: s.session.scopes.map((x) => scrubber.message(x)) } }
+          : {}),
         ...(s.secretKey ? { secretKey: s.secretKey } : {}),
       })),
     onDidChange: onDidChange.event,

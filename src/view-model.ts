@@ -39,7 +39,8 @@ export function toServerView(server: HubServer): ServerView {
         resourceCount: state.resources.length,
         promptCount: state.prompts.length,
         ...(state.signIn ? { signingIn: true, ...(state.signIn.redirectUri ? { redirectUri: state.signIn.redirectUri } : {}) } : {}),
-        ...message(state.needsScope?.message ?? state.notice),
+        // How the last sign-in for more permission ended comes first: it answers the button just pressed.
+        ...message(state.notice ?? state.needsScope?.message),
         ...detail(state.noticeDetail),
       };
     case 'starting':

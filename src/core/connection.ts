@@ -2,7 +2,7 @@
  * One configured server: its transport, its SDK Client, its state and its retries. All protocol work
  * is the SDK's; this class decides when to connect, what a failure means, and when to try again.
  */
-import { isAbsolute } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -38,6 +38,8 @@ export interface ConnectionDeps {
   readonly clock: Clock;
   readonly clientInfo: { readonly name: string; readonly version: string };
   readonly retry?: RetryPolicy;
+  /** The open workspace folder while it is untrusted: nothing of it may run, PATH entries inside it included. */
+  readonly untrustedFolder?: () => string | undefined;
   /**
    * Validates tools' structured output. The SDK builds a new Ajv per Client by default, which
    * dominates the CPU cost of starting many servers at once; the hub passes one shared instance.
@@ -451,7 +453,7 @@ export class ServerConnection {
       // Like a terminal: the server sees the editor's environment plus its own `env`. PWD follows
       // cwd (tools that read it must not see the editor's folder); relative PATH entries would
       // resolve against cwd and are dropped.
-      env: { ...serverEnvironment(process.env, cwd), ...config.env },
+      env: { ...serverEnvironment(process.env, cwd, this.deps.untrustedFolder?.()), ...config.env },
       ...(cwd ? { cwd } : {}),
       stderr: 'pipe',
     });
@@ -672,13 +674,16 @@ export function errorMessage(error: unknown): string {
  * directory and relative PATH entries (".", "node_modules/.bin") removed: they would run programs
  * from whatever folder the server starts in.
  */
-export function serverEnvironment(env: NodeJS.ProcessEnv, cwd: string | undefined): Record<string, string> {
+export function serverEnvironment(env: NodeJS.ProcessEnv, cwd: string | undefined, untrustedFolder?: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
   const pathKey = Object.keys(out).find((k) => k.toUpperCase() === 'PATH');
   if (pathKey) {
     const sep = process.platform === 'win32' ? ';' : ':';
-    out[pathKey] = out[pathKey]!.split(sep).filter((p) => p !== '' && isAbsolute(p)).join(sep);
+    // An editor started from a shell in the folder (direnv, an activated virtualenv) may have the
+    // folder's own bin directories on PATH: while it is untrusted, they are dropped too.
+    const inside = (p: string) => untrustedFolder !== undefined && !relative(untrustedFolder, p).startsWith('..') && !isAbsolute(relative(untrustedFolder, p));
+    out[pathKey] = out[pathKey]!.split(sep).filter((p) => p !== '' && isAbsolute(p) && !inside(p)).join(sep);
   }
   if (cwd) out.PWD = cwd;
   else delete out.PWD;

@@ -102,7 +102,12 @@ export class McpHub {
 
   constructor(deps: HubDeps) {
     // Every log line of the core passes the scrubber, whatever logger the host gave.
-    this.deps = { ...deps, logger: scrubbedLogger(deps.logger), jsonSchemaValidator: deps.jsonSchemaValidator ?? new AjvJsonSchemaValidator() };
+    this.deps = {
+      ...deps,
+      logger: scrubbedLogger(deps.logger),
+      jsonSchemaValidator: deps.jsonSchemaValidator ?? new AjvJsonSchemaValidator(),
+      untrustedFolder: () => (this.last && !this.last.options.trusted ? this.last.options.workspaceFolder : undefined),
+    };
     // An ${input:…} value set, changed or cleared (in any window) restarts exactly the servers using it.
     this.inputSubscription = deps.inputs?.onDidChange((name) => {
       const affected = [...this.records.values()].some((r) => r.plan.inputs.includes(name));

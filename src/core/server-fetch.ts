@@ -7,13 +7,14 @@
  */
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { readAtMost } from './http-body';
+import { isOAuthExchange } from './oauth/oauth-fetch';
 
 export const ERROR_BODY_MAX = 64 * 1024;
 /** Paths on the server's origin that belong to the authorization server in the 2025-03-26 layout. */
 const OAUTH_PATHS = new Set(['/authorize', '/token', '/register']);
 
-export function isServerRequest(url: URL, server: URL): boolean {
-  return url.origin === server.origin && !url.pathname.startsWith('/.well-known/') && !OAUTH_PATHS.has(url.pathname);
+export function isServerRequest(url: URL, server: URL, init?: RequestInit): boolean {
+  return url.origin === server.origin && !url.pathname.startsWith('/.well-known/') && !OAUTH_PATHS.has(url.pathname) && !isOAuthExchange(init);
 }
 
 export function serverFetch(serverUrl: string, headers: Readonly<Record<string, string>>, inner?: FetchLike): FetchLike {
@@ -22,7 +23,7 @@ export function serverFetch(serverUrl: string, headers: Readonly<Record<string, 
   const names = Object.keys(headers);
   return async (input, init) => {
     const url = new URL(String(input));
-    if (!isServerRequest(url, server)) return next(input, init);
+    if (!isServerRequest(url, server, init)) return next(input, init);
     let sent = init;
     if (names.length > 0) {
       const h = new Headers(init?.headers);

@@ -67,7 +67,9 @@ const opt = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V 
 export function transition(state: ServerState, event: ServerEvent): ServerState | undefined {
   switch (event.type) {
     case 'start':
-      return state.kind === 'disabled' || state.kind === 'running' || state.kind === 'starting' ? undefined : { kind: 'starting' };
+      // A running server starts again only once its sign-in for more permission has succeeded.
+      if (state.kind === 'running') return state.signIn ? { kind: 'starting' } : undefined;
+      return state.kind === 'disabled' || state.kind === 'starting' ? undefined : { kind: 'starting' };
     case 'connected':
       // Authenticating ends in a fresh connect, so it may jump straight to running.
       if (state.kind !== 'starting' && state.kind !== 'authenticating') return undefined;

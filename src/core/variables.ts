@@ -183,6 +183,10 @@ function expand(origin: Origin): { config: ServerConfig; problems: Problem[] } {
             // An unset variable is empty, as in VS Code; so is a name like `constructor` that only an
             // object's prototype has.
             const value = ctx.env[ref.name];
+            // An environment value put into a server's settings may be a credential (a token in a
+            // header, a key in a URL or an argument): every surface masks it. Paths that only make
+            // up a command or a working directory stay readable.
+            if (typeof value === 'string' && field !== 'command' && field !== 'cwd') scrubber.remember(value);
             return typeof value === 'string' ? value : '';
           }
           case 'input':
@@ -260,9 +264,25 @@ export async function resolveInputs(config: ServerConfig, read: (name: string) =
   const resolved = expand(next).config;
   origins.set(resolved, next);
   const env = resolved.type === 'stdio' ? Object.values(resolved.env) : [];
-  const headers = resolved.type === 'stdio' ? [] : Object.values(resolved.headers);
+  const headers = resolved.type === 'stdio' ? [] : Object.values(resolved.headers).flatMap(credentialParts);
   scrubber.remember(...headers, ...env, resolved.auth?.clientSecret, resolved.auth?.privateKey);
   return { ok: true, config: resolved, secrets: [...values.values()] };
+}
+
+/**
+ * A header value and the credential inside it: `Bearer <token>` is remembered whole and as the
+ * token alone (a server may echo either), `Basic <b64>` also as its decoded user:password.
+ */
+function credentialParts(value: string): string[] {
+  const m = /^\s*([A-Za-z][A-Za-z0-9_-]*)\s+(\S+)\s*$/.exec(value);
+  if (!m) return [value];
+  const [, scheme, credential] = m as unknown as [string, string, string];
+  const parts = [value, credential];
+  if (scheme.toLowerCase() === 'basic') {
+    const decoded = Buffer.from(credential, 'base64').toString('utf8');
+    parts.push(decoded, ...decoded.split(':').slice(1));
+  }
+  return parts;
 }
 
 /**

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
 import type { McpHub } from '../../src/core/hub';
-import { MemorySecretStore } from '../../src/core/oauth/token-store';
+import { MemorySecretStore, TokenStore } from '../../src/core/oauth/token-store';
 import { startAuthorizationServer, type AuthorizationServerFixture } from '../fixtures/authorization-server';
 import { startProtectedMcpServer } from '../fixtures/protected-server';
 import { ScriptedBrowser } from '../fixtures/scripted-browser';
@@ -105,7 +105,7 @@ describe('OAuth flows', () => {
   it('connects a server set to client_credentials at once and keeps it running while its token is stored', async () => {
     const as = await authorizationServer({ clients: [M2M_CLIENT] });
     const mcp = await protectedServer({ authorizationServer: as });
-    const { hub: h, browser } = hub();
+    const { hub: h, browser, store } = hub();
     const auth = { clientId: M2M_CLIENT.client_id, clientSecret: M2M_CLIENT.client_secret, grantType: 'client_credentials', scope: 'mcp:read' };
     await h.applyConfig(entries({ m2m: { url: mcp.url, auth } }), { trusted: true });
     await waitForKind(h, 'm2m', 'running');
@@ -113,6 +113,8 @@ describe('OAuth flows', () => {
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(h.server('m2m')!.state.kind, 'running');
     assert.equal(browser.opened.length, 0);
+    // The secret is now bound to the issuer that took it: no other authorization server gets it.
+    assert.equal(await new TokenStore(store).boundIssuer(mcp.url, M2M_CLIENT.client_id), as.issuer);
   });
 
   it('does not start a browser sign-in where the authorization server offers no authorization_code grant', async () => {

@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { McpHub } from '../../src/core/hub';
+import { actionsFor } from '../../src/core/state';
+import { toServerView } from '../../src/view-model';
 import { MemorySecretStore } from '../../src/core/oauth/token-store';
 import { startAuthorizationServer, type AuthorizationServerFixture } from '../fixtures/authorization-server';
 import { startProtectedMcpServer, type ProtectedMcpServerFixture } from '../fixtures/protected-server';
@@ -73,6 +75,9 @@ describe('step-up against an authorization server that enforces registered scope
       const registered = String(as.stats.registrations.at(-1)!.metadata.scope).split(' ');
       assert.ok(registered.includes('mcp:admin') && registered.includes('mcp:read'), `registered ${registered}`);
       assert.match(text(await h.callTool('secure', 'admin_action')), /admin_action done/);
+      const after = h.server('secure')!;
+      assert.ok(after.state.kind === 'running' && !after.state.signIn && !after.state.needsScope, 'the row is back to plain Connected');
+      assert.deepEqual(actionsFor(after.state, after.actionContext), ['restart', 'stop', 'logout']);
       w.stop();
       assert.equal(w.seen.lostSession, false, 'the session was there at every step');
       assert.ok(!w.seen.kinds.has('authRequired'), `never signed out: ${[...w.seen.kinds]}`);
@@ -92,6 +97,8 @@ describe('step-up against an authorization server that enforces registered scope
       const s = h.server('secure')!;
       assert.equal(s.state.kind, 'running');
       assert.match(s.state.kind === 'running' ? (s.state.notice ?? '') : '', /not granted/);
+      assert.match(toServerView(s).message ?? '', /not granted/, 'the panel says so');
+      assert.ok(actionsFor(s.state, s.actionContext).includes('authenticate'), 'and still offers the extra permission');
       assert.deepEqual(grant(h), before);
       assert.equal(text(await h.callTool('secure', 'echo', { text: 'ok' })), 'ok');
     } finally {

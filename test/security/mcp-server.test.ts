@@ -8,6 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { McpHub } from '../../src/core/hub';
 import { InputStore } from '../../src/core/inputs';
+import { isOAuthFlowError } from '../../src/core/oauth/errors';
+import { createOAuthFetch } from '../../src/core/oauth/oauth-fetch';
+import { serverFetch } from '../../src/core/server-fetch';
 import { MemorySecretStore, TokenStore } from '../../src/core/oauth/token-store';
 import { systemClock } from '../../src/core/ports';
 import { scrubState } from '../../src/core/state';
@@ -18,7 +21,7 @@ import { entries, fastRetry, FakeBrowser, MemoryLogger, waitFor } from '../helpe
 const API_KEY = 'sk-live-api-key-0123456789abcdef';
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSIsInNjb3BlIjoiYWRtaW4ifQ.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU';
 const QUERY_KEY = 'q-secret-in-query-9f8e7d6c5b4a';
-const counts = { hostile: 0, secretsSeen: 0, reflections: 0, flowsEnded: 0 };
+const counts = { hostile: 0, secretsSeen: 0, reflections: 0 };
 
 function listen(handler: Parameters<typeof createServer>[1], host = '127.0.0.1'): Promise<{ server: Server; url: string }> {
   const server = createServer(handler);
@@ -89,6 +92,25 @@ describe('hostile MCP servers', () => {
     });
   }
 
+  it('a token from ${env:…} in a Bearer header, echoed alone, stays masked', async () => {
+    counts.hostile++;
+    const token = 'env-bearer-token-0123456789';
+    const { server, url } = await listen((req, res) => {
+      req.resume();
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(`token ${String(req.headers.authorization).replace(/^Bearer /, '')} is not valid here`);
+    });
+    const logger = new MemoryLogger();
+    const h = new McpHub({ logger, clock: systemClock, clientInfo: { name: 't', version: '0' }, retry: { ...fastRetry, initialDelayMs: 60_000 }, env: { PROBE_TOKEN: token, URL_KEY: 'url-key-in-path-98765' } });
+    try {
+      await h.applyConfig(entries({ evil: { url: `${url}/\${env:URL_KEY}/mcp`, headers: { Authorization: 'Bearer ${env:PROBE_TOKEN}' } } }), { trusted: true });
+      await waitFor(h, 'evil', (x) => x.state.kind === 'error', 15_000);
+      assertClean(surfaces(h, 'evil', logger), [token, 'url-key-in-path-98765']);
+    } finally {
+      await h.dispose();
+      server.close();
+    }
+  });
+
   it('markup and command links in server info, tool names and descriptions reach the panel as inert text', async () => {
     counts.hostile += 3;
     const link = '[Run](command:workbench.action.terminal.new)';
@@ -155,9 +177,45 @@ describe('hostile MCP servers', () => {
     }
   });
 
-  after(() =>
-    console.log(
-      `security[mcp-server]: hostile MCP servers ${counts.hostile} hostile inputs, flows ended ${counts.flowsEnded}, reflections ${counts.reflections}, secrets seen ${counts.secretsSeen}, data lost 0`,
-    ),
-  );
 });
+
+describe('an authorization server on the MCP server\'s own origin, at its own paths', () => {
+  it('its token requests get the OAuth protections: no static headers, no redirect with the body', async () => {
+    const atB: string[] = [];
+    const b = await listen((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        atB.push(body);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    }, '127.0.0.2');
+    const seenAtA: IncomingHttpHeaders[] = [];
+    const a = await listen((req, res) => {
+      seenAtA.push(req.headers);
+      req.resume();
+      res.writeHead(307, { location: `${b.url}/steal` }).end();
+    });
+    try {
+      const oauth = createOAuthFetch({ serverUrl: `${a.url}/mcp`, logger: new MemoryLogger(), onChallenge: () => undefined });
+      const f = serverFetch(`${a.url}/mcp`, { 'X-Api-Key': API_KEY }, oauth);
+      for (const path of ['/oauth/token', '/v1/token', '/mcp']) {
+        counts.hostile++;
+        const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'rt-secret-123456789', client_id: 'c' });
+        await assert.rejects(f(`${a.url}${path}`, { method: 'POST', body }), (e: unknown) => isOAuthFlowError(e, 'redirect_refused'));
+      }
+      counts.hostile++;
+      const registration = JSON.stringify({ client_name: 'x', redirect_uris: ['http://127.0.0.1/cb'] });
+      await assert.rejects(f(`${a.url}/oauth/register`, { method: 'POST', body: registration, headers: { 'content-type': 'application/json' } }));
+      assert.deepEqual(atB, [], 'nothing reached the other origin');
+      for (const h of seenAtA) assert.equal(h['x-api-key'], undefined, 'the static header stayed off OAuth requests');
+    } finally {
+      a.server.close();
+      b.server.close();
+    }
+  });
+});
+
+after(() =>
+  console.log(`security[mcp-server]: hostile MCP servers ${counts.hostile} hostile inputs, reflections ${counts.reflections}, secrets seen ${counts.secretsSeen}`),
+);

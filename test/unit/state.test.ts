@@ -71,6 +71,7 @@ describe('server state transitions', () => {
     assert.deepEqual(needs.kind === 'running' && needs.needsScope, { scopes: ['mcp:write'], message: 'Needs more permission' });
     const signing = transition(needs, { type: 'authStarted', redirectUri: 'http://127.0.0.1:1/callback' })!;
     assert.deepEqual(signing.kind === 'running' && signing.signIn, { redirectUri: 'http://127.0.0.1:1/callback' });
+    assert.equal(transition(signing, events.start)?.kind, 'starting', 'a successful sign-in reconnects on the new tokens');
     const ended = transition(signing, events.authEnded)!;
     assert.equal(ended.kind, 'running');
     assert.equal(ended.kind === 'running' && ended.signIn, undefined);

@@ -97,9 +97,12 @@ export function createOAuthFetch(options: OAuthFetchOptions): FetchLike {
   let sse401 = 0;
   const refreshes = new Map<string, { response: Promise<{ status: number; statusText: string; headers: [string, string][]; body: Uint8Array }>; at: number }>();
 
-  const isOAuthRequest = (url: URL): boolean => {
+  const isOAuthRequest = (url: URL, init: RequestInit | undefined): boolean => {
     if (url.origin !== server.origin) return true;
     if (url.pathname.startsWith('/.well-known/')) return true;
+    // An authorization server on the MCP server's own origin may use any path: a token or
+    // registration request is known by what it sends, not by where.
+    if (isOAuthExchange(init)) return true;
     return (options.oauthPaths?.() ?? []).includes(url.pathname);
   };
 
@@ -236,7 +239,7 @@ export function createOAuthFetch(options: OAuthFetchOptions): FetchLike {
 
   return async (input, init) => {
     const url = new URL(String(input));
-    if (isOAuthRequest(url)) return oauthRequest(url, init);
+    if (isOAuthRequest(url, init)) return oauthRequest(url, init);
     const response = await mcpRequest(url, init);
     if (response.status === 401 || response.status === 403) {
       const { resourceMetadataUrl, scope, error } = challengeParams(response);
@@ -258,6 +261,27 @@ export function createOAuthFetch(options: OAuthFetchOptions): FetchLike {
     }
     return response;
   };
+}
+
+/**
+ * Whether a request is a token request (a form body with grant_type) or a client registration (a
+ * JSON body with redirect_uris or grant_types): never an MCP message, whatever its URL.
+ */
+export function isOAuthExchange(init: RequestInit | undefined): boolean {
+  const body = init?.body;
+  if (body instanceof URLSearchParams) return body.has('grant_type');
+  if (typeof body !== 'string') return false;
+  const text = body.trimStart();
+  if (text.startsWith('{')) {
+    try {
+      const json = JSON.parse(text) as Record<string, unknown>;
+      // JSON-RPC messages have "jsonrpc"; registrations never do.
+      return typeof json === 'object' && json !== null && !('jsonrpc' in json) && ('redirect_uris' in json || 'grant_types' in json);
+    } catch {
+      return false;
+    }
+  }
+  return !text.startsWith('[') && new URLSearchParams(text).has('grant_type');
 }
 
 /** WWW-Authenticate parameters of a Bearer or DPoP challenge (the SDK reads only Bearer). */

@@ -286,6 +286,8 @@ export class HubOAuthProvider implements OAuthClientProvider {
       }
       return { ...base(s, this.options.serverUrl), ...(tokens.issuer ? { issuer: tokens.issuer } : {}), tokens, grant, ...expiry };
     });
+    // A machine-to-machine server gets its tokens here, on the transport, not through a sign-in.
+    if (this.mode.kind === 'clientCredentials') await this.bindCredentials(this.session?.discovery);
   }
 
   /** stagedSignIn: discovery, client, tokens and issuer of this flow replace the stored session in one write. */
@@ -310,11 +312,16 @@ export class HubOAuthProvider implements OAuthClientProvider {
       if (dpopKey) next.dpopKey = dpopKey;
       return next;
     });
-    // issuerBoundCredentials: the first sign-in with a client secret or key binds it to this issuer.
+    await this.bindCredentials(flow.discovery);
+  }
+
+  /** issuerBoundCredentials: the first tokens got with a client secret or key bind it to their issuer. */
+  private async bindCredentials(discovery: OAuthDiscoveryState | undefined): Promise<void> {
+    const { settings, serverUrl, store } = this.options;
     const clientId = settings.clientId;
-    const bindTo = issuerOf(flow.discovery);
+    const bindTo = issuerOf(discovery);
     if (clientId && (settings.clientSecret || settings.privateKey) && !settings.issuer && bindTo) {
-      if (!(await this.options.store.boundIssuer(serverUrl, clientId))) await this.options.store.bindIssuer(serverUrl, clientId, bindTo);
+      if (!(await store.boundIssuer(serverUrl, clientId))) await store.bindIssuer(serverUrl, clientId, bindTo);
     }
   }
 

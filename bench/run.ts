@@ -23,14 +23,14 @@ const ROUNDS = 5;
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
 async function startProcess(script: string, args: string[]): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+  const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
   return { child, port: (JSON.parse(line) as { port: number }).port };
 }
 
@@ -76,7 +76,10 @@ async function overhead(): Promise<void> {
   const times = { bare: [] as number[], hub: [] as number[] };
   const block = 50;
   for (let done = 0; done < CALLS; done += block) {
-    for (const [side, call] of [['bare', viaBare], ['hub', viaHub]] as const) {
+    for (const [side, call] of [
+      ['bare', viaBare],
+      ['hub', viaHub],
+    ] as const) {
       for (let i = 0; i < block; i++) {
         const t0 = performance.now();
         await call();

@@ -4,7 +4,7 @@
 // Lean on purpose, so the figure measures the hub and not the fixture's own CPU use on 2 cores.
 //   node --import tsx bench/slow-start-server.ts <count> <initDelayMs>   prints {"port":…}
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -33,7 +33,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   return chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
 }
 
-const http = createServer(async (req, res) => {
+async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
   if (!paths.has(path)) return void res.writeHead(404).end();
   // No server-initiated messages here, so no standalone SSE stream: the spec's 405 for GET.
@@ -54,5 +54,6 @@ const http = createServer(async (req, res) => {
     transport = created;
   }
   await transport.handleRequest(req, res, body);
-});
+}
+const http = createServer((req, res) => void handle(req, res));
 http.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({ port: (http.address() as AddressInfo).port }) + '\n'));

@@ -10,7 +10,7 @@ it('passes the in-editor suite in a real VS Code, and no token is left outside S
   for (const r of result.results?.results ?? []) console.log(`  ${r.state === 'passed' ? '✔' : '✖'} ${r.title}${r.error ? ` — ${r.error}` : ''}`);
   assert.ok(result.results, 'the suite wrote its results');
   assert.equal(result.results.failures, 0, 'in-editor failures');
-  assert.ok(result.results.results.length >= 5, "every in-editor test ran");
+  assert.ok(result.results.results.length >= 5, 'every in-editor test ran');
   assert.equal(result.exitCode, 0);
   assert.deepEqual(result.leaks, [], 'files holding a token');
 });

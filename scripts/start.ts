@@ -46,7 +46,10 @@ async function main(): Promise<void> {
     const userData = join(dir, 'vscode-user');
     mkdirSync(join(userData, 'User'), { recursive: true });
     writeFileSync(join(userData, 'User/settings.json'), JSON.stringify(userSettings, null, 2));
-    spawn('code', ['--new-window', '--user-data-dir', userData, '--extensions-dir', join(dir, 'vscode-extensions'), `--extensionDevelopmentPath=${ROOT}`, workspace], { stdio: 'ignore', detached: true }).unref();
+    spawn('code', ['--new-window', '--user-data-dir', userData, '--extensions-dir', join(dir, 'vscode-extensions'), `--extensionDevelopmentPath=${ROOT}`, workspace], {
+      stdio: 'ignore',
+      detached: true,
+    }).unref();
     console.log('\nVS Code is opening with MCP Hub in development mode.');
   } else {
     // The demo's own authorization server is trusted, so its page opens without a confirmation.

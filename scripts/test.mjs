@@ -1,5 +1,6 @@
-// `npm test`: type-check both sides, bundle, then run the unit and integration tests in one
-// node:test run (real servers, no network beyond loopback). Later stages join here as they land.
+// `npm test`: type-check both sides, lint (ESLint and the Prettier check), bundle, then run the unit
+// and integration tests in one node:test run (real servers, no network beyond loopback). Later stages
+// join here as they land.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -7,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 function step(title, command, args) {
   console.log(`\n== ${title}`);
@@ -24,7 +26,9 @@ const files = (dir) =>
 
 step('type-check (extension, tests)', npx, ['tsc', '--noEmit', '-p', 'tsconfig.json']);
 step('type-check (webview)', npx, ['tsc', '--noEmit', '-p', 'webview-ui/tsconfig.json']);
+step('lint (ESLint, Prettier check)', npm, ['run', 'lint', '--silent']);
 step('build', process.execPath, ['scripts/build.mjs']);
+// prettier-ignore
 step('unit, security and integration tests', process.execPath, [
   '--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec',
   ...files('test/unit'), ...files('test/security'), ...files('test/integration'),

@@ -19,7 +19,18 @@ export type ServerAction =
   | 'setInput'
   /** Move inline auth.clientSecret / auth.privateKey to secret storage. */
   | 'moveSecrets';
-export const SERVER_ACTIONS: readonly ServerAction[] = ['start', 'stop', 'restart', 'authenticate', 'cancel', 'logout', 'pasteRedirect', 'copyRedirectUri', 'setInput', 'moveSecrets'];
+export const SERVER_ACTIONS: readonly ServerAction[] = [
+  'start',
+  'stop',
+  'restart',
+  'authenticate',
+  'cancel',
+  'logout',
+  'pasteRedirect',
+  'copyRedirectUri',
+  'setInput',
+  'moveSecrets',
+];
 
 export interface ToolView {
   readonly name: string;
@@ -99,9 +110,7 @@ export function parseWebviewMessage(message: unknown): WebviewToExtension | unde
 /** Validates a message from the extension (the webview's side of the same check). */
 export function parseExtensionMessage(message: unknown): ExtensionToWebview | undefined {
   if (!isRecord(message) || message.type !== 'servers' || !Array.isArray(message.servers)) return undefined;
-  const ok = message.servers.every(
-    (s) => isRecord(s) && typeof s.name === 'string' && typeof s.status === 'string' && Array.isArray(s.tools) && Array.isArray(s.actions),
-  );
+  const ok = message.servers.every((s) => isRecord(s) && typeof s.name === 'string' && typeof s.status === 'string' && Array.isArray(s.tools) && Array.isArray(s.actions));
   return ok ? (message as ExtensionToWebview) : undefined;
 }
 

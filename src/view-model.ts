@@ -18,7 +18,13 @@ export function toServerView(server: HubServer): ServerView {
     actions,
     ...(server.warnings.length > 0 ? { warnings: server.warnings.map((w) => scrubber.message(w)) } : {}),
     ...(server.session
-      ? { session: { issuer: server.session.issuer ? scrubber.url(server.session.issuer) : '', scopes: server.session.scopes.map((s) => scrubber.message(s)), ...(server.session.expiresAt ? { expiresAt: server.session.expiresAt } : {}) } }
+      ? {
+          session: {
+            issuer: server.session.issuer ? scrubber.url(server.session.issuer) : '',
+            scopes: server.session.scopes.map((s) => scrubber.message(s)),
+            ...(server.session.expiresAt ? { expiresAt: server.session.expiresAt } : {}),
+          },
+        }
       : {}),
   };
   // Every text that may come from a server or an authorization server passes the scrubber here too.
@@ -52,7 +58,12 @@ export function toServerView(server: HubServer): ServerView {
     case 'error':
       return { ...base, status: 'error', ...message(state.message), ...detail(state.detail), ...(state.retryAt ? { retryAt: state.retryAt } : {}) };
     case 'needsInput':
-      return { ...base, status: 'needsInput', missingInputs: state.inputs, message: `Set Value… asks for ${state.inputs.length === 1 ? 'it' : 'them'} once and keeps ${state.inputs.length === 1 ? 'it' : 'them'} in VS Code secret storage.` };
+      return {
+        ...base,
+        status: 'needsInput',
+        missingInputs: state.inputs,
+        message: `Set Value… asks for ${state.inputs.length === 1 ? 'it' : 'them'} once and keeps ${state.inputs.length === 1 ? 'it' : 'them'} in VS Code secret storage.`,
+      };
     case 'stopped':
       return { ...base, status: 'stopped' };
     case 'disabled':

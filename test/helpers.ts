@@ -102,6 +102,7 @@ export class FakeBrowser {
 
 export function createOAuthHub(options: { store: import('../src/core/ports').SecretStore; browser: FakeBrowser; logger?: Logger; retry?: RetryPolicy }) {
   // Late require keeps helpers.ts free of OAuth imports for the plain hub tests.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above: loaded only when an OAuth hub is made.
   const { TokenStore } = require('../src/core/oauth/token-store') as typeof import('../src/core/oauth/token-store');
   return new McpHub({
     logger: options.logger ?? new MemoryLogger(),

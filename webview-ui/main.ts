@@ -40,7 +40,7 @@ function loadState(): UiState {
   const raw = vscode.getState();
   const state: UiState = { open: { tools: [], detail: [] } };
   if (typeof raw === 'object' && raw !== null && 'open' in raw) {
-    const open = (raw as { open: unknown }).open;
+    const open = raw.open;
     if (typeof open === 'object' && open !== null) {
       for (const section of ['tools', 'detail'] as const) {
         const list = (open as Record<string, unknown>)[section];
@@ -204,24 +204,15 @@ live.setAttribute('aria-atomic', 'true');
 
 root.append(header, content, live);
 
-
 // ---------------------------------------------------------------------------------------------
 // Rendering.
 
 function renderEmpty(): HTMLElement {
   const box = el('section', 'empty');
   box.setAttribute('aria-label', 'No MCP servers');
-  box.append(
-    el('p', undefined, 'No MCP servers are configured. Add them under "mcpHub.servers" in your settings, for example:'),
-  );
+  box.append(el('p', undefined, 'No MCP servers are configured. Add them under "mcpHub.servers" in your settings, for example:'));
   const pre = el('pre', 'example');
-  pre.append(
-    el(
-      'code',
-      undefined,
-      '"mcpHub.servers": {\n  "everything": {\n    "command": "npx",\n    "args": ["-y", "@modelcontextprotocol/server-everything"]\n  }\n}',
-    ),
-  );
+  pre.append(el('code', undefined, '"mcpHub.servers": {\n  "everything": {\n    "command": "npx",\n    "args": ["-y", "@modelcontextprotocol/server-everything"]\n  }\n}'));
   const button = el('button', 'button primary');
   button.type = 'button';
   button.dataset.command = 'openSettingsEmpty';
@@ -312,9 +303,7 @@ function renderServer(view: ServerView, index: number, now: number): HTMLLIEleme
   row.setAttribute('aria-labelledby', nameId);
   row.setAttribute('aria-describedby', statusId);
 
-  const actions = Array.isArray(view.actions)
-    ? view.actions.filter((a): a is ServerAction => (SERVER_ACTIONS as readonly string[]).includes(a))
-    : [];
+  const actions = Array.isArray(view.actions) ? (view.actions as readonly unknown[]).filter((a): a is ServerAction => (SERVER_ACTIONS as readonly unknown[]).includes(a)) : [];
 
   // Line 1: name, transport, source, compact icon actions.
   const head = el('div', 'server-head');
@@ -460,9 +449,7 @@ function announce(servers: readonly ServerView[]): void {
   const previous = lastStatuses;
   lastStatuses = new Map(servers.map((s) => [s.name, s.status]));
   if (!previous) return; // The first picture is not news.
-  const changes = servers
-    .filter((s) => previous.get(s.name) !== s.status)
-    .map((s) => `${s.name}: ${safeStatusLabel(s)}`);
+  const changes = servers.filter((s) => previous.get(s.name) !== s.status).map((s) => `${s.name}: ${safeStatusLabel(s)}`);
   if (changes.length === 0) return;
   live.textContent = '';
   // A fresh text node in a later task makes screen readers announce even a repeated phrase.
@@ -479,8 +466,7 @@ function render(servers: readonly ServerView[]): void {
   pruneState(new Set(servers.map((s) => s.name)));
 
   const running = servers.filter((s) => s.status === 'running').length;
-  summary.textContent =
-    servers.length === 0 ? '' : `${servers.length} ${servers.length === 1 ? 'server' : 'servers'} · ${running} running`;
+  summary.textContent = servers.length === 0 ? '' : `${servers.length} ${servers.length === 1 ? 'server' : 'servers'} · ${running} running`;
 
   if (servers.length === 0) {
     rows.clear();
@@ -490,7 +476,7 @@ function render(servers: readonly ServerView[]): void {
     // background does not rebuild (and steal the pointer or focus from) the others.
     let list = content.querySelector<HTMLUListElement>('ul.servers');
     if (!list) {
-      list = el('ul', 'servers') as HTMLUListElement;
+      list = el('ul', 'servers');
       list.setAttribute('role', 'list');
       list.setAttribute('aria-label', 'MCP servers');
       content.replaceChildren(list);

@@ -41,6 +41,7 @@ export async function startCodeServer(options: {
   const home = join(options.dir, 'home');
   for (const d of [userDataDir, join(userDataDir, 'User'), home, join(options.dir, 'extensions'), options.workspace]) mkdirSync(d, { recursive: true });
   writeFileSync(join(userDataDir, 'User/settings.json'), JSON.stringify(options.userSettings, null, 2));
+  // prettier-ignore
   const args = [
     '--auth', 'none',
     '--bind-addr', `127.0.0.1:${port}`,

@@ -53,7 +53,7 @@ export async function runInEditorSuite(launcher: Launcher): Promise<InEditorResu
     // In a test run VS Code refuses dialogs, so the authorization server is trusted up front.
     const exitCode =
       launcher === 'code-server' ? await viaCodeServer(dir, workspace, userSettings, env, say, [stack.as.url]) : await viaElectron(dir, workspace, userSettings, env, say);
-    const results = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : undefined;
+    const results = existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as InEditorResult['results']) : undefined;
     const leaks = filesContaining(dir, stack.mcp.stats.bearerTokens).map((f) => f.slice(dir.length));
     return { exitCode, results, leaks, log };
   } finally {
@@ -62,7 +62,14 @@ export async function runInEditorSuite(launcher: Launcher): Promise<InEditorResu
   }
 }
 
-async function viaCodeServer(dir: string, workspace: string, userSettings: object, env: Record<string, string>, say: (m: string) => void, trustedDomains: string[]): Promise<number> {
+async function viaCodeServer(
+  dir: string,
+  workspace: string,
+  userSettings: object,
+  env: Record<string, string>,
+  say: (m: string) => void,
+  trustedDomains: string[],
+): Promise<number> {
   const server = await startCodeServer({ dir, workspace, userSettings: userSettings as Record<string, unknown>, env, trustedDomains });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
   try {
@@ -106,7 +113,10 @@ async function viaElectron(dir: string, workspace: string, userSettings: object,
   await new Promise<void>((r) => opener.listen(0, '127.0.0.1', r));
   const bin = join(dir, 'bin');
   mkdirSync(bin, { recursive: true });
-  writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\nexec curl -s "http://127.0.0.1:${(opener.address() as AddressInfo).port}/?url=$(node -e 'process.stdout.write(encodeURIComponent(process.argv[1]))' "$1")"\n`);
+  writeFileSync(
+    join(bin, 'xdg-open'),
+    `#!/bin/sh\nexec curl -s "http://127.0.0.1:${(opener.address() as AddressInfo).port}/?url=$(node -e 'process.stdout.write(encodeURIComponent(process.argv[1]))' "$1")"\n`,
+  );
   chmodSync(join(bin, 'xdg-open'), 0o755);
   const userDataDir = join(dir, 'user-data');
   mkdirSync(join(userDataDir, 'User'), { recursive: true });

@@ -15,9 +15,7 @@ export interface DemoStack {
   close(): Promise<void>;
 }
 
-export async function startDemoStack(
-  options: { node?: string; asPort?: number; mcpPort?: number; broken?: boolean; withInput?: boolean } = {},
-): Promise<DemoStack> {
+export async function startDemoStack(options: { node?: string; asPort?: number; mcpPort?: number; broken?: boolean; withInput?: boolean } = {}): Promise<DemoStack> {
   const as = await startAuthorizationServer({ host: '127.0.0.2', ...(options.asPort ? { port: options.asPort } : {}) });
   const mcp = await startProtectedMcpServer({ authorizationServer: as, name: 'demo-protected', stepUpTool: true, ...(options.mcpPort ? { port: options.mcpPort } : {}) });
   const node = options.node ?? process.execPath;

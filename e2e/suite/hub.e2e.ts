@@ -12,7 +12,7 @@ const LOCAL = 'local-demo';
 const text = (r: { content: unknown[] }) => (r.content[0] as { text: string }).text;
 
 async function api(): Promise<McpHubApi> {
-  const ext = vscode.extensions.all.find((e) => e.packageJSON?.name === 'mcp-hub');
+  const ext = vscode.extensions.all.find((e) => (e.packageJSON as { name?: string } | undefined)?.name === 'mcp-hub');
   assert.ok(ext, 'the MCP Hub extension is loaded');
   return (await ext.activate()) as McpHubApi;
 }
@@ -62,14 +62,17 @@ describe('MCP Hub in the editor', () => {
     const config = vscode.workspace.getConfiguration('mcpHub');
     const servers = config.inspect<Record<string, Record<string, unknown>>>('servers')!.globalValue!;
     const before = await pidOf(hub, LOCAL);
-    const local = servers[LOCAL]!;
+    const local = servers[LOCAL];
     await config.update('servers', { ...servers, 'added-demo': { ...local, env: { FIXTURE_NAME: 'added-demo' } } }, vscode.ConfigurationTarget.Global);
     await waitFor(hub, 'added-demo', ['running']);
     assert.match(text(await hub.callTool('added-demo', 'whoami')), /^added-demo /);
     assert.equal(await pidOf(hub, LOCAL), before, 'the unchanged server kept its process');
     await config.update('servers', servers, vscode.ConfigurationTarget.Global);
     await new Promise((r) => setTimeout(r, 500));
-    assert.equal(hub.servers().find((s) => s.name === 'added-demo'), undefined);
+    assert.equal(
+      hub.servers().find((s) => s.name === 'added-demo'),
+      undefined,
+    );
   });
 
   it('opens the settings JSON at mcpHub.servers', async () => {
@@ -79,7 +82,10 @@ describe('MCP Hub in the editor', () => {
     assert.ok(editor, 'an editor opened');
     assert.match(editor.document.fileName, /settings\.json$/);
     // VS Code reveals the setting (the cursor lands at or just inside its value) after the editor opens.
-    const keyLine = editor.document.getText().split('\n').findIndex((l) => l.includes('"mcpHub.servers"'));
+    const keyLine = editor.document
+      .getText()
+      .split('\n')
+      .findIndex((l) => l.includes('"mcpHub.servers"'));
     assert.ok(keyLine >= 0, 'the file has the setting');
     const offset = () => vscode.window.activeTextEditor!.selection.active.line - keyLine;
     for (let i = 0; i < 30 && !(offset() >= 0 && offset() <= 2); i++) await new Promise((r) => setTimeout(r, 100));

@@ -192,11 +192,11 @@ function tryUrl(text: string): URL | undefined {
 function parseAuth(raw: unknown, fail: (field: string, message: string) => never): AuthSettings | undefined {
   if (raw === undefined) return undefined;
   if (!isRecord(raw)) fail('auth', 'must be an object');
-  const a = raw as Record<string, unknown>;
+  const a = raw;
   const str = (k: string): string | undefined => {
     if (a[k] === undefined) return undefined;
-    if (typeof a[k] !== 'string' || (a[k] as string).trim() === '') fail(`auth.${k}`, 'must be a non-empty string');
-    return a[k] as string;
+    if (typeof a[k] !== 'string' || a[k].trim() === '') fail(`auth.${k}`, 'must be a non-empty string');
+    return a[k];
   };
   const out: { -readonly [K in keyof AuthSettings]: AuthSettings[K] } = {};
   const clientId = str('clientId');
@@ -211,7 +211,7 @@ function parseAuth(raw: unknown, fail: (field: string, message: string) => never
   const issuer = str('issuer');
   if (issuer) {
     const u = tryUrl(issuer);
-    if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:')) fail('auth.issuer', 'must be the authorization server\'s issuer URL');
+    if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:')) fail('auth.issuer', "must be the authorization server's issuer URL");
     out.issuer = issuer;
   }
   const clientMetadataUrl = str('clientMetadataUrl');
@@ -224,7 +224,7 @@ function parseAuth(raw: unknown, fail: (field: string, message: string) => never
   if (grantType) {
     if (grantType !== 'authorization_code' && grantType !== 'client_credentials') fail('auth.grantType', 'must be "authorization_code" or "client_credentials"');
     if (grantType === 'client_credentials' && !clientId) fail('auth.grantType', '"client_credentials" needs auth.clientId');
-    out.grantType = grantType as AuthSettings['grantType'];
+    out.grantType = grantType;
   }
   const privateKey = str('privateKey');
   if (privateKey) {
@@ -236,12 +236,12 @@ function parseAuth(raw: unknown, fail: (field: string, message: string) => never
   if (a.signInTimeout !== undefined) {
     const t = a.signInTimeout;
     if (typeof t !== 'number' || !Number.isFinite(t) || t <= 0) fail('auth.signInTimeout', 'must be a positive number of seconds');
-    out.signInTimeout = t as number;
+    out.signInTimeout = t;
   }
   if (a.callbackPort !== undefined) {
     const p = a.callbackPort;
     if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > 65535) fail('auth.callbackPort', 'must be a port number from 1 to 65535');
-    out.callbackPort = p as number;
+    out.callbackPort = p;
   }
   return out;
 }
@@ -265,7 +265,10 @@ export function isToolAllowed(filter: ToolFilter, tool: string): boolean {
 }
 
 function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const escaped = pattern
+    .split('*')
+    .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
   return new RegExp(`^${escaped}$`);
 }
 

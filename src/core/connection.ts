@@ -15,7 +15,7 @@ import { ElicitRequestSchema, McpError, type CallToolResult, type Prompt, type R
 import { isToolAllowed, SERVERS_SETTING, type RemoteServerConfig, type ServerConfig, type StdioServerConfig } from './config';
 import { Emitter } from './events';
 import { ConnectionLost, describeFailure, describeSignInFailure, HubFailure, TimeoutFailure } from './failure';
-import { isOAuthFlowError, OAuthFlowError } from './oauth/errors';
+import { isOAuthFlowError } from './oauth/errors';
 import { ServerAuth, type OAuthDeps, type SessionInfo } from './oauth/server-auth';
 import type { Clock, ElicitationHandler, Logger } from './ports';
 import { scrubber } from './scrub';
@@ -323,7 +323,10 @@ export class ServerConnection {
     } catch (error) {
       const step = await this.stepUp(error);
       if (step && 'exhausted' in step) {
-        throw new HubError('auth-required', `Server "${this.name}" still refuses "${tool}" after signing in again with scope ${step.scopes.join(' ')}; the account may not be allowed to use it.`);
+        throw new HubError(
+          'auth-required',
+          `Server "${this.name}" still refuses "${tool}" after signing in again with scope ${step.scopes.join(' ')}; the account may not be allowed to use it.`,
+        );
       }
       if (step) {
         // The session still works for everything else: the server keeps running and offers the
@@ -579,12 +582,20 @@ export class ServerConnection {
     if (step && 'exhausted' in step) {
       // Signing in again has not helped; retrying on a timer would not either.
       this.auth?.cancelRefresh();
-      this.apply({ type: 'failed', code: 'scope_refused', message: `The server still refuses access after signing in again with scope ${step.scopes.map((x) => scrubber.message(x)).join(' ')}; the account may not be allowed to use it.` });
+      this.apply({
+        type: 'failed',
+        code: 'scope_refused',
+        message: `The server still refuses access after signing in again with scope ${step.scopes.map((x) => scrubber.message(x)).join(' ')}; the account may not be allowed to use it.`,
+      });
       return;
     }
     if (step) {
       this.auth?.cancelRefresh();
-      this.apply({ type: 'unauthorized', code: 'insufficient_scope', reason: `Needs more permission (scope ${step.scopes.map((x) => scrubber.message(x)).join(' ')}). Authenticate to grant it.` });
+      this.apply({
+        type: 'unauthorized',
+        code: 'insufficient_scope',
+        reason: `Needs more permission (scope ${step.scopes.map((x) => scrubber.message(x)).join(' ')}). Authenticate to grant it.`,
+      });
       return;
     }
     if (error instanceof OAuthError && this.usesSession && !TRANSIENT_OAUTH_ERRORS.has(error.errorCode)) {
@@ -592,7 +603,12 @@ export class ServerConnection {
       // retrying will not help; signing in again will.
       this.auth?.cancelRefresh();
       const f = describeFailure(error, this.config);
-      this.apply({ type: 'unauthorized', code: f.code, reason: `The authorization server refused to renew the session (${f.code}); sign in again.`, ...(f.detail ? { detail: f.detail } : {}) });
+      this.apply({
+        type: 'unauthorized',
+        code: f.code,
+        reason: `The authorization server refused to renew the session (${f.code}); sign in again.`,
+        ...(f.detail ? { detail: f.detail } : {}),
+      });
       return;
     }
     if (isOAuthFlowError(error) && error.code !== 'interaction_required') {
@@ -683,7 +699,10 @@ export function serverEnvironment(env: NodeJS.ProcessEnv, cwd: string | undefine
     // An editor started from a shell in the folder (direnv, an activated virtualenv) may have the
     // folder's own bin directories on PATH: while it is untrusted, they are dropped too.
     const inside = (p: string) => untrustedFolder !== undefined && !relative(untrustedFolder, p).startsWith('..') && !isAbsolute(relative(untrustedFolder, p));
-    out[pathKey] = out[pathKey]!.split(sep).filter((p) => p !== '' && isAbsolute(p) && !inside(p)).join(sep);
+    out[pathKey] = out[pathKey]
+      .split(sep)
+      .filter((p) => p !== '' && isAbsolute(p) && !inside(p))
+      .join(sep);
   }
   if (cwd) out.PWD = cwd;
   else delete out.PWD;
@@ -700,7 +719,7 @@ function withDeadline<T>(promise: Promise<T>, deadline: number, clock: Clock, ti
         clock.clearTimeout(timer);
         resolve(v);
       },
-      (e) => {
+      (e: unknown) => {
         clock.clearTimeout(timer);
         reject(e);
       },

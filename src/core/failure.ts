@@ -68,9 +68,14 @@ export function describeFailure(error: unknown, config: ServerConfig, stderrTail
   if (error instanceof TimeoutFailure) return { code: 'timeout', message: error.message, ...detailOf(stderr) };
   if (error instanceof ConnectionLost) return { code: 'connection_lost', message: error.message, ...detailOf(stderr) };
   const text = error instanceof Error ? error.message : String(error);
-  if (config.type === 'stdio' && /connection closed/i.test(text)) return { code: 'process_exited', message: 'The server process exited before it finished starting.', ...detailOf(stderr) };
+  if (config.type === 'stdio' && /connection closed/i.test(text))
+    return { code: 'process_exited', message: 'The server process exited before it finished starting.', ...detailOf(stderr) };
   if (text === 'fetch failed') return { code: 'unreachable', message: `Could not reach ${where}.`, ...detailOf(e?.cause ? String((e.cause as Error).message ?? '') : undefined) };
-  return { code: 'failed', message: config.type === 'stdio' ? 'The server failed to start.' : `The connection to ${where} failed.`, ...detailOf(stderr ? `${text}\n${stderr}` : text) };
+  return {
+    code: 'failed',
+    message: config.type === 'stdio' ? 'The server failed to start.' : `The connection to ${where} failed.`,
+    ...detailOf(stderr ? `${text}\n${stderr}` : text),
+  };
 }
 
 /** Why a sign-in did not succeed: our words, whatever the flow threw. */

@@ -1,7 +1,7 @@
 /** Reads a response body up to a limit: error bodies and OAuth answers must not grow without bound. */
 export async function readAtMost(response: Response, max: number): Promise<{ bytes: Uint8Array; truncated: boolean }> {
   if (!response.body) return { bytes: new Uint8Array(), truncated: false };
-  const reader = response.body.getReader();
+  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   let truncated = false;

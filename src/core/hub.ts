@@ -223,7 +223,12 @@ export class McpHub {
     }
     const userHome = this.deps.userHome ?? homedir();
     const trustedFolder = options.trusted ? options.workspaceFolder : undefined;
-    const statics = resolveStatic(raw, { userHome, env: this.deps.env ?? process.env, workspaceOpen: options.workspaceFolder !== undefined, ...(trustedFolder ? { workspaceFolder: trustedFolder } : {}) });
+    const statics = resolveStatic(raw, {
+      userHome,
+      env: this.deps.env ?? process.env,
+      workspaceOpen: options.workspaceFolder !== undefined,
+      ...(trustedFolder ? { workspaceFolder: trustedFolder } : {}),
+    });
     if (!statics.ok) {
       if (statics.reason === 'untrusted') return { ...planned, fixedState: { kind: 'disabled', reason: 'untrusted', message: statics.message } };
       return { ...planned, fixedState: { kind: 'error', code: statics.reason === 'noFolder' ? 'no_workspace_folder' : 'invalid_variable', message: statics.message } };

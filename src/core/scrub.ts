@@ -42,7 +42,7 @@ function clipInput(text: string, limit: number): string {
   let end = limit;
   if (isHighSurrogate(text.charCodeAt(end - 1))) end -= 1;
   if (TOKEN_CHAR.test(text[end] ?? '')) {
-    while (end > 0 && TOKEN_CHAR.test(text[end - 1]!)) end -= 1;
+    while (end > 0 && TOKEN_CHAR.test(text[end - 1])) end -= 1;
   }
   return text.slice(0, end) + ELLIPSIS;
 }
@@ -65,22 +65,19 @@ function isHighSurrogate(code: number): boolean {
 // Step 2: invisible and control characters.
 
 /** CSI, OSC, two-byte and character-set escape sequences (and the 8-bit CSI). Bounded, so never slow. */
+// eslint-disable-next-line no-control-regex -- matching control characters is this regex's job.
 const ANSI_SEQUENCE = /\x1b\[[0-?]{0,64}[ -/]{0,8}[@-~]|\x1b\][^\x07\x1b\n]{0,256}(?:\x07|\x1b\\)|\x1b[ -/]{1,4}[0-~]|\x1b[@-Z\\-_]|\x9b[0-?]{0,64}[ -/]{0,8}[@-~]/g;
 /** Line breaks that are not `\n` would split or overwrite a line on some surfaces. */
 const OTHER_LINE_BREAK = /\r\n?|[\u0085\u2028\u2029]/g;
 /** C0 (but \t and \n), DEL, C1. */
+// eslint-disable-next-line no-control-regex -- matching control characters is this regex's job.
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
 /** Bidi overrides and marks, zero-width and other invisible characters, Unicode tag characters. */
 const INVISIBLE = /[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb\u{e0000}-\u{e007f}]/gu;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 function stripInvisible(text: string): string {
-  return text
-    .replace(ANSI_SEQUENCE, '')
-    .replace(OTHER_LINE_BREAK, '\n')
-    .replace(CONTROL, '')
-    .replace(INVISIBLE, '')
-    .replace(LONE_SURROGATE, '\ufffd');
+  return text.replace(ANSI_SEQUENCE, '').replace(OTHER_LINE_BREAK, '\n').replace(CONTROL, '').replace(INVISIBLE, '').replace(LONE_SURROGATE, '\ufffd');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -135,6 +132,7 @@ const ASSIGNMENT = new RegExp(
 );
 
 /** Last words of a name that hold a secret: `access_token`, `clientSecret`, `x-api-key`, `set-cookie`. */
+// prettier-ignore
 const SECRET_LAST_WORDS = new Set([
   'token', 'secret', 'password', 'passwd', 'pwd', 'passphrase', 'key', 'apikey', 'cookie', 'authorization',
   'assertion', 'verifier', 'signature', 'sig', 'credential', 'credentials', 'jwt', 'otp',
@@ -144,6 +142,7 @@ const SECRET_WORD_ENDING = /(?:token|secret|passw(?:or)?d|apikey|passphrase)$/;
 /** Words that make a name secret wherever they are (`SECRET_KEY_BASE`), unless the last word says otherwise. */
 const SECRET_ANYWHERE = new Set(['secret', 'password', 'passwd', 'passphrase', 'private']);
 /** Last words naming something about a secret rather than the secret: `token_type`, `client_secret_expires_at`. */
+// prettier-ignore
 const NOT_SECRET_LAST_WORDS = new Set([
   'type', 'types', 'endpoint', 'endpoints', 'url', 'urls', 'uri', 'uris', 'id', 'ids', 'name', 'names', 'kind',
   'method', 'methods', 'supported', 'length', 'size', 'count', 'at', 'in', 'expires', 'expiry', 'exp', 'ttl',
@@ -170,7 +169,7 @@ function isSecretName(name: string, inQuery: boolean): boolean {
   const words = nameWords(name);
   const last = words[words.length - 1];
   if (last === undefined) return false;
-  if (last === 'code') return words.length === 1 ? inQuery : CODE_QUALIFIERS.has(words[words.length - 2]!);
+  if (last === 'code') return words.length === 1 ? inQuery : CODE_QUALIFIERS.has(words[words.length - 2]);
   if (SECRET_LAST_WORDS.has(last) || SECRET_WORD_ENDING.test(last)) return true;
   return !NOT_SECRET_LAST_WORDS.has(last) && words.some((w) => SECRET_ANYWHERE.has(w));
 }
@@ -233,12 +232,12 @@ class ValueReader {
     if (runKind === this.runKind && from >= this.runStart && from <= this.runEnd) {
       end = this.runEnd;
     } else {
-      while (end < text.length && !stop.test(text[end]!) && !(encoded && text.startsWith('%26', end))) end += 1;
+      while (end < text.length && !stop.test(text[end]) && !(encoded && text.startsWith('%26', end))) end += 1;
       this.runKind = runKind;
       this.runStart = from;
       this.runEnd = end;
     }
-    while (end > from && /\s/.test(text[end - 1]!)) end -= 1;
+    while (end > from && /\s/.test(text[end - 1])) end -= 1;
     if (end === from) return undefined;
     return { start: from, end, quoted: false, next: end };
   }
@@ -246,7 +245,7 @@ class ValueReader {
 
 /** Whether a parameter at `at` follows `?`, `&`, `#`, `;`, a line start, or their URL encodings. */
 function startsQueryParam(text: string, at: number): boolean {
-  return at === 0 || '?&#;\n'.includes(text[at - 1]!) || /%(?:26|3[Ff]|23|3[Bb]|0[Aa])$/.test(text.slice(Math.max(0, at - 3), at));
+  return at === 0 || '?&#;\n'.includes(text[at - 1]) || /%(?:26|3[Ff]|23|3[Bb]|0[Aa])$/.test(text.slice(Math.max(0, at - 3), at));
 }
 
 function maskAssignments(text: string): string {
@@ -389,10 +388,10 @@ export class Scrubber {
     spans.sort((a, b) => a[0] - b[0]);
     let out = '';
     let copied = 0;
-    for (let i = 0; i < spans.length; ) {
-      const start = spans[i]![0];
-      let end = spans[i]![1];
-      for (i += 1; i < spans.length && spans[i]![0] <= end; i += 1) end = Math.max(end, spans[i]![1]);
+    for (let i = 0; i < spans.length;) {
+      const start = spans[i][0];
+      let end = spans[i][1];
+      for (i += 1; i < spans.length && spans[i][0] <= end; i += 1) end = Math.max(end, spans[i][1]);
       out += text.slice(copied, start) + MASK;
       copied = end;
     }

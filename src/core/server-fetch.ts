@@ -28,7 +28,7 @@ export function serverFetch(serverUrl: string, headers: Readonly<Record<string, 
     if (names.length > 0) {
       const h = new Headers(init?.headers);
       // The SDK's own headers (Accept, Content-Type, the session id, a bearer token) win.
-      for (const name of names) if (!h.has(name)) h.set(name, headers[name]!);
+      for (const name of names) if (!h.has(name)) h.set(name, headers[name]);
       sent = { ...init, headers: h };
     }
     const response = await next(input, sent);

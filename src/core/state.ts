@@ -60,8 +60,7 @@ export type ServerEvent =
   | { readonly type: 'stop' }
   | { readonly type: 'disable'; readonly reason: DisabledReason; readonly message?: string };
 
-const opt = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
-  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+const opt = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } => (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 
 /** The next state, or undefined when the event does not apply to the current state. */
 export function transition(state: ServerState, event: ServerEvent): ServerState | undefined {

@@ -22,12 +22,9 @@ export interface VariableContext {
 }
 
 export type StaticResolution =
-  | { readonly ok: true; readonly config: ServerConfig }
-  | { readonly ok: false; readonly reason: 'untrusted' | 'noFolder' | 'invalid'; readonly message: string };
+  { readonly ok: true; readonly config: ServerConfig } | { readonly ok: false; readonly reason: 'untrusted' | 'noFolder' | 'invalid'; readonly message: string };
 
-export type InputResolution =
-  | { readonly ok: true; readonly config: ServerConfig; readonly secrets: string[] }
-  | { readonly ok: false; readonly missing: string[] };
+export type InputResolution = { readonly ok: true; readonly config: ServerConfig; readonly secrets: string[] } | { readonly ok: false; readonly missing: string[] };
 
 export type InlineSecretField = 'auth.clientSecret' | 'auth.privateKey';
 
@@ -63,9 +60,7 @@ function parseRef(inner: string): Ref {
   }
   if (inner.startsWith('input:')) {
     const name = inner.slice(6);
-    return INPUT_NAME.test(name)
-      ? { kind: 'input', name }
-      : { kind: 'unknown', problem: `${shown} has an invalid input name: use 1 to 64 letters, digits, ".", "_" or "-"` };
+    return INPUT_NAME.test(name) ? { kind: 'input', name } : { kind: 'unknown', problem: `${shown} has an invalid input name: use 1 to 64 letters, digits, ".", "_" or "-"` };
   }
   const lower = inner.toLowerCase();
   let hint: string;

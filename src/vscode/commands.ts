@@ -44,7 +44,7 @@ async function pickServer(hub: McpHub, title: string, fits: (s: HubServer) => bo
     void vscode.window.showInformationMessage(`MCP Hub: no server to ${title.toLowerCase()}.`);
     return undefined;
   }
-  if (servers.length === 1) return servers[0]!.name;
+  if (servers.length === 1) return servers[0].name;
   const picked = await vscode.window.showQuickPick(
     servers.map((s) => ({ label: s.name, description: s.config!.type, detail: s.state.kind })),
     { title: `MCP Hub: ${title}`, placeHolder: 'Choose a server' },
@@ -95,12 +95,30 @@ export function registerCommands(hub: McpHub, channel: vscode.LogOutputChannel, 
   return [
     vscode.commands.registerCommand(COMMANDS.openSettings, () => openServerSettings()),
     vscode.commands.registerCommand(COMMANDS.showLogs, () => channel.show()),
-    vscode.commands.registerCommand(COMMANDS.restartServer, run('Restart Server', allows('restart'), (n) => hub.restart(n))),
-    vscode.commands.registerCommand(COMMANDS.stopServer, run('Stop Server', allows('stop'), (n) => hub.stop(n))),
-    vscode.commands.registerCommand(COMMANDS.startServer, run('Start Server', allows('start'), (n) => hub.start(n))),
-    vscode.commands.registerCommand(COMMANDS.authenticate, run('Authenticate', allows('authenticate'), (n) => authenticate(hub, n))),
-    vscode.commands.registerCommand(COMMANDS.cancelAuthentication, run('Cancel Sign-in', allows('cancel'), (n) => hub.cancelAuthentication(n))),
-    vscode.commands.registerCommand(COMMANDS.logout, run('Log Out', allows('logout'), (n) => hub.logout(n))),
+    vscode.commands.registerCommand(
+      COMMANDS.restartServer,
+      run('Restart Server', allows('restart'), (n) => hub.restart(n)),
+    ),
+    vscode.commands.registerCommand(
+      COMMANDS.stopServer,
+      run('Stop Server', allows('stop'), (n) => hub.stop(n)),
+    ),
+    vscode.commands.registerCommand(
+      COMMANDS.startServer,
+      run('Start Server', allows('start'), (n) => hub.start(n)),
+    ),
+    vscode.commands.registerCommand(
+      COMMANDS.authenticate,
+      run('Authenticate', allows('authenticate'), (n) => authenticate(hub, n)),
+    ),
+    vscode.commands.registerCommand(
+      COMMANDS.cancelAuthentication,
+      run('Cancel Sign-in', allows('cancel'), (n) => hub.cancelAuthentication(n)),
+    ),
+    vscode.commands.registerCommand(
+      COMMANDS.logout,
+      run('Log Out', allows('logout'), (n) => hub.logout(n)),
+    ),
     vscode.commands.registerCommand(
       COMMANDS.copyRedirectUri,
       run('Copy Redirect URI', oauth, async (n) => {
@@ -133,20 +151,24 @@ export function registerCommands(hub: McpHub, channel: vscode.LogOutputChannel, 
     ),
     vscode.commands.registerCommand(
       COMMANDS.setInput,
-      run('Set Value', (s) => s.inputs.length > 0, async (n) => {
-        const server = hub.server(n);
-        if (!server || server.inputs.length === 0) return;
-        const missing = server.state.kind === 'needsInput' ? server.state.inputs : [];
-        let name = server.inputs.length === 1 ? server.inputs[0] : undefined;
-        if (!name) {
-          const picked = await vscode.window.showQuickPick(
-            server.inputs.map((i) => ({ label: inputReference(i), description: missing.includes(i) ? 'not set' : 'set', name: i })),
-            { title: `MCP Hub: values used by ${shown(n)}`, placeHolder: 'Choose the value to set, change or clear' },
-          );
-          name = picked?.name;
-        }
-        if (name) await promptForInput(inputs, name, n);
-      }),
+      run(
+        'Set Value',
+        (s) => s.inputs.length > 0,
+        async (n) => {
+          const server = hub.server(n);
+          if (!server || server.inputs.length === 0) return;
+          const missing = server.state.kind === 'needsInput' ? server.state.inputs : [];
+          let name = server.inputs.length === 1 ? server.inputs[0] : undefined;
+          if (!name) {
+            const picked = await vscode.window.showQuickPick(
+              server.inputs.map((i) => ({ label: inputReference(i), description: missing.includes(i) ? 'not set' : 'set', name: i })),
+              { title: `MCP Hub: values used by ${shown(n)}`, placeHolder: 'Choose the value to set, change or clear' },
+            );
+            name = picked?.name;
+          }
+          if (name) await promptForInput(inputs, name, n);
+        },
+      ),
     ),
     vscode.commands.registerCommand(
       COMMANDS.moveSecrets,

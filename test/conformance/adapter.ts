@@ -83,7 +83,7 @@ function authSettings(): Record<string, string | number> {
   if (!raw) return auth;
   const ctx = JSON.parse(raw) as Record<string, unknown>;
   const take = (from: string, to: string) => {
-    if (typeof ctx[from] === 'string') auth[to] = ctx[from] as string;
+    if (typeof ctx[from] === 'string') auth[to] = ctx[from];
   };
   take('client_id', 'clientId');
   take('client_secret', 'clientSecret');
@@ -155,7 +155,7 @@ async function callEach(hub: McpHub, tools: readonly Tool[], signIns: { count: n
 }
 
 async function main(): Promise<number> {
-  const url = process.argv[process.argv.length - 1]!;
+  const url = process.argv[process.argv.length - 1];
   const hub = new McpHub({
     logger,
     clock: systemClock,

@@ -21,7 +21,7 @@ export function valueFor(schema: unknown, depth: number): unknown {
     const options = schema[key];
     if (Array.isArray(options) && options.length > 0) return valueFor(options.find((o) => !isSchema(o) || o.type !== 'null') ?? options[0], depth + 1);
   }
-  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
+  const type = Array.isArray(schema.type) ? (schema.type as unknown[]).find((t) => t !== 'null') : schema.type;
   switch (type) {
     case 'number':
     case 'integer':

@@ -2,7 +2,7 @@
 // @modelcontextprotocol/server-everything. No SDK mocks.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
@@ -42,12 +42,15 @@ describe('McpHub with real servers', () => {
     const [local, remote] = await Promise.all([waitForKind(hub, 'local', 'running'), waitForKind(hub, 'remote', 'running')]);
     for (const s of [local, remote]) {
       assert.ok(s.state.kind === 'running');
+      assert.deepEqual(s.state.tools.map((t) => t.name).sort(), ['add', 'add_tool', 'dangerous_delete', 'echo', 'whoami', ...(s.name === 'local' ? ['crash'] : [])].sort());
       assert.deepEqual(
-        s.state.tools.map((t) => t.name).sort(),
-        ['add', 'add_tool', 'dangerous_delete', 'echo', 'whoami', ...(s.name === 'local' ? ['crash'] : [])].sort(),
+        s.state.resources.map((r) => r.uri),
+        ['fixture://readme'],
       );
-      assert.deepEqual(s.state.resources.map((r) => r.uri), ['fixture://readme']);
-      assert.deepEqual(s.state.prompts.map((p) => p.name), ['greet']);
+      assert.deepEqual(
+        s.state.prompts.map((p) => p.name),
+        ['greet'],
+      );
     }
     assert.equal(text(await hub.callTool('local', 'echo', { text: 'hi' })), 'hi');
     assert.equal(text(await hub.callTool('remote', 'add', { a: 2, b: 3 })), '5');
@@ -137,16 +140,15 @@ describe('McpHub with real servers', () => {
     await Promise.all(['a', 'b', 'c'].map((n) => waitForKind(hub, n, 'running')));
     const [pidA, pidB, pidC] = await Promise.all(['a', 'b', 'c'].map((n) => pidOf(hub, n)));
 
-    const diff = await hub.applyConfig(
-      entries({ b: stdioEntry({ FIXTURE_NAME: 'b' }), c: stdioEntry({ FIXTURE_NAME: 'c2' }), d: stdioEntry({ FIXTURE_NAME: 'd' }) }),
-      { trusted: true },
-    );
+    const diff = await hub.applyConfig(entries({ b: stdioEntry({ FIXTURE_NAME: 'b' }), c: stdioEntry({ FIXTURE_NAME: 'c2' }), d: stdioEntry({ FIXTURE_NAME: 'd' }) }), {
+      trusted: true,
+    });
     assert.deepEqual(diff, { added: ['d'], removed: ['a'], changed: ['c'], unchanged: ['b'] });
     await Promise.all(['c', 'd'].map((n) => waitForKind(hub, n, 'running')));
     assert.equal(hub.server('a'), undefined);
-    assert.ok(!isAlive(pidA!), 'removed server stopped');
+    assert.ok(!isAlive(pidA), 'removed server stopped');
     assert.equal(await pidOf(hub, 'b'), pidB, 'unchanged server untouched');
-    assert.ok(!isAlive(pidC!), 'changed server restarted');
+    assert.ok(!isAlive(pidC), 'changed server restarted');
     assert.match(text(await hub.callTool('c', 'whoami')), /^c2 /);
   });
 
@@ -163,7 +165,7 @@ describe('McpHub with real servers', () => {
     assert.ok(fineAfter < 1500, `the healthy server was not held up (${fineAfter} ms)`);
   });
 
-  it('turns an invalid entry into that server\'s error and runs the rest', async () => {
+  it("turns an invalid entry into that server's error and runs the rest", async () => {
     newHub();
     await hub.applyConfig(entries({ github: { type: 'http', url: 'github.com/mcp' }, fine: stdioEntry(), nothing: {} }), { trusted: true });
     await waitForKind(hub, 'fine', 'running');
@@ -174,7 +176,9 @@ describe('McpHub with real servers', () => {
 
   it('hides and refuses tools filtered out by allow/deny', async () => {
     newHub();
-    await hub.applyConfig(entries({ local: stdioEntry({}, { tools: { deny: ['dangerous_*'] } }), remote: { url: http.url, tools: { allow: ['echo', 'add'] } } }), { trusted: true });
+    await hub.applyConfig(entries({ local: stdioEntry({}, { tools: { deny: ['dangerous_*'] } }), remote: { url: http.url, tools: { allow: ['echo', 'add'] } } }), {
+      trusted: true,
+    });
     const local = await waitForKind(hub, 'local', 'running');
     const remote = await waitForKind(hub, 'remote', 'running');
     assert.ok(local.state.kind === 'running' && !local.state.tools.some((t) => t.name === 'dangerous_delete'));
@@ -274,7 +278,7 @@ describe('McpHub with real servers', () => {
     assert.doesNotMatch(children, /stdio-server\.mjs/);
   });
 
-  it('answers elicitation through the host\'s handler with the form\'s defaults applied, and offers it only with a handler', async () => {
+  it("answers elicitation through the host's handler with the form's defaults applied, and offers it only with a handler", async () => {
     const asking = await startHttpServer({
       name: 'asking',
       tools: (server) =>
@@ -331,21 +335,22 @@ describe('McpHub with real servers', () => {
       additionalProperties: false,
     };
     // A server built on the SDK's low-level Server, which sends the schema exactly as given.
-    const http = createServer(async (req, res) => {
+    const serve = async (req: IncomingMessage, res: ServerResponse) => {
       const server = new Server({ name: 'schemas', version: '1.0.0' }, { capabilities: { tools: {} } });
       server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [{ name: 'rich', inputSchema }] }));
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       res.on('close', () => void server.close());
       await server.connect(transport);
       await transport.handleRequest(req, res);
-    });
+    };
+    const http = createServer((req, res) => void serve(req, res));
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
     try {
       newHub();
       const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
       await hub.applyConfig(entries({ schemas: { type: 'streamable-http', url } }), { trusted: true });
       await waitForKind(hub, 'schemas', 'running');
-      assert.deepEqual(hub.listTools('schemas')[0]!.inputSchema, inputSchema);
+      assert.deepEqual(hub.listTools('schemas')[0].inputSchema, inputSchema);
     } finally {
       http.closeAllConnections();
       await new Promise((r) => http.close(r));

@@ -48,7 +48,15 @@ describe('${input:…} values', () => {
   it('passes ${input:…}, ${env:…} and ${userHome} to a stdio server, and refuses unknown variables by name', async () => {
     const inputs = new InputStore(new MemorySecretStore());
     await inputs.set('token', 'stdio-secret-value-42');
-    const h = new McpHub({ logger: new MemoryLogger(), clock: systemClock, clientInfo: { name: 't', version: '0' }, retry: fastRetry, inputs, userHome: tmpdir(), env: { GREETING: 'hello' } });
+    const h = new McpHub({
+      logger: new MemoryLogger(),
+      clock: systemClock,
+      clientInfo: { name: 't', version: '0' },
+      retry: fastRetry,
+      inputs,
+      userHome: tmpdir(),
+      env: { GREETING: 'hello' },
+    });
     try {
       await h.applyConfig(
         entries({

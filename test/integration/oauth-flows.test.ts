@@ -90,7 +90,10 @@ describe('OAuth flows', () => {
     assert.equal(h.server('m2m')!.state.kind, 'running');
     assert.equal(text(await h.callTool('m2m', 'echo', { text: 'machine' })), 'machine');
     assert.equal(browser.opened.length, 0);
-    assert.deepEqual(as.stats.tokenRequests.map((t) => t.grant_type), ['client_credentials']);
+    assert.deepEqual(
+      as.stats.tokenRequests.map((t) => t.grant_type),
+      ['client_credentials'],
+    );
     assert.equal(as.stats.registrations.length + as.stats.authorizationRequests.length, 0);
     assert.equal(mcp.stats.lastAuth?.clientId, M2M_CLIENT.client_id);
 
@@ -149,7 +152,7 @@ describe('OAuth flows', () => {
     assert.equal(second.stats.registrations.length, 1, 'registered with the new authorization server');
     const used = [...second.stats.authorizationRequests.map((r) => r.client_id), ...second.stats.tokenRequests.map((t) => t.client_id)];
     assert.ok(used.length > 0 && !used.includes(firstClient), 'the old client ID never reaches the new server');
-    const session = JSON.parse((await store.get(store.keys()[0]!))!).sessions[mcp.url];
+    const session = JSON.parse((await store.get(store.keys()[0]))!).sessions[mcp.url];
     assert.equal(session.client.issuer, second.issuer);
   });
 });

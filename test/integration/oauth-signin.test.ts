@@ -19,7 +19,7 @@ import { startProtectedMcpServer, type ProtectedMcpServerFixture } from '../fixt
 import { ScriptedBrowser } from '../fixtures/scripted-browser';
 import { MemoryLogger } from '../helpers';
 
-const text = (r: unknown) => ((r as { content: Array<{ text: string }> }).content[0]!).text;
+const text = (r: unknown) => (r as { content: Array<{ text: string }> }).content[0].text;
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -78,7 +78,7 @@ describe('signing in again keeps the working session', () => {
   });
 
   function serverAuth(secrets: MemorySecretStore, browser: BrowserOpener, auth: AuthSettings = {}): ServerAuth {
-    const entry = parseServers({ secure: { url: mcp.url, auth } }, 'user')[0]!;
+    const entry = parseServers({ secure: { url: mcp.url, auth } }, 'user')[0];
     assert.ok(entry.ok, JSON.stringify(entry));
     const a = new ServerAuth(entry.config as RemoteServerConfig, { store: new TokenStore(secrets), browser, logger: new MemoryLogger(), clock: systemClock });
     auths.push(a);
@@ -188,7 +188,7 @@ describe('signing in again keeps the working session', () => {
     assert.deepEqual(String(registration.metadata.scope).split(' ').sort(), ['mcp:read', 'mcp:write'], 'registered for the union');
     assert.equal(browser.opened.length, opened + 1, 'one browser trip');
 
-    const session = JSON.parse((await secrets.get(secrets.keys()[0]!))!).sessions[mcp.url];
+    const session = JSON.parse((await secrets.get(secrets.keys()[0]))!).sessions[mcp.url];
     assert.equal(session.client.client_id, registration.client_id, 'the new client is committed with the tokens');
     const claims = await as.verifyAccessToken(session.tokens.access_token, { audience: mcp.url });
     assert.deepEqual(claims.scope.split(' ').sort(), ['mcp:read', 'mcp:write']);

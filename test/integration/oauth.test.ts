@@ -82,19 +82,19 @@ describe('OAuth with a real authorization server', () => {
     assert.ok(token.has_code_verifier);
     assert.equal(as.stats.registrations.at(-1)!.metadata.application_type, 'native');
     const page = await browser.last();
-    assert.equal(page!.status, 200);
-    assert.match(page!.body, /return to VS Code/);
+    assert.equal(page.status, 200);
+    assert.match(page.body, /return to VS Code/);
 
     // The session: under the host key only, bound to the issuer, visible without tokens.
     assert.deepEqual(store.keys(), [`${SECRET_PREFIX}127.0.0.1:${mcp.port}`]);
-    const secret = JSON.parse((await store.get(store.keys()[0]!))!);
+    const secret = JSON.parse((await store.get(store.keys()[0]))!);
     const session = secret.sessions[mcp.url];
     assert.equal(session.issuer, as.issuer);
     assert.ok(session.tokens.access_token && session.tokens.refresh_token);
     assert.ok(session.expiresAt > Date.now());
     assert.equal(running.session?.issuer, as.issuer);
     // Scope from the 401 challenge (the spec's first choice), which names mcp:read.
-    assert.deepEqual(running.session!.scopes, ['mcp:read']);
+    assert.deepEqual(running.session.scopes, ['mcp:read']);
     for (const secretValue of [session.tokens.access_token, session.tokens.refresh_token]) {
       assert.ok(!logger.text().includes(secretValue), 'no token in the logs');
       assert.ok(!JSON.stringify(h.servers()).includes(secretValue), 'no token in what the panel gets');
@@ -156,7 +156,10 @@ describe('OAuth with a real authorization server', () => {
     await new Promise((r) => setTimeout(r, 7_000));
     const made = refreshes().slice(before);
     assert.ok(made.length >= 1, 'refreshed');
-    assert.ok(made.every((t) => t.status === 200), `no refresh failed (a reused rotating token is invalid_grant): ${JSON.stringify(made.map((t) => t.error))}`);
+    assert.ok(
+      made.every((t) => t.status === 200),
+      `no refresh failed (a reused rotating token is invalid_grant): ${JSON.stringify(made.map((t) => t.error))}`,
+    );
     assert.ok(made.length <= 3, `about one refresh per cycle for all windows, not one per window: ${made.length}`);
     for (const h of [...hubs]) {
       assert.equal(h.server('secure')!.state.kind, 'running');
@@ -176,7 +179,7 @@ describe('OAuth with a real authorization server', () => {
     const authorize = as.stats.authorizationRequests.at(-1)!;
     // The union of what was granted and what the 403 asked for, not a replacement.
     const asked = String(authorize.scope).split(' ');
-    for (const scope of [...granted, 'mcp:admin']) assert.ok(asked.includes(scope), `${scope} in ${asked}`);
+    for (const scope of [...granted, 'mcp:admin']) assert.ok(asked.includes(scope), `${scope} in ${asked.join(',')}`);
     assert.match(text(await h.callTool('secure', 'admin_action')), /admin_action done/);
   });
 
@@ -206,7 +209,7 @@ describe('OAuth with a real authorization server', () => {
     // Another resource on the same host shares the secret: put its session there beside ours.
     const store = new MemorySecretStore();
     await signedIn(store, 'one', mcp.url);
-    const key = store.keys()[0]!;
+    const key = store.keys()[0];
     const withOther = JSON.parse((await store.get(key))!);
     withOther.sessions[`${new URL(mcp.url).origin}/elsewhere`] = { resource: 'x', updatedAt: 1 };
     await store.store(key, JSON.stringify(withOther));
@@ -248,7 +251,7 @@ describe('OAuth with a real authorization server', () => {
     assert.equal(h.server('secure')!.state.kind, 'authRequired');
   });
 
-  it('ends the flow with the authorization server\'s error when the user denies consent', async () => {
+  it("ends the flow with the authorization server's error when the user denies consent", async () => {
     const { hub: h } = hub(new MemorySecretStore(), new FakeBrowser(new ScriptedBrowser({ deny: true })));
     await h.applyConfig(entries({ secure: { url: mcp.url } }), { trusted: true });
     await waitForKind(h, 'secure', 'authRequired');
@@ -288,7 +291,9 @@ describe('OAuth with a real authorization server', () => {
     for (const target of ['http://10.0.0.1:8080', 'https://169.254.169.254', 'https://[fd00::1]']) {
       const prm = createServer((req, res) => {
         if (req.url!.startsWith('/.well-known/oauth-protected-resource')) {
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ resource: `http://127.0.0.1:${(prm.address() as AddressInfo).port}/mcp`, authorization_servers: [target] }));
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ resource: `http://127.0.0.1:${(prm.address() as AddressInfo).port}/mcp`, authorization_servers: [target] }));
           return;
         }
         res.writeHead(401, { 'www-authenticate': 'Bearer' }).end();

@@ -73,14 +73,14 @@ describe('step-up against an authorization server that enforces registered scope
       assert.equal(browser.opened.length, trips + 1, 'one browser sign-in');
       assert.equal(as.stats.registrations.length, registrations + 1, 'one registration with the union of scopes');
       const registered = String(as.stats.registrations.at(-1)!.metadata.scope).split(' ');
-      assert.ok(registered.includes('mcp:admin') && registered.includes('mcp:read'), `registered ${registered}`);
+      assert.ok(registered.includes('mcp:admin') && registered.includes('mcp:read'), `registered ${registered.join(',')}`);
       assert.match(text(await h.callTool('secure', 'admin_action')), /admin_action done/);
       const after = h.server('secure')!;
       assert.ok(after.state.kind === 'running' && !after.state.signIn && !after.state.needsScope, 'the row is back to plain Connected');
       assert.deepEqual(actionsFor(after.state, after.actionContext), ['restart', 'stop', 'logout']);
       w.stop();
       assert.equal(w.seen.lostSession, false, 'the session was there at every step');
-      assert.ok(!w.seen.kinds.has('authRequired'), `never signed out: ${[...w.seen.kinds]}`);
+      assert.ok(!w.seen.kinds.has('authRequired'), `never signed out: ${[...w.seen.kinds].join(',')}`);
     } finally {
       await h.dispose();
     }

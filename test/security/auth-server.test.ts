@@ -185,7 +185,7 @@ describe('hostile authorization servers', () => {
   });
 
   function serverAuth(url: string, secrets: MemorySecretStore, settings: AuthSettings = {}, browser = new ScriptedBrowser()) {
-    const entry = parseServers({ target: { url, auth: settings } }, 'user')[0]!;
+    const entry = parseServers({ target: { url, auth: settings } }, 'user')[0];
     assert.ok(entry.ok, JSON.stringify(entry));
     const opened: string[] = [];
     const a = new ServerAuth(entry.config as RemoteServerConfig, {
@@ -218,7 +218,14 @@ describe('hostile authorization servers', () => {
   }
 
   async function snapshot(secrets: MemorySecretStore): Promise<string> {
-    return JSON.stringify(await Promise.all(secrets.keys().sort().map(async (k) => [k, await secrets.get(k)])));
+    return JSON.stringify(
+      await Promise.all(
+        secrets
+          .keys()
+          .sort()
+          .map(async (k) => [k, await secrets.get(k)]),
+      ),
+    );
   }
 
   /** Counts what a hostile case did wrong; the test asserts every count is zero. */
@@ -279,12 +286,22 @@ describe('hostile authorization servers', () => {
   });
 
   it('refuses endpoints with javascript:, data:, file: and command: schemes before anything is sent there', async () => {
-    const urls = ['javascript:alert(1)//', 'data:text/html,<script>alert(1)</script>', 'file:///etc/passwd', 'command:workbench.action.terminal.new', 'vscode://evil.extension/run?x=1'];
+    const urls = [
+      'javascript:alert(1)//',
+      'data:text/html,<script>alert(1)</script>',
+      'file:///etc/passwd',
+      'command:workbench.action.terminal.new',
+      'vscode://evil.extension/run?x=1',
+    ];
     for (const url of urls) {
       for (const endpoint of ['authorization_endpoint', 'token_endpoint', 'registration_endpoint']) {
         const { message, error } = await hostileSignIn({ metadata: (m) => ({ ...m, [endpoint]: url }) }, ['alert(1)', '/etc/passwd', 'workbench.action', 'evil.extension']);
         assert.ok(['unsafe_url', 'invalid_metadata'].includes(error.code), `${error.code}: ${message}`);
-        assert.deepEqual(hostile.requests.map((r) => r.path).filter((p) => !p.includes('/.well-known/')), [], 'nothing but discovery reached it');
+        assert.deepEqual(
+          hostile.requests.map((r) => r.path).filter((p) => !p.includes('/.well-known/')),
+          [],
+          'nothing but discovery reached it',
+        );
       }
     }
   });
@@ -313,7 +330,10 @@ describe('hostile authorization servers', () => {
         `The client credentials in settings belong to ${legit.issuer}, but ${mcp.url} now names the authorization server ${hostile.origin}; MCP Hub did not send them. Set auth.issuer if this is intended.`,
       );
       assert.equal(again.opened.length, 0, 'no browser trip to the other issuer');
-      assert.deepEqual(hostile.requests.map((r) => r.path).filter((p) => !p.includes('/.well-known/')), []);
+      assert.deepEqual(
+        hostile.requests.map((r) => r.path).filter((p) => !p.includes('/.well-known/')),
+        [],
+      );
 
       // The same through client credentials.
       hostile.behave({ token: () => ({ status: 200, body: { access_token: 'x', token_type: 'Bearer' } }) });
@@ -355,7 +375,11 @@ describe('hostile authorization servers', () => {
     await store.update(resource.url, () => ({
       resource: resource.url,
       issuer: hostile.issuer,
-      discovery: { authorizationServerUrl: hostile.issuer, authorizationServerMetadata: metadata, resourceMetadata: { resource: resource.url, authorization_servers: [hostile.issuer] } },
+      discovery: {
+        authorizationServerUrl: hostile.issuer,
+        authorizationServerMetadata: metadata,
+        resourceMetadata: { resource: resource.url, authorization_servers: [hostile.issuer] },
+      },
       tokens: { access_token: 'old-access-token-abcdef123456', refresh_token: 'old-refresh-token-abcdef123456', token_type: 'Bearer' },
       expiresAt: Date.now() - 1_000,
       lifetimeMs: 3_600_000,
@@ -376,11 +400,17 @@ describe('hostile authorization servers', () => {
     a.dispose();
     judge(error, before, await snapshot(secrets), []);
     assert.ok(isOAuthFlowError(error, 'issuer_not_allowed'), String(error));
-    assert.deepEqual(hostile.requests.filter((r) => r.path === '/token'), []);
+    assert.deepEqual(
+      hostile.requests.filter((r) => r.path === '/token'),
+      [],
+    );
   });
 
   it('counted nothing wrong', () => {
     assert.ok(tally.servers > 0);
-    assert.deepEqual({ flowsEnded: tally.flowsEnded, reflections: tally.reflections, secretsSeen: tally.secretsSeen, dataLost: tally.dataLost }, { flowsEnded: 0, reflections: 0, secretsSeen: 0, dataLost: 0 });
+    assert.deepEqual(
+      { flowsEnded: tally.flowsEnded, reflections: tally.reflections, secretsSeen: tally.secretsSeen, dataLost: tally.dataLost },
+      { flowsEnded: 0, reflections: 0, secretsSeen: 0, dataLost: 0 },
+    );
   });
 });

@@ -27,7 +27,6 @@ const onUncaught = () => count.uncaught++;
 process.on('uncaughtException', onUncaught);
 process.on('unhandledRejection', onUncaught);
 
-
 const servers: CallbackServer[] = [];
 
 async function armed() {
@@ -40,7 +39,13 @@ async function armed() {
 }
 
 async function waiting(p: Promise<unknown>): Promise<boolean> {
-  return Promise.race([p.then(() => false, () => false), new Promise<boolean>((r) => setTimeout(() => r(true), 30))]);
+  return Promise.race([
+    p.then(
+      () => false,
+      () => false,
+    ),
+    new Promise<boolean>((r) => setTimeout(() => r(true), 30)),
+  ]);
 }
 
 /** A raw connection whose reply (status 0 if none came) resolves once the server closes it. */
@@ -93,9 +98,14 @@ interface Hostile {
 const valid = `/callback?code=sekret-code-4711&state=${STATE}&${ISS}`;
 const HOSTILE: Hostile[] = [
   // Request targets the URL parser would throw on.
-  ...['//evil.example:99999/callback', 'http://x:99999/', '*', `http://127.0.0.1:1/callback?code=mark1&state=${STATE}&${ISS}`, '/callback?code=mark2&state=%zz', '/callback?code=mark3&state=%ff%fe%fd'].map(
-    (target): Hostile => ({ category: 'malformed target', name: target.slice(0, 40), request: (p) => [get(target, {}, p)], marks: ['evil', '99999', 'mark'], status: 400 }),
-  ),
+  ...[
+    '//evil.example:99999/callback',
+    'http://x:99999/',
+    '*',
+    `http://127.0.0.1:1/callback?code=mark1&state=${STATE}&${ISS}`,
+    '/callback?code=mark2&state=%zz',
+    '/callback?code=mark3&state=%ff%fe%fd',
+  ].map((target): Hostile => ({ category: 'malformed target', name: target.slice(0, 40), request: (p) => [get(target, {}, p)], marks: ['evil', '99999', 'mark'], status: 400 })),
   { category: 'malformed target', name: 'not HTTP', request: () => ['HELLO <script>mark4</script>\r\n\r\n'], marks: ['script', 'mark4'], status: 400 },
   { category: 'malformed target', name: 'NUL in target', request: (p) => [`GET /callback?x=\0mark5 HTTP/1.1\r\nHost: 127.0.0.1:${p}\r\n\r\n`], marks: ['mark5'], status: 400 },
   // state
@@ -115,27 +125,45 @@ const HOSTILE: Hostile[] = [
   { category: 'path/method', name: 'HEAD', request: (p) => [`HEAD ${valid} HTTP/1.1\r\nHost: 127.0.0.1:${p}\r\n\r\n`], marks: [], status: 405 },
   { category: 'path/method', name: 'OPTIONS *', request: (p) => [`OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1:${p}\r\n\r\n`], marks: [], status: 405 },
   { category: 'path/method', name: 'CONNECT', request: (p) => [`CONNECT evil.example:443 HTTP/1.1\r\nHost: 127.0.0.1:${p}\r\n\r\n`], marks: ['evil'], status: 405 },
-  { category: 'path/method', name: 'websocket upgrade', request: (p) => [get(valid, { Upgrade: 'websocket', Connection: 'Upgrade', 'Sec-WebSocket-Key': 'bWFyazI5bWFyazI5bWFyaw==' }, p)], marks: ['sekret', 'bWFy'], status: 400 },
+  {
+    category: 'path/method',
+    name: 'websocket upgrade',
+    request: (p) => [get(valid, { Upgrade: 'websocket', Connection: 'Upgrade', 'Sec-WebSocket-Key': 'bWFyazI5bWFyazI5bWFyaw==' }, p)],
+    marks: ['sekret', 'bWFy'],
+    status: 400,
+  },
   // Oversized.
   { category: 'oversized', name: 'URL', request: (p) => [get(`/callback?state=${STATE}&mark17=${'a'.repeat(MAX_TARGET_LENGTH)}`, {}, p)], marks: ['mark17'], status: 414 },
   { category: 'oversized', name: 'URL past the header cap', request: (p) => [get(`/callback?mark18=${'a'.repeat(MAX_HEADER_BYTES)}`, {}, p)], marks: ['mark18'], status: 431 },
   { category: 'oversized', name: 'one header', request: (p) => [get(valid, { 'X-Mark19': 'b'.repeat(MAX_HEADER_BYTES) }, p)], marks: ['mark19', 'sekret'], status: 431 },
-  { category: 'oversized', name: 'many headers', request: (p) => [get(valid, Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`X-M${i}`, 'mark20']),), p)], marks: ['mark20', 'sekret'], status: 431 },
+  {
+    category: 'oversized',
+    name: 'many headers',
+    request: (p) => [get(valid, Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`X-M${i}`, 'mark20'])), p)],
+    marks: ['mark20', 'sekret'],
+    status: 431,
+  },
   // DNS rebinding: a page on evil.example resolved to 127.0.0.1.
-  ...['evil.example', 'evil.example:PORT', '127.0.0.1', '127.0.0.2:PORT', '[::1]:PORT', 'localhost.evil.example:PORT', '127.0.0.1:PORT.evil.example'].map(
-    (host): Hostile => ({
-      category: 'host',
-      name: host,
-      request: (p) => [get(valid, { Host: host.replace('PORT', String(p)) }, p)],
-      marks: ['evil', 'sekret'],
-      status: 421,
-    }),
-  ),
+  ...['evil.example', 'evil.example:PORT', '127.0.0.1', '127.0.0.2:PORT', '[::1]:PORT', 'localhost.evil.example:PORT', '127.0.0.1:PORT.evil.example'].map((host): Hostile => ({
+    category: 'host',
+    name: host,
+    request: (p) => [get(valid, { Host: host.replace('PORT', String(p)) }, p)],
+    marks: ['evil', 'sekret'],
+    status: 421,
+  })),
   { category: 'host', name: 'HTTP/1.0 without Host', request: () => [`GET ${valid} HTTP/1.0\r\n\r\n`], marks: ['sekret'], status: 421 },
   // A page's fetch, XHR or form rather than a top-level navigation.
-  ...([{ Origin: 'https://evil.example' }, { Origin: 'null' }, { 'Sec-Fetch-Mode': 'cors' }, { 'Sec-Fetch-Mode': 'no-cors' }, { 'Sec-Fetch-Mode': 'same-origin' }, { 'Sec-Fetch-Mode': 'websocket' }, { 'Sec-Fetch-Mode': 'navigate', Origin: 'https://evil.example' }] as Array<Record<string, string>>).map(
-    (headers): Hostile => ({ category: 'cors', name: JSON.stringify(headers), request: (p) => [get(valid, headers, p)], marks: ['evil', 'sekret'], status: 403 }),
-  ),
+  ...(
+    [
+      { Origin: 'https://evil.example' },
+      { Origin: 'null' },
+      { 'Sec-Fetch-Mode': 'cors' },
+      { 'Sec-Fetch-Mode': 'no-cors' },
+      { 'Sec-Fetch-Mode': 'same-origin' },
+      { 'Sec-Fetch-Mode': 'websocket' },
+      { 'Sec-Fetch-Mode': 'navigate', Origin: 'https://evil.example' },
+    ] as Array<Record<string, string>>
+  ).map((headers): Hostile => ({ category: 'cors', name: JSON.stringify(headers), request: (p) => [get(valid, headers, p)], marks: ['evil', 'sekret'], status: 403 })),
 ];
 
 /** Half-sent requests: the server must drop them by itself, without the flow ending. */
@@ -153,11 +181,26 @@ const SLOW: Hostile[] = [
 
 /** Authorization-server errors carrying markup or command links: they end the flow, in our words. */
 const SERVER_ERRORS: Array<{ error: string; description: string; code: string; message: string }> = [
-  { error: 'access_denied', description: '<a href="command:workbench.action.terminal.new">Click</a> mark22', code: 'authorization_denied', message: 'The authorization server refused the sign-in (access_denied).' },
-  { error: 'access_denied', description: '[Open](command:mcpHub.mark23?%5B%22x%22%5D) <img src=x onerror=alert(1)>', code: 'authorization_denied', message: 'The authorization server refused the sign-in (access_denied).' },
+  {
+    error: 'access_denied',
+    description: '<a href="command:workbench.action.terminal.new">Click</a> mark22',
+    code: 'authorization_denied',
+    message: 'The authorization server refused the sign-in (access_denied).',
+  },
+  {
+    error: 'access_denied',
+    description: '[Open](command:mcpHub.mark23?%5B%22x%22%5D) <img src=x onerror=alert(1)>',
+    code: 'authorization_denied',
+    message: 'The authorization server refused the sign-in (access_denied).',
+  },
   { error: '<script>mark24</script>', description: 'mark30', code: 'authorization_denied', message: 'The authorization server refused the sign-in.' },
   { error: 'invalid_scope', description: '$(alert) mark25 \u202e', code: 'invalid_scope', message: 'The authorization server refused the requested scope (invalid_scope).' },
-  { error: 'server_error', description: `${'very long '.repeat(500)}mark26`, code: 'authorization_denied', message: 'The authorization server refused the sign-in (server_error).' },
+  {
+    error: 'server_error',
+    description: `${'very long '.repeat(500)}mark26`,
+    code: 'authorization_denied',
+    message: 'The authorization server refused the sign-in (server_error).',
+  },
 ];
 
 function judgeResponse(h: Pick<Hostile, 'marks' | 'status' | 'name'>, reply: { status: number; response: string }): void {

@@ -100,7 +100,13 @@ describe('hostile MCP servers', () => {
       res.writeHead(500, { 'content-type': 'text/plain' }).end(`token ${String(req.headers.authorization).replace(/^Bearer /, '')} is not valid here`);
     });
     const logger = new MemoryLogger();
-    const h = new McpHub({ logger, clock: systemClock, clientInfo: { name: 't', version: '0' }, retry: { ...fastRetry, initialDelayMs: 60_000 }, env: { PROBE_TOKEN: token, URL_KEY: 'url-key-in-path-98765' } });
+    const h = new McpHub({
+      logger,
+      clock: systemClock,
+      clientInfo: { name: 't', version: '0' },
+      retry: { ...fastRetry, initialDelayMs: 60_000 },
+      env: { PROBE_TOKEN: token, URL_KEY: 'url-key-in-path-98765' },
+    });
     try {
       await h.applyConfig(entries({ evil: { url: `${url}/\${env:URL_KEY}/mcp`, headers: { Authorization: 'Bearer ${env:PROBE_TOKEN}' } } }), { trusted: true });
       await waitFor(h, 'evil', (x) => x.state.kind === 'error', 15_000);
@@ -164,7 +170,10 @@ describe('hostile MCP servers', () => {
       await h.applyConfig(entries({ remote: { url: `${mcp.url}/mcp`, headers: { 'X-Api-Key': '${input:apikey}' } } }), { trusted: true });
       await waitFor(h, 'remote', (x) => x.state.kind === 'authRequired', 15_000);
       await h.authenticate('remote').catch(() => undefined);
-      assert.ok(seenAtMcp.some((hd) => hd['x-api-key'] === API_KEY), 'the MCP server got its key');
+      assert.ok(
+        seenAtMcp.some((hd) => hd['x-api-key'] === API_KEY),
+        'the MCP server got its key',
+      );
       assert.ok(seenAtAs.length > 0, 'discovery reached the authorization server');
       for (const hd of seenAtAs) assert.equal(hd['x-api-key'], undefined, 'the key never reached the authorization server');
       const metadata = seenAtMcp.filter((_, i) => i > 0);
@@ -176,10 +185,9 @@ describe('hostile MCP servers', () => {
       mcp.server.close();
     }
   });
-
 });
 
-describe('an authorization server on the MCP server\'s own origin, at its own paths', () => {
+describe("an authorization server on the MCP server's own origin, at its own paths", () => {
   it('its token requests get the OAuth protections: no static headers, no redirect with the body', async () => {
     const atB: string[] = [];
     const b = await listen((req, res) => {
@@ -216,6 +224,4 @@ describe('an authorization server on the MCP server\'s own origin, at its own pa
   });
 });
 
-after(() =>
-  console.log(`security[mcp-server]: hostile MCP servers ${counts.hostile} hostile inputs, reflections ${counts.reflections}, secrets seen ${counts.secretsSeen}`),
-);
+after(() => console.log(`security[mcp-server]: hostile MCP servers ${counts.hostile} hostile inputs, reflections ${counts.reflections}, secrets seen ${counts.secretsSeen}`));

@@ -67,7 +67,7 @@ async function hostile(category: string, code: string, attempt: () => Promise<un
   }
   if (error?.code !== code) allowed++;
   assert.equal(error?.code, code, error?.message ?? 'allowed');
-  return error!;
+  return error;
 }
 
 describe('OAuth redirects from a hostile authorization server', () => {
@@ -103,8 +103,13 @@ describe('OAuth redirects from a hostile authorization server', () => {
           f(`${a.origin}/token?tenant=t`, { method: 'POST', headers: { authorization: 'Basic Y2xpZW50OnNlY3JldA==' }, body: token }),
         );
         assert.equal(error.message, `The token endpoint (${a.origin}) answered with a redirect (HTTP ${status}); MCP Hub does not resend credentials to another address.`);
-        await hostile('credential redirects', 'redirect_refused', () => f(`${a.origin}/register`, { method: 'POST', body: JSON.stringify({ redirect_uris: ['http://127.0.0.1:1/callback'] }) }));
-        assert.deepEqual(a.seen.map((s) => `${s.method} ${s.url}`), ['POST /token?tenant=t', 'POST /register']);
+        await hostile('credential redirects', 'redirect_refused', () =>
+          f(`${a.origin}/register`, { method: 'POST', body: JSON.stringify({ redirect_uris: ['http://127.0.0.1:1/callback'] }) }),
+        );
+        assert.deepEqual(
+          a.seen.map((s) => `${s.method} ${s.url}`),
+          ['POST /token?tenant=t', 'POST /register'],
+        );
         assert.equal(a.seen.filter((s) => s.url === '/token-elsewhere').length, 0);
         assert.deepEqual(b.seen, []);
       }
@@ -125,10 +130,10 @@ describe('OAuth redirects from a hostile authorization server', () => {
     assert.equal(b.seen.length, 1);
     for (const name of Object.keys(credentials)) {
       counts.set('cross-origin credential headers', (counts.get('cross-origin credential headers') ?? 0) + 1);
-      if (b.seen[0]!.headers[name] !== undefined) allowed++;
-      assert.equal(b.seen[0]!.headers[name], undefined, name);
+      if (b.seen[0].headers[name] !== undefined) allowed++;
+      assert.equal(b.seen[0].headers[name], undefined, name);
     }
-    assert.equal(b.seen[0]!.headers.accept, 'application/json');
+    assert.equal(b.seen[0].headers.accept, 'application/json');
   });
 
   it('refuses a redirect chain to a private address before connecting', async () => {
@@ -148,8 +153,14 @@ describe('OAuth redirects from a hostile authorization server', () => {
     });
     const targets = [
       ...Object.keys(dns).map((name) => `https://${name}:${sink.port}/.well-known/openid-configuration`),
-      `http://0.0.0.0:${sink.port}/`, `http://[::ffff:127.0.0.1]:${sink.port}/`, `http://[::]:${sink.port}/`, `http://user:pw@127.0.0.2:${sink.port}/`,
-      `https://[::ffff:7f00:1]:${sink.port}/`, 'javascript:alert(1)', 'file:///etc/passwd', 'data:application/json,{}',
+      `http://0.0.0.0:${sink.port}/`,
+      `http://[::ffff:127.0.0.1]:${sink.port}/`,
+      `http://[::]:${sink.port}/`,
+      `http://user:pw@127.0.0.2:${sink.port}/`,
+      `https://[::ffff:7f00:1]:${sink.port}/`,
+      'javascript:alert(1)',
+      'file:///etc/passwd',
+      'data:application/json,{}',
     ];
     for (const target of targets) {
       a.route(() => ({ status: 302, location: `${b.origin}/hop` }));

@@ -47,8 +47,8 @@ interface Hostile {
 
 const tables: Record<string, Hostile[]> = {
   'secrets-in-text': [
-    { name: 'echoed JWT', text: `401 Unauthorized: invalid token ${JWS} for https://mcp.example/mcp`, secrets: [JWS, JWS.split('.')[1]!] },
-    { name: 'echoed JWE', text: `token ${JWE} could not be decrypted`, secrets: [JWE.split('.')[3]!] },
+    { name: 'echoed JWT', text: `401 Unauthorized: invalid token ${JWS} for https://mcp.example/mcp`, secrets: [JWS, JWS.split('.')[1]] },
+    { name: 'echoed JWE', text: `token ${JWE} could not be decrypted`, secrets: [JWE.split('.')[3]] },
     {
       name: 'token response body',
       text: `token endpoint returned 200: {"access_token":"${AT}","refresh_token":"${RT}","id_token":"${JWS}","token_type":"Bearer"}`,
@@ -142,7 +142,9 @@ const surfaces: Array<{ name: string; scrub: (t: string) => string; max: number;
 /** VS Code's own notification link syntax (`base/common/linkedText.ts`), plus what other renderers link. */
 const VSCODE_LINK = /\[([^\]]+)\]\(((?:https?:\/\/|command:|file:)[^)\s]+)(?: (["'])(.+?)(\3))?\)/i;
 const CLICKABLE: RegExp[] = [VSCODE_LINK, /\]\(/, /<[A-Za-z][A-Za-z0-9+.-]*:/, /(?<![A-Za-z0-9+.-])(?:command|vscode[A-Za-z-]*|javascript|file):\S/i];
-const INVISIBLE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u{e0000}-\u{e007f}]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/u;
+const INVISIBLE =
+  // eslint-disable-next-line no-control-regex -- control characters are what this test looks for.
+  /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u{e0000}-\u{e007f}]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/u;
 
 const count = { outputs: 0, secretsSeen: 0, reflections: 0, overCap: 0 };
 

@@ -19,7 +19,13 @@ const SECRETS = [B_TOKEN, 'b-refresh-token-Hk2nXc9s', 'a-access-token-Qm4sYt7e']
 
 const count = { hostileSecrets: 0, failingStores: 0, dataLost: 0, secretsSeen: 0 };
 const logLines: string[] = [];
-const logger: Logger = { trace: (m) => logLines.push(m), debug: (m) => logLines.push(m), info: (m) => logLines.push(m), warn: (m) => logLines.push(m), error: (m) => logLines.push(m) };
+const logger: Logger = {
+  trace: (m) => logLines.push(m),
+  debug: (m) => logLines.push(m),
+  info: (m) => logLines.push(m),
+  warn: (m) => logLines.push(m),
+  error: (m) => logLines.push(m),
+};
 
 const aSession = (): OAuthSession => ({ resource: A, tokens: { access_token: 'a-access-token-Qm4sYt7e', token_type: 'Bearer' }, updatedAt: 0 });
 
@@ -86,7 +92,7 @@ describe('hostile secrets in the token store', () => {
   });
 
   it('keeps the damaged secret when two windows write after reading it', async () => {
-    const raw = DAMAGED[0]!.raw;
+    const raw = DAMAGED[0].raw;
     count.hostileSecrets++;
     const secrets = new MemorySecretStore();
     await secrets.store(KEY, raw);
@@ -130,7 +136,7 @@ describe('hostile secrets in the token store', () => {
       count.failingStores++;
       const base = new MemorySecretStore();
       // B was signed in earlier in this process, so the scrubber knows its tokens, as in real use.
-      if (c.damaged) await base.store(KEY, DAMAGED[0]!.raw);
+      if (c.damaged) await base.store(KEY, DAMAGED[0].raw);
       else await new TokenStore(base).update(B, () => B_SESSION);
       const before = (await base.get(KEY))!;
       const store = new TokenStore(failing(base, c), { logger });

@@ -88,6 +88,7 @@ describe('SSRF: hostile addresses', () => {
   });
 
   // Literal hosts, as an attacker may write them; WHATWG URL normalises them before the guard.
+  // prettier-ignore
   const addressForms: string[] = [
     'http://2130706433/', 'http://0x7f.1/', 'http://0177.0.0.1/', 'http://0x7f000001/', 'http://127.1/', 'http://017700000001/',
     'http://%31%32%37.0.0.1/', 'http://１２７.０.０.１/', 'http://127.0.0.1./', 'http://localhost/', 'http://LOCALHOST./', 'http://app.localhost/',
@@ -125,6 +126,7 @@ describe('SSRF: hostile addresses', () => {
   });
 
   // Names whose answers are hostile; each is judged with every answer together.
+  // prettier-ignore
   const resolvedNames: Array<[string, string[]]> = [
     ['metadata.google.internal', ['169.254.169.254']], ['metadata.azure.example', ['169.254.169.254']], ['fd.example', ['fd00:ec2::254']],
     ['intranet.example', ['10.0.0.1']], ['router.example', ['192.168.0.1']], ['docker.example', ['172.17.0.1']], ['cgnat.example', ['100.64.0.1']],
@@ -144,9 +146,13 @@ describe('SSRF: hostile addresses', () => {
       assert.match(error.message, new RegExp(`^Refused the token endpoint \\(https://${name.replace(/\./g, '\\.')}\\): its host name resolves to `));
       // A socket asking the guard for the name is handed no address at all.
       const looked = await lookupOnce(guard, name);
-      await hostile('resolved names', async () => {
-        if (looked.error) throw looked.error;
-      }, unsafe);
+      await hostile(
+        'resolved names',
+        async () => {
+          if (looked.error) throw looked.error;
+        },
+        unsafe,
+      );
       assert.equal(looked.address, '');
       assert.deepEqual(dns.asked, [name, name]);
     }
@@ -185,9 +191,13 @@ describe('SSRF: hostile addresses', () => {
     assert.deepEqual(looked, { error: null, address: [{ address: '93.184.216.34', family: 4 }] });
     assert.deepEqual(flipping.asked, ['flip.example']);
     const again = await lookupOnce({ allowLoopback: false, resolver: flipping.resolver }, 'flip.example', {});
-    await hostile('rebinding', async () => {
-      if (again.error) throw again.error;
-    }, unsafe);
+    await hostile(
+      'rebinding',
+      async () => {
+        if (again.error) throw again.error;
+      },
+      unsafe,
+    );
   });
 
   it('refuses loopback endpoints named by a public server, and sends nothing there', async () => {
@@ -195,6 +205,7 @@ describe('SSRF: hostile addresses', () => {
     const connectionsBefore = sink.connections();
     const f = createOAuthFetch({ serverUrl: PUBLIC_SERVER, logger: noopLogger, onChallenge: () => undefined, resolver: dns.resolver, timeoutMs: 2_000 });
     const p = sink.port;
+    // prettier-ignore
     const urls = [
       `http://127.0.0.1:${p}/token`, `http://localhost:${p}/token`, `http://[::1]:${p}/token`, `https://127.0.0.1:${p}/token`, `http://127.1:${p}/token`,
       `http://2130706433:${p}/token`, `http://127.0.0.2:${p}/token`, `http://foo.localhost:${p}/token`, `https://sneaky.example:${p}/token`,
@@ -207,7 +218,15 @@ describe('SSRF: hostile addresses', () => {
 
     // The provider's checks of the metadata endpoints and of the authorization URL, for the same server.
     const provider = (serverUrl: string) =>
-      new HubOAuthProvider({ serverUrl, settings: {}, store: new TokenStore(new MemorySecretStore()), mode: { kind: 'passive' }, logger: noopLogger, clock: systemClock, resolver: dns.resolver });
+      new HubOAuthProvider({
+        serverUrl,
+        settings: {},
+        store: new TokenStore(new MemorySecretStore()),
+        mode: { kind: 'passive' },
+        logger: noopLogger,
+        clock: systemClock,
+        resolver: dns.resolver,
+      });
     const discovery = (endpoint: string) => ({
       authorizationServerUrl: 'https://as.example.com',
       authorizationServerMetadata: {
@@ -243,6 +262,7 @@ describe('SSRF: hostile addresses', () => {
     }
   });
 
+  // prettier-ignore
   const schemes = [
     'javascript:alert(1)', 'JaVaScRiPt:alert(1)', ' javascript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'data:application/json,{}',
     'file:///etc/passwd', 'file://localhost/etc/passwd', 'command:workbench.action.terminal.new', 'vscode://file/etc/passwd', 'ftp://as.example.com/token',
@@ -250,9 +270,16 @@ describe('SSRF: hostile addresses', () => {
   ];
   it('refuses every scheme but https (and http on loopback)', async () => {
     const sent = tripwire();
-    const f = createOAuthFetch({ serverUrl: LOOPBACK_SERVER, logger: noopLogger, onChallenge: () => undefined, baseFetch: sent.fetch, resolver: fakeDns({ 'as.example.com': ['93.184.216.34'] }).resolver });
+    const f = createOAuthFetch({
+      serverUrl: LOOPBACK_SERVER,
+      logger: noopLogger,
+      onChallenge: () => undefined,
+      baseFetch: sent.fetch,
+      resolver: fakeDns({ 'as.example.com': ['93.184.216.34'] }).resolver,
+    });
     for (const url of schemes) {
-      for (const allowLoopback of [false, true]) await hostile('schemes', () => checkUrl(url, 'the authorization endpoint', { allowLoopback, resolver: fakeDns({}).resolver }), unsafe);
+      for (const allowLoopback of [false, true])
+        await hostile('schemes', () => checkUrl(url, 'the authorization endpoint', { allowLoopback, resolver: fakeDns({}).resolver }), unsafe);
       await hostile('schemes', () => f(url), unsafe);
     }
     assert.deepEqual(sent.calls, []);

@@ -27,7 +27,13 @@ describe('failing secret storage and Stop during sign-in', () => {
     hostile++;
     const fixture = await startHttpServer();
     const logger = new MemoryLogger();
-    const h = new McpHub({ logger, clock: systemClock, clientInfo: { name: 't', version: '0' }, retry: fastRetry, oauth: { store: new TokenStore(broken), browser: new FakeBrowser() } });
+    const h = new McpHub({
+      logger,
+      clock: systemClock,
+      clientInfo: { name: 't', version: '0' },
+      retry: fastRetry,
+      oauth: { store: new TokenStore(broken), browser: new FakeBrowser() },
+    });
     try {
       await h.applyConfig(entries({ plain: { url: fixture.url } }), { trusted: true });
       await waitForKind(h, 'plain', 'running').catch((e: unknown) => {
@@ -46,7 +52,13 @@ describe('failing secret storage and Stop during sign-in', () => {
     const as = await startAuthorizationServer();
     const mcp = await startProtectedMcpServer({ authorizationServer: as });
     const browser = new FakeBrowser();
-    const h = new McpHub({ logger: new MemoryLogger(), clock: systemClock, clientInfo: { name: 't', version: '0' }, retry: fastRetry, oauth: { store: new TokenStore(new MemorySecretStore()), browser } });
+    const h = new McpHub({
+      logger: new MemoryLogger(),
+      clock: systemClock,
+      clientInfo: { name: 't', version: '0' },
+      retry: fastRetry,
+      oauth: { store: new TokenStore(new MemorySecretStore()), browser },
+    });
     try {
       await h.applyConfig(entries({ secure: { url: mcp.url } }), { trusted: true });
       await waitForKind(h, 'secure', 'authRequired');

@@ -31,6 +31,7 @@ const countSecondPass = (config: ServerConfig, allowed: string[]) => {
   return SECOND_PASS_MARKERS.filter((m) => !allowed.includes(m) && text.includes(m)).length;
 };
 
+// prettier-ignore
 const variableLooking = [
   '${input:token}', '${workspaceFolder}', '${userHome}', '${env:INNER}', '${input:token}${workspaceFolder}',
   'x${env:INNER}y', '${env:${input:token}}', '$${input:token}}', '${input:token', '${HOME}', '${config:x}',
@@ -58,7 +59,10 @@ describe('security: variables', () => {
     for (const value of variableLooking) {
       hostile++;
       const asked: string[] = [];
-      const s = resolveStatic(remote({ url: 'https://mcp.example.com/mcp?k=${input:token}', headers: { A: '${input:token}' }, auth: { clientId: 'id', clientSecret: '${input:token}' } }), ctx);
+      const s = resolveStatic(
+        remote({ url: 'https://mcp.example.com/mcp?k=${input:token}', headers: { A: '${input:token}' }, auth: { clientId: 'id', clientSecret: '${input:token}' } }),
+        ctx,
+      );
       assert.ok(s.ok);
       const r = await resolveInputs(s.config, async (n) => (asked.push(n), n === 'token' ? value : 'INPUT-EXPANDED'));
       assert.ok(r.ok);
@@ -144,7 +148,10 @@ describe('security: variables', () => {
     const literal = { header: 'hdr-variablesSecurity04', env: 'env-variablesSecurity05', clientSecret: 'cs-variablesSecurity06', privateKey: 'pk-variablesSecurity07' };
     const configs: ServerConfig[] = [
       stdio({ args: ['--token', '${input:gh.token}'], env: { GH: 'Bearer ${input:pat}', PLAIN: literal.env }, auth: { clientId: 'id', privateKey: literal.privateKey } }),
-      remote({ headers: { Authorization: 'Bearer ${input:pat}', 'X-Key': literal.header }, auth: { clientId: 'id', clientSecret: literal.clientSecret, privateKey: '${input:key}' } }),
+      remote({
+        headers: { Authorization: 'Bearer ${input:pat}', 'X-Key': literal.header },
+        auth: { clientId: 'id', clientSecret: literal.clientSecret, privateKey: '${input:key}' },
+      }),
     ];
     const read = (name: string) => new Map(Object.entries(stored)).get(name);
     for (const config of configs) {

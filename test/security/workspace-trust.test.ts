@@ -132,7 +132,10 @@ describe('an untrusted folder runs nothing', () => {
     const h = hub();
     try {
       const secret = 'workspace-committed-secret-123';
-      await h.applyConfig(entries({ remote: { url: 'https://mcp.example.com/mcp', auth: { clientId: 'c', clientSecret: secret } } }, 'workspace'), { trusted: true, workspaceFolder: folder });
+      await h.applyConfig(entries({ remote: { url: 'https://mcp.example.com/mcp', auth: { clientId: 'c', clientSecret: secret } } }, 'workspace'), {
+        trusted: true,
+        workspaceFolder: folder,
+      });
       const s = h.server('remote')!;
       assert.ok(s.state.kind === 'error');
       assert.match(s.state.message, /auth\.clientSecret: a secret cannot be written in workspace settings/);

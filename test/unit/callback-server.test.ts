@@ -39,7 +39,13 @@ function raw(port: number, text: string): Promise<{ status: number; response: st
 }
 
 async function settled(p: Promise<unknown>): Promise<boolean> {
-  return Promise.race([p.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), 50))]);
+  return Promise.race([
+    p.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((r) => setTimeout(() => r(false), 50)),
+  ]);
 }
 
 describe('callback server', () => {
@@ -83,7 +89,14 @@ describe('callback server', () => {
   it('answers request targets the URL parser cannot take with 400, without throwing', async () => {
     const { server, result } = await armed();
     const host = `Host: 127.0.0.1:${server.port}\r\n`;
-    for (const target of ['//evil.example:99999/callback', 'http://x:99999/', '*', `http://127.0.0.1:${server.port}/callback?code=c&state=${STATE}&${ISS}`, '/callback?code=c&state=%zz', '/callback?state=%ff%fe']) {
+    for (const target of [
+      '//evil.example:99999/callback',
+      'http://x:99999/',
+      '*',
+      `http://127.0.0.1:${server.port}/callback?code=c&state=${STATE}&${ISS}`,
+      '/callback?code=c&state=%zz',
+      '/callback?state=%ff%fe',
+    ]) {
       const { status, response } = await raw(server.port, `GET ${target} HTTP/1.1\r\n${host}Connection: close\r\n\r\n`);
       assert.equal(status, 400, target);
       assert.ok(!response.includes('evil') && !response.includes('99999'), target);
@@ -172,7 +185,9 @@ describe('callback server', () => {
     ];
     for (const [error, code, message, detail] of cases) {
       const { get, result } = await armed();
-      const r = await get(`/callback?error=${encodeURIComponent(error)}&error_description=${encodeURIComponent('The user said no')}&error_uri=${encodeURIComponent('https://evil.example/x')}&state=${STATE}&${ISS}`);
+      const r = await get(
+        `/callback?error=${encodeURIComponent(error)}&error_description=${encodeURIComponent('The user said no')}&error_uri=${encodeURIComponent('https://evil.example/x')}&state=${STATE}&${ISS}`,
+      );
       assert.equal(r.status, 400);
       assert.doesNotMatch(await r.text(), /user said|evil|bad code/);
       await assert.rejects(result, (e: OAuthFlowError) => {

@@ -15,8 +15,16 @@ describe('mcpHub.servers parsing', () => {
   it('reads a stdio entry with defaults', () => {
     const c = ok(parseServer('fs', { type: 'stdio', command: 'npx', args: ['-y', 'pkg'], env: { A: 'b' }, cwd: '/tmp' }, 'user'));
     assert.deepEqual(c, {
-      name: 'fs', source: 'user', disabled: false, timeoutSeconds: 60, tools: {},
-      type: 'stdio', command: 'npx', args: ['-y', 'pkg'], env: { A: 'b' }, cwd: '/tmp',
+      name: 'fs',
+      source: 'user',
+      disabled: false,
+      timeoutSeconds: 60,
+      tools: {},
+      type: 'stdio',
+      command: 'npx',
+      args: ['-y', 'pkg'],
+      env: { A: 'b' },
+      cwd: '/tmp',
     });
   });
 
@@ -34,10 +42,20 @@ describe('mcpHub.servers parsing', () => {
 
   it('reads remote entries of each type with headers, timeout, tools and auth', () => {
     for (const type of ['streamable-http', 'sse', 'http'] as const) {
-      const c = ok(parseServer('r', {
-        type, url: 'http://127.0.0.1:3000/mcp', headers: { 'X-Key': 'k' }, timeout: 5,
-        tools: { allow: ['a*'], deny: ['admin'] }, auth: { clientId: 'id', scope: 'read', callbackPort: 33418 },
-      }, 'user'));
+      const c = ok(
+        parseServer(
+          'r',
+          {
+            type,
+            url: 'http://127.0.0.1:3000/mcp',
+            headers: { 'X-Key': 'k' },
+            timeout: 5,
+            tools: { allow: ['a*'], deny: ['admin'] },
+            auth: { clientId: 'id', scope: 'read', callbackPort: 33418 },
+          },
+          'user',
+        ),
+      );
       assert.equal(c.type, type);
       assert.equal(c.timeoutSeconds, 5);
       assert.deepEqual(c.tools, { allow: ['a*'], deny: ['admin'] });
@@ -75,12 +93,19 @@ describe('mcpHub.servers parsing', () => {
 
   it('validates each entry on its own', () => {
     const result = parseServers({ good: { command: 'a' }, bad: { url: 'nope' }, alsoGood: { url: 'https://e.com/mcp' } }, 'user');
-    assert.deepEqual(result.map((e) => [e.name, e.ok]), [['good', true], ['bad', false], ['alsoGood', true]]);
+    assert.deepEqual(
+      result.map((e) => [e.name, e.ok]),
+      [
+        ['good', true],
+        ['bad', false],
+        ['alsoGood', true],
+      ],
+    );
   });
 
   it('names the setting when it is not an object', () => {
     const [entry] = parseServers(['a'], 'user');
-    assert.equal(err(entry!), 'mcpHub.servers: must be an object keyed by server name');
+    assert.equal(err(entry), 'mcpHub.servers: must be an object keyed by server name');
     assert.deepEqual(parseServers(undefined, 'user'), []);
   });
 
@@ -91,7 +116,13 @@ describe('mcpHub.servers parsing', () => {
 
   it('lets a workspace entry replace a user entry of the same name', () => {
     const merged = mergeScopes(parseServers({ a: { command: 'user-a' }, b: { command: 'user-b' } }, 'user'), parseServers({ a: { command: 'ws-a' } }, 'workspace'));
-    assert.deepEqual(merged.map((e) => [e.name, e.source]), [['a', 'workspace'], ['b', 'user']]);
+    assert.deepEqual(
+      merged.map((e) => [e.name, e.source]),
+      [
+        ['a', 'workspace'],
+        ['b', 'user'],
+      ],
+    );
   });
 
   it('compares configs structurally, ignoring key order', () => {

@@ -3,7 +3,7 @@ import { createHash, createPublicKey, verify } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { dpopProof, generateDpopKey, htuOf, nonceChallenge } from '../../src/core/oauth/dpop';
 
-const part = (jwt: string, i: number) => JSON.parse(Buffer.from(jwt.split('.')[i]!, 'base64url').toString());
+const part = (jwt: string, i: number) => JSON.parse(Buffer.from(jwt.split('.')[i], 'base64url').toString());
 
 describe('DPoP proofs (RFC 9449)', () => {
   it('signs a well-formed ES256 proof with the public key embedded', () => {
@@ -20,7 +20,7 @@ describe('DPoP proofs (RFC 9449)', () => {
     assert.equal(claims.nonce, 'n1');
     assert.ok(Math.abs(claims.iat - Date.now() / 1000) < 5);
     const [h, p, sig] = proof.split('.');
-    assert.ok(verify('sha256', Buffer.from(`${h}.${p}`), { key: createPublicKey({ key: header.jwk, format: 'jwk' }), dsaEncoding: 'ieee-p1363' }, Buffer.from(sig!, 'base64url')));
+    assert.ok(verify('sha256', Buffer.from(`${h}.${p}`), { key: createPublicKey({ key: header.jwk, format: 'jwk' }), dsaEncoding: 'ieee-p1363' }, Buffer.from(sig, 'base64url')));
   });
 
   it('makes every proof fresh', () => {

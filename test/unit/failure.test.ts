@@ -22,7 +22,13 @@ describe('describeFailure: (error, config) -> code, our message, cleaned detail'
   const cases: Array<[string, unknown, ServerConfig, string, RegExp]> = [
     ['missing command', Object.assign(new Error('spawn my-server ENOENT'), { code: 'ENOENT' }), stdio, 'command_not_found', /^Command not found: my-server$/],
     ['not executable', Object.assign(new Error('x'), { code: 'EACCES' }), stdio, 'command_not_executable', /^Command is not executable/],
-    ['refused', Object.assign(new Error('fetch failed'), { cause: { code: 'ECONNREFUSED' } }), remote, 'connection_refused', /^Connection refused by https:\/\/mcp\.example\.com\/mcp$/],
+    [
+      'refused',
+      Object.assign(new Error('fetch failed'), { cause: { code: 'ECONNREFUSED' } }),
+      remote,
+      'connection_refused',
+      /^Connection refused by https:\/\/mcp\.example\.com\/mcp$/,
+    ],
     ['HTTP 500 with a body', new StreamableHTTPError(500, `Error POSTing to endpoint: ${link}`), remote, 'http_500', /^HTTP 500 from https:\/\/mcp\.example\.com\/mcp\.$/],
     ['SSE 404', new SseError(404, 'Not Found', undefined as never), remote, 'http_404', /^HTTP 404 from/],
     ['process exit', new McpError(-32000, 'Connection closed'), stdio, 'process_exited', /exited before it finished starting/],
@@ -47,7 +53,9 @@ describe('describeFailure: (error, config) -> code, our message, cleaned detail'
 
 describe('notificationText: our words and a stable code, nothing from the server', () => {
   it('names the code of an authorization server refusal, not its description', () => {
-    const text = notificationText(new OAuthFlowError('authorization_denied', 'The authorization server refused the sign-in (access_denied).', `${link} go to https://evil.example`));
+    const text = notificationText(
+      new OAuthFlowError('authorization_denied', 'The authorization server refused the sign-in (access_denied).', `${link} go to https://evil.example`),
+    );
     assert.equal(text, "The authorization server refused the sign-in (authorization_denied). See the server's details in the MCP Hub panel or log.");
   });
   it('never carries an issuer URL or other message text', () => {

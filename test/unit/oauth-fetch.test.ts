@@ -34,7 +34,7 @@ describe('OAuth fetch middleware', () => {
     for (const r of responses) assert.deepEqual(await r.json(), { access_token: 'new', token_type: 'Bearer', refresh_token: 'rt2' });
   });
 
-  it('answers with another window\'s fresh tokens instead of spending a rotated refresh token', async () => {
+  it("answers with another window's fresh tokens instead of spending a rotated refresh token", async () => {
     const { base, calls } = scripted(() => Response.json({}));
     const f = createOAuthFetch({
       serverUrl: SERVER,
@@ -50,11 +50,16 @@ describe('OAuth fetch middleware', () => {
   });
 
   it('refuses OAuth URLs that fail the SSRF guard, and redirects to them', async () => {
-    const { base, calls } = scripted((url) => (url.hostname === 'auth.example.com' ? new Response(null, { status: 302, headers: { location: 'http://169.254.169.254/latest' } }) : Response.json({})));
+    const { base, calls } = scripted((url) =>
+      url.hostname === 'auth.example.com' ? new Response(null, { status: 302, headers: { location: 'http://169.254.169.254/latest' } }) : Response.json({}),
+    );
     const f = createOAuthFetch({ serverUrl: SERVER, logger: noopLogger, onChallenge: () => undefined, baseFetch: base, resolver: publicDns });
     await assert.rejects(f('https://10.1.2.3/.well-known/oauth-authorization-server'), /it points to a private address/);
     await assert.rejects(f('https://auth.example.com/.well-known/openid-configuration'), /must use https/);
-    assert.deepEqual(calls.map((c) => c.url), ['https://auth.example.com/.well-known/openid-configuration']);
+    assert.deepEqual(
+      calls.map((c) => c.url),
+      ['https://auth.example.com/.well-known/openid-configuration'],
+    );
   });
 
   it('checks host names before an injected fetch is called', async () => {
@@ -80,15 +85,22 @@ describe('OAuth fetch middleware', () => {
     for (const status of [301, 302, 303, 307, 308]) {
       const { base, calls } = scripted(() => new Response(null, { status, headers: { location: 'https://other.example.net/token?code=leak' } }));
       const f = createOAuthFetch({ serverUrl: SERVER, logger: noopLogger, onChallenge: () => undefined, baseFetch: base, resolver: publicDns });
-      await assert.rejects(f('https://auth.example.com/oauth/token?tenant=x', { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', code: 'secret-code' }) }), {
-        code: 'redirect_refused',
-        message: `The token endpoint (https://auth.example.com) answered with a redirect (HTTP ${status}); MCP Hub does not resend credentials to another address.`,
-      });
+      await assert.rejects(
+        f('https://auth.example.com/oauth/token?tenant=x', { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', code: 'secret-code' }) }),
+        {
+          code: 'redirect_refused',
+          message: `The token endpoint (https://auth.example.com) answered with a redirect (HTTP ${status}); MCP Hub does not resend credentials to another address.`,
+        },
+      );
       await assert.rejects(f('https://auth.example.com/register', { method: 'POST', body: JSON.stringify({ client_name: 'x' }) }), {
         code: 'redirect_refused',
         message: `The registration endpoint (https://auth.example.com) answered with a redirect (HTTP ${status}); MCP Hub does not resend credentials to another address.`,
       });
-      assert.deepEqual(calls.map((c) => c.url), ['https://auth.example.com/oauth/token?tenant=x', 'https://auth.example.com/register'], `HTTP ${status}`);
+      assert.deepEqual(
+        calls.map((c) => c.url),
+        ['https://auth.example.com/oauth/token?tenant=x', 'https://auth.example.com/register'],
+        `HTTP ${status}`,
+      );
     }
   });
 
@@ -146,14 +158,23 @@ describe('OAuth fetch middleware', () => {
     clearTimeout(keepAlive);
   });
 
-  it('records the server\'s challenges and stops a 401 loop on the event stream', async () => {
+  it("records the server's challenges and stops a 401 loop on the event stream", async () => {
     const challenges: Challenge[] = [];
     const { base } = scripted(
-      () => new Response(null, { status: 401, headers: { 'www-authenticate': 'Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="read write"' } }),
+      () =>
+        new Response(null, {
+          status: 401,
+          headers: { 'www-authenticate': 'Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="read write"' },
+        }),
     );
     const f = createOAuthFetch({ serverUrl: SERVER, logger: noopLogger, onChallenge: (c) => challenges.push(c), baseFetch: base, resolver: publicDns });
     for (let i = 0; i < 3; i++) assert.equal((await f(SERVER, { method: 'GET' })).status, 401);
     await assert.rejects(f(SERVER, { method: 'GET' }), /kept answering 401 on its event stream/);
-    assert.deepEqual(challenges[0], { status: 401, scheme: 'bearer', resourceMetadataUrl: 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp', scope: 'read write' });
+    assert.deepEqual(challenges[0], {
+      status: 401,
+      scheme: 'bearer',
+      resourceMetadataUrl: 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp',
+      scope: 'read write',
+    });
   });
 });

@@ -10,6 +10,7 @@ describe('webview message validation', () => {
   });
 
   it('rejects anything else', () => {
+    // prettier-ignore
     for (const bad of [
       null, 'ready', 42, [], {}, { type: 'nope' }, { type: 'ready', extra: 1 },
       { type: 'action', action: 'rm -rf', server: 'gh' }, { type: 'action', action: 'stop' },

@@ -12,7 +12,7 @@ const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
 /** The jsonc blocks of the README, as JSON objects (comments and trailing commas removed). */
 function jsoncBlocks(): Record<string, unknown>[] {
   return [...readme.matchAll(/```jsonc\n([\s\S]*?)```/g)].map((m) => {
-    const text = m[1]!
+    const text = m[1]
       .split('\n')
       .map((line) => line.replace(/\s\/\/.*$/, '').replace(/^\s*\/\/.*$/, ''))
       .join('\n')

@@ -59,7 +59,10 @@ const MASKED: Array<[string, string]> = [
   ["{ accessToken: 'a1', refreshToken: 'b2', idToken: 'c3' }", "{ accessToken: '***', refreshToken: '***', idToken: '***' }"],
   ["{ clientSecret: 'd4', apiKey: 'e5', privateKey: 'f6' }", "{ clientSecret: '***', apiKey: '***', privateKey: '***' }"],
   ["{'password': 'g7', 'passwd': 'h8', 'secret': 'i9'}", "{'password': '***', 'passwd': '***', 'secret': '***'}"],
-  ['{"client_assertion":"x1","code_verifier":"x2","authorization_code":"x3","token":"x4"}', '{"client_assertion":"***","code_verifier":"***","authorization_code":"***","token":"***"}'],
+  [
+    '{"client_assertion":"x1","code_verifier":"x2","authorization_code":"x3","token":"x4"}',
+    '{"client_assertion":"***","code_verifier":"***","authorization_code":"***","token":"***"}',
+  ],
   ['{:password => "abc"}', '{:password => "***"}'],
   // query and form strings
   ['GET /callback?code=SplxlOBeZQQYbYS6WxSbIA&state=xyz', 'GET /callback?code=***&state=xyz'],
@@ -239,7 +242,14 @@ describe('scrubber: inputs and URLs', () => {
     assert.equal(s.message(new TypeError('')), 'TypeError');
     assert.equal(s.message(42), '42');
     assert.equal(s.message(undefined), 'undefined');
-    assert.equal(s.message({ toString: () => { throw new Error('no'); } }), '(unprintable value)');
+    assert.equal(
+      s.message({
+        toString: () => {
+          throw new Error('no');
+        },
+      }),
+      '(unprintable value)',
+    );
   });
   it('url keeps scheme, host, port and path only', () => {
     assert.equal(s.url('https://user:pw@host.example:8443/a/b?token=x#frag'), 'https://host.example:8443/a/b');

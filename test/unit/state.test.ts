@@ -30,7 +30,17 @@ const events: Record<ServerEvent['type'], ServerEvent> = {
 
 type Row = Record<ServerEvent['type'], ServerState['kind'] | '-'>;
 const row = (r: Partial<Row>): Row => ({
-  start: '-', connected: '-', listsChanged: '-', failed: '-', unauthorized: '-', authStarted: '-', authEnded: '-', scopeNeeded: '-', inputMissing: '-', stop: '-', disable: 'disabled',
+  start: '-',
+  connected: '-',
+  listsChanged: '-',
+  failed: '-',
+  unauthorized: '-',
+  authStarted: '-',
+  authEnded: '-',
+  scopeNeeded: '-',
+  inputMissing: '-',
+  stop: '-',
+  disable: 'disabled',
   ...r,
 });
 
@@ -80,8 +90,18 @@ describe('server state transitions', () => {
   });
 
   it('says which states can be started or stopped', () => {
-    assert.deepEqual(Object.values(states).filter(canStart).map((s) => s.kind), ['authRequired', 'error', 'needsInput', 'stopped']);
-    assert.deepEqual(Object.values(states).filter(canStop).map((s) => s.kind), ['starting', 'running', 'authRequired', 'authenticating', 'error', 'needsInput']);
+    assert.deepEqual(
+      Object.values(states)
+        .filter(canStart)
+        .map((s) => s.kind),
+      ['authRequired', 'error', 'needsInput', 'stopped'],
+    );
+    assert.deepEqual(
+      Object.values(states)
+        .filter(canStop)
+        .map((s) => s.kind),
+      ['starting', 'running', 'authRequired', 'authenticating', 'error', 'needsInput'],
+    );
   });
 });
 

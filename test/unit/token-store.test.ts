@@ -56,7 +56,17 @@ describe('token store', () => {
   });
 
   it('moves a damaged secret aside (newest only) before anything replaces it, and logs none of it', async () => {
-    for (const damaged of ['{not json', '[]', '"text"', '{"v":1}', '{"v":1,"sessions":[]}', '{"v":1,"sessions":{"x":7}}', '{"sessions":{}}', '{"v":"1","sessions":{}}', '{"v":1,"sessions":{},"bindings":{"c":5}}']) {
+    for (const damaged of [
+      '{not json',
+      '[]',
+      '"text"',
+      '{"v":1}',
+      '{"v":1,"sessions":[]}',
+      '{"v":1,"sessions":{"x":7}}',
+      '{"sessions":{}}',
+      '{"v":"1","sessions":{}}',
+      '{"v":1,"sessions":{},"bindings":{"c":5}}',
+    ]) {
       const secrets = new MemorySecretStore();
       const logger = recordingLogger();
       const store = new TokenStore(secrets, { logger });
@@ -68,8 +78,8 @@ describe('token store', () => {
       assert.equal((await store.get(A))?.tokens?.access_token, 'access-token-a-0003');
       assert.equal(await secrets.get(CORRUPT_PREFIX + 'mcp.example.com'), damaged, 'the backup outlives the write');
       assert.equal(logger.lines.length, 1, damaged);
-      assert.match(logger.lines[0]!, /mcp\.example\.com was unreadable/);
-      assert.ok(!logger.lines[0]!.includes(damaged), 'no content in the log');
+      assert.match(logger.lines[0], /mcp\.example\.com was unreadable/);
+      assert.ok(!logger.lines[0].includes(damaged), 'no content in the log');
     }
     const secrets = new MemorySecretStore();
     const store = new TokenStore(secrets);
@@ -94,7 +104,10 @@ describe('token store', () => {
       assert.equal(e.message, 'The sign-in for mcp.example.com was saved by a newer version of MCP Hub; update MCP Hub to use it.');
       return true;
     };
-    await assert.rejects(store.update(A, () => session('access-token-a-0004')), expected);
+    await assert.rejects(
+      store.update(A, () => session('access-token-a-0004')),
+      expected,
+    );
     await assert.rejects(store.delete(A), expected);
     await assert.rejects(store.bindIssuer(A, 'client', 'https://as.example.com'), expected);
     assert.ok(expected((await store.tryGet(A)).error));
@@ -113,7 +126,10 @@ describe('token store', () => {
       return true;
     };
     await assert.rejects(store.get(A), expected);
-    await assert.rejects(store.update(A, () => session('access-token-a-0005')), expected);
+    await assert.rejects(
+      store.update(A, () => session('access-token-a-0005')),
+      expected,
+    );
     await assert.rejects(store.delete(A), expected);
     await assert.rejects(store.boundIssuer(A, 'c'), expected);
     await assert.rejects(store.bindIssuer(A, 'c', 'https://as.example.com'), expected);
@@ -122,8 +138,17 @@ describe('token store', () => {
     assert.equal(tried.session, undefined);
     assert.ok(expected(tried.error));
     // The store keeps working for later calls: the lock chain is not poisoned by a failure.
-    const fails = new TokenStore({ ...new MemorySecretStore(), get: async () => undefined, store: async () => Promise.reject(new Error('keyring locked for a moment')), delete: async () => undefined, onDidChange: () => ({ dispose() {} }) });
-    await assert.rejects(fails.update(A, () => session('access-token-a-0006')), expected);
+    const fails = new TokenStore({
+      ...new MemorySecretStore(),
+      get: async () => undefined,
+      store: async () => Promise.reject(new Error('keyring locked for a moment')),
+      delete: async () => undefined,
+      onDidChange: () => ({ dispose() {} }),
+    });
+    await assert.rejects(
+      fails.update(A, () => session('access-token-a-0006')),
+      expected,
+    );
     await assert.doesNotReject(fails.delete(A));
   });
 

@@ -3,7 +3,10 @@ import type { LookupAddress } from 'node:dns';
 import { describe, it } from 'node:test';
 import { addressKind, addressRange, checkUrl, checkUrlForm, guardedLookup, guardFor, isLoopbackHost, type GuardOptions, type Resolver } from '../../src/core/oauth/url-guard';
 
-const resolveTo = (...addresses: string[]): Resolver => async () => addresses;
+const resolveTo =
+  (...addresses: string[]): Resolver =>
+  async () =>
+    addresses;
 const noDns: Resolver = async () => {
   throw new Error('no DNS in unit tests');
 };
@@ -12,6 +15,7 @@ const loopbackGuard = (resolver: Resolver = noDns): GuardOptions => ({ allowLoop
 
 describe('SSRF guard', () => {
   it('classifies addresses with their ipaddr.js range', () => {
+    // prettier-ignore
     const cases: Array<[string, string, string]> = [
       ['127.0.0.1', 'loopback', 'loopback'], ['127.0.0.2', 'loopback', 'loopback'], ['127.255.255.254', 'loopback', 'loopback'],
       ['::1', 'loopback', 'loopback'], ['[::1]', 'loopback', 'loopback'],
@@ -78,7 +82,11 @@ describe('SSRF guard', () => {
     ['https://[fd00::1]/token', publicGuard(), 'Refused the token endpoint (https://[fd00::1]): it points to a unique-local address.'],
     ['https://[::ffff:192.168.0.1]/token', publicGuard(), 'Refused the token endpoint (https://[::ffff:c0a8:1]): it points to an IPv6 address that embeds an IPv4 address.'],
     ['https://[::ffff:8.8.8.8]/token', publicGuard(), 'Refused the token endpoint (https://[::ffff:808:808]): it points to an IPv6 address that embeds an IPv4 address.'],
-    ['https://internal.example.com/token', publicGuard(resolveTo('93.184.216.34', '192.168.1.10')), 'Refused the token endpoint (https://internal.example.com): its host name resolves to a private address.'],
+    [
+      'https://internal.example.com/token',
+      publicGuard(resolveTo('93.184.216.34', '192.168.1.10')),
+      'Refused the token endpoint (https://internal.example.com): its host name resolves to a private address.',
+    ],
     ['https://user:pw@auth.example.com/token', publicGuard(), 'Refused the token endpoint (https://auth.example.com): it carries credentials.'],
     ['javascript:alert(1)', publicGuard(), 'Refused the token endpoint (a javascript: URL): it must use https (http is allowed only on loopback).'],
     ['not a url', publicGuard(), 'Refused the token endpoint: it is not a valid URL.'],
@@ -87,7 +95,11 @@ describe('SSRF guard', () => {
     ['http://localhost:8080/token', publicGuard(), `Refused the token endpoint (http://localhost:8080): it points to ${L}.`],
     ['https://[::1]/token', publicGuard(), `Refused the token endpoint (https://[::1]): it points to ${L}.`],
     ['https://as.example.com/token', publicGuard(resolveTo('127.0.0.1')), `Refused the token endpoint (https://as.example.com): its host name resolves to ${L}.`],
-    ['http://as.example.com/token', loopbackGuard(resolveTo('127.0.0.1')), 'Refused the token endpoint (http://as.example.com): it must use https (http is allowed only on loopback).'],
+    [
+      'http://as.example.com/token',
+      loopbackGuard(resolveTo('127.0.0.1')),
+      'Refused the token endpoint (http://as.example.com): it must use https (http is allowed only on loopback).',
+    ],
     ['https://[::ffff:127.0.0.1]/token', loopbackGuard(), 'Refused the token endpoint (https://[::ffff:7f00:1]): it points to an IPv6 address that embeds an IPv4 address.'],
   ];
   for (const [url, guard, message] of refusals) {
@@ -126,7 +138,13 @@ describe('SSRF guard', () => {
       new Promise<{ error: Error | null; address: string | LookupAddress[]; family?: number }>((resolve) =>
         lookup('as.example.com', options, (error, address, family) => resolve({ error, address, ...(family !== undefined ? { family } : {}) })),
       );
-    assert.deepEqual(await call({ all: true }), { error: null, address: [{ address: '93.184.216.34', family: 4 }, { address: '2606:4700::1111', family: 6 }] });
+    assert.deepEqual(await call({ all: true }), {
+      error: null,
+      address: [
+        { address: '93.184.216.34', family: 4 },
+        { address: '2606:4700::1111', family: 6 },
+      ],
+    });
     assert.deepEqual(await call({}), { error: null, address: '93.184.216.34', family: 4 });
     assert.deepEqual(await call({ family: 6 }), { error: null, address: '2606:4700::1111', family: 6 });
     const refused = guardedLookup(publicGuard(resolveTo('93.184.216.34', '10.0.0.1')));

@@ -1,23 +1,25 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RemoteServerConfig, ServerConfig, StdioServerConfig } from '../../src/core/config';
-import {
-  inlineSecrets,
-  inputReference,
-  resolveInputs,
-  resolveStatic,
-  rewriteWithInput,
-  suggestInputName,
-  variablesIn,
-  type VariableContext,
-} from '../../src/core/variables';
+import { inlineSecrets, inputReference, resolveInputs, resolveStatic, rewriteWithInput, suggestInputName, variablesIn, type VariableContext } from '../../src/core/variables';
 
 const base = { source: 'user', disabled: false, timeoutSeconds: 60, tools: {} } as const;
 const stdio = (fields: Partial<StdioServerConfig> = {}): StdioServerConfig => ({
-  ...base, name: 'fs', type: 'stdio', command: 'node', args: [], env: {}, ...fields,
+  ...base,
+  name: 'fs',
+  type: 'stdio',
+  command: 'node',
+  args: [],
+  env: {},
+  ...fields,
 });
 const remote = (fields: Partial<RemoteServerConfig> = {}): RemoteServerConfig => ({
-  ...base, name: 'api', type: 'http', url: 'https://mcp.example.com/mcp', headers: {}, ...fields,
+  ...base,
+  name: 'api',
+  type: 'http',
+  url: 'https://mcp.example.com/mcp',
+  headers: {},
+  ...fields,
 });
 
 const ctx: VariableContext = {
@@ -37,10 +39,12 @@ function refused(config: ServerConfig, context: VariableContext = ctx) {
   assert.ok(!r.ok, 'expected resolveStatic to refuse');
   return r;
 }
-const reader = (values: Record<string, string>, asked: string[] = []) => async (name: string) => {
-  asked.push(name);
-  return values[name];
-};
+const reader =
+  (values: Record<string, string>, asked: string[] = []) =>
+  async (name: string) => {
+    asked.push(name);
+    return values[name];
+  };
 
 type Field = { label: string; make: (v: string) => ServerConfig; read: (c: ServerConfig) => string | undefined };
 const fields: Field[] = [
@@ -50,9 +54,11 @@ const fields: Field[] = [
   { label: 'cwd', make: (v) => stdio({ cwd: v }), read: (c) => (c as StdioServerConfig).cwd },
   { label: 'url', make: (v) => remote({ url: `https://mcp.example.com/?at=${v}` }), read: (c) => new URL((c as RemoteServerConfig).url).searchParams.get('at') ?? undefined },
   { label: 'headers.X-Path', make: (v) => remote({ headers: { 'X-Path': v } }), read: (c) => (c as RemoteServerConfig).headers['X-Path'] },
-  ...(['clientId', 'clientSecret', 'issuer', 'scope', 'clientMetadataUrl', 'privateKey', 'privateKeyAlg'] as const).map(
-    (key): Field => ({ label: `auth.${key}`, make: (v) => remote({ auth: { [key]: v } }), read: (c) => c.auth?.[key] }),
-  ),
+  ...(['clientId', 'clientSecret', 'issuer', 'scope', 'clientMetadataUrl', 'privateKey', 'privateKeyAlg'] as const).map((key): Field => ({
+    label: `auth.${key}`,
+    make: (v) => remote({ auth: { [key]: v } }),
+    read: (c) => c.auth?.[key],
+  })),
 ];
 
 describe('variables: ${userHome}, ${workspaceFolder}, ${env:NAME}', () => {
@@ -232,10 +238,14 @@ describe('variables: one pass', () => {
 
 describe('variablesIn', () => {
   it('lists inputs and environment variables once each, in order of appearance', () => {
-    const v = variablesIn(stdio({
-      command: '${env:TOOL}', args: ['${input:b}', '${input:a}', '${env:TOOL}', '${workspaceFolder}', '${input:b}'],
-      env: { X: '${env:HOME}' }, auth: { clientSecret: '${input:c}' },
-    }));
+    const v = variablesIn(
+      stdio({
+        command: '${env:TOOL}',
+        args: ['${input:b}', '${input:a}', '${env:TOOL}', '${workspaceFolder}', '${input:b}'],
+        env: { X: '${env:HOME}' },
+        auth: { clientSecret: '${input:c}' },
+      }),
+    );
     assert.deepEqual(v, { inputs: ['b', 'a', 'c'], workspaceFolder: true, env: ['TOOL', 'HOME'] });
   });
 
@@ -246,7 +256,10 @@ describe('variablesIn', () => {
 
 describe('inline secrets', () => {
   it('reports clientSecret and privateKey written as text, not references', () => {
-    assert.deepEqual(inlineSecrets(remote({ auth: { clientId: 'id', clientSecret: 's3cret', privateKey: '-----BEGIN PRIVATE KEY-----' } })), ['auth.clientSecret', 'auth.privateKey']);
+    assert.deepEqual(inlineSecrets(remote({ auth: { clientId: 'id', clientSecret: 's3cret', privateKey: '-----BEGIN PRIVATE KEY-----' } })), [
+      'auth.clientSecret',
+      'auth.privateKey',
+    ]);
     assert.deepEqual(inlineSecrets(remote({ auth: { clientId: 'id', clientSecret: '${input:api.clientSecret}', privateKey: '${env:KEY}' } })), []);
     assert.deepEqual(inlineSecrets(remote({ auth: { clientId: 'id', clientSecret: 'prefix-${input:x}' } })), ['auth.clientSecret']);
     assert.deepEqual(inlineSecrets(remote({ auth: { clientId: 'id', privateKey: '${userHome}' } })), ['auth.privateKey']);
@@ -282,7 +295,7 @@ describe('moving a secret into an input', () => {
       api: { url: 'https://a.example/mcp', headers: { A: 'b' }, auth: { clientId: 'id', clientSecret: '${input:api.clientSecret}', privateKey: 'pk', scope: 's' } },
       other: { command: 'node', auth: { clientId: 'id2', clientSecret: 'other-secret' } },
     });
-    assert.notEqual((next.other as object), servers.other);
+    assert.notEqual(next.other, servers.other);
     const pk = rewriteWithInput(next, 'api', 'auth.privateKey', 'api.privateKey') as { api: { auth: Record<string, string> } };
     assert.equal(pk.api.auth.privateKey, '${input:api.privateKey}');
     assert.equal(pk.api.auth.clientSecret, '${input:api.clientSecret}');

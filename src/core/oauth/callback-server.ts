@@ -142,9 +142,7 @@ export class CallbackServer {
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => {
         reject(
-          error.code === 'EADDRINUSE'
-            ? new OAuthFlowError('callback_port_in_use', `The callback port ${options.port} (auth.callbackPort) is in use by another program.`)
-            : error,
+          error.code === 'EADDRINUSE' ? new OAuthFlowError('callback_port_in_use', `The callback port ${options.port} (auth.callbackPort) is in use by another program.`) : error,
         );
       });
       server.listen(options.port ?? 0, '127.0.0.1', () => resolve());

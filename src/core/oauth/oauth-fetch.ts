@@ -64,9 +64,7 @@ export interface OAuthFetchOptions {
   readonly dpop?: () => Promise<{ key: DpopKey; boundToken: boolean } | undefined>;
 }
 
-export type RefreshDecision =
-  | { readonly proceed: true; readonly done: () => Promise<void> }
-  | { readonly proceed: false; readonly tokens?: Record<string, unknown> };
+export type RefreshDecision = { readonly proceed: true; readonly done: () => Promise<void> } | { readonly proceed: false; readonly tokens?: Record<string, unknown> };
 
 const MAX_SSE_401 = 3;
 const MAX_REDIRECTS = 3;
@@ -89,7 +87,7 @@ export function createOAuthFetch(options: OAuthFetchOptions): FetchLike {
     }
     agent ??= new Agent({ connect: { lookup: guardedLookup(guard) }, keepAliveTimeout: OAUTH_KEEP_ALIVE_MS, keepAliveMaxTimeout: OAUTH_KEEP_ALIVE_MS });
     // undici's own Response; the caller reads it into bytes and answers the SDK with a global one.
-    return (await undiciFetch(url, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher: agent })) as unknown as Response;
+    return await undiciFetch(url, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher: agent });
   };
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxBytes = options.maxBytes ?? 1024 * 1024;
@@ -141,9 +139,7 @@ export function createOAuthFetch(options: OAuthFetchOptions): FetchLike {
       }
     }
     options.logger.debug('refresh: another window refreshed already; using its tokens');
-    const body = decision.tokens
-      ? JSON.stringify(decision.tokens)
-      : JSON.stringify({ error: 'invalid_grant', error_description: 'The session was ended in another window.' });
+    const body = decision.tokens ? JSON.stringify(decision.tokens) : JSON.stringify({ error: 'invalid_grant', error_description: 'The session was ended in another window.' });
     return { status: decision.tokens ? 200 : 400, statusText: '', headers: [['content-type', 'application/json']] as [string, string][], body: new TextEncoder().encode(body) };
   }
 

@@ -110,7 +110,10 @@ export class HubOAuthProvider implements OAuthClientProvider {
   private readonly flow: StagedFlow = {};
   readonly addClientAuthentication?: AddClientAuthentication;
 
-  constructor(private readonly options: ProviderOptions, initial?: OAuthSession) {
+  constructor(
+    private readonly options: ProviderOptions,
+    initial?: OAuthSession,
+  ) {
     this.session = initial;
     const { settings } = options;
     scrubber.remember(...[settings.clientSecret, settings.privateKey].filter((x): x is string => !!x));
@@ -173,7 +176,13 @@ export class HubOAuthProvider implements OAuthClientProvider {
     const { settings } = this.options;
     const authMethod = settings.privateKey ? 'private_key_jwt' : settings.clientSecret ? 'client_secret_basic' : 'none';
     if (this.mode.kind === 'clientCredentials') {
-      return { client_name: CLIENT_NAME, redirect_uris: [], grant_types: ['client_credentials'], token_endpoint_auth_method: authMethod, ...(settings.scope ? { scope: settings.scope } : {}) };
+      return {
+        client_name: CLIENT_NAME,
+        redirect_uris: [],
+        grant_types: ['client_credentials'],
+        token_endpoint_auth_method: authMethod,
+        ...(settings.scope ? { scope: settings.scope } : {}),
+      };
     }
     const redirect = this.redirectUrl!;
     // application_type is not in the SDK's type but is sent as given.
@@ -268,9 +277,7 @@ export class HubOAuthProvider implements OAuthClientProvider {
     scrubber.remember(...[tokens.access_token, tokens.refresh_token, tokens.id_token].filter((x): x is string => !!x));
     const now = this.options.clock.now();
     const expiry =
-      typeof tokens.expires_in === 'number'
-        ? { expiresAt: now + tokens.expires_in * 1000, lifetimeMs: tokens.expires_in * 1000 }
-        : { expiresAt: undefined, lifetimeMs: undefined };
+      typeof tokens.expires_in === 'number' ? { expiresAt: now + tokens.expires_in * 1000, lifetimeMs: tokens.expires_in * 1000 } : { expiresAt: undefined, lifetimeMs: undefined };
     const grant = this.mode.kind === 'clientCredentials' ? ('client_credentials' as const) : undefined;
     if (this.staged) return this.commit(tokens, grant, expiry);
     const known = this.session?.tokens;
@@ -439,7 +446,10 @@ export class HubOAuthProvider implements OAuthClientProvider {
       throw new OAuthFlowError('grant_unsupported', `The authorization server ${showUrl(asUrl)} does not offer the browser sign-in (authorization_code grant).${hint}`);
     }
     if (this.mode.kind !== 'clientCredentials' && !metadata.code_challenge_methods_supported?.includes('S256')) {
-      throw new OAuthFlowError('pkce_unsupported', `The authorization server ${showUrl(asUrl)} does not advertise PKCE with S256 (code_challenge_methods_supported), which MCP requires.`);
+      throw new OAuthFlowError(
+        'pkce_unsupported',
+        `The authorization server ${showUrl(asUrl)} does not advertise PKCE with S256 (code_challenge_methods_supported), which MCP requires.`,
+      );
     }
     const endpoints: Array<[string | undefined, string]> = [
       [metadata.authorization_endpoint, 'the authorization endpoint'],

@@ -4,14 +4,7 @@
  * step-up scopes and logout. The SDK's auth() does the protocol; this decides when.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  auth,
-  discoverOAuthServerInfo,
-  refreshAuthorization,
-  registerClient,
-  type OAuthClientProvider,
-  type OAuthDiscoveryState,
-} from '@modelcontextprotocol/sdk/client/auth.js';
+import { auth, discoverOAuthServerInfo, refreshAuthorization, registerClient, type OAuthClientProvider, type OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
 import { OAuthError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type { AuthorizationServerMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -22,7 +15,7 @@ import { CallbackServer } from './callback-server';
 import { DPOP_ALG, generateDpopKey, type DpopKey } from './dpop';
 import { OAuthFlowError } from './errors';
 import { createOAuthFetch, type Challenge, type RefreshDecision } from './oauth-fetch';
-import { HubOAuthProvider, showUrl, type ProviderMode } from './provider';
+import { HubOAuthProvider, type ProviderMode } from './provider';
 import { secretKeyFor, type OAuthSession, type TokenStore } from './token-store';
 import type { Resolver } from './url-guard';
 
@@ -283,7 +276,9 @@ export class ServerAuth {
       const at = s && refreshAt(s);
       if (!s || !refreshToken || at === undefined || at > this.deps.clock.now()) return;
       const discovery = s.discovery;
-      const client = this.settings.clientId ? { client_id: this.settings.clientId, ...(this.settings.clientSecret ? { client_secret: this.settings.clientSecret } : {}) } : s.client;
+      const client = this.settings.clientId
+        ? { client_id: this.settings.clientId, ...(this.settings.clientSecret ? { client_secret: this.settings.clientSecret } : {}) }
+        : s.client;
       if (!discovery || !client) return;
       const provider = this.provider(s, (await this.isMachineToMachine(s)) ? { kind: 'clientCredentials' } : { kind: 'passive' });
       try {
@@ -360,10 +355,7 @@ export class ServerAuth {
     }
     const callback = attempt.useCallback(await this.startCallback());
     const timeoutS = this.settings.signInTimeout ?? DEFAULT_SIGN_IN_TIMEOUT_S;
-    attempt.timer = this.deps.clock.setTimeout(
-      () => attempt.end(new OAuthFlowError('timeout', `Sign-in timed out after ${formatSeconds(timeoutS)}.`)),
-      timeoutS * 1000,
-    );
+    attempt.timer = this.deps.clock.setTimeout(() => attempt.end(new OAuthFlowError('timeout', `Sign-in timed out after ${formatSeconds(timeoutS)}.`)), timeoutS * 1000);
     const redirectUri = this.deps.externalUri ? await attempt.until(this.deps.externalUri(callback.redirectUri)) : callback.redirectUri;
     // Remote development forwards the callback under another host name: accept that Host too.
     const forwarded = new URL(redirectUri);
@@ -505,12 +497,13 @@ class SignInAttempt {
   /** Settles as `work` does, or rejects as soon as the attempt ends. */
   until<T>(work: Promise<T>): Promise<T> {
     const signal = this.abort.signal;
+    // Only end() aborts, and it sets `ended` first.
     if (signal.aborted) {
       work.catch(() => undefined);
-      return Promise.reject(this.ended);
+      return Promise.reject(this.ended!);
     }
     return new Promise<T>((resolve, reject) => {
-      const onEnd = () => reject(this.ended);
+      const onEnd = () => reject(this.ended!);
       signal.addEventListener('abort', onEnd, { once: true });
       work.then(
         (value) => {

@@ -3,7 +3,7 @@
  * 1.32.2 at the HTTP layer, each named for the gap:
  *  - ssrfGuard: requests to any origin but the server's own go through the guard of url-guard.ts
  *    (https, or http on loopback; public addresses only, loopback only for a server on loopback),
- *    on an undici Agent whose lookup is the guard's, so the addresses checked are the addresses
+ *    on a socket whose lookup is the guard's, so the addresses checked are the addresses
  *    connected to (no DNS rebinding between check and connect);
  *  - redirects: GET redirects are followed (at most 3) only to checked URLs, without Authorization,
  *    Cookie, Proxy-Authorization or DPoP when they leave the origin; a redirect answering a POST (a
@@ -21,7 +21,7 @@
  */
 import { extractWWWAuthenticateParams, UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { pinnedRequest } from './pinned-request';
 import { OAuthFlowError } from './errors';
 import { readAtMost } from '../http-body';
 import { checkUrl, checkUrlForm, guardedLookup, guardFor, RefusedAddressError, type Resolver } from './url-guard';
@@ -71,24 +71,23 @@ const MAX_REDIRECTS = 3;
 /** Headers that must not follow a redirect to another origin. */
 const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization', 'dpop'];
 /** Idle connections to authorization servers close soon: a new request resolves (and checks) anew. */
-const OAUTH_KEEP_ALIVE_MS = 1_000;
 const REFRESH_REUSE_MS = 10_000;
 
 export function createOAuthFetch(options: OAuthFetchOptions): FetchLike {
   const base: FetchLike = options.baseFetch ?? ((url, init) => fetch(url, init));
   const guard = guardFor(options.serverUrl, options.resolver);
   const injected = options.baseFetch;
-  let agent: Agent | undefined;
+  let pinned: ((url: URL, init: RequestInit) => Promise<Response>) | undefined;
   /** Requests to other origins than the server's: only to addresses the guard checked. */
   const guardedFetch = async (url: URL, init: RequestInit): Promise<Response> => {
     if (injected) {
       await checkUrl(url.href, describe(url, init), guard);
       return injected(url, init);
     }
-    agent ??= new Agent({ connect: { lookup: guardedLookup(guard) }, keepAliveTimeout: OAUTH_KEEP_ALIVE_MS, keepAliveMaxTimeout: OAUTH_KEEP_ALIVE_MS });
-    // undici's own Response; the caller reads it into bytes and answers the SDK with a global one.
-    return await undiciFetch(url, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher: agent });
+    pinned ??= pinnedRequest(guardedLookup(guard));
+    return pinned(url, init);
   };
+
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxBytes = options.maxBytes ?? 1024 * 1024;
   const server = new URL(options.serverUrl);
@@ -300,7 +299,7 @@ function describe(url: URL, init?: RequestInit): string {
   return 'the authorization server';
 }
 
-/** `error` or the first error in its `cause` chain that is a `type` (undici wraps connect errors). */
+/** `error` or the first error in its `cause` chain that is a `type` (a socket wraps the lookup's refusal). */
 function findCause<T extends Error>(error: unknown, type: abstract new (...args: never[]) => T): T | undefined {
   for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) if (e instanceof type) return e;
   return undefined;

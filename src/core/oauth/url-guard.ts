@@ -217,7 +217,7 @@ export async function checkUrl(raw: string, what: string, options: GuardOptions)
 }
 
 /**
- * A `lookup` for sockets (net.connect, an undici Agent's `connect`): it resolves through the
+ * A `lookup` for sockets (net.connect, http.request): it resolves through the
  * guard and hands the socket only addresses it checked, so the check and the connection use the
  * same answer.
  */

@@ -14,7 +14,8 @@ import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/t
 import { ElicitRequestSchema, McpError, type CallToolResult, type Prompt, type Resource, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { isToolAllowed, SERVERS_SETTING, type RemoteServerConfig, type ServerConfig, type StdioServerConfig } from './config';
 import { Emitter } from './events';
-import { ConnectionLost, describeFailure, describeSignInFailure, HubFailure, TimeoutFailure } from './failure';
+import { hubError } from './errors';
+import { connectionLost, describeFailure, describeSignInFailure, startTimeout } from './failure';
 import { isOAuthFlowError } from './oauth/errors';
 import { ServerAuth, type OAuthDeps, type SessionInfo } from './oauth/server-auth';
 import type { Clock, ElicitationHandler, Logger } from './ports';
@@ -52,17 +53,6 @@ export interface ConnectionDeps {
 }
 
 const STDERR_LINES_KEPT = 20;
-
-/** Raised by the hub's own checks (not running, tool filtered out), with a message meant for people. */
-export class HubError extends HubFailure {
-  constructor(
-    override readonly code: 'not-running' | 'tool-not-allowed' | 'unknown-server' | 'no-oauth' | 'auth-required' | 'needs-input',
-    message: string,
-  ) {
-    super(code, message);
-    this.name = 'HubError';
-  }
-}
 
 export class ServerConnection {
   private _state: ServerState;
@@ -182,7 +172,7 @@ export class ServerConnection {
     const auth = this.auth;
     if (!auth) {
       const why = this.config.type === 'stdio' ? 'it is a local server' : 'it sends a static Authorization header from settings';
-      return Promise.reject(new HubError('no-oauth', `Server "${this.name}" does not use OAuth: ${why}.`));
+      return Promise.reject(hubError('no_oauth', `Server "${this.name}" does not use OAuth: ${why}.`));
     }
     if (this.signingIn) return this.signingIn;
     const whileRunning = this._state.kind === 'running';
@@ -193,7 +183,7 @@ export class ServerConnection {
     }
     const gen = this.generation;
     if (!this.apply({ type: 'authStarted' })) {
-      return Promise.reject(new HubError('not-running', `Server "${this.name}" cannot sign in now (it is ${this._state.kind}).`));
+      return Promise.reject(hubError('not_running', `Server "${this.name}" cannot sign in now (it is ${this._state.kind}).`));
     }
     const abort = new AbortController();
     this.authAbort = abort;
@@ -253,7 +243,7 @@ export class ServerConnection {
 
   /** Deletes the OAuth session, stops the server and returns it to authRequired. */
   async logout(reason = 'Signed out.'): Promise<void> {
-    if (!this.auth) throw new HubError('no-oauth', `Server "${this.name}" does not use OAuth.`);
+    if (!this.auth) throw hubError('no_oauth', `Server "${this.name}" does not use OAuth.`);
     this.generation++;
     this.starting = undefined;
     this.clearRetry();
@@ -312,10 +302,10 @@ export class ServerConnection {
   async callTool(tool: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {
     const client = this.client;
     if (this._state.kind !== 'running' || !client) {
-      throw new HubError('not-running', `Server "${this.name}" is not running (it is ${this._state.kind}).`);
+      throw hubError('not_running', `Server "${this.name}" is not running (it is ${this._state.kind}).`);
     }
     if (!isToolAllowed(this.config.tools, tool)) {
-      throw new HubError('tool-not-allowed', `Tool "${tool}" of server "${this.name}" is filtered out by ${SERVERS_SETTING}.${this.name}.tools.`);
+      throw hubError('tool_not_allowed', `Tool "${tool}" of server "${this.name}" is filtered out by ${SERVERS_SETTING}.${this.name}.tools.`);
     }
     try {
       const result = await client.callTool({ name: tool, arguments: args }, undefined, { timeout: this.timeoutMs, resetTimeoutOnProgress: true });
@@ -323,8 +313,8 @@ export class ServerConnection {
     } catch (error) {
       const step = await this.stepUp(error);
       if (step && 'exhausted' in step) {
-        throw new HubError(
-          'auth-required',
+        throw hubError(
+          'auth_required',
           `Server "${this.name}" still refuses "${tool}" after signing in again with scope ${step.scopes.join(' ')}; the account may not be allowed to use it.`,
         );
       }
@@ -334,7 +324,7 @@ export class ServerConnection {
         const scopes = step.scopes.map((x) => scrubber.message(x));
         const reason = `Needs more permission (scope ${scopes.join(' ')}) for "${scrubber.message(tool)}". Authenticate to grant it.`;
         this.apply({ type: 'scopeNeeded', scopes, message: reason });
-        throw new HubError('auth-required', `Server "${this.name}": ${reason}`);
+        throw hubError('auth_required', `Server "${this.name}": ${reason}`);
       }
       // A JSON-RPC error is the server answering; anything else may mean the connection is gone.
       if (!(error instanceof McpError)) void this.checkAlive(this.generation, client);
@@ -365,7 +355,7 @@ export class ServerConnection {
       } catch (error) {
         if (gen !== this.generation || this.client !== client || this._state.kind !== 'running') return;
         this.deps.logger.warn(`ping failed: ${errorMessage(error)}`);
-        await this.fail(gen, new ConnectionLost('The connection to the server was lost.'));
+        await this.fail(gen, connectionLost('The connection to the server was lost.'));
       }
     })().finally(() => {
       this.aliveCheck = undefined;
@@ -504,7 +494,7 @@ export class ServerConnection {
     };
     client.onclose = () => {
       if (gen === this.generation && this.client === client && this._state.kind === 'running') {
-        void this.fail(gen, new ConnectionLost(this.config.type === 'stdio' ? 'The server process exited.' : 'The connection to the server was closed.'));
+        void this.fail(gen, connectionLost(this.config.type === 'stdio' ? 'The server process exited.' : 'The connection to the server was closed.'));
       }
     };
     try {
@@ -519,7 +509,7 @@ export class ServerConnection {
   }
 
   private timeoutMessage(): Error {
-    return new TimeoutFailure(this.config);
+    return startTimeout(this.config);
   }
 
   private async fetchLists(client: Client): Promise<{ tools: Tool[]; resources: Resource[]; prompts: Prompt[] }> {

@@ -11,7 +11,7 @@ import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamable
 import { OAuthError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { SERVERS_SETTING, type ServerConfig } from './config';
-import { OAuthFlowError } from './oauth/errors';
+import { HubError, hubError } from './errors';
 import { scrubber } from './scrub';
 
 export interface Failure {
@@ -56,7 +56,6 @@ export function describeFailure(error: unknown, config: ServerConfig, stderrTail
     if (error.code && error.code > 0) return { code: `http_${error.code}`, message: `HTTP ${error.code} from ${where}.`, ...detailOf(said) };
     return { code: 'protocol_error', message: `The server at ${where} answered in a way MCP Hub does not understand.`, ...detailOf(said) };
   }
-  if (error instanceof OAuthFlowError) return { code: error.code, message: error.message, ...detailOf(error.detail ?? stderr) };
   if (error instanceof OAuthError) return oauthFailure(error);
   if (error instanceof UnauthorizedError) return { code: 'unauthorized', message: 'The server requires you to sign in (HTTP 401).' };
   if (error instanceof McpError && /connection closed/i.test(error.message)) {
@@ -65,8 +64,8 @@ export function describeFailure(error: unknown, config: ServerConfig, stderrTail
       : { code: 'connection_closed', message: `The connection to ${where} was closed.` };
   }
   if (error instanceof McpError) return { code: `mcp_${error.code}`, message: `The server answered with an error (MCP error ${error.code}).`, ...detailOf(error.message) };
-  if (error instanceof TimeoutFailure) return { code: 'timeout', message: error.message, ...detailOf(stderr) };
-  if (error instanceof ConnectionLost) return { code: 'connection_lost', message: error.message, ...detailOf(stderr) };
+  // Ours (OAuth flow errors included): our code and words, and whatever the other side said.
+  if (error instanceof HubError) return { code: error.code, message: error.message, ...detailOf(error.detail ?? stderr) };
   const text = error instanceof Error ? error.message : String(error);
   if (config.type === 'stdio' && /connection closed/i.test(text))
     return { code: 'process_exited', message: 'The server process exited before it finished starting.', ...detailOf(stderr) };
@@ -80,9 +79,8 @@ export function describeFailure(error: unknown, config: ServerConfig, stderrTail
 
 /** Why a sign-in did not succeed: our words, whatever the flow threw. */
 export function describeSignInFailure(error: unknown): Failure {
-  if (error instanceof OAuthFlowError) return { code: error.code, message: error.message, ...detailOf(error.detail) };
+  if (error instanceof HubError) return { code: error.code, message: error.message, ...detailOf(error.detail) };
   if (error instanceof OAuthError) return oauthFailure(error);
-  if (error instanceof HubFailure) return { code: error.code, message: error.message };
   const text = error instanceof Error ? error.message : String(error);
   return { code: 'sign_in_failed', message: 'The sign-in failed.', ...detailOf(text) };
 }
@@ -92,31 +90,14 @@ function oauthFailure(error: OAuthError): Failure {
   return { code, message: `The authorization server refused the request (${code}).`, ...detailOf(error.message) };
 }
 
-/** Raised when a start-up did not finish within the server's timeout. */
-export class TimeoutFailure extends Error {
-  constructor(config: ServerConfig) {
-    super(`Timed out after ${config.timeoutSeconds} s waiting for the server to start (${SERVERS_SETTING}.${config.name}.timeout).`);
-    this.name = 'TimeoutFailure';
-  }
+/** A start that did not finish within the server's timeout. */
+export function startTimeout(config: ServerConfig): HubError {
+  return hubError('start_timeout', `Timed out after ${config.timeoutSeconds} s waiting for the server to start (${SERVERS_SETTING}.${config.name}.timeout).`);
 }
 
-/** Raised when a running server stops answering or its process exits. */
-export class ConnectionLost extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConnectionLost';
-  }
-}
-
-/** Any error of ours with a stable code (HubError extends it). */
-export class HubFailure extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'HubFailure';
-  }
+/** A running server that stopped answering, or whose process exited. */
+export function connectionLost(message: string): HubError {
+  return hubError('connection_lost', message);
 }
 
 /** What a notification says for each code: our words only, no text from any server. */
@@ -140,12 +121,12 @@ const NOTICE: Readonly<Record<string, string>> = {
   callback_port_in_use: 'The callback port is in use by another program',
   store_unavailable: 'VS Code secret storage is not available',
   store_newer_version: 'The sign-in was saved by a newer version of MCP Hub',
-  'not-running': 'The server is not running',
-  'tool-not-allowed': 'The tool is filtered out in settings',
-  'unknown-server': 'There is no such server in settings',
-  'no-oauth': 'The server does not sign in with OAuth',
-  'auth-required': 'The server needs you to sign in (or more permission)',
-  'needs-input': 'The server needs a value from secret storage',
+  not_running: 'The server is not running',
+  tool_not_allowed: 'The tool is filtered out in settings',
+  unknown_server: 'There is no such server in settings',
+  no_oauth: 'The server does not sign in with OAuth',
+  auth_required: 'The server needs you to sign in (or more permission)',
+  needs_input: 'The server needs a value from secret storage',
 };
 
 /**
@@ -153,8 +134,7 @@ const NOTICE: Readonly<Record<string, string>> = {
  * (VS Code renders links in notifications). The details go to the panel and the log.
  */
 export function notificationText(error: unknown): string {
-  const code =
-    (error instanceof HubFailure || error instanceof OAuthFlowError ? ownCode(error.code) : error instanceof OAuthError ? oauthErrorCode(error.errorCode) : undefined) ?? 'error';
+  const code = (error instanceof HubError ? ownCode(error.code) : error instanceof OAuthError ? oauthErrorCode(error.errorCode) : undefined) ?? 'error';
   const sentence = NOTICE[code] ?? (error instanceof OAuthError ? 'The authorization server refused the request' : 'The request failed');
   return `${sentence} (${code}). See the server's details in the MCP Hub panel or log.`;
 }

@@ -7,7 +7,8 @@ import { isAbsolute, resolve } from 'node:path';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import { sameConfig, SERVERS_SETTING, type ConfigEntry, type ConfigSource, type ServerConfig } from './config';
-import { HubError, ServerConnection, type ConnectionDeps } from './connection';
+import { ServerConnection, type ConnectionDeps } from './connection';
+import { hubError } from './errors';
 import { Emitter } from './events';
 import type { InputStore } from './inputs';
 import { scopedLogger, type Disposable } from './ports';
@@ -286,11 +287,11 @@ export class McpHub {
 
   private connection(name: string): ServerConnection {
     const record = this.records.get(name);
-    if (!record) throw new HubError('unknown-server', `No server named "${name}" in ${SERVERS_SETTING}.`);
+    if (!record) throw hubError('unknown_server', `No server named "${name}" in ${SERVERS_SETTING}.`);
     if (!record.connection) {
       const state = record.plan.fixedState!;
       if (state.kind === 'needsInput') {
-        throw new HubError('needs-input', `Server "${name}" needs a value for ${state.inputs.map(inputReference).join(', ')}; set it with "Set Value…".`);
+        throw hubError('needs_input', `Server "${name}" needs a value for ${state.inputs.map(inputReference).join(', ')}; set it with "Set Value…".`);
       }
       const why =
         state.kind === 'disabled'
@@ -298,7 +299,7 @@ export class McpHub {
             ? (state.message ?? 'it is defined in workspace settings and the workspace is not trusted')
             : `it is disabled in ${SERVERS_SETTING}.${name}.disabled`
           : `its settings are invalid: ${state.kind === 'error' ? state.message : state.kind}`;
-      throw new HubError('not-running', `Server "${name}" cannot start: ${why}.`);
+      throw hubError('not_running', `Server "${name}" cannot start: ${why}.`);
     }
     return record.connection;
   }

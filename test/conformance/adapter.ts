@@ -7,7 +7,7 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { parseServers } from '../../src/core/config';
 import { actionsFor } from '../../src/core/state';
-import { HubError } from '../../src/core/connection';
+import { HubError } from '../../src/core/errors';
 import { McpHub, type HubServer } from '../../src/core/hub';
 import { MemorySecretStore, TokenStore } from '../../src/core/oauth/token-store';
 import { systemClock, type BrowserOpener, type ElicitationHandler, type Logger } from '../../src/core/ports';
@@ -135,7 +135,7 @@ async function callEach(hub: McpHub, tools: readonly Tool[], signIns: { count: n
         // "Needs more permission … Authenticate to grant it": the row offers Authenticate (the server
         // keeps running on its session meanwhile); click it as a user would, then retry once.
         const server = hub.server(NAME);
-        if (!(error instanceof HubError && error.code === 'auth-required') || !server || !actionsFor(server.state, server.actionContext).includes('authenticate')) throw error;
+        if (!(error instanceof HubError && error.code === 'auth_required') || !server || !actionsFor(server.state, server.actionContext).includes('authenticate')) throw error;
         logger.info(`${tool.name}: ${error.message}`);
         if (server.state.kind === 'running') {
           if (signIns.count >= MAX_SIGN_INS) throw error;

@@ -8,7 +8,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { HubError } from '../../src/core/connection';
+import { HubError } from '../../src/core/errors';
 import type { McpHub } from '../../src/core/hub';
 import { startHttpServer, type HttpFixture } from '../fixtures/http-server';
 import { createHub, entries, everythingServer, isAlive, MemoryLogger, pidOf, stdioEntry, waitFor, waitForKind } from '../helpers';
@@ -184,7 +184,7 @@ describe('McpHub with real servers', () => {
     assert.ok(local.state.kind === 'running' && !local.state.tools.some((t) => t.name === 'dangerous_delete'));
     assert.ok(remote.state.kind === 'running');
     assert.deepEqual(remote.state.tools.map((t) => t.name).sort(), ['add', 'echo']);
-    await assert.rejects(hub.callTool('local', 'dangerous_delete'), (e: unknown) => e instanceof HubError && e.code === 'tool-not-allowed');
+    await assert.rejects(hub.callTool('local', 'dangerous_delete'), (e: unknown) => e instanceof HubError && e.code === 'tool_not_allowed');
     await assert.rejects(hub.callTool('remote', 'whoami'), /filtered out by mcpHub.servers.remote.tools/);
   });
 

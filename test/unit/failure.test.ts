@@ -5,9 +5,9 @@ import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamable
 import { InvalidGrantError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { parseServer, type ServerConfig } from '../../src/core/config';
-import { ConnectionLost, describeFailure, describeSignInFailure, notificationText, TimeoutFailure } from '../../src/core/failure';
+import { connectionLost, describeFailure, describeSignInFailure, notificationText, startTimeout } from '../../src/core/failure';
 import { OAuthFlowError } from '../../src/core/oauth/errors';
-import { HubError } from '../../src/core/connection';
+import { hubError } from '../../src/core/errors';
 
 const config = (raw: Record<string, unknown>): ServerConfig => {
   const e = parseServer('s', raw, 'user');
@@ -33,8 +33,8 @@ describe('describeFailure: (error, config) -> code, our message, cleaned detail'
     ['SSE 404', new SseError(404, 'Not Found', undefined as never), remote, 'http_404', /^HTTP 404 from/],
     ['process exit', new McpError(-32000, 'Connection closed'), stdio, 'process_exited', /exited before it finished starting/],
     ['JSON-RPC error', new McpError(-32602, `bad ${link}`), remote, 'mcp_-32602', /MCP error -32602/],
-    ['timeout', new TimeoutFailure(stdio), stdio, 'timeout', /Timed out after 60 s/],
-    ['lost', new ConnectionLost('The connection to the server was lost.'), remote, 'connection_lost', /lost/],
+    ['timeout', startTimeout(stdio), stdio, 'start_timeout', /Timed out after 60 s/],
+    ['lost', connectionLost('The connection to the server was lost.'), remote, 'connection_lost', /lost/],
     ['an OAuth flow error', new OAuthFlowError('unsafe_url', 'Refused the token endpoint.', link), remote, 'unsafe_url', /^Refused the token endpoint\.$/],
     ['an SDK OAuth error', new InvalidGrantError(`refresh token revoked ${link}`), remote, 'invalid_grant', /refused the request \(invalid_grant\)/],
     ['anything else', new Error(`weird ${link}`), remote, 'failed', /^The connection to https:\/\/mcp\.example\.com\/mcp failed\.$/],
@@ -72,7 +72,7 @@ describe('notificationText: our words and a stable code, nothing from the server
     assert.match(notificationText(new OddError('x')), /\(error\)/);
   });
   it('handles our own errors and unknown ones', () => {
-    assert.match(notificationText(new HubError('not-running', 'Server "[a](command:b)" is not running')), /^The server is not running \(not-running\)/);
+    assert.match(notificationText(hubError('not_running', 'Server "[a](command:b)" is not running')), /^The server is not running \(not_running\)/);
     assert.match(notificationText(new Error('[a](command:b)')), /^The request failed \(error\)/);
   });
   it('describeSignInFailure keeps our message and moves the server text to the detail', () => {

@@ -3,6 +3,8 @@
  * Messages are for people; they never contain a token, code, verifier or client secret, and never
  * echo an attacker-controlled value such as a mismatched issuer.
  */
+import { HubError } from '../errors';
+
 export type OAuthFlowErrorCode =
   | 'unsafe_url'
   | 'unreachable'
@@ -25,18 +27,18 @@ export type OAuthFlowErrorCode =
   | 'store_unavailable'
   | 'store_newer_version';
 
-export class OAuthFlowError extends Error {
+export class OAuthFlowError extends HubError {
   /**
    * @param message our own words, safe for a notification; never text from a server.
    * @param detail text from the server or authorization server (an error_description, a body),
    *   untrusted: it goes only to the panel's details and the log, through the scrubber.
    */
   constructor(
-    readonly code: OAuthFlowErrorCode,
+    override readonly code: OAuthFlowErrorCode,
     message: string,
-    readonly detail?: string,
+    detail?: string,
   ) {
-    super(message);
+    super(code, message, detail);
     this.name = 'OAuthFlowError';
   }
 }

@@ -1,0 +1,37 @@
+/**
+ * The hub's one error family: every failure of ours carries a stable code in snake_case, a message
+ * in our own words (safe for a notification) and, apart from it, whatever untrusted text the other
+ * side sent (`detail`, scrubbed wherever it is shown). Callers dispatch on `code`, never on text.
+ * OAuth failures (`OAuthFlowError`) are members of the family with codes of their own.
+ */
+export type HubErrorCode =
+  | 'not_running'
+  | 'tool_not_allowed'
+  | 'unknown_server'
+  | 'no_oauth'
+  | 'auth_required'
+  | 'needs_input'
+  /** A start did not finish within the server's timeout. */
+  | 'start_timeout'
+  /** A running server stopped answering, or its process exited. */
+  | 'connection_lost';
+
+export class HubError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly detail?: string,
+  ) {
+    super(message);
+    this.name = 'HubError';
+  }
+}
+
+/** Raised by the hub's own checks and lifecycle, with a code from HubErrorCode. */
+export function hubError(code: HubErrorCode, message: string, detail?: string): HubError {
+  return new HubError(code, message, detail);
+}
+
+export function isHubError(error: unknown, code?: string): error is HubError {
+  return error instanceof HubError && (code === undefined || error.code === code);
+}

@@ -12,7 +12,9 @@ import { OAuthError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { SERVERS_SETTING, type ServerConfig } from './config';
 import { HubError, hubError } from './errors';
+import { isOAuthFlowError } from './oauth/errors';
 import { scrubber } from './scrub';
+import type { ServerEvent } from './state';
 
 export interface Failure {
   /** Stable, for code and for people who search for it: e.g. 'http_500', 'command_not_found'. */
@@ -77,6 +79,90 @@ export function describeFailure(error: unknown, config: ServerConfig, stderrTail
   };
 }
 
+/** What a server's 403 insufficient_scope asks for: more scopes, or nothing more (signing in again did not help). */
+export type StepUp = { readonly scopes: readonly string[] } | { readonly exhausted: true; readonly scopes: readonly string[] };
+
+export interface FailureContext {
+  readonly config: ServerConfig;
+  /** The client carried credentials from a stored OAuth session. */
+  readonly usesSession: boolean;
+  /** The settings give the server its own Authorization header (so OAuth is not ours to run). */
+  readonly hasAuthorizationHeader: boolean;
+  readonly stderrTail: readonly string[];
+  /** The step-up the server's last refusal asks for (see `isScopeRefusal`), if that is why it failed. */
+  readonly stepUp?: StepUp;
+}
+
+/** A failure that retrying may cure: the error row's words; the caller adds when it retries. */
+export interface Retry {
+  readonly retry: Failure;
+}
+
+/**
+ * What a failed start or a lost connection means: a state event that waits for the user (sign in,
+ * fix a header), or a failure to retry after a backoff. Pure: the caller applies it.
+ */
+export function classifyFailure(error: unknown, ctx: FailureContext): Extract<ServerEvent, { type: 'failed' | 'unauthorized' }> | Retry {
+  const step = ctx.stepUp;
+  const scopes = (s: StepUp) => s.scopes.map((x) => scrubber.message(x)).join(' ');
+  // Signing in again has not helped; retrying on a timer would not either.
+  if (step && 'exhausted' in step) {
+    return {
+      type: 'failed',
+      code: 'scope_refused',
+      message: `The server still refuses access after signing in again with scope ${scopes(step)}; the account may not be allowed to use it.`,
+    };
+  }
+  if (step) return { type: 'unauthorized', code: 'insufficient_scope', reason: `Needs more permission (scope ${scopes(step)}). Authenticate to grant it.` };
+  if (error instanceof OAuthError && ctx.usesSession && !TRANSIENT_OAUTH_ERRORS.has(error.errorCode)) {
+    // The authorization server refused to renew the session (invalid_target, invalid_client…):
+    // retrying will not help; signing in again will.
+    const f = describeFailure(error, ctx.config);
+    return {
+      type: 'unauthorized',
+      code: f.code,
+      reason: `The authorization server refused to renew the session (${f.code}); sign in again.`,
+      ...(f.detail ? { detail: f.detail } : {}),
+    };
+  }
+  if (isOAuthFlowError(error) && error.code !== 'interaction_required') {
+    // Discovery or token trouble (unsafe URL, issuer mismatch, server down): sign-in cannot
+    // proceed on its own; say why and let the user try again.
+    const f = describeFailure(error, ctx.config);
+    return { type: 'unauthorized', code: f.code, reason: f.message, ...(f.detail ? { detail: f.detail } : {}) };
+  }
+  if (isUnauthorized(error) || isOAuthFlowError(error, 'interaction_required')) {
+    if (ctx.usesSession) return { type: 'unauthorized', code: 'session_rejected', reason: 'The session expired or was revoked; sign in again.' };
+    if (ctx.hasAuthorizationHeader) {
+      return {
+        type: 'failed',
+        code: 'header_rejected',
+        message: `The server rejected the Authorization header set in ${SERVERS_SETTING}.${ctx.config.name}.headers (HTTP 401); check the header.`,
+      };
+    }
+    return { type: 'unauthorized', code: 'unauthorized', reason: 'The server requires you to sign in (HTTP 401).' };
+  }
+  return { retry: describeFailure(error, ctx.config, ctx.stderrTail) };
+}
+
+/** The authorization server may be back soon: these are retried like any outage. */
+const TRANSIENT_OAUTH_ERRORS = new Set(['server_error', 'temporarily_unavailable']);
+
+/**
+ * Whether a request failed for lack of scope. The SDK answers a 403 insufficient_scope itself
+ * (re-authorizing through our passive provider, which refuses with interaction_required), so either
+ * error can stand for it; the session's recorded challenge says which scopes.
+ */
+export function isScopeRefusal(error: unknown): boolean {
+  return (error instanceof StreamableHTTPError && error.code === 403) || isOAuthFlowError(error, 'interaction_required');
+}
+
+export function isUnauthorized(error: unknown): boolean {
+  if (error instanceof UnauthorizedError) return true;
+  if (error instanceof StreamableHTTPError || error instanceof SseError) return error.code === 401;
+  return false;
+}
+
 /** Why a sign-in did not succeed: our words, whatever the flow threw. */
 export function describeSignInFailure(error: unknown): Failure {
   if (error instanceof HubError) return { code: error.code, message: error.message, ...detailOf(error.detail) };
@@ -88,6 +174,31 @@ export function describeSignInFailure(error: unknown): Failure {
 function oauthFailure(error: OAuthError): Failure {
   const code = oauthErrorCode(error.errorCode) ?? 'oauth_error';
   return { code, message: `The authorization server refused the request (${code}).`, ...detailOf(error.message) };
+}
+
+/**
+ * How a sign-in that got no tokens ends: a running server keeps running on its session (with a
+ * notice); any other still needs sign-in.
+ */
+export function signInEnded(error: unknown, failure: Failure, running: boolean): Extract<ServerEvent, { type: 'authEnded' | 'unauthorized' }> {
+  const detail = failure.detail ? { detail: failure.detail } : {};
+  if (!running) return { type: 'unauthorized', reason: failure.message, code: failure.code, ...detail };
+  const notice = isOAuthFlowError(error, 'cancelled')
+    ? 'The sign-in for more permission was cancelled; the server keeps its current permissions.'
+    : `The extra permission was not granted: ${failure.message}`;
+  return { type: 'authEnded', notice, ...detail };
+}
+
+/** A tool call refused for lack of scope: the error for the caller and, if more scope may help, the event that offers it. */
+export function toolRefused(step: StepUp, server: string, tool: string): { error: HubError; event?: Extract<ServerEvent, { type: 'scopeNeeded' }> } {
+  if ('exhausted' in step) {
+    const why = `still refuses "${tool}" after signing in again with scope ${step.scopes.join(' ')}; the account may not be allowed to use it.`;
+    return { error: hubError('auth_required', `Server "${server}" ${why}`) };
+  }
+  // Authenticate then asks for the union of scopes.
+  const scopes = step.scopes.map((x) => scrubber.message(x));
+  const message = `Needs more permission (scope ${scopes.join(' ')}) for "${scrubber.message(tool)}". Authenticate to grant it.`;
+  return { error: hubError('auth_required', `Server "${server}": ${message}`), event: { type: 'scopeNeeded', scopes, message } };
 }
 
 /** A start that did not finish within the server's timeout. */

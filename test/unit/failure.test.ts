@@ -2,10 +2,22 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { InvalidGrantError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { InvalidClientError, InvalidGrantError, ServerError, TemporarilyUnavailableError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { parseServer, type ServerConfig } from '../../src/core/config';
-import { connectionLost, describeFailure, describeSignInFailure, notificationText, startTimeout } from '../../src/core/failure';
+import {
+  classifyFailure,
+  connectionLost,
+  describeFailure,
+  describeSignInFailure,
+  isScopeRefusal,
+  signInEnded,
+  toolRefused,
+  notificationText,
+  startTimeout,
+  type FailureContext,
+} from '../../src/core/failure';
 import { OAuthFlowError } from '../../src/core/oauth/errors';
 import { hubError } from '../../src/core/errors';
 
@@ -80,5 +92,122 @@ describe('notificationText: our words and a stable code, nothing from the server
     assert.equal(f.code, 'invalid_grant');
     assert.ok(!f.message.includes('nope'));
     assert.ok(f.detail?.includes('nope'));
+  });
+});
+
+describe('classifyFailure: (error, context) -> a state event, or a failure to retry', () => {
+  const withHeader = config({ url: 'https://mcp.example.com/mcp', headers: { Authorization: 'Bearer static-123456789' } });
+  const ctx = (over: Partial<FailureContext> = {}): FailureContext => ({
+    config: remote,
+    usesSession: false,
+    hasAuthorizationHeader: false,
+    stderrTail: [],
+    ...over,
+  });
+  type Expect = { type: 'failed' | 'unauthorized'; code: string; text: RegExp } | { retry: string; text: RegExp };
+  const cases: Array<[string, unknown, FailureContext, Expect]> = [
+    [
+      'a step-up that signing in again did not cure',
+      new StreamableHTTPError(403, 'Forbidden'),
+      ctx({ usesSession: true, stepUp: { exhausted: true, scopes: ['mcp:write'] } }),
+      { type: 'failed', code: 'scope_refused', text: /still refuses access after signing in again with scope mcp:write/ },
+    ],
+    [
+      'a refusal for lack of scope',
+      new OAuthFlowError('interaction_required', 'needs the browser'),
+      ctx({ usesSession: true, stepUp: { scopes: ['mcp:read', 'mcp:write'] } }),
+      { type: 'unauthorized', code: 'insufficient_scope', text: /^Needs more permission \(scope mcp:read mcp:write\)/ },
+    ],
+    [
+      'the authorization server refusing to renew a session',
+      new InvalidClientError(`client gone ${link}`),
+      ctx({ usesSession: true }),
+      { type: 'unauthorized', code: 'invalid_client', text: /refused to renew the session \(invalid_client\); sign in again/ },
+    ],
+    ['a transient authorization server error on renewal', new ServerError('down'), ctx({ usesSession: true }), { retry: 'server_error', text: /refused the request/ }],
+    ['temporarily unavailable on renewal', new TemporarilyUnavailableError('later'), ctx({ usesSession: true }), { retry: 'temporarily_unavailable', text: /refused/ }],
+    ['an SDK OAuth error without a session', new InvalidGrantError('nope'), ctx(), { retry: 'invalid_grant', text: /refused the request/ }],
+    [
+      'an OAuth flow error (discovery, unsafe URL…)',
+      new OAuthFlowError('unsafe_url', 'Refused the token endpoint.', link),
+      ctx({ usesSession: true }),
+      { type: 'unauthorized', code: 'unsafe_url', text: /^Refused the token endpoint\.$/ },
+    ],
+    [
+      'interaction_required on a session (no step-up known)',
+      new OAuthFlowError('interaction_required', 'needs the browser'),
+      ctx({ usesSession: true }),
+      { type: 'unauthorized', code: 'session_rejected', text: /expired or was revoked/ },
+    ],
+    ['a 401 on a session', new UnauthorizedError('Unauthorized'), ctx({ usesSession: true }), { type: 'unauthorized', code: 'session_rejected', text: /sign in again/ }],
+    [
+      'a 401 to a static Authorization header',
+      new StreamableHTTPError(401, 'Unauthorized'),
+      ctx({ config: withHeader, hasAuthorizationHeader: true }),
+      { type: 'failed', code: 'header_rejected', text: /mcpHub\.servers\.s\.headers \(HTTP 401\); check the header/ },
+    ],
+    ['an SSE 401 without a session', new SseError(401, 'Unauthorized', undefined as never), ctx(), { type: 'unauthorized', code: 'unauthorized', text: /requires you to sign in/ }],
+    ['a 403 without a step-up', new StreamableHTTPError(403, 'Forbidden'), ctx(), { retry: 'http_403', text: /^HTTP 403 from/ }],
+    ['an HTTP 500', new StreamableHTTPError(500, 'boom'), ctx({ usesSession: true }), { retry: 'http_500', text: /^HTTP 500 from/ }],
+    ['a start timeout', startTimeout(stdio), ctx({ config: stdio }), { retry: 'start_timeout', text: /Timed out after 60 s/ }],
+    ['a lost connection', connectionLost('The server process exited.'), ctx({ config: stdio }), { retry: 'connection_lost', text: /exited/ }],
+  ];
+  for (const [what, error, context, expected] of cases) {
+    it(what, () => {
+      const out = classifyFailure(error, context);
+      if ('retry' in expected) {
+        assert.ok('retry' in out, `retries: ${JSON.stringify(out)}`);
+        assert.equal(out.retry.code, expected.retry);
+        assert.match(out.retry.message, expected.text);
+        return;
+      }
+      assert.ok(!('retry' in out), `does not retry: ${JSON.stringify(out)}`);
+      assert.equal(out.type, expected.type);
+      assert.equal(out.code, expected.code);
+      assert.match(out.type === 'failed' ? out.message : out.reason, expected.text);
+      assert.ok(!JSON.stringify(out).includes('](command:'), 'no clickable link');
+    });
+  }
+  it('keeps the stderr tail of a stdio failure as the detail, without its secrets', () => {
+    const out = classifyFailure(Object.assign(new Error('spawn my-server ENOENT'), { code: 'ENOENT' }), ctx({ config: stdio, stderrTail: ['boom token=abcdef123456'] }));
+    assert.ok('retry' in out);
+    assert.equal(out.retry.code, 'command_not_found');
+    assert.match(out.retry.detail ?? '', /boom/);
+    assert.ok(!(out.retry.detail ?? '').includes('abcdef123456'));
+  });
+  it('isScopeRefusal: a 403 or interaction_required, nothing else', () => {
+    assert.equal(isScopeRefusal(new StreamableHTTPError(403, 'Forbidden')), true);
+    assert.equal(isScopeRefusal(new OAuthFlowError('interaction_required', 'x')), true);
+    assert.equal(isScopeRefusal(new StreamableHTTPError(401, 'Unauthorized')), false);
+    assert.equal(isScopeRefusal(new OAuthFlowError('cancelled', 'x')), false);
+    assert.equal(isScopeRefusal(new Error('x')), false);
+  });
+});
+
+describe('toolRefused and signInEnded: what a refusal or an unfinished sign-in does to the state', () => {
+  it('offers the extra scope on a running server', () => {
+    const r = toolRefused({ scopes: ['mcp:write'] }, 's', 'write');
+    assert.equal(r.error.code, 'auth_required');
+    assert.deepEqual(r.event?.scopes, ['mcp:write']);
+    assert.match(r.event?.message ?? '', /^Needs more permission \(scope mcp:write\) for "write"/);
+  });
+  it('offers nothing more when signing in again did not help', () => {
+    const r = toolRefused({ exhausted: true, scopes: ['mcp:write'] }, 's', 'write');
+    assert.equal(r.event, undefined);
+    assert.match(r.error.message, /still refuses "write" after signing in again/);
+  });
+  it('keeps a running server running, with a notice', () => {
+    const cancelled = new OAuthFlowError('cancelled', 'Cancelled.');
+    const e = signInEnded(cancelled, describeSignInFailure(cancelled), true);
+    assert.equal(e.type, 'authEnded');
+    assert.match(e.type === 'authEnded' ? (e.notice ?? '') : '', /cancelled; the server keeps its current permissions/);
+    const denied = new OAuthFlowError('authorization_denied', 'Refused.', 'because');
+    const d = signInEnded(denied, describeSignInFailure(denied), true);
+    assert.ok(d.type === 'authEnded' && /not granted: Refused\./.test(d.notice ?? '') && d.detail === 'because');
+  });
+  it('leaves any other server needing sign-in, with the code', () => {
+    const timeout = new OAuthFlowError('timeout', 'Timed out.');
+    const e = signInEnded(timeout, describeSignInFailure(timeout), false);
+    assert.ok(e.type === 'unauthorized' && e.code === 'timeout' && e.reason === 'Timed out.');
   });
 });

@@ -1,0 +1,30 @@
+/** What a connection is given by the hub, and the part of it each attempt uses. */
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
+import type { ServerConfig } from '../config';
+import type { OAuthDeps, ServerAuth } from '../oauth/server-auth';
+import type { Clock, ElicitationHandler, Logger } from '../ports';
+import type { AttemptDeps } from './attempt';
+import type { RetryPolicy } from './backoff';
+
+export interface ConnectionDeps {
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly clientInfo: { readonly name: string; readonly version: string };
+  readonly retry?: RetryPolicy;
+  /** The open workspace folder while it is untrusted: nothing of it may run, PATH entries inside it included. */
+  readonly untrustedFolder?: () => string | undefined;
+  /**
+   * Validates tools' structured output. The SDK builds a new Ajv per Client by default, which
+   * dominates the CPU cost of starting many servers at once; the hub passes one shared instance.
+   */
+  readonly jsonSchemaValidator?: jsonSchemaValidator;
+  /** OAuth for remote servers; without it a 401 is shown as authRequired and nothing more. */
+  readonly oauth?: OAuthDeps;
+  /** Answers servers' elicitation requests; without it the hub does not offer elicitation. */
+  readonly elicitation?: ElicitationHandler;
+}
+
+export function attemptDeps(config: ServerConfig, auth: ServerAuth | undefined, deps: ConnectionDeps): AttemptDeps {
+  const { logger, clock, clientInfo, jsonSchemaValidator, elicitation, untrustedFolder } = deps;
+  return { config, auth, logger, clock, untrustedFolder, client: { clientInfo, jsonSchemaValidator, elicitation } };
+}

@@ -28,6 +28,11 @@ export interface AuthSettings {
    * credentials are sent to no other authorization server. Unset: the issuer of the first sign-in.
    */
   readonly issuer?: string;
+  /**
+   * An issuer to accept although the authorization server's metadata names it for another URL (a
+   * misconfigured server); only exactly this one.
+   */
+  readonly acceptIssuer?: string;
   readonly scope?: string;
   readonly callbackPort?: number;
   /** An https URL of a Client ID Metadata Document to use as client_id where the server supports it. */
@@ -213,6 +218,12 @@ function parseAuth(raw: unknown, fail: (field: string, message: string) => never
     const u = tryUrl(issuer);
     if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:')) fail('auth.issuer', "must be the authorization server's issuer URL");
     out.issuer = issuer;
+  }
+  const acceptIssuer = str('acceptIssuer');
+  if (acceptIssuer) {
+    const u = tryUrl(acceptIssuer);
+    if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:')) fail('auth.acceptIssuer', 'must be the issuer URL the authorization server names');
+    out.acceptIssuer = acceptIssuer;
   }
   const clientMetadataUrl = str('clientMetadataUrl');
   if (clientMetadataUrl) {

@@ -39,7 +39,9 @@ export function isInputName(name: string): boolean {
 }
 
 /** The string fields of `auth` that may hold variables. */
-const AUTH_STRING_FIELDS = ['clientId', 'clientSecret', 'issuer', 'scope', 'clientMetadataUrl', 'privateKey', 'privateKeyAlg'] as const satisfies ReadonlyArray<keyof AuthSettings>;
+const AUTH_STRING_FIELDS = ['clientId', 'clientSecret', 'issuer', 'acceptIssuer', 'scope', 'clientMetadataUrl', 'privateKey', 'privateKeyAlg'] as const satisfies ReadonlyArray<
+  keyof AuthSettings
+>;
 
 type Ref =
   | { readonly kind: 'userHome' }

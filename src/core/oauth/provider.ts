@@ -421,6 +421,29 @@ export class HubOAuthProvider implements OAuthClientProvider {
     );
   }
 
+  /**
+   * issuerPolicy: RFC 8414 wants the metadata's issuer identical to the URL it was fetched for. A
+   * difference of a trailing slash only is accepted with a warning (common, and harmless); any other
+   * difference is refused unless auth.acceptIssuer names exactly that issuer, for a server known to
+   * be misconfigured.
+   */
+  private checkIssuer(issuer: string, asUrl: string): void {
+    if (issuer === asUrl) return;
+    if (sameIssuer(issuer, asUrl)) {
+      this.options.logger.warn(`the authorization server's issuer differs from its URL by a trailing slash (${showUrl(issuer)}); accepting it`);
+      return;
+    }
+    if (this.options.settings.acceptIssuer !== undefined && issuer === this.options.settings.acceptIssuer) {
+      this.options.logger.warn(`the authorization server at ${showUrl(asUrl)} names the issuer ${showUrl(issuer)}; accepting it as auth.acceptIssuer says`);
+      return;
+    }
+    throw new OAuthFlowError(
+      'issuer_mismatch',
+      `The authorization server metadata fetched for ${new URL(asUrl).origin} names a different issuer; refusing it. If this server is known to do so, set auth.acceptIssuer to the issuer it names.`,
+      `issuer: ${issuer}`,
+    );
+  }
+
   private async checkDiscovery(state: OAuthDiscoveryState): Promise<void> {
     const metadata = state.authorizationServerMetadata;
     const asUrl = state.authorizationServerUrl;
@@ -437,9 +460,7 @@ export class HubOAuthProvider implements OAuthClientProvider {
         `The authorization server ${new URL(asUrl).origin} publishes no metadata (RFC 8414 or OpenID discovery); MCP Hub does not guess its endpoints.`,
       );
     }
-    if (!sameIssuer(metadata.issuer, asUrl)) {
-      throw new OAuthFlowError('issuer_mismatch', `The authorization server metadata fetched for ${new URL(asUrl).origin} names a different issuer; refusing it.`);
-    }
+    this.checkIssuer(metadata.issuer, asUrl);
     const grants = metadata.grant_types_supported;
     if (this.mode.kind === 'interactive' && grants && !grants.includes('authorization_code')) {
       const hint = grants.includes('client_credentials') ? ' It offers client_credentials: set auth.clientId with auth.clientSecret or auth.privateKey.' : '';

@@ -92,33 +92,19 @@ export function registerCommands(hub: McpHub, channel: vscode.LogOutputChannel, 
     }
   };
   const oauth = (s: HubServer) => s.oauth;
+  // Commands that act on one server the state allows it for: [command, title, action, what it does].
+  const simple: Array<[string, string, ServerAction, (name: string) => Promise<void>]> = [
+    [COMMANDS.restartServer, 'Restart Server', 'restart', (n) => hub.restart(n)],
+    [COMMANDS.stopServer, 'Stop Server', 'stop', (n) => hub.stop(n)],
+    [COMMANDS.startServer, 'Start Server', 'start', (n) => hub.start(n)],
+    [COMMANDS.authenticate, 'Authenticate', 'authenticate', (n) => authenticate(hub, n)],
+    [COMMANDS.cancelAuthentication, 'Cancel Sign-in', 'cancel', (n) => hub.cancelAuthentication(n)],
+    [COMMANDS.logout, 'Log Out', 'logout', (n) => hub.logout(n)],
+  ];
   return [
     vscode.commands.registerCommand(COMMANDS.openSettings, () => openServerSettings()),
     vscode.commands.registerCommand(COMMANDS.showLogs, () => channel.show()),
-    vscode.commands.registerCommand(
-      COMMANDS.restartServer,
-      run('Restart Server', allows('restart'), (n) => hub.restart(n)),
-    ),
-    vscode.commands.registerCommand(
-      COMMANDS.stopServer,
-      run('Stop Server', allows('stop'), (n) => hub.stop(n)),
-    ),
-    vscode.commands.registerCommand(
-      COMMANDS.startServer,
-      run('Start Server', allows('start'), (n) => hub.start(n)),
-    ),
-    vscode.commands.registerCommand(
-      COMMANDS.authenticate,
-      run('Authenticate', allows('authenticate'), (n) => authenticate(hub, n)),
-    ),
-    vscode.commands.registerCommand(
-      COMMANDS.cancelAuthentication,
-      run('Cancel Sign-in', allows('cancel'), (n) => hub.cancelAuthentication(n)),
-    ),
-    vscode.commands.registerCommand(
-      COMMANDS.logout,
-      run('Log Out', allows('logout'), (n) => hub.logout(n)),
-    ),
+    ...simple.map(([id, title, action, act]) => vscode.commands.registerCommand(id, run(title, allows(action), act))),
     vscode.commands.registerCommand(
       COMMANDS.copyRedirectUri,
       run('Copy Redirect URI', oauth, async (n) => {

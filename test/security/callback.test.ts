@@ -6,7 +6,7 @@ import { connect, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { CallbackServer, MAX_HEADER_BYTES, MAX_TARGET_LENGTH, REQUEST_TIMEOUT_MS } from '../../src/core/oauth/callback-server';
 import { OAuthFlowError } from '../../src/core/oauth/errors';
-import type { Logger } from '../../src/core/ports';
+import { MemoryLogger } from '../helpers';
 
 const STATE = 'Zq7RstUvW8xYz0aBcDeFgHiJkLmNoPqRsTuVwXyZ012';
 const ISSUER = 'http://127.0.0.2:9000';
@@ -15,14 +15,7 @@ const ISS = `iss=${encodeURIComponent(ISSUER)}`;
 const SECRETS = [STATE, 'sekret-code-4711'];
 
 const count = { hostile: 0, flowsEnded: 0, reflections: 0, secretsSeen: 0, uncaught: 0, serverErrors: 0 };
-const logLines: string[] = [];
-const logger: Logger = {
-  trace: (m) => logLines.push(m),
-  debug: (m) => logLines.push(m),
-  info: (m) => logLines.push(m),
-  warn: (m) => logLines.push(m),
-  error: (m) => logLines.push(m),
-};
+const logger = new MemoryLogger();
 const onUncaught = () => count.uncaught++;
 process.on('uncaughtException', onUncaught);
 process.on('unhandledRejection', onUncaught);
@@ -216,7 +209,7 @@ describe('hostile requests to the callback server', () => {
   after(() => {
     process.off('uncaughtException', onUncaught);
     process.off('unhandledRejection', onUncaught);
-    count.secretsSeen += logLines.filter((l) => SECRETS.some((s) => l.includes(s))).length;
+    count.secretsSeen += logger.lines.filter((l) => SECRETS.some((s) => l.includes(s))).length;
     assert.equal(count.secretsSeen, 0, 'no log line carries the state or a code');
     assert.equal(count.uncaught, 0);
     console.log(

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { isOAuthFlowError } from '../../src/core/oauth/errors';
 import { CORRUPT_PREFIX, MemorySecretStore, TokenStore, secretKeyFor, type OAuthSession } from '../../src/core/oauth/token-store';
-import type { Logger, SecretStore } from '../../src/core/ports';
+import type { SecretStore } from '../../src/core/ports';
+import { MemoryLogger } from '../helpers';
 
 const A = 'https://mcp.example.com/a';
 const B = 'https://mcp.example.com/b';
@@ -18,14 +19,7 @@ const B_SESSION = { resource: B, tokens: { access_token: B_TOKEN, refresh_token:
 const SECRETS = [B_TOKEN, 'b-refresh-token-Hk2nXc9s', 'a-access-token-Qm4sYt7e'];
 
 const count = { hostileSecrets: 0, failingStores: 0, dataLost: 0, secretsSeen: 0 };
-const logLines: string[] = [];
-const logger: Logger = {
-  trace: (m) => logLines.push(m),
-  debug: (m) => logLines.push(m),
-  info: (m) => logLines.push(m),
-  warn: (m) => logLines.push(m),
-  error: (m) => logLines.push(m),
-};
+const logger = new MemoryLogger();
 
 const aSession = (): OAuthSession => ({ resource: A, tokens: { access_token: 'a-access-token-Qm4sYt7e', token_type: 'Bearer' }, updatedAt: 0 });
 
@@ -68,7 +62,7 @@ function failing(base: MemorySecretStore, fail: { op: 'get' | 'store' | 'delete'
 
 describe('hostile secrets in the token store', () => {
   after(() => {
-    exposed(...logLines);
+    exposed(...logger.lines);
     assert.equal(count.dataLost, 0);
     assert.equal(count.secretsSeen, 0);
     console.log(

@@ -61,6 +61,7 @@ async function main(): Promise<void> {
   2. Click Authenticate. A sign-in page opens: any user name, password "secret", then Allow.
   3. The row turns "Connected · 6 tools". Reload the window: still connected, no sign-in.
   4. Log Out brings "Authentication required" back.
+  5. "keyed-demo" says Needs a value: click Set Value…, type anything; it is kept in secret storage and the server starts.
 Authorization server: ${stack.as.issuer}   protected MCP server: ${stack.mcp.url}
 Press Ctrl+C to stop everything.`);
 }

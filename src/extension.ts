@@ -3,7 +3,7 @@
  * API. Activation never throws on bad settings: each bad entry becomes that server's error state.
  */
 import * as vscode from 'vscode';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
 import { McpHub } from './core/hub';
 import { systemClock } from './core/ports';
 import { scrubState, type ServerState } from './core/state';
@@ -18,6 +18,7 @@ import { browserOpener, externalUri, secretStore } from './vscode/platform';
 import { COMMANDS, registerCommands } from './vscode/commands';
 import { createLogger } from './vscode/logger';
 import { onDidChangeServerSettings, openServerSettings, readServerSettings } from './vscode/settings';
+import { globalStateEras } from './vscode/eras';
 import { ServersViewProvider, VIEW_ID } from './vscode/view';
 
 /** What other extensions (and the e2e tests) get from `activate()`. */
@@ -60,6 +61,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
     inputs,
     // Tokens live in SecretStorage only, one secret per server host.
     oauth: { store: new TokenStore(secrets, { logger }), browser: browserOpener, externalUri },
+    // The protocol era each server spoke, so the next start costs no probe.
+    eras: globalStateEras(context.globalState),
   });
   hub = theHub;
 
@@ -112,7 +115,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
     vscode.workspace.onDidGrantWorkspaceTrust(() => void apply()),
     vscode.workspace.onDidChangeWorkspaceFolders(() => void apply()),
   );
-  await apply();
+  // In the background: activate() waits for no server, nor for the secret storage reads that
+  // resolving ${input:…} values takes; the view and the API follow through onDidChange.
+  void apply();
 
   return {
     servers: () =>

@@ -67,6 +67,8 @@ export interface ServerView {
   readonly retryAt?: number;
   readonly serverName?: string;
   readonly serverVersion?: string;
+  /** The protocol revision a running server negotiated, e.g. '2026-07-28'. */
+  readonly protocolVersion?: string;
   readonly tools: readonly ToolView[];
   readonly resourceCount: number;
   readonly promptCount: number;

@@ -37,6 +37,7 @@ export function toServerView(server: HubServer): ServerView {
         status: 'running',
         serverName: scrubber.message(state.serverInfo.title ?? state.serverInfo.name),
         serverVersion: scrubber.message(state.serverInfo.version),
+        ...(state.serverInfo.protocolVersion ? { protocolVersion: scrubber.message(state.serverInfo.protocolVersion) } : {}),
         tools: state.tools.map((t) => ({
           name: scrubber.message(t.name),
           ...(t.title ? { title: scrubber.message(t.title) } : {}),

@@ -4,9 +4,11 @@ import { parseServers, type ConfigEntry } from '../src/core/config';
 import { systemClock, type ElicitationHandler, type Logger } from '../src/core/ports';
 import type { ServerStateKind } from '../src/core/state';
 import type { RetryPolicy } from '../src/core/connection';
+import type { EraMemory } from '../src/core/connection/era';
 
 export const root = join(__dirname, '..');
 export const stdioFixture = join(root, 'test/fixtures/stdio-server.mjs');
+export const modernStdioFixture = join(root, 'test/fixtures/modern-stdio-server.mjs');
 export const everythingServer = join(root, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
 
 /** A logger that keeps every line, so tests can assert on what was (and was not) logged. */
@@ -24,13 +26,14 @@ export class MemoryLogger implements Logger {
 
 export const fastRetry: RetryPolicy = { initialDelayMs: 100, maxDelayMs: 400, healthyAfterMs: 60_000 };
 
-export function createHub(options: { logger?: Logger; retry?: RetryPolicy; elicitation?: ElicitationHandler } = {}): McpHub {
+export function createHub(options: { logger?: Logger; retry?: RetryPolicy; elicitation?: ElicitationHandler; eras?: EraMemory } = {}): McpHub {
   return new McpHub({
     logger: options.logger ?? new MemoryLogger(),
     clock: systemClock,
     clientInfo: { name: 'mcp-hub-tests', version: '0.0.0' },
     retry: options.retry ?? fastRetry,
     ...(options.elicitation ? { elicitation: options.elicitation } : {}),
+    ...(options.eras ? { eras: options.eras } : {}),
   });
 }
 

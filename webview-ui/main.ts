@@ -314,6 +314,12 @@ function renderServer(view: ServerView, index: number, now: number): HTMLLIEleme
   head.append(name);
   const transport = str(view.transport);
   if (transport) head.append(el('span', `badge transport${transport === 'invalid' ? ' invalid' : ''}`, transport));
+  const revision = status === 'running' ? str(view.protocolVersion) : undefined;
+  if (revision) {
+    const badge = el('span', 'badge revision', revision);
+    badge.title = `MCP protocol revision ${revision}`;
+    head.append(badge);
+  }
   const source = SOURCE_LABELS[view.source];
   if (source) {
     const src = el('span', 'source muted', source);

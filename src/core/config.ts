@@ -54,6 +54,8 @@ interface CommonConfig {
   readonly timeoutSeconds: number;
   readonly tools: ToolFilter;
   readonly auth?: AuthSettings;
+  /** 'auto' negotiates the era; a revision pins it ('2026-07-28', or '2025-11-25' for the classic handshake). */
+  readonly protocolVersion: ProtocolSetting;
 }
 
 export interface StdioServerConfig extends CommonConfig {
@@ -77,6 +79,10 @@ export type ConfigEntry =
   | { readonly ok: false; readonly name: string; readonly source: ConfigSource; readonly error: string };
 
 export const DEFAULT_TIMEOUT_SECONDS = 60;
+
+/** The values of a server's `protocolVersion` setting. */
+export const PROTOCOL_SETTINGS = ['auto', '2026-07-28', '2025-11-25'] as const;
+export type ProtocolSetting = (typeof PROTOCOL_SETTINGS)[number];
 
 class FieldError extends Error {}
 
@@ -148,6 +154,14 @@ export function parseServer(name: string, raw: unknown, source: ConfigSource): C
       tools = { allow: stringArray('tools.allow', t.allow), deny: stringArray('tools.deny', t.deny) };
     }
 
+    let protocolVersion: ProtocolSetting = 'auto';
+    if (entry.protocolVersion !== undefined) {
+      if (!(PROTOCOL_SETTINGS as readonly unknown[]).includes(entry.protocolVersion)) {
+        fail('protocolVersion', `must be one of ${PROTOCOL_SETTINGS.map((v) => `"${v}"`).join(', ')} ("2025-11-25" is the classic initialize handshake)`);
+      }
+      protocolVersion = entry.protocolVersion as ProtocolSetting;
+    }
+
     const auth = parseAuth(entry.auth, fail);
 
     const command = optString('command');
@@ -158,7 +172,7 @@ export function parseServer(name: string, raw: unknown, source: ConfigSource): C
       if (command === undefined && url === undefined) fail(undefined, 'needs "command" (local server) or "url" (remote server)');
       type = command !== undefined ? 'stdio' : 'http';
     }
-    const common = { name, source, disabled, timeoutSeconds, tools, ...(auth ? { auth } : {}) };
+    const common = { name, source, disabled, timeoutSeconds, tools, protocolVersion, ...(auth ? { auth } : {}) };
 
     if (type === 'stdio') {
       if (command === undefined) fail('command', 'is required for a stdio server');

@@ -3,7 +3,7 @@
  * in one slot (and a `SignIn` in another): Stop, Restart, Log Out, Disable and a sign-out elsewhere
  * all come down to clearing or replacing those slots. Pieces live in ./connection/.
  */
-import { McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, type CallToolResult, type Tool } from '@modelcontextprotocol/client';
 import { isToolAllowed, SERVERS_SETTING, type ServerConfig } from './config';
 import { Attempt, type AttemptFailure } from './connection/attempt';
 import { attemptDeps, type ConnectionDeps } from './connection/deps';
@@ -291,7 +291,7 @@ export class ServerConnection {
         throw refusal.error;
       }
       // A JSON-RPC error is the server answering; anything else may mean the connection is gone.
-      if (!(error instanceof McpError)) void attempt.checkAlive();
+      if (!(error instanceof ProtocolError)) void attempt.checkAlive();
       throw error;
     }
   }

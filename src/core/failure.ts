@@ -5,11 +5,7 @@
  * canned errors in test/unit/failure.test.ts.
  */
 import { existsSync } from 'node:fs';
-import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
-import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { OAuthError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { InsufficientScopeError, OAuthError, ProtocolError, SdkError, SdkErrorCode, SdkHttpError, SseError, UnauthorizedError } from '@modelcontextprotocol/client';
 import { SERVERS_SETTING, type ServerConfig } from './config';
 import { HubError, hubError } from './errors';
 import { isOAuthFlowError } from './oauth/errors';
@@ -53,19 +49,29 @@ export function describeFailure(error: unknown, config: ServerConfig, stderrTail
     if (e?.code === 'EACCES') return { code: 'command_not_executable', message: `Command is not executable: ${scrubber.message(config.command)}`, ...detailOf(stderr) };
   }
   if (e?.code === 'ECONNREFUSED' || e?.cause?.code === 'ECONNREFUSED') return { code: 'connection_refused', message: `Connection refused by ${where}` };
-  if (error instanceof StreamableHTTPError || error instanceof SseError) {
+  const status = httpStatus(error);
+  if (error instanceof SdkHttpError || error instanceof SseError) {
     const said = error.message.replace(/^(Streamable HTTP|SSE) error: /, '');
-    if (error.code && error.code > 0) return { code: `http_${error.code}`, message: `HTTP ${error.code} from ${where}.`, ...detailOf(said) };
+    if (status !== undefined && status > 0) return { code: `http_${status}`, message: `HTTP ${status} from ${where}.`, ...detailOf(said) };
     return { code: 'protocol_error', message: `The server at ${where} answered in a way MCP Hub does not understand.`, ...detailOf(said) };
   }
   if (error instanceof OAuthError) return oauthFailure(error);
   if (error instanceof UnauthorizedError) return { code: 'unauthorized', message: 'The server requires you to sign in (HTTP 401).' };
-  if (error instanceof McpError && /connection closed/i.test(error.message)) {
+  if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) {
+    return { code: 'request_timeout', message: `The server did not answer within ${config.timeoutSeconds} s.`, ...detailOf(stderr) };
+  }
+  if (error instanceof SdkError && error.code === SdkErrorCode.EraNegotiationFailed) {
+    return { code: 'protocol_version', message: `The server at ${where || 'the command'} and MCP Hub share no protocol revision.`, ...detailOf(error.message) };
+  }
+  if ((error instanceof SdkError && error.code === SdkErrorCode.ConnectionClosed) || (error instanceof ProtocolError && /connection closed/i.test(error.message))) {
     return config.type === 'stdio'
       ? { code: 'process_exited', message: 'The server process exited before it finished starting.', ...detailOf(stderr) }
       : { code: 'connection_closed', message: `The connection to ${where} was closed.` };
   }
-  if (error instanceof McpError) return { code: `mcp_${error.code}`, message: `The server answered with an error (MCP error ${error.code}).`, ...detailOf(error.message) };
+  if (error instanceof ProtocolError && error.code === UNSUPPORTED_PROTOCOL_VERSION) {
+    return { code: 'protocol_version', message: 'The server supports none of the protocol revisions MCP Hub speaks.', ...detailOf(error.message) };
+  }
+  if (error instanceof ProtocolError) return { code: `mcp_${error.code}`, message: `The server answered with an error (MCP error ${error.code}).`, ...detailOf(error.message) };
   // Ours (OAuth flow errors included): our code and words, and whatever the other side said.
   if (error instanceof HubError) return { code: error.code, message: error.message, ...detailOf(error.detail ?? stderr) };
   const text = error instanceof Error ? error.message : String(error);
@@ -77,6 +83,16 @@ export function describeFailure(error: unknown, config: ServerConfig, stderrTail
     message: config.type === 'stdio' ? 'The server failed to start.' : `The connection to ${where} failed.`,
     ...detailOf(stderr ? `${text}\n${stderr}` : text),
   };
+}
+
+/** JSON-RPC error code for "Unsupported protocol version" (2026-07-28). */
+export const UNSUPPORTED_PROTOCOL_VERSION = -32022;
+
+/** The HTTP status an SDK transport error carries, if any. */
+export function httpStatus(error: unknown): number | undefined {
+  if (error instanceof SdkHttpError) return error.status;
+  if (error instanceof SseError) return error.code;
+  return undefined;
 }
 
 /** What a server's 403 insufficient_scope asks for: more scopes, or nothing more (signing in again did not help). */
@@ -114,7 +130,7 @@ export function classifyFailure(error: unknown, ctx: FailureContext): Extract<Se
     };
   }
   if (step) return { type: 'unauthorized', code: 'insufficient_scope', reason: `Needs more permission (scope ${scopes(step)}). Authenticate to grant it.` };
-  if (error instanceof OAuthError && ctx.usesSession && !TRANSIENT_OAUTH_ERRORS.has(error.errorCode)) {
+  if (error instanceof OAuthError && ctx.usesSession && !TRANSIENT_OAUTH_ERRORS.has(error.code)) {
     // The authorization server refused to renew the session (invalid_target, invalid_client…):
     // retrying will not help; signing in again will.
     const f = describeFailure(error, ctx.config);
@@ -154,13 +170,12 @@ const TRANSIENT_OAUTH_ERRORS = new Set(['server_error', 'temporarily_unavailable
  * error can stand for it; the session's recorded challenge says which scopes.
  */
 export function isScopeRefusal(error: unknown): boolean {
-  return (error instanceof StreamableHTTPError && error.code === 403) || isOAuthFlowError(error, 'interaction_required');
+  return httpStatus(error) === 403 || error instanceof InsufficientScopeError || isOAuthFlowError(error, 'interaction_required');
 }
 
 export function isUnauthorized(error: unknown): boolean {
   if (error instanceof UnauthorizedError) return true;
-  if (error instanceof StreamableHTTPError || error instanceof SseError) return error.code === 401;
-  return false;
+  return httpStatus(error) === 401;
 }
 
 /** Why a sign-in did not succeed: our words, whatever the flow threw. */
@@ -172,7 +187,7 @@ export function describeSignInFailure(error: unknown): Failure {
 }
 
 function oauthFailure(error: OAuthError): Failure {
-  const code = oauthErrorCode(error.errorCode) ?? 'oauth_error';
+  const code = oauthErrorCode(error.code) ?? 'oauth_error';
   return { code, message: `The authorization server refused the request (${code}).`, ...detailOf(error.message) };
 }
 
@@ -245,7 +260,7 @@ const NOTICE: Readonly<Record<string, string>> = {
  * (VS Code renders links in notifications). The details go to the panel and the log.
  */
 export function notificationText(error: unknown): string {
-  const code = (error instanceof HubError ? ownCode(error.code) : error instanceof OAuthError ? oauthErrorCode(error.errorCode) : undefined) ?? 'error';
+  const code = (error instanceof HubError ? ownCode(error.code) : error instanceof OAuthError ? oauthErrorCode(error.code) : undefined) ?? 'error';
   const sentence = NOTICE[code] ?? (error instanceof OAuthError ? 'The authorization server refused the request' : 'The request failed');
   return `${sentence} (${code}). See the server's details in the MCP Hub panel or log.`;
 }

@@ -4,10 +4,11 @@
  */
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/client/validators/ajv';
 import { sameConfig, SERVERS_SETTING, type ConfigEntry, type ConfigSource, type ServerConfig } from './config';
 import { ServerConnection, type ConnectionDeps } from './connection';
+import { InMemoryEraMemory, type EraMemory } from './connection/era';
 import { hubError } from './errors';
 import { Emitter } from './events';
 import type { InputStore } from './inputs';
@@ -17,7 +18,9 @@ import type { ActionContext, ServerState } from './state';
 import type { SessionInfo } from './oauth/server-auth';
 import { inlineSecrets, inputReference, resolveInputs, resolveStatic, variablesIn } from './variables';
 
-export interface HubDeps extends ConnectionDeps {
+export interface HubDeps extends Omit<ConnectionDeps, 'eras'> {
+  /** Where the protocol era each server spoke is remembered (default: in memory, for this hub's life). */
+  readonly eras?: EraMemory;
   /** ${userHome}, and the working directory of user-level stdio servers without `cwd` (default: os.homedir()). */
   readonly userHome?: string;
   /** What ${env:NAME} reads (default: process.env). */
@@ -93,7 +96,7 @@ export class McpHub {
   readonly onDidChange = this._onDidChange.event;
   private disposed = false;
 
-  private readonly deps: HubDeps;
+  private readonly deps: HubDeps & ConnectionDeps;
 
   private readonly storeSubscription: Disposable | undefined;
   private readonly inputSubscription: Disposable | undefined;
@@ -107,6 +110,7 @@ export class McpHub {
       ...deps,
       logger: scrubbedLogger(deps.logger),
       jsonSchemaValidator: deps.jsonSchemaValidator ?? new AjvJsonSchemaValidator(),
+      eras: deps.eras ?? new InMemoryEraMemory(),
       untrustedFolder: () => (this.last && !this.last.options.trusted ? this.last.options.workspaceFolder : undefined),
     };
     // An ${input:…} value set, changed or cleared (in any window) restarts exactly the servers using it.

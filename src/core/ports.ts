@@ -76,5 +76,5 @@ export interface ElicitationHandler {
   elicit(server: string, params: ElicitParams): Promise<ElicitAnswer>;
 }
 
-export type ElicitParams = import('@modelcontextprotocol/sdk/types.js').ElicitRequest['params'];
-export type ElicitAnswer = import('@modelcontextprotocol/sdk/types.js').ElicitResult;
+export type ElicitParams = import('@modelcontextprotocol/client').ElicitRequest['params'];
+export type ElicitAnswer = import('@modelcontextprotocol/client').ElicitResult;

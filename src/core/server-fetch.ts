@@ -5,7 +5,7 @@
  * answer's body is read to at most ERROR_BODY_MAX bytes, so a hostile server cannot make the hub
  * hold megabytes of error text.
  */
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { FetchLike } from '@modelcontextprotocol/client';
 import { readAtMost } from './http-body';
 import { isOAuthExchange } from './oauth/oauth-fetch';
 

@@ -4,7 +4,7 @@
  * Which actions a state allows is decided here too (`actionsFor`), once, for the panel, the
  * commands and the API alike.
  */
-import type { Prompt, Resource, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Prompt, Resource, Tool } from '@modelcontextprotocol/client';
 import type { ServerAction } from '../protocol';
 import { scrubber } from './scrub';
 
@@ -12,6 +12,8 @@ export interface ServerInfo {
   readonly name: string;
   readonly version: string;
   readonly title?: string;
+  /** The negotiated protocol revision, e.g. '2026-07-28' or '2025-11-25'. */
+  readonly protocolVersion?: string;
 }
 
 export interface RunningLists {

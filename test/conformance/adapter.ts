@@ -4,7 +4,7 @@
 // The runner passes the server URL as the last argument and, for some scenarios, credentials in
 // MCP_CONFORMANCE_CONTEXT; only those a user would type into settings are read (see authSettings).
 // Exit code: 0 when every step worked, 1 otherwise (the suite judges by its own checks).
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/client';
 import { parseServers } from '../../src/core/config';
 import { actionsFor } from '../../src/core/state';
 import { HubError } from '../../src/core/errors';

@@ -60,8 +60,8 @@ describe('OAuth flows', () => {
     assert.deepEqual(s.state, { kind: 'authRequired', code: 'insufficient_scope', reason: 'Needs more permission (scope mcp:read mcp:admin). Authenticate to grant it.' });
     await h.authenticate('secure');
     assert.equal(h.server('secure')!.state.kind, 'running');
-    // The union of what the first sign-in got and what the 403 asked for.
-    assert.deepEqual(String(as.stats.authorizationRequests.at(-1)!.scope).split(' ').sort(), ['mcp:admin', 'mcp:read']);
+    // The union of what the first sign-in got and what the 403 asked for (and, as the SDK adds where the authorization server lists it, a refresh token).
+    assert.deepEqual(String(as.stats.authorizationRequests.at(-1)!.scope).split(' ').sort(), ['mcp:admin', 'mcp:read', 'offline_access']);
   });
 
   it('stops asking after the step-up limit when signing in again never grants the scope', async () => {

@@ -171,7 +171,7 @@ describe('signing in again keeps the working session', () => {
   it('steps up with one registration for the union of scopes and one browser trip', async () => {
     const { secrets, a, browser } = await signedIn();
     const oldClient = as.stats.registrations.at(-1)!;
-    assert.equal(oldClient.metadata.scope, 'mcp:read', 'registered for the scope of the first sign-in');
+    assert.equal(oldClient.metadata.scope, 'mcp:read offline_access', 'registered for the scope of the first sign-in (and a refresh token)');
     const client = await connect(a);
     await assert.rejects(client.callTool({ name: 'write_action', arguments: {} }), /403|insufficient|Forbidden/i);
     const step = await a.takeStepUp();
@@ -185,7 +185,7 @@ describe('signing in again keeps the working session', () => {
     assert.equal(as.stats.registrations.length, regs + 1, 'exactly one more registration');
     const registration = as.stats.registrations.at(-1)!;
     assert.equal(registration.status, 201);
-    assert.deepEqual(String(registration.metadata.scope).split(' ').sort(), ['mcp:read', 'mcp:write'], 'registered for the union');
+    assert.deepEqual(String(registration.metadata.scope).split(' ').sort(), ['mcp:read', 'mcp:write', 'offline_access'], 'registered for the union (and a refresh token)');
     assert.equal(browser.opened.length, opened + 1, 'one browser trip');
 
     const session = JSON.parse((await secrets.get(secrets.keys()[0]))!).sessions[mcp.url];

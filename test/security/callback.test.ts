@@ -236,7 +236,7 @@ describe('hostile requests to the callback server', () => {
     // The flow is still usable: the real redirect completes it.
     const ok = await send(server.port, get(valid, { 'Sec-Fetch-Mode': 'navigate' }, server.port));
     assert.equal(ok.status, 200);
-    assert.deepEqual(await result, { code: 'sekret-code-4711' });
+    assert.deepEqual(await result, { code: 'sekret-code-4711', iss: ISSUER });
   });
 
   it('changes nothing on a replay or a second, different redirect after success', async () => {
@@ -258,7 +258,7 @@ describe('hostile requests to the callback server', () => {
     }
     count.hostile++;
     assert.match(server.acceptPastedUrl(`http://127.0.0.1:${server.port}/callback?code=mark28&state=${STATE}&${ISS}`)!, /already finished/);
-    assert.deepEqual(await result, { code: 'sekret-code-4711' }, 'the first answer stands');
+    assert.deepEqual(await result, { code: 'sekret-code-4711', iss: ISSUER }, 'the first answer stands');
     assert.equal(count.reflections, 0);
   });
 

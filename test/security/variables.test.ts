@@ -9,7 +9,7 @@ import { MemorySecretStore } from '../../src/core/oauth/token-store';
 import { scrubber } from '../../src/core/scrub';
 import { resolveInputs, resolveStatic, variablesIn, type VariableContext } from '../../src/core/variables';
 
-const base = { source: 'user', disabled: false, timeoutSeconds: 60, tools: {} } as const;
+const base = { source: 'user', disabled: false, timeoutSeconds: 60, tools: {}, protocolVersion: 'auto' } as const;
 const stdio = (fields: Partial<StdioServerConfig>): StdioServerConfig => ({ ...base, name: 'fs', type: 'stdio', command: 'node', args: [], env: {}, ...fields });
 const remote = (fields: Partial<RemoteServerConfig>): RemoteServerConfig => ({ ...base, name: 'api', type: 'http', url: 'https://mcp.example.com/mcp', headers: {}, ...fields });
 

@@ -80,10 +80,10 @@ describe('callback server', () => {
     const ok = await get(`/callback?code=the-code&state=${STATE}&${ISS}`);
     assert.equal(ok.status, 200);
     assert.match(await ok.text(), /return to VS Code/);
-    assert.deepEqual(await result, { code: 'the-code' });
+    assert.deepEqual(await result, { code: 'the-code', iss: ISSUER });
     await assert.rejects(get('/callback'), 'closed after success');
     assert.match(server.acceptPastedUrl(`http://127.0.0.1:1/callback?code=other&state=${STATE}&${ISS}`)!, /already finished/);
-    assert.deepEqual(await server.result(), { code: 'the-code' }, 'a replay changes nothing');
+    assert.deepEqual(await server.result(), { code: 'the-code', iss: ISSUER }, 'a replay changes nothing');
   });
 
   it('answers request targets the URL parser cannot take with 400, without throwing', async () => {
@@ -122,7 +122,7 @@ describe('callback server', () => {
       `GET /callback?code=with-body&state=${STATE}&${ISS} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nContent-Length: 1000000\r\n\r\n${'x'.repeat(1000)}`,
     );
     assert.equal(r.status, 200, 'answered without waiting for the announced megabyte');
-    assert.deepEqual(await result, { code: 'with-body' });
+    assert.deepEqual(await result, { code: 'with-body', iss: ISSUER });
   });
 
   it('accepts only its own hosts, and those added with allowHost', async () => {
@@ -135,13 +135,13 @@ describe('callback server', () => {
     assert.throws(() => server.allowHost('evil.example/path'), TypeError);
     server.allowHost('Codespace-1234.App.GitHub.dev');
     assert.equal((await get(`/callback?code=remote&state=${STATE}&${ISS}`, { host: 'codespace-1234.app.github.dev' })).status, 200);
-    assert.deepEqual(await result, { code: 'remote' });
+    assert.deepEqual(await result, { code: 'remote', iss: ISSUER });
   });
 
   it('also accepts localhost:<port>', async () => {
     const { server, get, result } = await armed();
     assert.equal((await get(`/callback?code=l&state=${STATE}&${ISS}`, { host: `localhost:${server.port}` })).status, 200);
-    assert.deepEqual(await result, { code: 'l' });
+    assert.deepEqual(await result, { code: 'l', iss: ISSUER });
   });
 
   it('refuses requests a web page makes (Origin, or a Sec-Fetch-Mode other than navigate) with 403', async () => {
@@ -211,7 +211,7 @@ describe('callback server', () => {
     assert.match(server.acceptPastedUrl(`javascript:alert(1)`)!, /not a URL/);
     assert.equal(await settled(result), false);
     assert.equal(server.acceptPastedUrl(`http://localhost:5/callback?code=pasted&state=${STATE}&${ISS}`), undefined);
-    assert.deepEqual(await result, { code: 'pasted' });
+    assert.deepEqual(await result, { code: 'pasted', iss: ISSUER });
   });
 
   it('stops on cancel and frees the port', async () => {

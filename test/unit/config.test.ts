@@ -20,6 +20,7 @@ describe('mcpHub.servers parsing', () => {
       disabled: false,
       timeoutSeconds: 60,
       tools: {},
+      protocolVersion: 'auto',
       type: 'stdio',
       command: 'npx',
       args: ['-y', 'pkg'],

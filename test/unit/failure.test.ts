@@ -1,10 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
-import { InvalidClientError, InvalidGrantError, ServerError, TemporarilyUnavailableError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { InsufficientScopeError, OAuthError, ProtocolError, SdkError, SdkErrorCode, SdkHttpError, SseError, UnauthorizedError } from '@modelcontextprotocol/client';
 import { parseServer, type ServerConfig } from '../../src/core/config';
 import {
   classifyFailure,
@@ -29,6 +25,8 @@ const config = (raw: Record<string, unknown>): ServerConfig => {
 const remote = config({ url: 'https://user:pw@mcp.example.com/mcp?api_key=k-123456789' });
 const stdio = config({ command: 'my-server', args: ['--token', 'secret-arg-123456'] });
 const link = '[Click](command:workbench.action.terminal.sendSequence)';
+/** What the SDK's Streamable HTTP transport throws for a non-2xx answer. */
+const httpError = (status: number, message: string) => new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, `Streamable HTTP error: ${message}`, { status });
 
 describe('describeFailure: (error, config) -> code, our message, cleaned detail', () => {
   const cases: Array<[string, unknown, ServerConfig, string, RegExp]> = [
@@ -41,14 +39,18 @@ describe('describeFailure: (error, config) -> code, our message, cleaned detail'
       'connection_refused',
       /^Connection refused by https:\/\/mcp\.example\.com\/mcp$/,
     ],
-    ['HTTP 500 with a body', new StreamableHTTPError(500, `Error POSTing to endpoint: ${link}`), remote, 'http_500', /^HTTP 500 from https:\/\/mcp\.example\.com\/mcp\.$/],
+    ['HTTP 500 with a body', httpError(500, `Error POSTing to endpoint: ${link}`), remote, 'http_500', /^HTTP 500 from https:\/\/mcp\.example\.com\/mcp\.$/],
     ['SSE 404', new SseError(404, 'Not Found', undefined as never), remote, 'http_404', /^HTTP 404 from/],
-    ['process exit', new McpError(-32000, 'Connection closed'), stdio, 'process_exited', /exited before it finished starting/],
-    ['JSON-RPC error', new McpError(-32602, `bad ${link}`), remote, 'mcp_-32602', /MCP error -32602/],
+    ['process exit', new ProtocolError(-32000, 'Connection closed'), stdio, 'process_exited', /exited before it finished starting/],
+    ['request timeout', new SdkError(SdkErrorCode.RequestTimeout, 'Request timed out'), remote, 'request_timeout', /^The server did not answer within 60 s\.$/],
+    ['connection closed (SDK)', new SdkError(SdkErrorCode.ConnectionClosed, 'Connection closed'), stdio, 'process_exited', /exited before it finished starting/],
+    ['no shared revision', new SdkError(SdkErrorCode.EraNegotiationFailed, `pin failed ${link}`), remote, 'protocol_version', /share no protocol revision/],
+    ['classic refused, no modern', new ProtocolError(-32022, 'Unsupported protocol version', { supported: ['2027-01-01'] }), stdio, 'protocol_version', /supports none/],
+    ['JSON-RPC error', new ProtocolError(-32602, `bad ${link}`), remote, 'mcp_-32602', /MCP error -32602/],
     ['timeout', startTimeout(stdio), stdio, 'start_timeout', /Timed out after 60 s/],
     ['lost', connectionLost('The connection to the server was lost.'), remote, 'connection_lost', /lost/],
     ['an OAuth flow error', new OAuthFlowError('unsafe_url', 'Refused the token endpoint.', link), remote, 'unsafe_url', /^Refused the token endpoint\.$/],
-    ['an SDK OAuth error', new InvalidGrantError(`refresh token revoked ${link}`), remote, 'invalid_grant', /refused the request \(invalid_grant\)/],
+    ['an SDK OAuth error', new OAuthError('invalid_grant', `refresh token revoked ${link}`), remote, 'invalid_grant', /refused the request \(invalid_grant\)/],
     ['anything else', new Error(`weird ${link}`), remote, 'failed', /^The connection to https:\/\/mcp\.example\.com\/mcp failed\.$/],
   ];
   for (const [what, error, cfg, code, message] of cases) {
@@ -76,19 +78,14 @@ describe('notificationText: our words and a stable code, nothing from the server
     assert.match(text, /\(issuer_not_allowed\)/);
   });
   it('turns an odd code into a plain word', () => {
-    class OddError extends InvalidGrantError {
-      override get errorCode() {
-        return '[x](command:y)';
-      }
-    }
-    assert.match(notificationText(new OddError('x')), /\(error\)/);
+    assert.match(notificationText(new OAuthError('[x](command:y)', 'x')), /\(error\)/);
   });
   it('handles our own errors and unknown ones', () => {
     assert.match(notificationText(hubError('not_running', 'Server "[a](command:b)" is not running')), /^The server is not running \(not_running\)/);
     assert.match(notificationText(new Error('[a](command:b)')), /^The request failed \(error\)/);
   });
   it('describeSignInFailure keeps our message and moves the server text to the detail', () => {
-    const f = describeSignInFailure(new InvalidGrantError(`nope ${link}`));
+    const f = describeSignInFailure(new OAuthError('invalid_grant', `nope ${link}`));
     assert.equal(f.code, 'invalid_grant');
     assert.ok(!f.message.includes('nope'));
     assert.ok(f.detail?.includes('nope'));
@@ -108,7 +105,7 @@ describe('classifyFailure: (error, context) -> a state event, or a failure to re
   const cases: Array<[string, unknown, FailureContext, Expect]> = [
     [
       'a step-up that signing in again did not cure',
-      new StreamableHTTPError(403, 'Forbidden'),
+      httpError(403, 'Forbidden'),
       ctx({ usesSession: true, stepUp: { exhausted: true, scopes: ['mcp:write'] } }),
       { type: 'failed', code: 'scope_refused', text: /still refuses access after signing in again with scope mcp:write/ },
     ],
@@ -120,13 +117,18 @@ describe('classifyFailure: (error, context) -> a state event, or a failure to re
     ],
     [
       'the authorization server refusing to renew a session',
-      new InvalidClientError(`client gone ${link}`),
+      new OAuthError('invalid_client', `client gone ${link}`),
       ctx({ usesSession: true }),
       { type: 'unauthorized', code: 'invalid_client', text: /refused to renew the session \(invalid_client\); sign in again/ },
     ],
-    ['a transient authorization server error on renewal', new ServerError('down'), ctx({ usesSession: true }), { retry: 'server_error', text: /refused the request/ }],
-    ['temporarily unavailable on renewal', new TemporarilyUnavailableError('later'), ctx({ usesSession: true }), { retry: 'temporarily_unavailable', text: /refused/ }],
-    ['an SDK OAuth error without a session', new InvalidGrantError('nope'), ctx(), { retry: 'invalid_grant', text: /refused the request/ }],
+    [
+      'a transient authorization server error on renewal',
+      new OAuthError('server_error', 'down'),
+      ctx({ usesSession: true }),
+      { retry: 'server_error', text: /refused the request/ },
+    ],
+    ['temporarily unavailable on renewal', new OAuthError('temporarily_unavailable', 'later'), ctx({ usesSession: true }), { retry: 'temporarily_unavailable', text: /refused/ }],
+    ['an SDK OAuth error without a session', new OAuthError('invalid_grant', 'nope'), ctx(), { retry: 'invalid_grant', text: /refused the request/ }],
     [
       'an OAuth flow error (discovery, unsafe URL…)',
       new OAuthFlowError('unsafe_url', 'Refused the token endpoint.', link),
@@ -142,13 +144,13 @@ describe('classifyFailure: (error, context) -> a state event, or a failure to re
     ['a 401 on a session', new UnauthorizedError('Unauthorized'), ctx({ usesSession: true }), { type: 'unauthorized', code: 'session_rejected', text: /sign in again/ }],
     [
       'a 401 to a static Authorization header',
-      new StreamableHTTPError(401, 'Unauthorized'),
+      httpError(401, 'Unauthorized'),
       ctx({ config: withHeader, hasAuthorizationHeader: true }),
       { type: 'failed', code: 'header_rejected', text: /mcpHub\.servers\.s\.headers \(HTTP 401\); check the header/ },
     ],
     ['an SSE 401 without a session', new SseError(401, 'Unauthorized', undefined as never), ctx(), { type: 'unauthorized', code: 'unauthorized', text: /requires you to sign in/ }],
-    ['a 403 without a step-up', new StreamableHTTPError(403, 'Forbidden'), ctx(), { retry: 'http_403', text: /^HTTP 403 from/ }],
-    ['an HTTP 500', new StreamableHTTPError(500, 'boom'), ctx({ usesSession: true }), { retry: 'http_500', text: /^HTTP 500 from/ }],
+    ['a 403 without a step-up', httpError(403, 'Forbidden'), ctx(), { retry: 'http_403', text: /^HTTP 403 from/ }],
+    ['an HTTP 500', httpError(500, 'boom'), ctx({ usesSession: true }), { retry: 'http_500', text: /^HTTP 500 from/ }],
     ['a start timeout', startTimeout(stdio), ctx({ config: stdio }), { retry: 'start_timeout', text: /Timed out after 60 s/ }],
     ['a lost connection', connectionLost('The server process exited.'), ctx({ config: stdio }), { retry: 'connection_lost', text: /exited/ }],
   ];
@@ -176,9 +178,10 @@ describe('classifyFailure: (error, context) -> a state event, or a failure to re
     assert.ok(!(out.retry.detail ?? '').includes('abcdef123456'));
   });
   it('isScopeRefusal: a 403 or interaction_required, nothing else', () => {
-    assert.equal(isScopeRefusal(new StreamableHTTPError(403, 'Forbidden')), true);
+    assert.equal(isScopeRefusal(httpError(403, 'Forbidden')), true);
     assert.equal(isScopeRefusal(new OAuthFlowError('interaction_required', 'x')), true);
-    assert.equal(isScopeRefusal(new StreamableHTTPError(401, 'Unauthorized')), false);
+    assert.equal(isScopeRefusal(new InsufficientScopeError({ requiredScope: 'read write' })), true);
+    assert.equal(isScopeRefusal(httpError(401, 'Unauthorized')), false);
     assert.equal(isScopeRefusal(new OAuthFlowError('cancelled', 'x')), false);
     assert.equal(isScopeRefusal(new Error('x')), false);
   });

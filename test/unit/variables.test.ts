@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { RemoteServerConfig, ServerConfig, StdioServerConfig } from '../../src/core/config';
 import { inlineSecrets, inputReference, resolveInputs, resolveStatic, rewriteWithInput, suggestInputName, variablesIn, type VariableContext } from '../../src/core/variables';
 
-const base = { source: 'user', disabled: false, timeoutSeconds: 60, tools: {} } as const;
+const base = { source: 'user', disabled: false, timeoutSeconds: 60, tools: {}, protocolVersion: 'auto' } as const;
 const stdio = (fields: Partial<StdioServerConfig> = {}): StdioServerConfig => ({
   ...base,
   name: 'fs',

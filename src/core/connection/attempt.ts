@@ -4,18 +4,22 @@
  * list refreshes, its AbortController); `dispose()` closes all of it, and once disposed it reports
  * nothing more. So the connection cancels by dropping the attempt, with no generation counter.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { ServerConfig } from '../config';
+import { ProtocolError, SdkError, SdkErrorCode, type CallToolResult, type Client, type Transport } from '@modelcontextprotocol/client';
+import type { RemoteServerConfig, ServerConfig, StdioServerConfig } from '../config';
 import { hubError } from '../errors';
-import { connectionLost, isScopeRefusal, startTimeout, type StepUp } from '../failure';
+import { connectionLost, httpStatus, isScopeRefusal, startTimeout, type StepUp } from '../failure';
 import type { ServerAuth } from '../oauth/server-auth';
 import type { Clock, Logger, TimerHandle } from '../ports';
 import type { RunningLists, ServerInfo } from '../state';
-import { createClient, fetchLists, listAll, type ClientOptions, type ListKind } from './client';
-import { isLegacyStatus, remoteTransports, stdioTransport } from './transport';
+import { createClient, fetchLists, listAll, type ClientOptions, type ListKind, type Negotiation } from './client';
+import { CLASSIC_REVISION, eraKey, isAuthFailure, isLegacyStatus, MODERN_REVISION, refusesClassic, SharedStdio, usableVerdict, type EraMemory } from './era';
+import { remoteTransports, stdioTransport, type RemoteTransports } from './transport';
+
+/** The longest a `server/discover` probe may take (at most a third of the start timeout) before the classic handshake is tried instead. */
+const PROBE_MS = 5_000;
+const LEGACY: Negotiation = { mode: 'legacy' };
+const MODERN: Negotiation = { mode: 'modern' };
+type Prior = NonNullable<Parameters<Client['connect']>[1]>['prior'];
 
 const STDERR_LINES_KEPT = 20;
 
@@ -26,6 +30,8 @@ export interface AttemptDeps {
   readonly clock: Clock;
   readonly client: ClientOptions;
   readonly untrustedFolder?: () => string | undefined;
+  /** Which era each server spoke last time. */
+  readonly eras: EraMemory;
 }
 
 /** What a start or a live connection ended with, and what the classifier needs to know about it. */
@@ -59,6 +65,10 @@ export class Attempt {
   private closed = false;
   private disposed = false;
   usesSession = false;
+  /** The child process of a stdio server, ended with the attempt even in the middle of a handshake. */
+  private stdio: SharedStdio | undefined;
+  /** The server speaks only the legacy HTTP+SSE transport. */
+  private viaSse = false;
 
   constructor(
     private readonly deps: AttemptDeps,
@@ -89,8 +99,14 @@ export class Attempt {
       this.live = true;
       const version = client.getServerVersion();
       const instructions = client.getInstructions();
+      const protocolVersion = client.getNegotiatedProtocolVersion();
       await this.events.connected({
-        serverInfo: { name: version?.name ?? config.name, version: version?.version ?? '', ...(version?.title ? { title: version.title } : {}) },
+        serverInfo: {
+          name: version?.name ?? config.name,
+          version: version?.version ?? '',
+          ...(version?.title ? { title: version.title } : {}),
+          ...(protocolVersion ? { protocolVersion } : {}),
+        },
         ...(instructions ? { instructions } : {}),
         ...lists,
       });
@@ -99,33 +115,111 @@ export class Attempt {
     }
   }
 
-  /** Transport choice: stdio, SSE, or Streamable HTTP falling back to SSE as the spec allows. */
+  /** Transport and era: stdio on one process, SSE, or Streamable HTTP negotiating its era and falling back to SSE. */
   private async open(deadline: number): Promise<Client> {
-    const { config, logger } = this.deps;
-    if (config.type === 'stdio') {
-      return this.connectClient(
-        stdioTransport(config, this.deps.untrustedFolder?.(), (text) => this.onStderr(text)),
-        deadline,
-      );
-    }
-    const remote = await remoteTransports(config, this.deps.auth, logger);
-    this.usesSession = remote.usesSession;
-    if (config.type === 'sse') return this.connectClient(remote.sse(), deadline);
+    const { config } = this.deps;
+    const client = config.type === 'stdio' ? await this.openStdio(config, deadline) : await this.openRemote(config, deadline);
+    if (config.protocolVersion === 'auto') this.remember(client);
+    return client;
+  }
+
+  /**
+   * One process, whatever its era: the classic handshake first, and the 2026-07-28 revision on the
+   * same process when the server refuses it (-32022); a server remembered as modern gets that first.
+   */
+  private async openStdio(config: StdioServerConfig, deadline: number): Promise<Client> {
+    const setting = config.protocolVersion;
+    const stdio = new SharedStdio(stdioTransport(config, this.deps.untrustedFolder?.(), (text) => this.onStderr(text)));
+    this.stdio = stdio;
+    if (setting === CLASSIC_REVISION) return this.connectClient(stdio, deadline, LEGACY);
+    if (setting === MODERN_REVISION) return this.connectClient(stdio, deadline, MODERN);
+    const known = usableVerdict(this.deps.eras.get(eraKey(config)), setting, this.deps.clock.now());
+    const [first, second, switches] = known?.era === 'modern' ? [MODERN, LEGACY, refusesModern] : [LEGACY, MODERN, refusesClassic];
     try {
-      return await this.connectClient(remote.streamable(), deadline);
+      return await stdio.handshake(
+        () => this.connectClient(stdio, deadline, first),
+        (error) => switches(error) && !this.closed,
+      );
     } catch (error) {
-      if (config.type === 'http' && error instanceof StreamableHTTPError && isLegacyStatus(error.code) && !this.closed) {
-        logger.info(`Streamable HTTP answered ${error.code}; trying the legacy SSE transport`);
-        return this.connectClient(remote.sse(), deadline);
-      }
-      throw error;
+      if (!switches(error) || this.closed) throw error;
+      this.deps.logger.info(
+        first === LEGACY
+          ? 'the server refused the classic handshake; using the 2026-07-28 revision'
+          : 'the server no longer speaks the 2026-07-28 revision; using the classic handshake',
+      );
+      return this.connectClient(stdio, deadline, second);
     }
   }
 
-  private async connectClient(transport: Transport, deadline: number): Promise<Client> {
+  /**
+   * Streamable HTTP: the remembered era, or `server/discover` with a short probe and, on any outcome
+   * but an authorization challenge, the classic handshake on a fresh transport (then SSE, as the
+   * spec's backwards compatibility allows, when the server answers the POST with a 4xx).
+   */
+  private async openRemote(config: RemoteServerConfig, deadline: number): Promise<Client> {
+    const { logger, eras, clock } = this.deps;
+    const remote = await remoteTransports(config, this.deps.auth, logger);
+    this.usesSession = remote.usesSession;
+    const setting = config.protocolVersion;
+    if (config.type === 'sse' || setting === CLASSIC_REVISION) return this.openClassic(config, remote, deadline, config.type === 'sse');
+    if (setting === MODERN_REVISION) return this.connectClient(remote.streamable(), deadline, MODERN);
+    const key = eraKey(config);
+    const known = usableVerdict(eras.get(key), setting, clock.now());
+    if (known?.era === 'legacy') return this.openClassic(config, remote, deadline, known.sse === true);
+    if (known?.era === 'modern') {
+      try {
+        return await this.connectClient(remote.streamable(), deadline, LEGACY, { kind: 'modern', discover: known.discover });
+      } catch (error) {
+        if (isAuthFailure(error) || this.closed) throw error;
+        logger.info(`the remembered 2026-07-28 connection failed (${errorMessage(error)}); negotiating again`);
+        eras.set(key, undefined);
+      }
+    }
+    try {
+      return await this.connectClient(remote.streamable(), deadline, { mode: 'auto', probeMs: Math.min(PROBE_MS, this.timeoutMs / 3) });
+    } catch (error) {
+      if (isAuthFailure(error) || this.closed) throw error;
+      // A 4xx here came from the SDK's own initialize fallback: the POST endpoint is not Streamable HTTP.
+      if (config.type === 'http' && isLegacyStatus(error)) return this.connectSse(remote, deadline, error);
+      // The SDK gives up on a 5xx or an unusable 2xx to the probe (SDK #2619); a classic server may still answer.
+      logger.info(`negotiating the protocol era failed (${errorMessage(error)}); trying the classic handshake`);
+      return this.openClassic(config, remote, deadline, false);
+    }
+  }
+
+  private async openClassic(config: RemoteServerConfig, remote: RemoteTransports, deadline: number, sse: boolean): Promise<Client> {
+    if (sse) return this.connectSse(remote, deadline);
+    try {
+      return await this.connectClient(remote.streamable(), deadline, LEGACY, { kind: 'legacy' });
+    } catch (error) {
+      if (config.type !== 'http' || !isLegacyStatus(error) || this.closed) throw error;
+      return this.connectSse(remote, deadline, error);
+    }
+  }
+
+  /** The legacy HTTP+SSE transport; `because` is the Streamable HTTP failure that sent us there. */
+  private async connectSse(remote: RemoteTransports, deadline: number, because?: unknown): Promise<Client> {
+    if (because !== undefined) this.deps.logger.info(`Streamable HTTP answered HTTP ${httpStatus(because)}; trying the legacy SSE transport`);
+    const client = await this.connectClient(remote.sse(), deadline, LEGACY);
+    this.viaSse = true;
+    return client;
+  }
+
+  /** Keeps what this start learned about the server's era, for the next one. */
+  private remember(client: Client): void {
+    const { config, eras, clock } = this.deps;
+    const key = eraKey(config);
+    const discover = client.getProtocolEra() === 'modern' ? client.getDiscoverResult() : undefined;
+    if (discover) eras.set(key, { era: 'modern', discover, at: clock.now() });
+    // A stdio server starts with the classic handshake anyway; only a remote one saves a probe.
+    else if (config.type === 'stdio') eras.set(key, undefined);
+    else if (eras.get(key)?.era !== 'legacy' || this.viaSse) eras.set(key, { era: 'legacy', ...(this.viaSse ? { sse: true } : {}), at: clock.now() });
+  }
+
+  private async connectClient(transport: Transport, deadline: number, negotiation: Negotiation, prior?: Prior): Promise<Client> {
     const { config, logger, clock } = this.deps;
     if (this.closed) throw hubError('not_running', `Server "${config.name}" was stopped.`);
-    const client = createClient(config.name, this.deps.client, (kind) => void this.refreshList(kind));
+    const client = createClient(config.name, this.deps.client, negotiation, (kind) => void this.refreshList(kind));
     // Held from the start, so disposing during a slow start closes it (and kills its process).
     this.client = client;
     client.onerror = (error) => {
@@ -139,7 +233,7 @@ export class Attempt {
       }
     };
     try {
-      await client.connect(transport, { timeout: Math.max(1, deadline - clock.now()), signal: this.abort.signal });
+      await client.connect(transport, { timeout: Math.max(1, deadline - clock.now()), signal: this.abort.signal, ...(prior ? { prior } : {}) });
       return client;
     } catch (error) {
       if (this.client === client) this.client = undefined;
@@ -160,7 +254,7 @@ export class Attempt {
   callTool(tool: string, args: Record<string, unknown>): Promise<CallToolResult> {
     const client = this.client;
     if (!this.live || !client) return Promise.reject(hubError('not_running', `Server "${this.deps.config.name}" is not connected.`));
-    return client.callTool({ name: tool, arguments: args }, undefined, { timeout: this.timeoutMs, resetTimeoutOnProgress: true }) as Promise<CallToolResult>;
+    return client.callTool({ name: tool, arguments: args }, { timeout: this.timeoutMs, resetTimeoutOnProgress: true });
   }
 
   /** Pings the live server after a transport error; no answer means the connection dropped. */
@@ -215,6 +309,7 @@ export class Attempt {
     const client = this.client;
     this.client = undefined;
     if (client) await client.close().catch((e: unknown) => this.deps.logger.debug(`close: ${errorMessage(e)}`));
+    await this.stdio?.terminate().catch((e: unknown) => this.deps.logger.debug(`close: ${errorMessage(e)}`));
   }
 
   /** Closes everything the attempt owns; idempotent. Nothing is reported afterwards. */
@@ -231,4 +326,9 @@ export class Attempt {
 
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A server remembered as modern that no longer answers `server/discover` (it was downgraded): try the classic handshake. */
+function refusesModern(error: unknown): boolean {
+  return (error instanceof SdkError && error.code === SdkErrorCode.EraNegotiationFailed) || (error instanceof ProtocolError && !refusesClassic(error));
 }

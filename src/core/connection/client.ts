@@ -2,12 +2,11 @@
  * The SDK Client as the hub sets it up (capabilities, elicitation, list-change notifications) and the
  * paged list calls. All protocol work is the SDK's.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
-import { ElicitRequestSchema, type Prompt, type Resource, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { Client, type jsonSchemaValidator, type Prompt, type Resource, type Tool } from '@modelcontextprotocol/client';
 import { isToolAllowed, type ServerConfig } from '../config';
 import type { ElicitationHandler } from '../ports';
 import type { RunningLists } from '../state';
+import { MODERN_REVISION } from './era';
 
 export type ListKind = 'tools' | 'resources' | 'prompts';
 
@@ -17,7 +16,13 @@ export interface ClientOptions {
   readonly elicitation?: ElicitationHandler;
 }
 
-export function createClient(serverName: string, options: ClientOptions, onListChanged: (kind: ListKind) => void): Client {
+/** How a client meets the server: the classic handshake, `server/discover` with a short probe, or the 2026-07-28 revision only. */
+export type Negotiation = { readonly mode: 'legacy' } | { readonly mode: 'auto'; readonly probeMs: number } | { readonly mode: 'modern' };
+
+/** At most this many pages of one list (the SDK walks them; a server whose cursor never ends is cut off). */
+const MAX_LIST_PAGES = 100;
+
+export function createClient(serverName: string, options: ClientOptions, negotiation: Negotiation, onListChanged: (kind: ListKind) => void): Client {
   const elicitation = options.elicitation;
   const client = new Client(options.clientInfo, {
     capabilities: elicitation
@@ -30,7 +35,17 @@ export function createClient(serverName: string, options: ClientOptions, onListC
         }
       : {},
     ...(options.jsonSchemaValidator ? { jsonSchemaValidator: options.jsonSchemaValidator } : {}),
-    // We refresh ourselves, so a filtered-out tool never enters the list and paging follows our limits.
+    versionNegotiation:
+      negotiation.mode === 'legacy'
+        ? { mode: 'legacy' }
+        : negotiation.mode === 'auto'
+          ? { mode: 'auto', probe: { timeoutMs: negotiation.probeMs } }
+          : { mode: { pin: MODERN_REVISION } },
+    // 2026-07-28 servers ask for input inside a tool call (input_required): the SDK answers through
+    // the same elicitation handler and retries the call.
+    listMaxPages: MAX_LIST_PAGES,
+    // We refresh ourselves, so a filtered-out tool never enters the list. On a 2026-07-28 connection
+    // the SDK delivers these through subscriptions/listen.
     listChanged: {
       tools: { autoRefresh: false, debounceMs: 50, onChanged: () => onListChanged('tools') },
       resources: { autoRefresh: false, debounceMs: 50, onChanged: () => onListChanged('resources') },
@@ -38,7 +53,7 @@ export function createClient(serverName: string, options: ClientOptions, onListC
     },
   });
   if (elicitation) {
-    client.setRequestHandler(ElicitRequestSchema, (request) => elicitation.elicit(serverName, request.params));
+    client.setRequestHandler('elicitation/create', (request) => elicitation.elicit(serverName, request.params));
   }
   return client;
 }
@@ -54,27 +69,13 @@ export async function fetchLists(client: Client, config: ServerConfig, signal?: 
   return { tools: tools as Tool[], resources: resources as Resource[], prompts: prompts as Prompt[] };
 }
 
-/** Follows `nextCursor` to the end (at most 100 pages); a filtered-out tool never enters the list. */
+/**
+ * One whole list; the SDK follows `nextCursor` (up to MAX_LIST_PAGES) and serves a 2026-07-28
+ * result from its cache while the server's `ttlMs` says it is fresh. A filtered-out tool never enters it.
+ */
 export async function listAll(client: Client, config: ServerConfig, kind: ListKind, signal?: AbortSignal): Promise<Array<Tool | Resource | Prompt>> {
-  const out: Array<Tool | Resource | Prompt> = [];
-  let cursor: string | undefined;
   const options = { timeout: config.timeoutSeconds * 1000, ...(signal ? { signal } : {}) };
-  for (let page = 0; page < 100; page++) {
-    const params = cursor ? { cursor } : undefined;
-    if (kind === 'tools') {
-      const r = await client.listTools(params, options);
-      out.push(...r.tools.filter((t) => isToolAllowed(config.tools, t.name)));
-      cursor = r.nextCursor;
-    } else if (kind === 'resources') {
-      const r = await client.listResources(params, options);
-      out.push(...r.resources);
-      cursor = r.nextCursor;
-    } else {
-      const r = await client.listPrompts(params, options);
-      out.push(...r.prompts);
-      cursor = r.nextCursor;
-    }
-    if (!cursor) break;
-  }
-  return out;
+  if (kind === 'tools') return (await client.listTools(undefined, options)).tools.filter((t) => isToolAllowed(config.tools, t.name));
+  if (kind === 'resources') return (await client.listResources(undefined, options)).resources;
+  return (await client.listPrompts(undefined, options)).prompts;
 }

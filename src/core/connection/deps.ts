@@ -1,10 +1,11 @@
 /** What a connection is given by the hub, and the part of it each attempt uses. */
-import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/client';
 import type { ServerConfig } from '../config';
 import type { OAuthDeps, ServerAuth } from '../oauth/server-auth';
 import type { Clock, ElicitationHandler, Logger } from '../ports';
 import type { AttemptDeps } from './attempt';
 import type { RetryPolicy } from './backoff';
+import type { EraMemory } from './era';
 
 export interface ConnectionDeps {
   readonly logger: Logger;
@@ -22,9 +23,11 @@ export interface ConnectionDeps {
   readonly oauth?: OAuthDeps;
   /** Answers servers' elicitation requests; without it the hub does not offer elicitation. */
   readonly elicitation?: ElicitationHandler;
+  /** Which protocol era each server spoke last time (the hub keeps one for all its servers). */
+  readonly eras: EraMemory;
 }
 
 export function attemptDeps(config: ServerConfig, auth: ServerAuth | undefined, deps: ConnectionDeps): AttemptDeps {
-  const { logger, clock, clientInfo, jsonSchemaValidator, elicitation, untrustedFolder } = deps;
-  return { config, auth, logger, clock, untrustedFolder, client: { clientInfo, jsonSchemaValidator, elicitation } };
+  const { logger, clock, clientInfo, jsonSchemaValidator, elicitation, untrustedFolder, eras } = deps;
+  return { config, auth, logger, clock, untrustedFolder, eras, client: { clientInfo, jsonSchemaValidator, elicitation } };
 }

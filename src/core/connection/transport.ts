@@ -4,17 +4,15 @@
  * fresh transports: one that threw UnauthorizedError cannot be restarted.
  */
 import { isAbsolute, relative } from 'node:path';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { SSEClientTransport, StreamableHTTPClientTransport, type Transport } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { RemoteServerConfig, StdioServerConfig } from '../config';
 import { isOAuthFlowError } from '../oauth/errors';
 import type { ServerAuth } from '../oauth/server-auth';
 import type { Logger } from '../ports';
 import { serverFetch } from '../server-fetch';
 
-export function stdioTransport(config: StdioServerConfig, untrustedFolder: string | undefined, onStderr: (text: string) => void): Transport {
+export function stdioTransport(config: StdioServerConfig, untrustedFolder: string | undefined, onStderr: (text: string) => void): StdioClientTransport {
   // The hub always sets cwd: the user's home for user-level entries, the (trusted) workspace folder
   // for workspace entries. Never the editor's own working directory, which may be an untrusted folder.
   const cwd = config.cwd;
@@ -57,17 +55,16 @@ export async function remoteTransports(config: RemoteServerConfig, auth: ServerA
   const options = {
     fetch: serverFetch(config.url, config.headers, auth?.fetch),
     ...(authProvider ? { authProvider } : {}),
+    // A 403 insufficient_scope is the hub's to handle (it asks the user): the SDK must never open a browser mid call.
+    onInsufficientScope: 'throw' as const,
+    // The hub checks issuers itself (issuerPolicy: a trailing-slash difference is accepted, with a warning).
+    skipIssuerMetadataValidation: true,
   };
   return {
     usesSession: authProvider !== undefined,
     streamable: () => new StreamableHTTPClientTransport(url, options),
     sse: () => new SSEClientTransport(url, options),
   };
-}
-
-/** The spec's backwards compatibility: a 4xx (other than 401/403) to the initialize POST means a legacy HTTP+SSE server. */
-export function isLegacyStatus(code: number | undefined): boolean {
-  return code !== undefined && code >= 400 && code < 500 && code !== 401 && code !== 403;
 }
 
 export function hasAuthorizationHeader(config: RemoteServerConfig): boolean {

@@ -39,9 +39,11 @@ const SINGLE_PARAMS = ['state', 'code', 'iss', 'error', 'error_description', 'er
 
 export interface CallbackResult {
   readonly code: string;
+  /** The RFC 9207 issuer the response named (already checked here), for the SDK's own check. */
+  readonly iss?: string;
 }
 
-type Outcome = { ok: true; code: string } | { ok: false; error: OAuthFlowError };
+type Outcome = { ok: true; code: string; iss?: string } | { ok: false; error: OAuthFlowError };
 type Verdict = { kind: 'bad'; why: string } | { kind: 'done'; outcome: Outcome };
 
 const PAGE_HEADERS = {
@@ -185,7 +187,7 @@ export class CallbackServer {
   async result(): Promise<CallbackResult> {
     const outcome = await this.outcome;
     if (!outcome.ok) throw outcome.error;
-    return { code: outcome.code };
+    return { code: outcome.code, ...(outcome.iss !== undefined ? { iss: outcome.iss } : {}) };
   }
 
   /**
@@ -234,7 +236,7 @@ export class CallbackServer {
     if (error !== null) return { kind: 'done', outcome: { ok: false, error: authorizationError(error, params.get('error_description')) } };
     const code = params.get('code');
     if (!code) return { kind: 'bad', why: 'The redirect has no authorization code.' };
-    return { kind: 'done', outcome: { ok: true, code } };
+    return { kind: 'done', outcome: { ok: true, code, ...(iss !== null ? { iss } : {}) } };
   }
 
   /** Why a request is refused before its target is judged, with the status to answer. */

@@ -23,9 +23,9 @@
  *    goes only to the issuer it belongs to (auth.issuer, else the one bound at the first sign-in).
  */
 import { randomBytes } from 'node:crypto';
-import type { AddClientAuthentication, OAuthClientProvider, OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
-import { createPrivateKeyJwtAuth } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import type { AddClientAuthentication, OAuthClientProvider, OAuthDiscoveryState } from '@modelcontextprotocol/client';
+import { createPrivateKeyJwtAuth } from '@modelcontextprotocol/client';
+import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/client';
 import type { AuthSettings } from '../config';
 import type { Clock, Logger } from '../ports';
 import { scrubber } from '../scrub';
@@ -191,11 +191,14 @@ export class HubOAuthProvider implements OAuthClientProvider {
       // SEP-837: a loopback redirect makes this a native app; a forwarded https one (Codespaces) a web app.
       application_type: isLoopbackRedirect(redirect) ? 'native' : 'web',
       redirect_uris: [redirect],
-      grant_types: ['authorization_code', 'refresh_token'],
+      // The SDK adds offline_access to the scope wherever the authorization server lists it and these
+      // include refresh_token. A client registered in advance may be allowed only the scopes it was
+      // registered for, so it gets exactly the scope chosen; a client we register asks for a refresh token.
+      grant_types: settings.clientId ? ['authorization_code'] : ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: authMethod,
       ...(settings.scope ? { scope: settings.scope } : {}),
-    } as OAuthClientMetadata;
+    };
   }
 
   state(): string {

@@ -4,10 +4,10 @@
  * step-up scopes and logout. The SDK's auth() does the protocol; this decides when.
  */
 import { randomBytes } from 'node:crypto';
-import { auth, discoverOAuthServerInfo, refreshAuthorization, registerClient, type OAuthClientProvider, type OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
-import { OAuthError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
-import type { AuthorizationServerMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { auth, discoverOAuthServerInfo, refreshAuthorization, registerClient, type OAuthClientProvider, type OAuthDiscoveryState } from '@modelcontextprotocol/client';
+import { OAuthError } from '@modelcontextprotocol/client';
+import type { AuthorizationServerMetadata } from '@modelcontextprotocol/client';
+import type { FetchLike } from '@modelcontextprotocol/client';
 import type { AuthSettings, RemoteServerConfig } from '../config';
 import type { BrowserOpener, Clock, Logger, TimerHandle } from '../ports';
 import { scrubber } from '../scrub';
@@ -349,7 +349,7 @@ export class ServerAuth {
       await attempt.until(provider.assertCredentialsMayGoTo(discovery));
       attempt.phase = 'token';
       attempt.scope = this.settings.scope;
-      await attempt.until(auth(provider, { serverUrl: this.config.url, fetchFn: this.fetch }));
+      await attempt.until(auth(provider, { serverUrl: this.config.url, fetchFn: this.fetch, skipIssuerMetadataValidation: true }));
       this.deps.logger.info('signed in with client credentials');
       return;
     }
@@ -400,14 +400,15 @@ export class ServerAuth {
       );
       await attempt.until(provider.saveClientInformation({ ...registered, issuer: String(discovery.authorizationServerUrl) }));
     }
-    const options = { serverUrl: this.config.url, fetchFn: this.fetch, ...(scope ? { scope } : {}) };
+    // The issuer was checked by issuerPolicy (a trailing-slash difference accepted, with a warning).
+    const options = { serverUrl: this.config.url, fetchFn: this.fetch, skipIssuerMetadataValidation: true, ...(scope ? { scope } : {}) };
     const first = await attempt.until(auth(provider, { ...options, ...(resourceMetadataUrl ? { resourceMetadataUrl } : {}) }));
     if (first === 'AUTHORIZED') return;
     attempt.phase = 'authorization';
     await attempt.until(opened ?? Promise.resolve());
-    const { code } = await attempt.until(callback.result());
+    const { code, iss } = await attempt.until(callback.result());
     attempt.phase = 'token';
-    await attempt.until(auth(provider, { ...options, authorizationCode: code }));
+    await attempt.until(auth(provider, { ...options, authorizationCode: code, ...(iss ? { iss } : {}) }));
     if (this.stepUp) this.stepUp.attempts++;
     this.deps.logger.info('signed in');
   }
@@ -542,7 +543,7 @@ export function inOurWords(error: unknown, phase: SignInPhase, scope?: string): 
   }
   const detail = error instanceof Error && error.message ? error.message.slice(0, 2000) : undefined;
   if (error instanceof OAuthError) {
-    const code = OAUTH_CODE.test(error.errorCode) ? error.errorCode : 'server_error';
+    const code = OAUTH_CODE.test(error.code) ? error.code : 'server_error';
     if (code === 'invalid_scope') return scopeRefused(scope, detail);
     const what =
       phase === 'registration'

@@ -14,8 +14,8 @@
  * - a secret storage that fails (keyring locked) gives a typed `store_unavailable` error.
  * Every token and secret read or written is handed to the scrubber, so no surface shows it.
  */
-import type { OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import type { OAuthDiscoveryState } from '@modelcontextprotocol/client';
+import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/client';
 import { noopLogger, type Disposable, type Logger, type SecretStore } from '../ports';
 import { scrubber } from '../scrub';
 import type { DpopKey } from './dpop';

@@ -27,16 +27,36 @@ if (command.some((part) => /\s/.test(part))) {
 }
 
 rmSync(output, { recursive: true, force: true });
-const args = [suite, 'client', '--command', command.join(' '), '--suite', 'all', '--timeout', '60000', '-o', output, '--expected-failures', baseline, ...process.argv.slice(2)];
-console.log(`== MCP conformance suite (client) with ${node24}`);
-const started = Date.now();
-// Each scenario's progress (long) goes to stderr and into a log; the summary and the baseline verdict
-// are on stdout.
-mkdirSync(output, { recursive: true });
-const log = createWriteStream(join(output, 'runner.log'));
-const child = spawn(node24, args, { cwd: root, stdio: ['ignore', 'inherit', 'pipe'] });
-child.stderr.pipe(log);
-child.on('close', (code, signal) => {
-  console.log(`\n(${Math.round((Date.now() - started) / 1000)} s; per-scenario checks and client logs in artifacts/conformance/)`);
-  log.end(() => process.exit(code ?? (signal ? 1 : 0)));
-});
+const extra = process.argv.slice(2);
+// Two passes: every scenario at the suite's default revision, then the 2026-07-28 set on its own
+// (unless the caller chose a revision).
+const passes = extra.includes('--spec-version')
+  ? [{ label: 'as asked', args: extra, out: output }]
+  : [
+      { label: 'all scenarios', args: extra, out: output },
+      { label: 'spec version 2026-07-28', args: ['--spec-version', '2026-07-28', ...extra], out: join(output, 'spec-2026-07-28') },
+    ];
+let failed = 0;
+for (const pass of passes) {
+  const code = await run(pass);
+  if (code !== 0) failed = code;
+}
+process.exit(failed);
+
+function run({ label, args: passArgs, out }) {
+  const args = [suite, 'client', '--command', command.join(' '), '--suite', 'all', '--timeout', '60000', '-o', out, '--expected-failures', baseline, ...passArgs];
+  console.log(`== MCP conformance suite (client, ${label}) with ${node24}`);
+  const started = Date.now();
+  // Each scenario's progress (long) goes to stderr and into a log; the summary and the baseline verdict
+  // are on stdout.
+  mkdirSync(out, { recursive: true });
+  const log = createWriteStream(join(out, 'runner.log'));
+  const child = spawn(node24, args, { cwd: root, stdio: ['ignore', 'inherit', 'pipe'] });
+  child.stderr.pipe(log);
+  return new Promise((resolve) => {
+    child.on('close', (code, signal) => {
+      console.log(`\n(${Math.round((Date.now() - started) / 1000)} s; per-scenario checks and client logs in ${out.slice(root.length + 1)}/)`);
+      log.end(() => resolve(code ?? (signal ? 1 : 0)));
+    });
+  });
+}

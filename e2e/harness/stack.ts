@@ -1,6 +1,6 @@
 /**
  * The demo stack, shared by `npm start` and the e2e suites: a real authorization server with a
- * login page (oidc-provider on 127.0.0.2, which code-server does not rewrite into its port proxy),
+ * login page (oidc-provider on [::1], which code-server does not rewrite into its port proxy and which the SDK lets use http),
  * an OAuth-protected MCP server, and a plain stdio server; plus the mcpHub.servers that use them.
  */
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ export interface DemoStack {
 }
 
 export async function startDemoStack(options: { node?: string; asPort?: number; mcpPort?: number; broken?: boolean; withInput?: boolean } = {}): Promise<DemoStack> {
-  const as = await startAuthorizationServer({ host: '127.0.0.2', ...(options.asPort ? { port: options.asPort } : {}) });
+  const as = await startAuthorizationServer({ host: '::1', ...(options.asPort ? { port: options.asPort } : {}) });
   const mcp = await startProtectedMcpServer({ authorizationServer: as, name: 'demo-protected', stepUpTool: true, ...(options.mcpPort ? { port: options.mcpPort } : {}) });
   const node = options.node ?? process.execPath;
   const servers: Record<string, unknown> = {

@@ -2,7 +2,8 @@
 // It does what a user does with one remote server in settings, and nothing scenario-specific:
 //   add the server -> sign in when asked -> list the tools -> call each tool once -> quit.
 // The runner passes the server URL as the last argument and, for some scenarios, credentials in
-// MCP_CONFORMANCE_CONTEXT; only those a user would type into settings are read (see authSettings).
+// MCP_CONFORMANCE_CONTEXT; only what a user would type is read: settings (see authSettings) and the
+// arguments of a tool call (see typedArguments).
 // Exit code: 0 when every step worked, 1 otherwise (the suite judges by its own checks).
 import type { Tool } from '@modelcontextprotocol/client';
 import { parseServers } from '../../src/core/config';
@@ -123,10 +124,26 @@ async function untilRunning(hub: McpHub, signIns: { count: number }): Promise<vo
   }
 }
 
+/**
+ * The values the person types into a tool's form, when the runner suggests them (`toolCalls` in
+ * its context: a tool name and its arguments); other tools get what their schema suggests.
+ */
+function typedArguments(): ReadonlyMap<string, Record<string, unknown>> {
+  const raw = process.env.MCP_CONFORMANCE_CONTEXT;
+  const calls = raw ? (JSON.parse(raw) as { toolCalls?: unknown }).toolCalls : undefined;
+  const out = new Map<string, Record<string, unknown>>();
+  if (!Array.isArray(calls)) return out;
+  for (const call of calls as Array<{ name?: unknown; arguments?: unknown }>) {
+    if (typeof call?.name === 'string' && typeof call.arguments === 'object' && call.arguments !== null) out.set(call.name, call.arguments as Record<string, unknown>);
+  }
+  return out;
+}
+
 async function callEach(hub: McpHub, tools: readonly Tool[], signIns: { count: number }): Promise<boolean> {
   let ok = true;
+  const typed = typedArguments();
   for (const tool of tools) {
-    const args = argumentsFor(tool.inputSchema);
+    const args = typed.get(tool.name) ?? argumentsFor(tool.inputSchema, tools);
     try {
       let result;
       try {

@@ -224,8 +224,9 @@ export class Attempt {
     this.client = client;
     client.onerror = (error) => {
       logger.debug(`transport: ${error.message}`);
-      // A remote transport reports a broken stream here, not through onclose: check the server is still there.
-      if (config.type !== 'stdio') void this.checkAlive();
+      // A remote transport reports a broken stream here, not through onclose: check the server is
+      // still there. An authorization answer (a 401 or 403 the call itself reports) is no broken stream.
+      if (config.type !== 'stdio' && !isAuthFailure(error)) void this.checkAlive();
     };
     client.onclose = () => {
       if (this.live && this.client === client) {
@@ -263,7 +264,10 @@ export class Attempt {
     if (this.aliveCheck || !this.live || !client) return this.aliveCheck ?? Promise.resolve();
     const check = (async () => {
       try {
-        await client.ping({ timeout: Math.min(this.timeoutMs, 10_000), signal: this.abort.signal });
+        const options = { timeout: Math.min(this.timeoutMs, 10_000), signal: this.abort.signal };
+        // The 2026-07-28 revision has no ping: server/discover is its cheapest request.
+        if (client.getProtocolEra() === 'modern') await client.discover(options);
+        else await client.ping(options);
       } catch (error) {
         if (!this.live || this.client !== client) return;
         this.deps.logger.warn(`ping failed: ${errorMessage(error)}`);

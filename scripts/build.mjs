@@ -4,6 +4,7 @@ import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sdkShims } from './sdk-shims.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const production = process.argv.includes('--production');
@@ -23,6 +24,7 @@ await Promise.all([
     platform: 'node',
     target: 'node20',
     external: ['vscode'],
+    plugins: [sdkShims],
   }),
   esbuild.build({
     ...common,

@@ -15,8 +15,9 @@ export interface ConnectionDeps {
   /** The open workspace folder while it is untrusted: nothing of it may run, PATH entries inside it included. */
   readonly untrustedFolder?: () => string | undefined;
   /**
-   * Validates tools' structured output. The SDK builds a new Ajv per Client by default, which
-   * dominates the CPU cost of starting many servers at once; the hub passes one shared instance.
+   * Validates tools' structured output against their outputSchema. The hub passes one shared
+   * instance of the SDK's @cfworker/json-schema validator (a new AJV per Client, the SDK's default
+   * on Node, dominated the CPU cost of starting many servers, and AJV alone is ~150 KB of bundle).
    */
   readonly jsonSchemaValidator?: jsonSchemaValidator;
   /** OAuth for remote servers; without it a 401 is shown as authRequired and nothing more. */

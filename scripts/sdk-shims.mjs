@@ -1,0 +1,27 @@
+// An esbuild plugin for bundling the MCP SDK v2 client into the extension. The SDK picks its default
+// JSON Schema validator through `@modelcontextprotocol/client/_shims`; on Node that is AJV (about
+// 150 KB minified), imported even when the host passes its own validator. The hub validates tools'
+// structured output with the SDK's own @cfworker/json-schema validator (src/core/hub.ts), so the
+// bundle gets a shim that names that one as the default too: the same behaviour with or without the
+// bundler, and AJV left out of dist/extension.js.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** @type {import('esbuild').Plugin} */
+export const sdkShims = {
+  name: 'mcp-hub-sdk-shims',
+  setup(build) {
+    build.onResolve({ filter: /^@modelcontextprotocol\/client\/_shims$/ }, () => ({ path: 'sdk-shims', namespace: 'mcp-hub' }));
+    build.onLoad({ filter: /.*/, namespace: 'mcp-hub' }, () => ({
+      contents: [
+        "export { CfWorkerJsonSchemaValidator as DefaultJsonSchemaValidator } from '@modelcontextprotocol/client/validators/cf-worker';",
+        // As in the SDK's Node shim: outside a browser a fetch TypeError is never a CORS error.
+        'export const CORS_IS_POSSIBLE = false;',
+      ].join('\n'),
+      resolveDir: root,
+      loader: 'js',
+    }));
+  },
+};

@@ -1,6 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InsufficientScopeError, OAuthError, ProtocolError, SdkError, SdkErrorCode, SdkHttpError, SseError, UnauthorizedError } from '@modelcontextprotocol/client';
+import {
+  AuthorizationServerMismatchError,
+  InsecureTokenEndpointError,
+  InsufficientScopeError,
+  IssuerMismatchError,
+  OAuthError,
+  ProtocolError,
+  SdkError,
+  SdkErrorCode,
+  SdkHttpError,
+  SseError,
+  UnauthorizedError,
+} from '@modelcontextprotocol/client';
 import { parseServer, type ServerConfig } from '../../src/core/config';
 import {
   classifyFailure,
@@ -15,6 +27,7 @@ import {
   type FailureContext,
 } from '../../src/core/failure';
 import { OAuthFlowError } from '../../src/core/oauth/errors';
+import { inOurWords } from '../../src/core/oauth/server-auth';
 import { hubError } from '../../src/core/errors';
 
 const config = (raw: Record<string, unknown>): ServerConfig => {
@@ -213,4 +226,28 @@ describe('toolRefused and signInEnded: what a refusal or an unfinished sign-in d
     const e = signInEnded(timeout, describeSignInFailure(timeout), false);
     assert.ok(e.type === 'unauthorized' && e.code === 'timeout' && e.reason === 'Timed out.');
   });
+});
+
+describe("inOurWords: the SDK v2 auth client's refusals, as our codes and words", () => {
+  const cases: Array<[string, unknown, string, RegExp]> = [
+    [
+      'a non-https token endpoint',
+      new InsecureTokenEndpointError('http://10.0.0.5/token'),
+      'unsafe_url',
+      /not https; MCP Hub sends credentials over http only to localhost, 127\.0\.0\.1 or ::1/,
+    ],
+    ['an issuer mix-up', new IssuerMismatchError('authorization_response', 'https://as.example', `https://evil.example ${link}`), 'issuer_mismatch', /unexpected issuer/],
+    ['another authorization server', new AuthorizationServerMismatchError('https://a.example', 'https://b.example'), 'issuer_not_allowed', /another authorization server/],
+    ['an OAuth error on refresh', new OAuthError('invalid_grant', `revoked ${link}`), 'authorization_denied', /refused to renew the session \(invalid_grant\)/],
+    ['an odd OAuth code', new OAuthError('[x](command:y)', 'x'), 'authorization_denied', /\(server_error\)/],
+    ['anything else', new Error(`boom ${link}`), 'invalid_metadata', /cannot use/],
+  ];
+  for (const [name, error, code, message] of cases) {
+    it(name, () => {
+      const out = inOurWords(error, 'refresh');
+      assert.equal(out.code, code);
+      assert.match(out.message, message);
+      assert.ok(!out.message.includes('evil') && !out.message.includes('command:'), 'no server text in our words');
+    });
+  }
 });

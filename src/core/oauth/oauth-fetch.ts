@@ -19,8 +19,7 @@
  *  - dpop: token requests and MCP requests get RFC 9449 proofs where the authorization server uses
  *    DPoP, with one retry on a use_dpop_nonce challenge (the SDK only knows Bearer).
  */
-import { extractWWWAuthenticateParams, UnauthorizedError } from '@modelcontextprotocol/client';
-import type { FetchLike } from '@modelcontextprotocol/client';
+import { extractWWWAuthenticateParams, UnauthorizedError, type FetchLike } from '@modelcontextprotocol/client';
 import { pinnedRequest } from './pinned-request';
 import { OAuthFlowError } from './errors';
 import { readAtMost } from '../http-body';

@@ -23,9 +23,15 @@
  *    goes only to the issuer it belongs to (auth.issuer, else the one bound at the first sign-in).
  */
 import { randomBytes } from 'node:crypto';
-import type { AddClientAuthentication, OAuthClientProvider, OAuthDiscoveryState } from '@modelcontextprotocol/client';
-import { createPrivateKeyJwtAuth } from '@modelcontextprotocol/client';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/client';
+import {
+  type AddClientAuthentication,
+  type OAuthClientProvider,
+  type OAuthDiscoveryState,
+  createPrivateKeyJwtAuth,
+  type OAuthClientInformationMixed,
+  type OAuthClientMetadata,
+  type OAuthTokens,
+} from '@modelcontextprotocol/client';
 import type { AuthSettings } from '../config';
 import type { Clock, Logger } from '../ports';
 import { scrubber } from '../scrub';

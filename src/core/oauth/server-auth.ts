@@ -4,10 +4,20 @@
  * step-up scopes and logout. The SDK's auth() does the protocol; this decides when.
  */
 import { randomBytes } from 'node:crypto';
-import { auth, discoverOAuthServerInfo, refreshAuthorization, registerClient, type OAuthClientProvider, type OAuthDiscoveryState } from '@modelcontextprotocol/client';
-import { OAuthError } from '@modelcontextprotocol/client';
-import type { AuthorizationServerMetadata } from '@modelcontextprotocol/client';
-import type { FetchLike } from '@modelcontextprotocol/client';
+import {
+  auth,
+  discoverOAuthServerInfo,
+  refreshAuthorization,
+  registerClient,
+  type OAuthClientProvider,
+  type OAuthDiscoveryState,
+  AuthorizationServerMismatchError,
+  InsecureTokenEndpointError,
+  IssuerMismatchError,
+  OAuthError,
+  type AuthorizationServerMetadata,
+  type FetchLike,
+} from '@modelcontextprotocol/client';
 import type { AuthSettings, RemoteServerConfig } from '../config';
 import type { BrowserOpener, Clock, Logger, TimerHandle } from '../ports';
 import { scrubber } from '../scrub';
@@ -542,6 +552,16 @@ export function inOurWords(error: unknown, phase: SignInPhase, scope?: string): 
     return error;
   }
   const detail = error instanceof Error && error.message ? error.message.slice(0, 2000) : undefined;
+  // The SDK's own refusals (v2), in our words; none of them names the attacker-controlled value.
+  if (error instanceof InsecureTokenEndpointError) {
+    return new OAuthFlowError('unsafe_url', 'The token endpoint is not https; MCP Hub sends credentials over http only to localhost, 127.0.0.1 or ::1.', detail);
+  }
+  if (error instanceof IssuerMismatchError) {
+    return new OAuthFlowError('issuer_mismatch', 'The authorization server named an unexpected issuer (RFC 8414 / RFC 9207 check failed).');
+  }
+  if (error instanceof AuthorizationServerMismatchError) {
+    return new OAuthFlowError('issuer_not_allowed', 'The server now names another authorization server than the one this sign-in or its client belongs to; sign in again.');
+  }
   if (error instanceof OAuthError) {
     const code = OAUTH_CODE.test(error.code) ? error.code : 'server_error';
     if (code === 'invalid_scope') return scopeRefused(scope, detail);

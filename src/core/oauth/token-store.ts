@@ -14,8 +14,7 @@
  * - a secret storage that fails (keyring locked) gives a typed `store_unavailable` error.
  * Every token and secret read or written is handed to the scrubber, so no surface shows it.
  */
-import type { OAuthDiscoveryState } from '@modelcontextprotocol/client';
-import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/client';
+import type { OAuthDiscoveryState, OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/client';
 import { noopLogger, type Disposable, type Logger, type SecretStore } from '../ports';
 import { scrubber } from '../scrub';
 import type { DpopKey } from './dpop';

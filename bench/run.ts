@@ -5,17 +5,24 @@
 //      with the lean fixture (JSON answers, no event stream)
 //  (c) the same with the full fixture (SSE answers, the GET event stream, list_changed)
 //  (d) what ships: dist/extension.js minified (target <= 620 KB) and the VSIX (target <= 300 KB).
+//  (e) connect cost per protocol era: requests to the server (or processes spawned) until running,
+//      on the first start and on a start with the era remembered.
+//  (f) activate() in a real VS Code with 20 servers: scripts/bench-editor.mjs, run after this file.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { parseServers } from '../src/core/config';
+import { InMemoryEraMemory, type EraMemory } from '../src/core/connection/era';
 import { McpHub } from '../src/core/hub';
 import { noopLogger, systemClock } from '../src/core/ports';
+import { startHttpServer } from '../test/fixtures/http-server';
+import { startModernHttpServer } from '../test/fixtures/modern-http-server';
 
 // The repository root: this file runs bundled from out/ (like the extension runs bundled).
 const ROOT = join(__dirname, '..');
@@ -39,8 +46,8 @@ async function startProcess(script: string, args: string[], env: Record<string, 
   return { child, port: (JSON.parse(line) as { port: number }).port };
 }
 
-function newHub(): McpHub {
-  return new McpHub({ logger: noopLogger, clock: systemClock, clientInfo: { name: 'bench', version: '0' } });
+function newHub(eras?: EraMemory): McpHub {
+  return new McpHub({ logger: noopLogger, clock: systemClock, clientInfo: { name: 'bench', version: '0' }, ...(eras ? { eras } : {}) });
 }
 
 function whenRunning(hub: McpHub, names: string[]): Promise<void> {
@@ -102,7 +109,9 @@ async function overhead(): Promise<void> {
   child.kill();
 }
 
-async function parallelStart(label: string, fixture: 'lean' | 'full'): Promise<void> {
+async function parallelStart(label: string, fixture: 'lean' | 'full', remembered = false): Promise<void> {
+  // Remembered: every start after the first, as in the editor, where the era of each server is kept.
+  const eras = remembered ? new InMemoryEraMemory() : undefined;
   const paths = Array.from({ length: PARALLEL }, (_, i) => `/s${i}`);
   const { child, port } =
     fixture === 'lean'
@@ -110,7 +119,7 @@ async function parallelStart(label: string, fixture: 'lean' | 'full'): Promise<v
       : await startProcess('test/fixtures/http-server-cli.ts', ['0'], { FIXTURE_PATHS: paths.join(','), FIXTURE_INIT_DELAY_MS: String(INIT_DELAY_MS) });
   const config = (n: number) => Object.fromEntries(paths.slice(0, n).map((p, i) => [`server${i}`, { type: 'streamable-http', url: `http://127.0.0.1:${port}${p}` }]));
   const timeStart = async (n: number) => {
-    const hub = newHub();
+    const hub = newHub(eras);
     const t0 = performance.now();
     await hub.applyConfig(parseServers(config(n), 'user'), { trusted: true });
     await whenRunning(hub, Object.keys(config(n)));
@@ -119,6 +128,7 @@ async function parallelStart(label: string, fixture: 'lean' | 'full'): Promise<v
     return elapsed;
   };
   await timeStart(1); // warm-up
+  if (remembered) await timeStart(PARALLEL); // and every server's era learned
   const one: number[] = [];
   const many: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
@@ -127,9 +137,38 @@ async function parallelStart(label: string, fixture: 'lean' | 'full'): Promise<v
   }
   const m1 = median(one);
   const mn = median(many);
-  console.log(`${label} parallel start, ${fixture} fixture: servers that take ${INIT_DELAY_MS} ms to initialize, median of ${ROUNDS} rounds`);
+  const when = remembered ? ', eras remembered (every start after the first)' : ', first start (era unknown: server/discover probe, then initialize)';
+  console.log(`${label} parallel start, ${fixture} fixture${when}: servers that take ${INIT_DELAY_MS} ms to initialize, median of ${ROUNDS} rounds`);
   console.log(`    one server ${m1.toFixed(0)} ms, ${PARALLEL} servers ${mn.toFixed(0)} ms`);
   console.log(`    ratio ${(mn / m1).toFixed(2)} (target <= 1.2)`);
+  if (fixture === 'full' && !remembered) {
+    // The same work without the hub: bare SDK Clients connecting and listing in parallel. What the
+    // ratio has above 1 that this has too is the SDK's and the server's, not the hub's.
+    const bare = async (n: number) => {
+      const t0 = performance.now();
+      const clients = await Promise.all(
+        paths.slice(0, n).map(async (p) => {
+          const client = new Client({ name: 'bench-bare', version: '0' });
+          await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}${p}`)));
+          await Promise.all([client.listTools(), client.listResources(), client.listPrompts()]);
+          return client;
+        }),
+      );
+      const elapsed = performance.now() - t0;
+      await Promise.all(clients.map((c) => c.close()));
+      return elapsed;
+    };
+    await bare(1);
+    const b1: number[] = [];
+    const bn: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      b1.push(await bare(1));
+      bn.push(await bare(PARALLEL));
+    }
+    console.log(
+      `    the same with bare SDK Clients (no hub): one ${median(b1).toFixed(0)} ms, ${PARALLEL} ${median(bn).toFixed(0)} ms, ratio ${(median(bn) / median(b1)).toFixed(2)}`,
+    );
+  }
   child.kill();
 }
 
@@ -138,7 +177,50 @@ async function main(): Promise<void> {
   await overhead();
   await parallelStart('(b)', 'lean');
   await parallelStart('(c)', 'full');
+  await parallelStart("(c')", 'full', true);
   shipped();
+  await eraCost();
+}
+
+/** (e) What a connect costs in each era: requests (HTTP) or spawns (stdio) until running, first and remembered. */
+async function eraCost(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-hub-bench-'));
+  const modern = await startModernHttpServer({ name: 'modern' });
+  const classic = await startHttpServer({ name: 'classic' });
+  const spawns = (file: string) => {
+    try {
+      return readFileSync(file, 'utf8').split('\n').filter(Boolean).length;
+    } catch {
+      return 0;
+    }
+  };
+  const stdio = (script: string, log: string) => ({ command: process.execPath, args: [join(ROOT, 'test/fixtures', script)], env: { FIXTURE_SPAWN_LOG: join(dir, log) } });
+  const cases = [
+    { label: '2026-07-28-only Streamable HTTP', entry: { url: modern.url }, count: () => modern.stats.requests.length, unit: 'requests' },
+    { label: 'classic Streamable HTTP (SDK 1.x)', entry: { url: classic.url }, count: () => classic.stats.requests, unit: 'requests' },
+    { label: '2026-07-28-only stdio', entry: stdio('modern-stdio-server.mjs', 'modern.log'), count: () => spawns(join(dir, 'modern.log')), unit: 'spawns' },
+    { label: 'classic stdio (SDK 1.x)', entry: stdio('stdio-server.mjs', 'classic.log'), count: () => spawns(join(dir, 'classic.log')), unit: 'spawns' },
+  ];
+  console.log('(e) connect cost per protocol era, until running (handshake and the first lists), first start / era remembered');
+  for (const c of cases) {
+    const eras = new InMemoryEraMemory();
+    const parts: string[] = [];
+    for (const start of ['first', 'remembered']) {
+      const hub = newHub(eras);
+      const before = c.count();
+      const t0 = performance.now();
+      await hub.applyConfig(parseServers({ s: c.entry }, 'user'), { trusted: true });
+      await whenRunning(hub, ['s']);
+      const ms = performance.now() - t0;
+      const revision = hub.server('s')?.state.kind === 'running' ? (hub.server('s')!.state as { serverInfo: { protocolVersion?: string } }).serverInfo.protocolVersion : '?';
+      await hub.dispose();
+      parts.push(`${start}: ${c.count() - before} ${c.unit}, ${ms.toFixed(0)} ms (${revision})`);
+    }
+    console.log(`    ${c.label}: ${parts.join('; ')}`);
+  }
+  await modern.close();
+  await classic.close();
+  rmSync(dir, { recursive: true, force: true });
 }
 
 /** The production bundle and the VSIX, built as `npm run package` builds them. */

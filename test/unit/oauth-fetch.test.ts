@@ -177,4 +177,19 @@ describe('OAuth fetch middleware', () => {
       scope: 'read write',
     });
   });
+
+  it("records a DPoP challenge's scheme, but not a use_dpop_nonce the SDK's DPoP wrapper retries", async () => {
+    const challenges: Challenge[] = [];
+    const { base } = scripted((_url, init) =>
+      new Headers(init?.headers).has('dpop')
+        ? new Response(null, { status: 401, headers: { 'www-authenticate': 'DPoP error="use_dpop_nonce"', 'dpop-nonce': 'n1' } })
+        : new Response(null, { status: 401, headers: { 'www-authenticate': 'DPoP algs="ES256"' } }),
+    );
+    const f = createOAuthFetch({ serverUrl: SERVER, logger: noopLogger, onChallenge: (c) => challenges.push(c), baseFetch: base, resolver: publicDns });
+    assert.equal((await f(SERVER, { method: 'POST', body: '{}' })).status, 401);
+    assert.deepEqual(challenges, [{ status: 401, scheme: 'dpop' }]);
+    const nonce = await f(SERVER, { method: 'POST', body: '{}', headers: { Authorization: 'DPoP at', DPoP: 'proof' } });
+    assert.equal(nonce.headers.get('dpop-nonce'), 'n1', 'the challenge reaches the SDK, which retries with the nonce');
+    assert.equal(challenges.length, 1);
+  });
 });

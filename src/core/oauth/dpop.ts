@@ -1,11 +1,19 @@
 /**
- * DPoP (RFC 9449) proofs, which SDK 1.32.2 does not make: a P-256 key per session (kept with the
- * session in secret storage) signs a fresh proof for each token request and each request to the
- * MCP server, binding the access token to this key. Used only where the authorization server
- * advertises ES256 in dpop_signing_alg_values_supported.
+ * DPoP (RFC 9449) on the SDK's DpopSession, which signs the proofs of token requests (with the
+ * use_dpop_nonce retry, in auth() and refreshAuthorization) and of MCP requests (the transport's
+ * withDpopFromProvider: `Authorization: DPoP` for a DPoP token, the resource server's nonce retry).
+ * What is left here closes the v2 gap named for it:
+ *  - dpopKeyPersistence: the SDK keeps a session's key in memory only (generateDpopKeyPair makes
+ *    a non-extractable key that dies with the window), while a DPoP-bound token is bound to its key
+ *    for good. The key is kept with the session in secret storage as a private JWK, as since the
+ *    1.32 days (so sessions stored then keep working), and the SDK's DpopKeyPair is built from it.
+ * The decision where to use DPoP at all (dpopPolicy) is ServerAuth.dpopKey's: the SDK never reads
+ * dpop_signing_alg_values_supported.
  */
-import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, type JsonWebKey } from 'node:crypto';
+import { createHash, generateKeyPairSync, webcrypto, type JsonWebKey } from 'node:crypto';
+import { DpopSession, type DpopKeyPair } from '@modelcontextprotocol/client';
 
+/** The one algorithm the hub signs with: P-256 keys, which every DPoP authorization server takes. */
 export const DPOP_ALG = 'ES256';
 
 export interface DpopKey {
@@ -13,40 +21,28 @@ export interface DpopKey {
   readonly privateJwk: JsonWebKey;
 }
 
+/** A new key, in the form it is stored in (the private JWK). */
 export function generateDpopKey(): DpopKey {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return { privateJwk: privateKey.export({ format: 'jwk' }) };
 }
 
-const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-
-/** RFC 9449 §4.2: the `htu` is the request URI without query and fragment. */
-export function htuOf(url: string | URL): string {
-  const u = new URL(String(url));
-  return `${u.origin}${u.pathname}`;
+/** The SDK's key pair for a stored key: a non-extractable signing key, the public JWK and its RFC 7638 thumbprint. */
+export async function dpopKeyPair(key: DpopKey): Promise<DpopKeyPair> {
+  const { kty, crv, x, y, d } = key.privateJwk;
+  if (kty !== 'EC' || crv !== 'P-256' || !x || !y || !d) throw new Error('The stored DPoP key is not a P-256 private key.');
+  const algorithm = { name: 'ECDSA', namedCurve: 'P-256' };
+  const publicJwk = { kty, crv, x, y };
+  const [privateKey, publicKey] = await Promise.all([
+    webcrypto.subtle.importKey('jwk', { kty, crv, x, y, d }, algorithm, false, ['sign']),
+    webcrypto.subtle.importKey('jwk', publicJwk, algorithm, true, ['verify']),
+  ]);
+  // RFC 7638 §3.2: the required members, in lexicographic order, without whitespace.
+  const thumbprint = createHash('sha256').update(JSON.stringify({ crv, kty, x, y })).digest('base64url');
+  return { privateKey, publicKey, publicJwk, thumbprint, alg: DPOP_ALG };
 }
 
-export function dpopProof(key: DpopKey, htm: string, url: string | URL, options: { accessToken?: string; nonce?: string } = {}): string {
-  const { kty, crv, x, y } = key.privateJwk;
-  const header = { typ: 'dpop+jwt', alg: DPOP_ALG, jwk: { kty, crv, x, y } };
-  const payload = {
-    jti: randomBytes(16).toString('base64url'),
-    htm: htm.toUpperCase(),
-    htu: htuOf(url),
-    iat: Math.floor(Date.now() / 1000),
-    ...(options.accessToken ? { ath: createHash('sha256').update(options.accessToken, 'ascii').digest('base64url') } : {}),
-    ...(options.nonce ? { nonce: options.nonce } : {}),
-  };
-  const input = `${b64(header)}.${b64(payload)}`;
-  const signature = sign('sha256', Buffer.from(input), { key: createPrivateKey({ key: key.privateJwk, format: 'jwk' }), dsaEncoding: 'ieee-p1363' });
-  return `${input}.${signature.toString('base64url')}`;
-}
-
-/** The nonce a server asks for with use_dpop_nonce (RFC 9449 §8 token endpoint, §9 resource server). */
-export function nonceChallenge(status: number, headers: Headers, body?: string): string | undefined {
-  const nonce = headers.get('dpop-nonce');
-  if (!nonce) return undefined;
-  if (status === 401 && /use_dpop_nonce/.test(headers.get('www-authenticate') ?? '')) return nonce;
-  if (status === 400 && body && /"error"\s*:\s*"use_dpop_nonce"/.test(body)) return nonce;
-  return undefined;
+/** The SDK's DPoP session signing with a stored key. */
+export async function dpopSessionFor(key: DpopKey): Promise<DpopSession> {
+  return DpopSession.create({ keyPair: await dpopKeyPair(key) });
 }

@@ -15,16 +15,17 @@
  *    within this window and, through `coordinateRefresh`, across windows;
  *  - sseUnauthorizedLoop: repeated 401s on the GET SSE stream stop after a few instead of looping;
  *  - challenges: the server's 401/403 WWW-Authenticate parameters are recorded, since without an
- *    auth provider the SDK drops them (they drive Authenticate and step-up);
- *  - dpop: token requests and MCP requests get RFC 9449 proofs where the authorization server uses
- *    DPoP, with one retry on a use_dpop_nonce challenge (the SDK only knows Bearer).
+ *    auth provider the SDK drops them (they drive Authenticate and step-up); a use_dpop_nonce
+ *    challenge to a request with a DPoP proof is not, since the SDK's DPoP wrapper retries it.
+ * DPoP proofs are no longer made here: the SDK's DpopSession signs token requests (auth(),
+ * refreshAuthorization) and, through the transport's withDpopFromProvider, MCP requests, with the
+ * nonce retries; what stays ours is in dpop.ts (dpopKeyPersistence) and ServerAuth (dpopPolicy).
  */
-import { extractWWWAuthenticateParams, UnauthorizedError, type FetchLike } from '@modelcontextprotocol/client';
+import { extractWWWAuthenticateParams, isDpopNonceChallenge, UnauthorizedError, type FetchLike } from '@modelcontextprotocol/client';
 import { pinnedRequest } from './pinned-request';
 import { OAuthFlowError } from './errors';
 import { readAtMost } from '../http-body';
 import { checkUrl, checkUrlForm, guardedLookup, guardFor, RefusedAddressError, type Resolver } from './url-guard';
-import { dpopProof, nonceChallenge, type DpopKey } from './dpop';
 import type { Logger } from '../ports';
 
 export interface Challenge {
@@ -56,11 +57,6 @@ export interface OAuthFetchOptions {
    * other window's result, answered as if the token endpoint had sent it.
    */
   readonly coordinateRefresh?: (refreshToken: string) => Promise<RefreshDecision>;
-  /**
-   * The session's DPoP key when the authorization server uses DPoP, and whether the stored access
-   * token is DPoP-bound (then the MCP requests carry `Authorization: DPoP` and a proof).
-   */
-  readonly dpop?: () => Promise<{ key: DpopKey; boundToken: boolean } | undefined>;
 }
 
 export type RefreshDecision = { readonly proceed: true; readonly done: () => Promise<void> } | { readonly proceed: false; readonly tokens?: Record<string, unknown> };
@@ -141,30 +137,11 @@ export function createOAuthFetch(options: OAuthFetchOptions): FetchLike {
     return { status: decision.tokens ? 200 : 400, statusText: '', headers: [['content-type', 'application/json']] as [string, string][], body: new TextEncoder().encode(body) };
   }
 
-  const nonces = new Map<string, string>();
-
-  /** A token request with a DPoP proof (and the server's nonce once it asked for one). */
-  async function send(url: URL, init: RequestInit | undefined) {
-    const body = typeof init?.body === 'string' ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : undefined;
-    const dpop = body && new URLSearchParams(body).has('grant_type') ? await options.dpop?.() : undefined;
-    if (!dpop) return sendOnce(url, init);
-    const withProof = (nonce?: string) => {
-      const headers = new Headers(init?.headers);
-      headers.set('DPoP', dpopProof(dpop.key, init?.method ?? 'POST', url, nonce ? { nonce } : {}));
-      return { ...init, headers, body };
-    };
-    const first = await sendOnce(url, withProof(nonces.get(url.origin)));
-    const nonce = nonceChallenge(first.status, new Headers(first.headers), new TextDecoder().decode(first.body));
-    if (!nonce) return first;
-    nonces.set(url.origin, nonce);
-    return sendOnce(url, withProof(nonce));
-  }
-
   /**
    * One OAuth request: checked URL, timeout, manual redirects to checked URLs (GET only, without
    * credentials across origins), bounded body.
    */
-  async function sendOnce(url: URL, init: RequestInit | undefined) {
+  async function send(url: URL, init: RequestInit | undefined) {
     let current = url;
     const method = (init?.method ?? 'GET').toUpperCase();
     const headers = new Headers(init?.headers);
@@ -211,30 +188,12 @@ export function createOAuthFetch(options: OAuthFetchOptions): FetchLike {
     }
   }
 
-  /** A request to the MCP server; a DPoP-bound token goes out as `DPoP <token>` with a proof. */
-  async function mcpRequest(url: URL, init: RequestInit | undefined): Promise<Response> {
-    const headers = new Headers(init?.headers);
-    const bearer = /^Bearer\s+(.+)$/i.exec(headers.get('authorization') ?? '')?.[1];
-    const dpop = bearer ? await options.dpop?.() : undefined;
-    if (!bearer || !dpop?.boundToken) return base(url, init);
-    const send = (nonce?: string) => {
-      const h = new Headers(headers);
-      h.set('Authorization', `DPoP ${bearer}`);
-      h.set('DPoP', dpopProof(dpop.key, init?.method ?? 'GET', url, { accessToken: bearer, ...(nonce ? { nonce } : {}) }));
-      return base(url, { ...init, headers: h });
-    };
-    const response = await send(nonces.get(url.origin));
-    const nonce = nonceChallenge(response.status, response.headers);
-    if (!nonce) return response;
-    await response.body?.cancel();
-    nonces.set(url.origin, nonce);
-    return send(nonce);
-  }
-
   return async (input, init) => {
     const url = new URL(String(input));
     if (isOAuthRequest(url, init)) return oauthRequest(url, init);
-    const response = await mcpRequest(url, init);
+    const response = await base(url, init);
+    // The SDK's withDpop retries this one with the nonce (and the retry's answer is what counts).
+    if (isDpopNonceChallenge(response) && response.headers.has('dpop-nonce') && new Headers(init?.headers).has('dpop')) return response;
     if (response.status === 401 || response.status === 403) {
       const { resourceMetadataUrl, scope, error } = challengeParams(response);
       const scheme = /^\s*(\w+)/.exec(response.headers.get('www-authenticate') ?? '')?.[1]?.toLowerCase();

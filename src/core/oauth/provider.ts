@@ -25,6 +25,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   type AddClientAuthentication,
+  type DpopSession,
   type OAuthClientProvider,
   type OAuthDiscoveryState,
   createPrivateKeyJwtAuth,
@@ -69,6 +70,8 @@ export interface ProviderOptions {
   readonly resolver?: Resolver;
   /** Extra scopes (step-up) to request on top of what the SDK picks. */
   readonly scope?: string;
+  /** The DPoP session where dpopPolicy uses DPoP (see ServerAuth.dpopSession); the SDK signs with it. */
+  readonly dpop?: () => Promise<DpopSession | undefined>;
 }
 
 /** Normalises an issuer for comparison (RFC 8414 requires identity; a trailing slash is forgiven). */
@@ -159,7 +162,7 @@ export class HubOAuthProvider implements OAuthClientProvider {
     return this.staged ? this.flow.discovery : undefined;
   }
 
-  /** The DPoP key made for this flow, committed with its tokens (see ServerAuth.dpopState). */
+  /** The DPoP key made for this flow, committed with its tokens (see ServerAuth.dpopKey). */
   get stagedDpopKey(): DpopKey | undefined {
     return this.flow.dpopKey;
   }
@@ -274,6 +277,11 @@ export class HubOAuthProvider implements OAuthClientProvider {
     const asked = scope.split(' ').filter(Boolean);
     if (asked.every((x) => held.has(x))) return undefined;
     return [...new Set([...held, ...asked])].join(' ');
+  }
+
+  /** The SDK signs token requests with this session, and MCP requests too once the token is DPoP-bound. */
+  async dpop(): Promise<DpopSession | undefined> {
+    return this.options.dpop?.();
   }
 
   async tokens(): Promise<OAuthTokens | undefined> {

@@ -16,13 +16,14 @@ import {
   IssuerMismatchError,
   OAuthError,
   type AuthorizationServerMetadata,
+  type DpopSession,
   type FetchLike,
 } from '@modelcontextprotocol/client';
 import type { AuthSettings, RemoteServerConfig } from '../config';
 import type { BrowserOpener, Clock, Logger, TimerHandle } from '../ports';
 import { scrubber } from '../scrub';
 import { CallbackServer } from './callback-server';
-import { DPOP_ALG, generateDpopKey, type DpopKey } from './dpop';
+import { DPOP_ALG, dpopSessionFor, generateDpopKey, type DpopKey } from './dpop';
 import { OAuthFlowError } from './errors';
 import { createOAuthFetch, type Challenge, type RefreshDecision } from './oauth-fetch';
 import { HubOAuthProvider, type ProviderMode } from './provider';
@@ -92,7 +93,6 @@ export class ServerAuth {
       onChallenge: (c) => this.onChallenge(c),
       ...(deps.resolver ? { resolver: deps.resolver } : {}),
       coordinateRefresh: (refreshToken) => this.coordinateRefresh(refreshToken),
-      dpop: () => this.dpopState(),
     });
   }
 
@@ -102,35 +102,48 @@ export class ServerAuth {
   private resourceAsksDpop = false;
 
   /**
-   * The session's DPoP key. A session gets one at sign-in when both sides use DPoP: the
-   * authorization server offers ES256 and the resource asks for DPoP (its challenge's scheme, or
-   * dpop_* fields in its RFC 9728 metadata). A resource that only knows Bearer keeps Bearer.
+   * dpopPolicy (the SDK uses DPoP wherever provider.dpop() answers a session, and never reads
+   * dpop_signing_alg_values_supported): the session's DPoP key. A session gets one at sign-in when
+   * both sides use DPoP: the authorization server offers ES256 and the resource asks for DPoP (its
+   * challenge's scheme, or dpop_* fields in its RFC 9728 metadata). A resource that only knows
+   * Bearer keeps Bearer. A session holding a key keeps using it (its tokens may be bound to it).
    */
-  private async dpopState(): Promise<{ key: DpopKey; boundToken: boolean } | undefined> {
+  private async dpopKey(): Promise<DpopKey | undefined> {
     const s = await this.session();
     // A sign-in under way knows its discovery before anything is stored (stagedSignIn).
     const flow = this.attempt?.provider;
     if (!s && !flow) return undefined;
-    let key = s?.dpopKey ?? flow?.stagedDpopKey;
-    if (!key) {
-      const discovery = flow?.stagedDiscovery() ?? s?.discovery;
-      const asAlgs = (discovery?.authorizationServerMetadata as { dpop_signing_alg_values_supported?: unknown } | undefined)?.dpop_signing_alg_values_supported;
-      const prm = discovery?.resourceMetadata as { dpop_signing_alg_values_supported?: unknown; dpop_bound_access_tokens_required?: unknown } | undefined;
-      const resourceWants = this.resourceAsksDpop || prm?.dpop_bound_access_tokens_required === true || Array.isArray(prm?.dpop_signing_alg_values_supported);
-      if (!Array.isArray(asAlgs) || !asAlgs.includes(DPOP_ALG) || !resourceWants) return undefined;
-      if (!s) {
-        // No session to hold the key yet: the flow keeps it and commits it with its tokens.
-        key = flow!.stagedDpopKey ??= generateDpopKey();
-        return { key, boundToken: false };
-      }
-      this.dpopKeyCreation ??= (async () => {
-        const created = generateDpopKey();
-        const saved = await this.deps.store.update(this.config.url, (cur) => (cur ? { ...cur, dpopKey: cur.dpopKey ?? created } : cur));
-        return saved?.dpopKey ?? created;
-      })().finally(() => (this.dpopKeyCreation = undefined));
-      key = await this.dpopKeyCreation;
+    const key = s?.dpopKey ?? flow?.stagedDpopKey;
+    if (key) return key;
+    const discovery = flow?.stagedDiscovery() ?? s?.discovery;
+    const asAlgs = (discovery?.authorizationServerMetadata as { dpop_signing_alg_values_supported?: unknown } | undefined)?.dpop_signing_alg_values_supported;
+    const prm = discovery?.resourceMetadata as { dpop_signing_alg_values_supported?: unknown; dpop_bound_access_tokens_required?: unknown } | undefined;
+    const resourceWants = this.resourceAsksDpop || prm?.dpop_bound_access_tokens_required === true || Array.isArray(prm?.dpop_signing_alg_values_supported);
+    if (!Array.isArray(asAlgs) || !asAlgs.includes(DPOP_ALG) || !resourceWants) return undefined;
+    // No session to hold the key yet: the flow keeps it and commits it with its tokens.
+    if (!s) return (flow!.stagedDpopKey ??= generateDpopKey());
+    this.dpopKeyCreation ??= (async () => {
+      const created = generateDpopKey();
+      const saved = await this.deps.store.update(this.config.url, (cur) => (cur ? { ...cur, dpopKey: cur.dpopKey ?? created } : cur));
+      return saved?.dpopKey ?? created;
+    })().finally(() => (this.dpopKeyCreation = undefined));
+    return this.dpopKeyCreation;
+  }
+
+  /** The SDK's DPoP session for the key (one per key, so the servers' nonces are remembered). */
+  private dpopSessionCache: { id: string; session: Promise<DpopSession> } | undefined;
+
+  /** What provider.dpop() answers: the SDK signs with this wherever dpopPolicy chose DPoP. */
+  private async dpopSession(): Promise<DpopSession | undefined> {
+    const key = await this.dpopKey();
+    if (!key) return undefined;
+    const id = `${key.privateJwk.x}.${key.privateJwk.y}`;
+    if (this.dpopSessionCache?.id !== id) {
+      const session = dpopSessionFor(key);
+      session.catch(() => this.dpopSessionCache?.session === session && (this.dpopSessionCache = undefined));
+      this.dpopSessionCache = { id, session };
     }
-    return { key, boundToken: s?.tokens?.token_type?.toLowerCase() === 'dpop' };
+    return this.dpopSessionCache.session;
   }
 
   /** One refresh across windows: take the lease, or wait for the window holding it and use its tokens. */
@@ -242,6 +255,7 @@ export class ServerAuth {
         logger: this.deps.logger,
         clock: this.deps.clock,
         ...(this.deps.resolver ? { resolver: this.deps.resolver } : {}),
+        dpop: () => this.dpopSession(),
       },
       session,
     );
@@ -293,12 +307,15 @@ export class ServerAuth {
       const provider = this.provider(s, (await this.isMachineToMachine(s)) ? { kind: 'clientCredentials' } : { kind: 'passive' });
       try {
         await provider.assertCredentialsMayGoTo(discovery);
+        // refreshAuthorization signs the grant (and retries use_dpop_nonce) only when given the session.
+        const dpop = await provider.dpop();
         const tokens = await refreshAuthorization(discovery.authorizationServerUrl, {
           ...(discovery.authorizationServerMetadata ? { metadata: discovery.authorizationServerMetadata } : {}),
           clientInformation: client,
           refreshToken,
           resource: new URL(discovery.resourceMetadata?.resource ?? this.config.url),
           ...(provider.addClientAuthentication ? { addClientAuthentication: provider.addClientAuthentication } : {}),
+          ...(dpop ? { dpop } : {}),
           fetchFn: this.fetch,
         });
         await provider.saveTokens({ ...tokens, ...(s.issuer ? { issuer: s.issuer } : {}) });

@@ -1,21 +1,23 @@
 /**
- * The fetch the SDK's transports and auth() run on for one remote server. It closes gaps of SDK
- * 1.32.2 at the HTTP layer, each named for the gap:
- *  - ssrfGuard: requests to any origin but the server's own go through the guard of url-guard.ts
+ * The fetch the SDK's transports and auth() run on for one remote server. It closes gaps that SDK
+ * 2.4.0 still has at the HTTP layer, each named for the gap:
+ *  - ssrfGuard (v2 checks only that a token endpoint is https or a loopback name): requests to any
+ *    origin but the server's own go through the guard of url-guard.ts
  *    (https, or http on loopback; public addresses only, loopback only for a server on loopback),
  *    on a socket whose lookup is the guard's, so the addresses checked are the addresses
  *    connected to (no DNS rebinding between check and connect);
- *  - redirects: GET redirects are followed (at most 3) only to checked URLs, without Authorization,
+ *  - crossOriginRedirects (v2 follows only same-origin redirects, or any with their credentials):
+ *    GET redirects are followed (at most 3) only to checked URLs, without Authorization,
  *    Cookie, Proxy-Authorization or DPoP when they leave the origin; a redirect answering a POST (a
  *    token or registration request) is refused, since it would resend credentials or codes;
- *  - boundedOAuthResponses: OAuth responses are read to at most `maxBytes`, within `timeoutMs`;
- *  - crossOriginResourceMetadata: a resource_metadata URL on another origin is not fetched;
- *  - refreshCollapse: concurrent refresh_token grants with the same refresh token become one
+ *  - boundedOAuthResponses (v2 reads them whole): OAuth responses are read to at most `maxBytes`, within `timeoutMs`;
+ *  - crossOriginResourceMetadata (v2 fetches it as given): a resource_metadata URL on another origin is not fetched;
+ *  - refreshCollapse (v2 has no single-flight refresh): concurrent refresh_token grants with the same refresh token become one
  *    request (with rotating refresh tokens, the second would otherwise fail with invalid_grant),
  *    within this window and, through `coordinateRefresh`, across windows;
- *  - sseUnauthorizedLoop: repeated 401s on the GET SSE stream stop after a few instead of looping;
- *  - challenges: the server's 401/403 WWW-Authenticate parameters are recorded, since without an
- *    auth provider the SDK drops them (they drive Authenticate and step-up); a use_dpop_nonce
+ *  - sseUnauthorizedLoop (the classic GET stream's reconnection): repeated 401s on the GET SSE stream stop after a few instead of looping;
+ *  - challenges: the server's 401/403 WWW-Authenticate parameters are recorded, since v2 reports
+ *    them only on a 403 with a provider, and never the scheme (Bearer or DPoP) (they drive Authenticate and step-up); a use_dpop_nonce
  *    challenge to a request with a DPoP proof is not, since the SDK's DPoP wrapper retries it.
  * DPoP proofs are no longer made here: the SDK's DpopSession signs token requests (auth(),
  * refreshAuthorization) and, through the transport's withDpopFromProvider, MCP requests, with the

@@ -1,26 +1,29 @@
 /**
  * Our OAuthClientProvider: the SDK runs discovery, registration, PKCE and token requests; this
- * class supplies identity and storage, and closes the SDK 1.32.2 gaps that belong at this seam:
- *  - discoveryChecks (saveDiscoveryState): the authorization server metadata must exist (no guessed
- *    endpoints), its `issuer` must match, it must offer PKCE S256 and, for the browser sign-in, the
- *    authorization_code grant, and its endpoints must be safe URLs;
- *  - expiresIn (saveTokens): `expires_in` becomes an absolute expiry for proactive refresh;
+ * class supplies identity and storage, and closes the gaps SDK 2.4.0 still has at this seam:
+ *  - discoveryChecks (saveDiscoveryState): the authorization server metadata must exist (v2 guesses
+ *    /authorize without it), it must offer PKCE S256 (v2 checks only a listed method) and, for the
+ *    browser sign-in, the authorization_code grant, and its endpoints must be safe URLs; its
+ *    `issuer` goes through issuerPolicy (v2's exact check is skipped: a trailing-slash difference is
+ *    accepted with a warning, auth.acceptIssuer names one more);
+ *  - expiresIn (saveTokens; v2 stores no expiry): `expires_in` becomes an absolute expiry for proactive refresh;
  *  - redirectBoundRegistration (clientInformation): a DCR registration is reused only for the exact
  *    redirect URI it was registered with;
  *  - crossWindowRotation (invalidateCredentials 'tokens'): before dropping tokens after
  *    invalid_grant, re-read the store; another window may have rotated them;
- *  - noUnaskedBrowser: a provider built for a transport (passive) never opens a browser or
+ *  - noUnaskedBrowser (v2 runs auth() on a 401 mid call): a provider built for a transport (passive) never opens a browser or
  *    registers a client; it raises interaction_required, which the hub shows as authRequired.
- *  - stagedSignIn: the SDK stores discovery, client and tokens one by one as it goes, and drops
+ *  - stagedSignIn: the SDK (v2 too) stores discovery, client and tokens one by one as it goes, and drops
  *    tokens to force a new authorization, so a failed sign-in would leave a broken or no session.
  *    A sign-in provider (interactive, or client credentials from Authenticate) keeps this flow's
  *    discovery and client in memory, reports no tokens (so the SDK authorizes afresh rather than
  *    refreshing) and commits discovery, client, tokens and issuer in one write in saveTokens.
  *    Until then the stored session is untouched; invalidateCredentials clears only the flow's state.
- *  - scopeBoundRegistration (registrationScopeFor): an authorization server may hold a registered
+ *  - scopeBoundRegistration (registrationScopeFor; v2 never re-registers): an authorization server may hold a registered
  *    client to the scope it registered; a sign-in that asks for more registers again with the union.
  *  - issuerBoundCredentials (assertCredentialsMayGoTo): a client secret or private key from settings
- *    goes only to the issuer it belongs to (auth.issuer, else the one bound at the first sign-in).
+ *    goes only to the issuer it belongs to (auth.issuer, else the one bound at the first sign-in;
+ *    v2 stamps an issuer on what it stores, but not on credentials from settings).
  */
 import { randomBytes } from 'node:crypto';
 import {

@@ -13,12 +13,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const sdkShims = {
   name: 'mcp-hub-sdk-shims',
   setup(build) {
-    build.onResolve({ filter: /^@modelcontextprotocol\/client\/_shims$/ }, () => ({ path: 'sdk-shims', namespace: 'mcp-hub' }));
-    build.onLoad({ filter: /.*/, namespace: 'mcp-hub' }, () => ({
+    // The gateway's server side (@modelcontextprotocol/server) has the same shim.
+    build.onResolve({ filter: /^@modelcontextprotocol\/(client|server)\/_shims$/ }, (args) => ({ path: args.path.split('/')[1], namespace: 'mcp-hub-sdk-shims' }));
+    build.onLoad({ filter: /.*/, namespace: 'mcp-hub-sdk-shims' }, (args) => ({
       contents: [
-        "export { CfWorkerJsonSchemaValidator as DefaultJsonSchemaValidator } from '@modelcontextprotocol/client/validators/cf-worker';",
-        // As in the SDK's Node shim: outside a browser a fetch TypeError is never a CORS error.
+        `export { CfWorkerJsonSchemaValidator as DefaultJsonSchemaValidator } from '@modelcontextprotocol/${args.path}/validators/cf-worker';`,
+        // As in the SDK's Node shims: outside a browser a fetch TypeError is never a CORS error, and
+        // the server's stdio entry takes Node's process.
         'export const CORS_IS_POSSIBLE = false;',
+        "export { default as process } from 'node:process';",
       ].join('\n'),
       resolveDir: root,
       loader: 'js',

@@ -3,9 +3,9 @@
  * in one slot (and a `SignIn` in another): Stop, Restart, Log Out, Disable and a sign-out elsewhere
  * all come down to clearing or replacing those slots. Pieces live in ./connection/.
  */
-import { ProtocolError, type CallToolResult, type Tool } from '@modelcontextprotocol/client';
+import { ProtocolError, type CallToolResult, type Client, type Tool } from '@modelcontextprotocol/client';
 import { isToolAllowed, SERVERS_SETTING, type ServerConfig } from './config';
-import { Attempt, type AttemptFailure } from './connection/attempt';
+import { Attempt, type AttemptFailure, type CallOptions } from './connection/attempt';
 import { attemptDeps, type ConnectionDeps } from './connection/deps';
 import { Backoff, DEFAULT_RETRY } from './connection/backoff';
 import { SignIn } from './connection/sign-in';
@@ -19,7 +19,7 @@ import { scrubState, transition, type ServerEvent, type ServerState } from './st
 
 export { DEFAULT_RETRY, type RetryPolicy } from './connection/backoff';
 export { serverEnvironment } from './connection/transport';
-export { errorMessage } from './connection/attempt';
+export { errorMessage, type CallOptions } from './connection/attempt';
 export type { ConnectionDeps } from './connection/deps';
 
 export class ServerConnection {
@@ -271,7 +271,16 @@ export class ServerConnection {
     this._onDidChangeState.fire(this._state);
   }
 
-  async callTool(tool: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {
+  /** Runs `fn` with the live SDK Client of a running server. */
+  use<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+    const attempt = this.attempt.value;
+    if (this._state.kind !== 'running' || !attempt) {
+      return Promise.reject(hubError('not_running', `Server "${this.name}" is not running (it is ${this._state.kind}).`));
+    }
+    return attempt.use(fn);
+  }
+
+  async callTool(tool: string, args: Record<string, unknown> = {}, options: CallOptions = {}): Promise<CallToolResult> {
     const attempt = this.attempt.value;
     if (this._state.kind !== 'running' || !attempt) {
       throw hubError('not_running', `Server "${this.name}" is not running (it is ${this._state.kind}).`);
@@ -280,7 +289,7 @@ export class ServerConnection {
       throw hubError('tool_not_allowed', `Tool "${tool}" of server "${this.name}" is filtered out by ${SERVERS_SETTING}.${this.name}.tools.`);
     }
     try {
-      return await attempt.callTool(tool, args);
+      return await attempt.callTool(tool, args, options);
     } catch (error) {
       const step = this.auth && isScopeRefusal(error) ? await this.auth.takeStepUp() : undefined;
       if (step) {

@@ -4,10 +4,10 @@
  */
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
+import type { CallToolResult, Client, Tool } from '@modelcontextprotocol/client';
 import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/client/validators/cf-worker';
 import { sameConfig, SERVERS_SETTING, type ConfigEntry, type ConfigSource, type ServerConfig } from './config';
-import { ServerConnection, type ConnectionDeps } from './connection';
+import { ServerConnection, type CallOptions, type ConnectionDeps } from './connection';
 import { InMemoryEraMemory, type EraMemory } from './connection/era';
 import { hubError } from './errors';
 import { Emitter } from './events';
@@ -342,8 +342,13 @@ export class McpHub {
     return this.connection(name).tools;
   }
 
-  async callTool(server: string, tool: string, args?: Record<string, unknown>): Promise<CallToolResult> {
-    return this.connection(server).callTool(tool, args);
+  async callTool(server: string, tool: string, args?: Record<string, unknown>, options?: CallOptions): Promise<CallToolResult> {
+    return this.connection(server).callTool(tool, args, options);
+  }
+
+  /** Runs `fn` with the live SDK Client of a running server (the gateway forwards resources, prompts and completions so). */
+  async use<T>(server: string, fn: (client: Client) => Promise<T>): Promise<T> {
+    return this.connection(server).use(fn);
   }
 
   /** Closes every client and waits for stdio children to exit. */

@@ -23,6 +23,12 @@ type Prior = NonNullable<Parameters<Client['connect']>[1]>['prior'];
 
 const STDERR_LINES_KEPT = 20;
 
+/** How a forwarded call is followed: cancelled with `signal`, its progress reported to `onprogress`. */
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+  readonly onprogress?: (progress: { progress: number; total?: number; message?: string }) => void;
+}
+
 export interface AttemptDeps {
   readonly config: ServerConfig;
   readonly auth: ServerAuth | undefined;
@@ -252,10 +258,25 @@ export class Attempt {
     if (this.stderrTail.length > STDERR_LINES_KEPT) this.stderrTail.splice(0, this.stderrTail.length - STDERR_LINES_KEPT);
   }
 
-  callTool(tool: string, args: Record<string, unknown>): Promise<CallToolResult> {
+  callTool(tool: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<CallToolResult> {
+    return this.use((client) =>
+      client.callTool(
+        { name: tool, arguments: args },
+        {
+          timeout: this.timeoutMs,
+          resetTimeoutOnProgress: true,
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.onprogress ? { onprogress: options.onprogress } : {}),
+        },
+      ),
+    );
+  }
+
+  /** Runs `fn` with the live SDK Client (for requests the hub forwards as they are: resources, prompts, completions). */
+  use<T>(fn: (client: Client) => Promise<T>): Promise<T> {
     const client = this.client;
     if (!this.live || !client) return Promise.reject(hubError('not_running', `Server "${this.deps.config.name}" is not connected.`));
-    return client.callTool({ name: tool, arguments: args }, { timeout: this.timeoutMs, resetTimeoutOnProgress: true });
+    return fn(client);
   }
 
   /** Pings the live server after a transport error; no answer means the connection dropped. */

@@ -1,0 +1,297 @@
+/**
+ * The local MCP gateway: every hub server for any MCP client (VS Code's chat, CLI agents), through
+ * the hub's connections and sign-in. Streamable HTTP on 127.0.0.1 only, built on the SDK's server
+ * side: 2026-07-28 requests go to `createMcpHandler` (strict modern), classic ones to a sessionful
+ * `WebStandardStreamableHTTPServerTransport` per client session (its GET stream carries
+ * list_changed to clients such as VS Code's, which speak the classic handshake).
+ *
+ *   /mcp                    all running servers, names made unique (names.ts)
+ *   /servers/<name>/mcp     one server, names as it gives them
+ *
+ * Safe on a shared machine: every request needs the bearer token (compared in constant time); the
+ * Host header must name this address and port and any browser Origin is refused (DNS rebinding);
+ * request bodies and sessions are bounded; nothing secret is logged.
+ */
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createMcpHandler, isLegacyRequest, WebStandardStreamableHTTPServerTransport, type McpHttpHandler, type Server } from '@modelcontextprotocol/server';
+import type { HubChange, McpHub } from '../hub';
+import type { Logger } from '../ports';
+import { createSurface, type View } from './surface';
+
+/** Request bodies larger than this are refused (413). */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Classic sessions open at once, over all endpoints; a new one beyond this is refused (503). */
+export const MAX_SESSIONS = 64;
+const LOOPBACK = '127.0.0.1';
+
+export interface GatewayOptions {
+  /** 0 (default): any free port. */
+  readonly port?: number;
+  /** The bearer token every request must carry (256 bits; kept in secret storage by the editor). */
+  readonly token: () => string;
+  readonly version: string;
+  readonly logger: Logger;
+  /** A call met a server that needs sign-in: the editor offers Authenticate. */
+  readonly onSignInNeeded?: (server: string) => void;
+}
+
+interface Session {
+  readonly view: View;
+  readonly transport: WebStandardStreamableHTTPServerTransport;
+  readonly server: Server;
+}
+
+export class McpGateway {
+  private http: HttpServer | undefined;
+  private readonly sessions = new Map<string, Session>();
+  private readonly modern = new Map<string, McpHttpHandler>();
+  private readonly listSignatures = new Map<string, string>();
+  private subscription: { dispose(): void } | undefined;
+  private _port = 0;
+
+  constructor(
+    private readonly hub: McpHub,
+    private readonly options: GatewayOptions,
+  ) {}
+
+  get port(): number {
+    return this._port;
+  }
+
+  /** The URL of one server's endpoint, or of the combined one. */
+  url(view?: string): string {
+    return `http://${LOOPBACK}:${this._port}${view === undefined ? '/mcp' : `/servers/${encodeURIComponent(view)}/mcp`}`;
+  }
+
+  /** How many classic client sessions are open. */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  async start(): Promise<number> {
+    const http = createServer((req, res) => void this.handle(req, res));
+    http.headersTimeout = 10_000;
+    http.requestTimeout = 0; // event streams stay open
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(this.options.port ?? 0, LOOPBACK, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+    this.http = http;
+    this._port = (http.address() as AddressInfo).port;
+    this.subscription = this.hub.onDidChange((change) => this.onHubChange(change));
+    this.options.logger.info(`gateway listening on ${this.url()}`);
+    return this._port;
+  }
+
+  async stop(): Promise<void> {
+    this.subscription?.dispose();
+    const sessions = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(sessions.map((s) => s.transport.close().catch(() => undefined)));
+    const http = this.http;
+    this.http = undefined;
+    if (http) {
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    }
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const refusal = this.screen(req);
+      if (refusal) return void send(res, refusal.status, refusal.message, refusal.headers);
+      const view = this.route(req.url ?? '/');
+      if (view === null) return void send(res, 404, 'Not found: the gateway serves /mcp and /servers/<name>/mcp.');
+      const body = await readBody(req);
+      if (body === 'too large') return void send(res, 413, 'Request body too large.');
+      const request = toRequest(req, body, this._port);
+      const parsed = parseJson(body);
+      const response = (await isLegacyRequest(request.clone(), parsed))
+        ? await this.classic(view, request, parsed)
+        : await this.modernHandler(view).fetch(request, { parsedBody: parsed });
+      await writeResponse(res, response);
+    } catch (error) {
+      this.options.logger.warn(`gateway: ${error instanceof Error ? error.message : String(error)}`);
+      if (!res.headersSent) send(res, 500, 'Internal error.');
+      else res.end();
+    }
+  }
+
+  /** Host, Origin and token, before anything is read. */
+  private screen(req: IncomingMessage): { status: number; message: string; headers?: Record<string, string> } | undefined {
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (host !== `${LOOPBACK}:${this._port}` && host !== `localhost:${this._port}`) return { status: 403, message: 'Forbidden: unexpected Host.' };
+    // A browser page (any Origin) must not reach the hub's servers, whatever it knows.
+    if (req.headers.origin !== undefined) return { status: 403, message: 'Forbidden: browser requests are not accepted.' };
+    const auth = req.headers.authorization ?? '';
+    const given = /^Bearer (.+)$/i.exec(auth)?.[1] ?? '';
+    if (!sameSecret(given, this.options.token())) {
+      return { status: 401, message: 'Unauthorized: the gateway needs its token (MCP Hub: Connect a Client…).', headers: { 'WWW-Authenticate': 'Bearer realm="mcp-hub"' } };
+    }
+    return undefined;
+  }
+
+  /** The view a path names: undefined for /mcp, a server name, or null for nothing. */
+  private route(target: string): View | null {
+    const path = new URL(target, 'http://x').pathname;
+    if (path === '/mcp') return undefined;
+    const m = /^\/servers\/([^/]+)\/mcp$/.exec(path);
+    if (!m) return null;
+    let name: string;
+    try {
+      name = decodeURIComponent(m[1]);
+    } catch {
+      return null;
+    }
+    return this.hub.server(name) ? name : null;
+  }
+
+  private modernHandler(view: View): McpHttpHandler {
+    const key = viewKey(view);
+    let handler = this.modern.get(key);
+    if (!handler) {
+      handler = createMcpHandler(() => this.surface(view), { legacy: 'reject', onerror: (e) => this.options.logger.debug(`gateway: ${e.message}`) });
+      this.modern.set(key, handler);
+    }
+    return handler;
+  }
+
+  private surface(view: View): Server {
+    return createSurface(this.hub, view, { version: this.options.version, ...(this.options.onSignInNeeded ? { onSignInNeeded: this.options.onSignInNeeded } : {}) });
+  }
+
+  /** The classic handshake's sessions: a new one for `initialize`, else the one its header names. */
+  private async classic(view: View, request: Request, parsed: unknown): Promise<Response> {
+    const id = request.headers.get('mcp-session-id');
+    if (id) {
+      const session = this.sessions.get(id);
+      if (!session || session.view !== view) return new Response('Session not found.', { status: 404 });
+      return session.transport.handleRequest(request, { parsedBody: parsed });
+    }
+    if (request.method !== 'POST') return new Response('Bad request: no session.', { status: 400 });
+    if (this.sessions.size >= MAX_SESSIONS) return new Response('Too many sessions.', { status: 503 });
+    const server = this.surface(view);
+    const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: randomUUID,
+      onsessioninitialized: (sessionId) => void this.sessions.set(sessionId, { view, transport, server }),
+      onsessionclosed: (sessionId) => void this.sessions.delete(sessionId),
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) this.sessions.delete(transport.sessionId);
+    };
+    await server.connect(transport);
+    return transport.handleRequest(request, { parsedBody: parsed });
+  }
+
+  /** A server's lists changed (or it started or stopped): tell the clients of its endpoint and of /mcp. */
+  private onHubChange(change: HubChange): void {
+    const s = this.hub.server(change.name);
+    const lists = s?.state.kind === 'running' ? s.state : undefined;
+    const signature = (kind: 'tools' | 'resources' | 'prompts') => JSON.stringify(lists?.[kind] ?? []);
+    const changed = (['tools', 'resources', 'prompts'] as const).filter((kind) => {
+      const key = `${change.name}\u0000${kind}`;
+      const next = signature(kind);
+      if (this.listSignatures.get(key) === next) return false;
+      this.listSignatures.set(key, next);
+      return true;
+    });
+    if (changed.length === 0) return;
+    for (const session of this.sessions.values()) {
+      if (session.view !== undefined && session.view !== change.name) continue;
+      for (const kind of changed) void notifyList(session.server, kind);
+    }
+    for (const view of [change.name, undefined]) {
+      const handler = this.modern.get(viewKey(view));
+      if (!handler) continue;
+      for (const kind of changed) {
+        if (kind === 'tools') handler.notify.toolsChanged();
+        else if (kind === 'resources') handler.notify.resourcesChanged();
+        else handler.notify.promptsChanged();
+      }
+    }
+  }
+}
+
+function viewKey(view: View): string {
+  return view === undefined ? '' : `/${view}`;
+}
+
+function notifyList(server: Server, kind: 'tools' | 'resources' | 'prompts'): Promise<void> {
+  const sent = kind === 'tools' ? server.sendToolListChanged() : kind === 'resources' ? server.sendResourceListChanged() : server.sendPromptListChanged();
+  return sent.catch(() => undefined);
+}
+
+/** Constant-time comparison (of digests, so lengths leak nothing either). */
+export function sameSecret(a: string, b: string): boolean {
+  if (!a || !b) return false;
+  const da = createHash('sha256').update(a).digest();
+  const db = createHash('sha256').update(b).digest();
+  return timingSafeEqual(da, db);
+}
+
+function send(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...headers }).end(message);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined | 'too large'> {
+  if (req.method !== 'POST') return undefined;
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) return 'too large';
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return 'too large';
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function parseJson(body: Buffer | undefined): unknown {
+  if (!body || body.length === 0) return undefined;
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function toRequest(req: IncomingMessage, body: Buffer | undefined, port: number): Request {
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined) continue;
+    for (const value of Array.isArray(v) ? v : [v]) headers.append(k, value);
+  }
+  const controller = new AbortController();
+  req.on('close', () => controller.abort());
+  return new Request(`http://${LOOPBACK}:${port}${req.url ?? '/'}`, {
+    method: req.method ?? 'GET',
+    headers,
+    ...(body && body.length > 0 ? { body: new Uint8Array(body) } : {}),
+    signal: controller.signal,
+  });
+}
+
+async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, key) => (headers[key] = value));
+  res.writeHead(response.status, headers);
+  if (!response.body) return void res.end();
+  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
+  res.on('close', () => void reader.cancel().catch(() => undefined));
+  try {
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      res.write(chunk.value);
+    }
+  } catch {
+    // The client went away.
+  }
+  res.end();
+}

@@ -1,0 +1,215 @@
+/**
+ * What a gateway client sees: an SDK `Server` whose handlers forward to the hub. One view is a
+ * single hub server (/servers/<name>/mcp, names as the server gives them) or all of them (/mcp,
+ * names made unique by names.ts). The hub's lifecycle stays behind it: a call to a server that is
+ * starting or retrying waits for it within the server's timeout; a server that needs sign-in answers
+ * with an error result that says so; step-up and refresh happen in the hub.
+ */
+import { ProtocolError, Server, type CallToolResult, type Prompt, type Resource, type ServerContext, type Tool } from '@modelcontextprotocol/server';
+import { isHubError } from '../errors';
+import type { HubServer, McpHub } from '../hub';
+import { scrubber } from '../scrub';
+import { combinedName, combinedUri, splitCombinedUri } from './names';
+
+/** One server by name, or undefined for all of them. */
+export type View = string | undefined;
+
+export interface SurfaceOptions {
+  readonly version: string;
+  /** Called when a call needs sign-in, so the editor can offer Authenticate. */
+  readonly onSignInNeeded?: (server: string) => void;
+}
+
+const METHOD_NOT_FOUND = -32601;
+const INVALID_PARAMS = -32602;
+
+export function createSurface(hub: McpHub, view: View, options: SurfaceOptions): Server {
+  const single = view !== undefined;
+  const server = new Server(
+    { name: single ? `mcp-hub/${view}` : 'mcp-hub', version: options.version },
+    {
+      capabilities: {
+        tools: { listChanged: true },
+        resources: { listChanged: true },
+        prompts: { listChanged: true },
+        ...(single ? { completions: {} } : {}),
+      },
+      ...(single ? instructionsOf(hub.server(view)) : {}),
+    },
+  );
+
+  server.setRequestHandler('tools/list', () => ({ tools: tools(hub, view).map((t) => t.tool) }));
+  server.setRequestHandler('tools/call', async (request, ctx) => {
+    const target = tools(hub, view).find((t) => t.tool.name === request.params.name);
+    // A tool of a server that is starting is not listed yet: wait for the server named in the call.
+    const name = target?.server ?? view ?? serverOfCombined(hub, request.params.name);
+    if (!name) return errorResult(`No tool "${scrubber.message(request.params.name)}" in MCP Hub.`);
+    const ready = await whenReady(hub, name, ctx.mcpReq.signal);
+    if (ready.state.kind !== 'running') return notRunning(ready, options);
+    const tool = target?.upstream ?? (single ? request.params.name : tools(hub, view).find((t) => t.tool.name === request.params.name)?.upstream);
+    if (!tool) return errorResult(`Server "${name}" has no tool "${scrubber.message(request.params.name)}" (or it is filtered out in settings).`);
+    const progressToken = ctx.mcpReq._meta?.progressToken;
+    try {
+      return await hub.callTool(name, tool, request.params.arguments ?? {}, {
+        signal: ctx.mcpReq.signal,
+        ...(progressToken !== undefined ? { onprogress: (p) => void forwardProgress(ctx, progressToken, p) } : {}),
+      });
+    } catch (error) {
+      return failedCall(error, name, options);
+    }
+  });
+
+  server.setRequestHandler('resources/list', () => ({ resources: resources(hub, view) }));
+  server.setRequestHandler('resources/templates/list', async (_request, ctx) => {
+    if (!single) return { resourceTemplates: [] };
+    const ready = await whenReady(hub, view, ctx.mcpReq.signal);
+    if (ready.state.kind !== 'running') return { resourceTemplates: [] };
+    // A server without resources has no templates either; its "method not found" is no error here.
+    const result = await hub.use(view, (client) => client.listResourceTemplates(undefined, { signal: ctx.mcpReq.signal })).catch(() => ({ resourceTemplates: [] }));
+    return { resourceTemplates: result.resourceTemplates };
+  });
+  server.setRequestHandler('resources/read', async (request, ctx) => {
+    const target = single ? { server: view, uri: request.params.uri } : splitCombinedUri(request.params.uri);
+    if (!target) throw new ProtocolError(INVALID_PARAMS, `Not a resource of MCP Hub: ${scrubber.message(request.params.uri)}`);
+    await requireRunning(hub, target.server, ctx);
+    return hub.use(target.server, (client) => client.readResource({ uri: target.uri }, { signal: ctx.mcpReq.signal }));
+  });
+
+  server.setRequestHandler('prompts/list', () => ({ prompts: prompts(hub, view).map((p) => p.prompt) }));
+  server.setRequestHandler('prompts/get', async (request, ctx) => {
+    const target = prompts(hub, view).find((p) => p.prompt.name === request.params.name);
+    if (!target) throw new ProtocolError(INVALID_PARAMS, `No prompt "${scrubber.message(request.params.name)}" in MCP Hub.`);
+    await requireRunning(hub, target.server, ctx);
+    return hub.use(target.server, (client) => client.getPrompt({ ...request.params, name: target.upstream }, { signal: ctx.mcpReq.signal }));
+  });
+
+  if (single) {
+    server.setRequestHandler('completion/complete', async (request, ctx) => {
+      await requireRunning(hub, view, ctx);
+      return hub.use(view, (client) => client.complete(request.params, { signal: ctx.mcpReq.signal }));
+    });
+  }
+  return server;
+}
+
+interface Listed<T> {
+  readonly server: string;
+  readonly upstream: string;
+  readonly tool: T;
+}
+
+function running(hub: McpHub, view: View): HubServer[] {
+  return hub.servers().filter((s) => s.state.kind === 'running' && (view === undefined || s.name === view));
+}
+
+/** The tools of the view (the allow/deny filters already applied by the hub), named for it. */
+export function tools(hub: McpHub, view: View): Array<Listed<Tool>> {
+  return running(hub, view).flatMap((s) =>
+    s.state.kind === 'running' ? s.state.tools.map((t) => ({ server: s.name, upstream: t.name, tool: view === undefined ? { ...t, name: combinedName(s.name, t.name) } : t })) : [],
+  );
+}
+
+function resources(hub: McpHub, view: View): Resource[] {
+  return running(hub, view).flatMap((s) =>
+    s.state.kind === 'running' ? s.state.resources.map((r) => (view === undefined ? { ...r, name: combinedName(s.name, r.name), uri: combinedUri(s.name, r.uri) } : r)) : [],
+  );
+}
+
+function prompts(hub: McpHub, view: View): Array<{ server: string; upstream: string; prompt: Prompt }> {
+  return running(hub, view).flatMap((s) =>
+    s.state.kind === 'running'
+      ? s.state.prompts.map((p) => ({ server: s.name, upstream: p.name, prompt: view === undefined ? { ...p, name: combinedName(s.name, p.name) } : p }))
+      : [],
+  );
+}
+
+/** The hub server a combined tool name belongs to, when that server is not running yet. */
+function serverOfCombined(hub: McpHub, name: string): string | undefined {
+  return hub
+    .servers()
+    .map((s) => s.name)
+    .filter((s) => name.startsWith(`${s}__`))
+    .sort((a, b) => b.length - a.length)[0];
+}
+
+function instructionsOf(server: HubServer | undefined): { instructions?: string } {
+  return server?.state.kind === 'running' && server.state.instructions ? { instructions: server.state.instructions } : {};
+}
+
+/** States a server leaves by itself: a call waits for them (within the server's timeout). */
+const PASSING = new Set(['starting', 'authenticating']);
+
+/** The server once it is running, or as it is when it will not be soon (needs sign-in, stopped...). */
+export function whenReady(hub: McpHub, name: string, signal?: AbortSignal): Promise<HubServer> {
+  const now = hub.server(name);
+  if (!now) return Promise.resolve({ name, source: 'user', state: { kind: 'stopped' }, oauth: false } as unknown as HubServer);
+  const waits = (s: HubServer) => PASSING.has(s.state.kind) || (s.state.kind === 'error' && s.state.retryAt !== undefined);
+  if (!waits(now)) return Promise.resolve(now);
+  const timeoutMs = (now.config?.timeoutSeconds ?? 60) * 1000;
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      sub.dispose();
+      signal?.removeEventListener('abort', done);
+      resolve(hub.server(name) ?? now);
+    };
+    const timer = setTimeout(done, timeoutMs);
+    const sub = hub.onDidChange((c) => {
+      const s = hub.server(name);
+      if (c.name === name && (!s || !waits(s))) done();
+    });
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+async function requireRunning(hub: McpHub, name: string, ctx: ServerContext): Promise<void> {
+  const ready = await whenReady(hub, name, ctx.mcpReq.signal);
+  if (ready.state.kind !== 'running') throw new ProtocolError(METHOD_NOT_FOUND, notRunningText(ready));
+}
+
+function errorResult(text: string): CallToolResult {
+  return { isError: true, content: [{ type: 'text', text }] };
+}
+
+function notRunningText(server: HubServer): string {
+  const { name, state } = server;
+  switch (state.kind) {
+    case 'authRequired':
+      return `Sign in to ${name} in MCP Hub: it needs you to sign in (the Authenticate button in the MCP Hub panel, or the command "MCP Hub: Authenticate").`;
+    case 'needsInput':
+      return `${name} needs a value in MCP Hub (Set Value… in the MCP Hub panel) before it can start.`;
+    case 'error':
+      return `${name} is not running in MCP Hub: ${scrubber.message(state.message)}`;
+    case 'disabled':
+      return `${name} is disabled in MCP Hub.`;
+    case 'stopped':
+      return `${name} is stopped in MCP Hub; start it from the MCP Hub panel.`;
+    default:
+      return `${name} is not ready in MCP Hub (it is ${state.kind}).`;
+  }
+}
+
+function notRunning(server: HubServer, options: SurfaceOptions): CallToolResult {
+  if (server.state.kind === 'authRequired') options.onSignInNeeded?.(server.name);
+  return errorResult(notRunningText(server));
+}
+
+/** A JSON-RPC error from the server stays one; the hub's own refusals become error results in our words. */
+function failedCall(error: unknown, server: string, options: SurfaceOptions): CallToolResult {
+  if (error instanceof ProtocolError) throw new ProtocolError(error.code, scrubber.message(error.message), error.data);
+  if (isHubError(error, 'auth_required')) {
+    options.onSignInNeeded?.(server);
+    return errorResult(`Sign in to ${server} in MCP Hub: ${error.message}`);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return errorResult(`${server}: ${scrubber.message(message)}`);
+}
+
+function forwardProgress(ctx: ServerContext, progressToken: string | number, p: { progress: number; total?: number; message?: string }): Promise<void> {
+  return ctx.mcpReq
+    .notify({
+      method: 'notifications/progress',
+      params: { progressToken, progress: p.progress, ...(p.total !== undefined ? { total: p.total } : {}), ...(p.message !== undefined ? { message: p.message } : {}) },
+    })
+    .catch(() => undefined);
+}

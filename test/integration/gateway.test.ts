@@ -1,0 +1,227 @@
+// The local gateway under Node: an SDK client connected only to the gateway lists and calls the
+// tools of a stdio server and an HTTP server in either protocol era, sees list changes, cancels
+// calls upstream, gets a clear answer from a server that needs sign-in; and nothing without the
+// token, with a foreign Host or a browser Origin, or on a non-loopback address.
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { networkInterfaces } from 'node:os';
+import { after, before, describe, it } from 'node:test';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { z } from 'zod';
+import { McpGateway } from '../../src/core/gateway/gateway';
+import type { McpHub } from '../../src/core/hub';
+import { startHttpServer, type HttpFixture } from '../fixtures/http-server';
+import { startModernHttpServer, type ModernHttpFixture } from '../fixtures/modern-http-server';
+import { createHub, entries, MemoryLogger, stdioEntry, waitFor, waitForKind } from '../helpers';
+
+const TOKEN = 'gw-token-0123456789abcdef0123456789abcdef';
+const text = (r: unknown) => ((r as { content: Array<{ text: string }> }).content[0] ?? { text: '' }).text;
+
+describe('the local gateway', () => {
+  const logger = new MemoryLogger();
+  let hub: McpHub;
+  let gateway: McpGateway;
+  let slow: HttpFixture;
+  let modern: ModernHttpFixture;
+  const cancelled: string[] = [];
+  const signInNeeded: string[] = [];
+
+  const connect = async (path: string, mode: 'legacy' | 'auto' = 'legacy', onToolsChanged?: () => void) => {
+    const client = new Client(
+      { name: 'gateway-test', version: '0' },
+      {
+        versionNegotiation: { mode },
+        ...(onToolsChanged ? { listChanged: { tools: { autoRefresh: false, onChanged: () => onToolsChanged() } } } : {}),
+      },
+    );
+    await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${gateway.port}${path}`), { requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } }));
+    return client;
+  };
+
+  before(async () => {
+    slow = await startHttpServer({
+      name: 'slow',
+      tools: (server) =>
+        server.registerTool('wait', { description: 'Waits until cancelled, reporting progress', inputSchema: { ms: z.number() } }, async ({ ms }, extra) => {
+          const token = extra._meta?.progressToken;
+          if (token !== undefined) await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: 1, total: 2, message: 'halfway' } });
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, ms);
+            extra.signal.addEventListener('abort', () => {
+              clearTimeout(timer);
+              cancelled.push('wait');
+              resolve();
+            });
+          });
+          return { content: [{ type: 'text', text: 'waited' }] };
+        }),
+    });
+    modern = await startModernHttpServer({ name: 'modern' });
+    const guarded = await startHttpServer({ name: 'guarded', requireHeader: ['authorization', 'Bearer nobody-has-this'] });
+    hub = createHub({ logger });
+    await hub.applyConfig(
+      entries({
+        local: stdioEntry({}, { tools: { deny: ['dangerous_delete'] } }),
+        slow: { url: slow.url },
+        modern: { url: modern.url },
+        guarded: { url: guarded.url },
+      }),
+      { trusted: true },
+    );
+    for (const name of ['local', 'slow', 'modern']) await waitForKind(hub, name, 'running');
+    await waitForKind(hub, 'guarded', 'authRequired');
+    gateway = new McpGateway(hub, { token: () => TOKEN, version: '0.0.0', logger, onSignInNeeded: (s) => signInNeeded.push(s) });
+    await gateway.start();
+  });
+  after(async () => {
+    await gateway.stop();
+    await hub.dispose();
+    await slow.close();
+    await modern.close();
+  });
+
+  it('lists and calls a stdio server through its own endpoint, with the filters applied (classic client)', async () => {
+    const client = await connect('/servers/local/mcp');
+    const { tools } = await client.listTools();
+    assert.deepEqual(
+      tools.map((t) => t.name).sort(),
+      hub
+        .listTools('local')
+        .map((t) => t.name)
+        .sort(),
+    );
+    assert.ok(!tools.some((t) => t.name === 'dangerous_delete'), 'filtered out in settings');
+    assert.equal(text(await client.callTool({ name: 'echo', arguments: { text: 'through the gateway' } })), 'through the gateway');
+    const add = await client.callTool({ name: 'add', arguments: { a: 2, b: 3 } });
+    assert.equal(text(add), '5');
+    await client.close();
+  });
+
+  it('serves the 2026-07-28 revision too, whatever era the upstream server speaks', async () => {
+    const client = await connect('/servers/local/mcp', 'auto');
+    assert.equal(client.getProtocolEra(), 'modern');
+    assert.equal(text(await client.callTool({ name: 'echo', arguments: { text: 'modern to classic' } })), 'modern to classic');
+    await client.close();
+    const classic = await connect('/servers/modern/mcp');
+    assert.equal(classic.getProtocolEra(), 'legacy');
+    assert.equal(text(await classic.callTool({ name: 'echo', arguments: { text: 'classic to modern' } })), 'classic to modern');
+    await classic.close();
+  });
+
+  it('puts every running server at /mcp under stable, unique, well-formed names', async () => {
+    const client = await connect('/mcp');
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    for (const n of names) assert.match(n, /^[A-Za-z0-9_-]{1,64}$/);
+    assert.ok(names.includes('local__echo') && names.includes('modern__echo') && names.includes('slow__wait'), names.join(' '));
+    assert.equal(new Set(names).size, names.length);
+    assert.equal(text(await client.callTool({ name: 'modern__echo', arguments: { text: 'combined' } })), 'combined');
+    await client.close();
+  });
+
+  it("passes a server's tool list change on to a connected client", async () => {
+    let changes = 0;
+    const client = await connect('/servers/local/mcp', 'legacy', () => changes++);
+    await client.callTool({ name: 'add_tool', arguments: { toolName: 'fresh_tool' } });
+    await waitFor(hub, 'local', (s) => s.state.kind === 'running' && s.state.tools.some((t) => t.name === 'fresh_tool'));
+    const deadline = Date.now() + 5_000;
+    while (changes === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(changes > 0, 'list_changed reached the client');
+    assert.ok((await client.listTools()).tools.some((t) => t.name === 'fresh_tool'));
+    await client.close();
+  });
+
+  it("forwards progress, and a client's cancel aborts the upstream call", async () => {
+    const client = await connect('/servers/slow/mcp');
+    const progress: string[] = [];
+    const abort = new AbortController();
+    const call = client.callTool({ name: 'wait', arguments: { ms: 30_000 } }, { signal: abort.signal, onprogress: (p) => progress.push(`${p.progress}/${p.total} ${p.message}`) });
+    const deadline = Date.now() + 5_000;
+    while (progress.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(progress, ['1/2 halfway']);
+    abort.abort();
+    await assert.rejects(call);
+    const until = Date.now() + 5_000;
+    while (cancelled.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(cancelled, ['wait'], 'the upstream server saw the cancellation');
+    await client.close();
+  });
+
+  it('answers a call to a server that needs sign-in with "Sign in to <name> in MCP Hub"', async () => {
+    const client = await connect('/mcp');
+    const result = await client.callTool({ name: 'guarded__echo', arguments: { text: 'x' } });
+    assert.equal(result.isError, true);
+    assert.match(text(result), /^Sign in to guarded in MCP Hub/);
+    assert.deepEqual(signInNeeded, ['guarded']);
+    await client.close();
+  });
+
+  describe('refuses', () => {
+    const raw = (headers: Record<string, string>, body = '{}', host = `127.0.0.1:${gateway.port}`, path = '/mcp') =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port: gateway.port,
+            path,
+            method: 'POST',
+            headers: { host, 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    const init = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '0' } },
+    });
+
+    it('a request without the token, or with a wrong one (401)', async () => {
+      assert.equal(await raw({}, init), 401);
+      assert.equal(await raw({ authorization: 'Bearer wrong' }, init), 401);
+      assert.equal(await raw({ authorization: `Bearer ${TOKEN}x` }, init), 401);
+      assert.equal(await raw({ authorization: `Bearer ${TOKEN}` }, init), 200);
+    });
+
+    it('a foreign Host or any browser Origin (403), even with the token', async () => {
+      assert.equal(await raw({ authorization: `Bearer ${TOKEN}` }, init, `evil.example:${gateway.port}`), 403);
+      assert.equal(await raw({ authorization: `Bearer ${TOKEN}`, origin: 'http://127.0.0.1:1234' }, init), 403);
+      assert.equal(await raw({ authorization: `Bearer ${TOKEN}`, origin: 'https://evil.example' }, init), 403);
+    });
+
+    it('an unknown path or server (404) and an oversized body (413)', async () => {
+      assert.equal(await raw({ authorization: `Bearer ${TOKEN}` }, init, undefined, '/servers/nope/mcp'), 404);
+      assert.equal(await raw({ authorization: `Bearer ${TOKEN}` }, init, undefined, '/other'), 404);
+      assert.equal(await raw({ authorization: `Bearer ${TOKEN}` }, 'x'.repeat(5 * 1024 * 1024)), 413);
+    });
+
+    it('every address but loopback: nothing listens there', async () => {
+      const addresses = Object.values(networkInterfaces())
+        .flat()
+        .filter((a) => a && a.family === 'IPv4' && !a.internal)
+        .map((a) => a!.address);
+      for (const address of addresses) {
+        const outcome = await new Promise<string>((resolve) => {
+          const req = request({ host: address, port: gateway.port, path: '/mcp', method: 'GET', timeout: 2_000 }, (res) => {
+            res.resume();
+            resolve(`answered ${res.statusCode}`);
+          });
+          req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+          req.on('timeout', () => {
+            req.destroy();
+            resolve('timeout');
+          });
+          req.end();
+        });
+        assert.doesNotMatch(outcome, /^answered/, `${address} must not answer`);
+      }
+      console.log(`gateway: not reachable on ${addresses.length} non-loopback address(es)`);
+      assert.ok(!logger.text().includes(TOKEN), 'the token is never logged');
+    });
+  });
+});

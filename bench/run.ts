@@ -8,6 +8,10 @@
 //  (e) connect cost per protocol era: requests to the server (or processes spawned) until running,
 //      on the first start and on a start with the era remembered.
 //  (f) activate() in a real VS Code with 20 servers: scripts/bench-editor.mjs, run after this file.
+//  (g) gateway overhead: sequential tools/call from an SDK client through the gateway vs straight to
+//      the same upstream server, as the added median and p99 (target: added median <= 300 µs).
+//  (h) gateway under load: 20 clients x 100 concurrent calls, throughput and errors vs direct
+//      (target: 0 errors, throughput >= 80% of direct).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { once } from 'node:events';
@@ -19,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { parseServers } from '../src/core/config';
 import { InMemoryEraMemory, type EraMemory } from '../src/core/connection/era';
+import { McpGateway } from '../src/core/gateway/gateway';
 import { McpHub } from '../src/core/hub';
 import { noopLogger, systemClock } from '../src/core/ports';
 import { startHttpServer } from '../test/fixtures/http-server';
@@ -180,6 +185,81 @@ async function main(): Promise<void> {
   await parallelStart("(c')", 'full', true);
   shipped();
   await eraCost();
+  await gatewayFigures();
+}
+
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+
+/** (g) and (h): an SDK client through the gateway vs the same client straight to the upstream server. */
+async function gatewayFigures(): Promise<void> {
+  const { child, port } = await startProcess('test/fixtures/http-server-cli.ts', ['0']);
+  const upstream = `http://127.0.0.1:${port}/mcp`;
+  const hub = newHub();
+  await hub.applyConfig(parseServers({ local: { type: 'streamable-http', url: upstream } }, 'user'), { trusted: true });
+  await whenRunning(hub, ['local']);
+  const token = 'bench-token-0123456789abcdef0123456789abcdef';
+  const gateway = new McpGateway(hub, { token: () => token, version: '0', logger: noopLogger });
+  await gateway.start();
+  const client = async (url: string, headers: Record<string, string> = {}) => {
+    const c = new Client({ name: 'bench', version: '0' });
+    await c.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+    return c;
+  };
+  const auth = { Authorization: `Bearer ${token}` };
+  const direct = await client(upstream);
+  const through = await client(gateway.url('local'), auth);
+  const args = { name: 'add', arguments: { a: 2, b: 3 } };
+  for (let i = 0; i < 100; i++) {
+    await direct.callTool(args);
+    await through.callTool(args);
+  }
+  const times = { direct: [] as number[], through: [] as number[] };
+  const block = 50;
+  for (let done = 0; done < CALLS; done += block) {
+    for (const [side, c] of [
+      ['direct', direct],
+      ['through', through],
+    ] as const) {
+      for (let i = 0; i < block; i++) {
+        const t0 = performance.now();
+        await c.callTool(args);
+        times[side].push(performance.now() - t0);
+      }
+    }
+  }
+  const us = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
+  console.log(`(g) gateway overhead: ${CALLS} sequential tools/call each, an SDK client through the gateway vs straight to the server`);
+  console.log(
+    `    direct median ${us(median(times.direct))}, p99 ${us(percentile(times.direct, 99))}; through the gateway median ${us(median(times.through))}, p99 ${us(percentile(times.through, 99))}`,
+  );
+  console.log(
+    `    added: median ${us(median(times.through) - median(times.direct))}, p99 ${us(percentile(times.through, 99) - percentile(times.direct, 99))} (target: added median <= 300 µs)`,
+  );
+  await direct.close();
+  await through.close();
+
+  const CLIENTS = 20;
+  const PER_CLIENT = 100;
+  const load = async (url: string, headers: Record<string, string>) => {
+    const clients = await Promise.all(Array.from({ length: CLIENTS }, () => client(url, headers)));
+    let errors = 0;
+    const t0 = performance.now();
+    await Promise.all(clients.map((c) => Promise.all(Array.from({ length: PER_CLIENT }, () => c.callTool(args).catch(() => errors++)))));
+    const seconds = (performance.now() - t0) / 1000;
+    await Promise.all(clients.map((c) => c.close()));
+    return { rate: (CLIENTS * PER_CLIENT) / seconds, errors };
+  };
+  const d = await load(upstream, {});
+  const g = await load(gateway.url('local'), auth);
+  console.log(`(h) gateway under load: ${CLIENTS} clients x ${PER_CLIENT} concurrent tools/call`);
+  console.log(`    direct ${d.rate.toFixed(0)} calls/s (${d.errors} errors); through the gateway ${g.rate.toFixed(0)} calls/s (${g.errors} errors)`);
+  console.log(`    ${((g.rate / d.rate) * 100).toFixed(0)}% of direct (target: 0 errors, >= 80%)`);
+  await gateway.stop();
+  await hub.dispose();
+  child.kill();
 }
 
 /** (e) What a connect costs in each era: requests (HTTP) or spawns (stdio) until running, first and remembered. */

@@ -15,9 +15,10 @@ export const sdkShims = {
   setup(build) {
     // The gateway's server side (@modelcontextprotocol/server) has the same shim.
     build.onResolve({ filter: /^@modelcontextprotocol\/(client|server)\/_shims$/ }, (args) => ({ path: args.path.split('/')[1], namespace: 'mcp-hub-sdk-shims' }));
-    build.onLoad({ filter: /.*/, namespace: 'mcp-hub-sdk-shims' }, (args) => ({
+    build.onLoad({ filter: /.*/, namespace: 'mcp-hub-sdk-shims' }, () => ({
       contents: [
-        `export { CfWorkerJsonSchemaValidator as DefaultJsonSchemaValidator } from '@modelcontextprotocol/${args.path}/validators/cf-worker';`,
+        // One copy of the validator for both packages (the client's; the same code, the same interface).
+        "export { CfWorkerJsonSchemaValidator as DefaultJsonSchemaValidator } from '@modelcontextprotocol/client/validators/cf-worker';",
         // As in the SDK's Node shims: outside a browser a fetch TypeError is never a CORS error, and
         // the server's stdio entry takes Node's process.
         'export const CORS_IS_POSSIBLE = false;',

@@ -19,6 +19,7 @@ import { COMMANDS, registerCommands } from './vscode/commands';
 import { createLogger } from './vscode/logger';
 import { onDidChangeServerSettings, openServerSettings, readServerSettings } from './vscode/settings';
 import { globalStateEras } from './vscode/eras';
+import { GatewayHost, registerGatewayCommands, registerMcpProvider } from './vscode/gateway';
 import { ServersViewProvider, VIEW_ID } from './vscode/view';
 
 /** What other extensions (and the e2e tests) get from `activate()`. */
@@ -85,6 +86,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
     logger,
   );
   const onDidChange = new vscode.EventEmitter<{ name: string }>();
+  // The local gateway: the hub's servers for VS Code's own MCP client and for any other client.
+  const gateway = new GatewayHost(theHub, context.secrets, logger, version);
+  context.subscriptions.push(
+    gateway,
+    registerMcpProvider(theHub, gateway),
+    ...registerGatewayCommands(gateway),
+    context.secrets.onDidChange((e) => gateway.onSecretChanged(e.key)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('mcpHub.gateway')) void gateway.apply();
+    }),
+  );
   context.subscriptions.push(
     view,
     onDidChange,
@@ -118,6 +130,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
   // In the background: activate() waits for no server, nor for the secret storage reads that
   // resolving ${input:…} values takes; the view and the API follow through onDidChange.
   void apply();
+  void gateway.apply();
 
   return {
     servers: () =>

@@ -48,7 +48,8 @@ export async function runInEditorSuite(launcher: Launcher): Promise<InEditorResu
   const env = { MCP_HUB_E2E_RESULTS: resultsFile, MCP_HUB_E2E_OAUTH_URL: stack.mcp.url, MCP_HUB_E2E_ISSUER: stack.as.issuer };
   const workspace = join(dir, 'workspace');
   mkdirSync(workspace, { recursive: true });
-  const userSettings = { ...USER_SETTINGS, 'mcpHub.servers': stack.servers };
+  // VS Code starts extension-provided MCP servers only in a trusted workspace; a test run cannot answer the trust modal.
+  const userSettings = { ...USER_SETTINGS, 'security.workspace.trust.enabled': false, 'mcpHub.servers': stack.servers };
   try {
     // In a test run VS Code refuses dialogs, so the authorization server is trusted up front.
     const exitCode =

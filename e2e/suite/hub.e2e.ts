@@ -37,6 +37,21 @@ function waitFor(hub: McpHubApi, name: string, kinds: string[], ms = 60_000): Pr
   });
 }
 
+/** VS Code's own MCP client: start the hub server it knows as `label`, then call one of its tools as chat would. */
+async function callThroughVsCode(label: string, tool: string, input: Record<string, unknown>): Promise<string> {
+  // VS Code names extension-provided servers <extension id>/<label>. It learns of them shortly after
+  // activation (when the provider's definitions change), so the start is repeated until the tools are there.
+  const find = () => vscode.lm.tools.find((t) => t.tags.includes('mcp') && t.name.endsWith(`_${tool}`) && t.name.includes(label.slice(0, 5).replace(/-/g, '_')));
+  let found: vscode.LanguageModelToolInformation | undefined;
+  for (let i = 0; i < 30 && !found; i++) {
+    await vscode.commands.executeCommand('workbench.mcp.startServer', `mcp-hub.mcp-hub/${label}`, { waitForLiveTools: true, errorOnUserInteraction: true });
+    for (let j = 0; j < 10 && !(found = find()); j++) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(found, `VS Code lists a tool of ${label} (it has: ${vscode.lm.tools.map((t) => t.name).join(', ')})`);
+  const result = await vscode.lm.invokeTool(found.name, { input, toolInvocationToken: undefined });
+  return result.content.map((part) => (part instanceof vscode.LanguageModelTextPart ? part.value : '')).join('');
+}
+
 async function pidOf(hub: McpHubApi, name: string): Promise<number> {
   return Number(/pid=(\d+)/.exec(text(await hub.callTool(name, 'whoami')))![1]);
 }
@@ -55,6 +70,12 @@ describe('MCP Hub in the editor', () => {
     const hub = await api();
     assert.equal(text(await hub.callTool(LOCAL, 'echo', { text: 'from the editor' })), 'from the editor');
     assert.equal(hub.listTools(LOCAL).length > 0, true);
+  });
+
+  it("offers the hub's servers to VS Code's own MCP client, which calls a stdio server's tool through the gateway", async () => {
+    const hub = await api();
+    await waitFor(hub, LOCAL, ['running']);
+    assert.equal(await callThroughVsCode(LOCAL, 'echo', { text: 'from VS Code chat' }), 'from VS Code chat');
   });
 
   it('applies a settings edit as a diff', async () => {
@@ -108,6 +129,8 @@ describe('MCP Hub in the editor', () => {
     // Nothing in the settings holds a token.
     const settings = JSON.stringify(vscode.workspace.getConfiguration('mcpHub').inspect('servers'));
     assert.doesNotMatch(settings, /access_token|refresh_token|eyJ/);
+    // VS Code's own MCP client reaches the signed-in server through the gateway; the sign-in stays the hub's.
+    assert.equal(await callThroughVsCode(OAUTH, 'echo', { text: 'chat on a signed-in server' }), 'chat on a signed-in server');
 
     await vscode.commands.executeCommand('mcpHub.logout', OAUTH);
     const out = await waitFor(hub, OAUTH, ['authRequired']);

@@ -26,7 +26,7 @@ const INVALID_PARAMS = -32602;
 export function createSurface(hub: McpHub, view: View, options: SurfaceOptions): Server {
   const single = view !== undefined;
   const server = new Server(
-    { name: single ? `mcp-hub/${view}` : 'mcp-hub', version: options.version },
+    { name: single ? view : 'mcp-hub', title: single ? `${view} (MCP Hub)` : 'MCP Hub', version: options.version },
     {
       capabilities: {
         tools: { listChanged: true },

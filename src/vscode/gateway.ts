@@ -1,0 +1,204 @@
+/**
+ * The gateway in the editor: its token in SecretStorage, its settings, a fixed port shared between
+ * windows (one holds it; another takes it over when that window closes), VS Code's own MCP client
+ * fed through `lm.registerMcpServerDefinitionProvider` (sign-in asked for in
+ * `resolveMcpServerDefinition`), and the commands that connect other clients and rotate the token.
+ */
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { clientConfigs } from '../core/gateway/client-configs';
+import { McpGateway } from '../core/gateway/gateway';
+import { whenReady } from '../core/gateway/surface';
+import type { McpHub } from '../core/hub';
+import type { Logger } from '../core/ports';
+import { notificationText } from '../core/failure';
+
+const TOKEN_KEY = 'mcpHub.gateway.token';
+const SECTION = 'mcpHub.gateway';
+/** How often a window waiting for a fixed port held by another window tries again. */
+const TAKEOVER_MS = 5_000;
+export const PROVIDER_ID = 'mcpHub.servers';
+
+export class GatewayHost implements vscode.Disposable {
+  private gateway: McpGateway | undefined;
+  private token = '';
+  private retry: ReturnType<typeof setTimeout> | undefined;
+  private disposed = false;
+  private readonly _onDidChange = new vscode.EventEmitter<void>();
+  /** The gateway started, stopped, moved or got a new token. */
+  readonly onDidChange = this._onDidChange.event;
+
+  constructor(
+    private readonly hub: McpHub,
+    private readonly secrets: vscode.SecretStorage,
+    private readonly logger: Logger,
+    private readonly version: string,
+  ) {}
+
+  get running(): boolean {
+    return this.gateway !== undefined && this.gateway.port !== 0;
+  }
+
+  url(server?: string): string | undefined {
+    return this.running ? this.gateway!.url(server) : undefined;
+  }
+
+  get headers(): Record<string, string> {
+    return { Authorization: `Bearer ${this.token}` };
+  }
+
+  /** (Re)starts as the settings say; called at activation and when they change. */
+  async apply(): Promise<void> {
+    await this.stopGateway();
+    const config = vscode.workspace.getConfiguration(SECTION);
+    if (this.disposed || !config.get<boolean>('enabled', true)) {
+      this._onDidChange.fire();
+      return;
+    }
+    this.token = await this.ensureToken();
+    const port = config.get<number>('port', 0);
+    await this.listen(port);
+  }
+
+  private async listen(port: number): Promise<void> {
+    const gateway = new McpGateway(this.hub, {
+      port,
+      token: () => this.token,
+      version: this.version,
+      logger: this.logger,
+      onSignInNeeded: (server) => this.logger.info(`gateway: a client called ${server}, which needs sign-in (Authenticate in the MCP Hub panel)`),
+    });
+    try {
+      await gateway.start();
+      this.gateway = gateway;
+      this._onDidChange.fire();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE' && port !== 0) {
+        // Another window holds the fixed port: its gateway serves the same servers. Take over when it closes.
+        this.logger.info(`gateway: port ${port} is in use (another window?); trying again every ${TAKEOVER_MS / 1000} s`);
+        this.retry = setTimeout(() => void this.listen(port), TAKEOVER_MS);
+        return;
+      }
+      this.logger.error(`gateway: could not start: ${(error as Error).message}`);
+    }
+  }
+
+  private async ensureToken(): Promise<string> {
+    const stored = await this.secrets.get(TOKEN_KEY);
+    if (stored && stored.length >= 43) return stored;
+    const fresh = randomBytes(32).toString('base64url');
+    await this.secrets.store(TOKEN_KEY, fresh);
+    return fresh;
+  }
+
+  /** A new token: every client must be given it again (VS Code's own client gets it at once). */
+  async rotateToken(): Promise<void> {
+    await this.secrets.store(TOKEN_KEY, randomBytes(32).toString('base64url'));
+    await this.apply();
+  }
+
+  private async stopGateway(): Promise<void> {
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = undefined;
+    const gateway = this.gateway;
+    this.gateway = undefined;
+    await gateway?.stop();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    void this.stopGateway();
+    this._onDidChange.dispose();
+  }
+
+  /** Reacts to another window rotating the token. */
+  onSecretChanged(key: string): void {
+    if (key === TOKEN_KEY) void this.apply();
+  }
+}
+
+/** VS Code's own MCP client (chat, agent mode) gets one HTTP server per hub server, through the gateway. */
+export function registerMcpProvider(hub: McpHub, host: GatewayHost): vscode.Disposable {
+  const lm = vscode.lm as Partial<typeof vscode.lm>;
+  if (typeof lm.registerMcpServerDefinitionProvider !== 'function') return { dispose: () => undefined };
+  const changed = new vscode.EventEmitter<void>();
+  let last = '';
+  const fireIfChanged = () => {
+    const now = JSON.stringify([host.url(), host.headers, names(hub)]);
+    if (now === last) return;
+    last = now;
+    changed.fire();
+  };
+  const subscriptions = [host.onDidChange(fireIfChanged), hub.onDidChange(fireIfChanged), changed];
+  const registration = lm.registerMcpServerDefinitionProvider(PROVIDER_ID, {
+    onDidChangeMcpServerDefinitions: changed.event,
+    provideMcpServerDefinitions: () => {
+      if (!shared() || !host.running) return [];
+      return names(hub).map((name) => new vscode.McpHttpServerDefinition(name, vscode.Uri.parse(host.url(name)!), host.headers));
+    },
+    resolveMcpServerDefinition: async (definition) => {
+      const server = hub.server(definition.label);
+      if (!server) return undefined;
+      const ready = await whenReady(hub, server.name);
+      if (ready.state.kind !== 'authRequired') return definition;
+      const choice = await vscode.window.showInformationMessage(`${server.name} needs you to sign in. Sign in now?`, 'Sign In');
+      if (choice !== 'Sign In') return undefined;
+      try {
+        await hub.authenticate(server.name);
+        return definition;
+      } catch (error) {
+        void vscode.window.showWarningMessage(notificationText(error));
+        return undefined;
+      }
+    },
+  });
+  return vscode.Disposable.from(registration, ...subscriptions);
+}
+
+function shared(): boolean {
+  return vscode.workspace.getConfiguration(SECTION).get<boolean>('shareWithVSCode', true);
+}
+
+/** The hub servers a client can be offered: every valid entry that is not disabled. */
+function names(hub: McpHub): string[] {
+  return hub
+    .servers()
+    .filter((s) => s.config && s.state.kind !== 'disabled')
+    .map((s) => s.name);
+}
+
+/** "MCP Hub: Connect a Client…": a ready configuration on the clipboard, with what it grants. */
+export async function connectClient(host: GatewayHost): Promise<void> {
+  const url = host.url();
+  if (!url) {
+    void vscode.window.showWarningMessage('The MCP Hub gateway is off. Turn on mcpHub.gateway.enabled to connect other clients.');
+    return;
+  }
+  const token = host.headers.Authorization.slice('Bearer '.length);
+  const items = clientConfigs(url, token).map((c) => ({ label: c.label, detail: c.where, config: c }));
+  const picked = await vscode.window.showQuickPick(items, { title: 'Connect a client to the MCP Hub gateway', placeHolder: 'Which client?' });
+  if (!picked) return;
+  await vscode.env.clipboard.writeText(picked.config.text);
+  const port = vscode.workspace.getConfiguration(SECTION).get<number>('port', 0);
+  const stable = port === 0 ? ' The port changes with every window; set mcpHub.gateway.port for a stable URL.' : '';
+  void vscode.window.showInformationMessage(
+    `Copied the ${picked.config.label} configuration (${picked.config.where}). It holds the gateway token, which grants use of all your MCP Hub servers: keep it private, and rotate it with "MCP Hub: Rotate Gateway Token" if it leaks.${stable}`,
+  );
+}
+
+export const GATEWAY_COMMANDS = {
+  connectClient: 'mcpHub.connectClient',
+  rotateToken: 'mcpHub.rotateGatewayToken',
+} as const;
+
+export function registerGatewayCommands(host: GatewayHost): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand(GATEWAY_COMMANDS.connectClient, () => connectClient(host)),
+    vscode.commands.registerCommand(GATEWAY_COMMANDS.rotateToken, async () => {
+      await host.rotateToken();
+      void vscode.window.showInformationMessage(
+        'The MCP Hub gateway has a new token. VS Code uses it at once; give other clients their new configuration with "MCP Hub: Connect a Client…".',
+      );
+    }),
+  ];
+}

@@ -12,7 +12,11 @@ import { McpGateway } from '../../src/core/gateway/gateway';
 import type { McpHub } from '../../src/core/hub';
 import { startHttpServer, type HttpFixture } from '../fixtures/http-server';
 import { startModernHttpServer, type ModernHttpFixture } from '../fixtures/modern-http-server';
-import { createHub, entries, MemoryLogger, stdioEntry, waitFor, waitForKind } from '../helpers';
+import { MemorySecretStore } from '../../src/core/oauth/token-store';
+import { startAuthorizationServer } from '../fixtures/authorization-server';
+import { startProtectedMcpServer } from '../fixtures/protected-server';
+import { ScriptedBrowser } from '../fixtures/scripted-browser';
+import { createHub, createOAuthHub, entries, FakeBrowser, MemoryLogger, stdioEntry, waitFor, waitForKind } from '../helpers';
 
 const TOKEN = 'gw-token-0123456789abcdef0123456789abcdef';
 const text = (r: unknown) => ((r as { content: Array<{ text: string }> }).content[0] ?? { text: '' }).text;
@@ -223,5 +227,62 @@ describe('the local gateway', () => {
       console.log(`gateway: not reachable on ${addresses.length} non-loopback address(es)`);
       assert.ok(!logger.text().includes(TOKEN), 'the token is never logged');
     });
+  });
+});
+
+describe('the gateway in front of an OAuth-protected server', () => {
+  it('answers "Sign in" before the sign-in, then calls the tools on the session the hub signed in to, which the client never sees', async () => {
+    const as = await startAuthorizationServer();
+    const mcp = await startProtectedMcpServer({ authorizationServer: as });
+    const hub = createOAuthHub({ store: new MemorySecretStore(), browser: new FakeBrowser(new ScriptedBrowser()) });
+    const gateway = new McpGateway(hub, { token: () => TOKEN, version: '0', logger: new MemoryLogger() });
+    try {
+      await hub.applyConfig(entries({ secure: { url: mcp.url } }), { trusted: true });
+      await waitForKind(hub, 'secure', 'authRequired');
+      await gateway.start();
+      const client = new Client({ name: 'gateway-test', version: '0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(gateway.url('secure')), { requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } }));
+      const before = await client.callTool({ name: 'echo', arguments: { text: 'x' } });
+      assert.equal(before.isError, true);
+      assert.match(text(before), /^Sign in to secure in MCP Hub/);
+
+      await hub.authenticate('secure');
+      await waitForKind(hub, 'secure', 'running');
+      const tools = (await client.listTools()).tools.map((t) => t.name);
+      assert.ok(tools.includes('echo'), tools.join(' '));
+      assert.equal(text(await client.callTool({ name: 'echo', arguments: { text: 'signed in through the hub' } })), 'signed in through the hub');
+      // The upstream server saw the hub's OAuth token; the gateway's client only ever sent the gateway token.
+      assert.ok(mcp.stats.bearerTokens.size > 0 && !mcp.stats.bearerTokens.has(TOKEN));
+      await client.close();
+    } finally {
+      await gateway.stop();
+      await hub.dispose();
+      await mcp.close();
+      await as.close();
+    }
+  });
+});
+
+describe('the gateway while a server restarts', () => {
+  it('holds a call made during the restart until the server is back, within its timeout', async () => {
+    const hub = createHub({ logger: new MemoryLogger() });
+    const gateway = new McpGateway(hub, { token: () => TOKEN, version: '0', logger: new MemoryLogger() });
+    try {
+      await hub.applyConfig(entries({ local: stdioEntry({ FIXTURE_INIT_DELAY_MS: '400' }) }), { trusted: true });
+      await waitForKind(hub, 'local', 'running');
+      await gateway.start();
+      const client = new Client({ name: 'gateway-test', version: '0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(gateway.url('local')), { requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } }));
+      const restarting = hub.restart('local');
+      await waitForKind(hub, 'local', 'starting');
+      const result = await client.callTool({ name: 'echo', arguments: { text: 'after the restart' } });
+      assert.equal(result.isError, undefined);
+      assert.equal(text(result), 'after the restart');
+      await restarting;
+      await client.close();
+    } finally {
+      await gateway.stop();
+      await hub.dispose();
+    }
   });
 });

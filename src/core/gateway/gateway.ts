@@ -111,9 +111,7 @@ export class McpGateway {
       if (body === 'too large') return void send(res, 413, 'Request body too large.');
       const request = toRequest(req, body, this._port);
       const parsed = parseJson(body);
-      const response = (await isLegacyRequest(request.clone(), parsed))
-        ? await this.classic(view, request, parsed)
-        : await this.modernHandler(view).fetch(request, { parsedBody: parsed });
+      const response = (await isLegacyRequest(request, parsed)) ? await this.classic(view, request, parsed) : await this.modernHandler(view).fetch(request, { parsedBody: parsed });
       await writeResponse(res, response);
     } catch (error) {
       this.options.logger.warn(`gateway: ${error instanceof Error ? error.message : String(error)}`);

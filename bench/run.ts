@@ -72,6 +72,23 @@ function whenRunning(hub: McpHub, names: string[]): Promise<void> {
   });
 }
 
+/** CALLS timed calls of each side, in interleaved blocks so drift in the machine's load falls on all sides alike. */
+async function interleaved<K extends string>(sides: Record<K, () => Promise<unknown>>): Promise<Record<K, number[]>> {
+  const entries = Object.entries(sides) as Array<[K, () => Promise<unknown>]>;
+  const times = Object.fromEntries(entries.map(([k]) => [k, [] as number[]])) as Record<K, number[]>;
+  const block = 50;
+  for (let done = 0; done < CALLS; done += block) {
+    for (const [side, call] of entries) {
+      for (let i = 0; i < block; i++) {
+        const t0 = performance.now();
+        await call();
+        times[side].push(performance.now() - t0);
+      }
+    }
+  }
+  return times;
+}
+
 async function overhead(): Promise<void> {
   const { child, port } = await startProcess('test/fixtures/http-server-cli.ts', ['0']);
   const url = `http://127.0.0.1:${port}/mcp`;
@@ -89,21 +106,7 @@ async function overhead(): Promise<void> {
     await viaHub();
   }
 
-  // Interleaved blocks, so drift in the machine's load falls on both sides alike.
-  const times = { bare: [] as number[], hub: [] as number[] };
-  const block = 50;
-  for (let done = 0; done < CALLS; done += block) {
-    for (const [side, call] of [
-      ['bare', viaBare],
-      ['hub', viaHub],
-    ] as const) {
-      for (let i = 0; i < block; i++) {
-        const t0 = performance.now();
-        await call();
-        times[side].push(performance.now() - t0);
-      }
-    }
-  }
+  const times = await interleaved({ bare: viaBare, hub: viaHub });
   const mb = median(times.bare);
   const mh = median(times.hub);
   console.log(`(a) hub overhead: ${CALLS} sequential tools/call each`);
@@ -216,20 +219,7 @@ async function gatewayFigures(): Promise<void> {
     await direct.callTool(args);
     await through.callTool(args);
   }
-  const times = { direct: [] as number[], through: [] as number[] };
-  const block = 50;
-  for (let done = 0; done < CALLS; done += block) {
-    for (const [side, c] of [
-      ['direct', direct],
-      ['through', through],
-    ] as const) {
-      for (let i = 0; i < block; i++) {
-        const t0 = performance.now();
-        await c.callTool(args);
-        times[side].push(performance.now() - t0);
-      }
-    }
-  }
+  const times = await interleaved({ direct: () => direct.callTool(args), through: () => through.callTool(args) });
   const us = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
   console.log(`(g) gateway overhead: ${CALLS} sequential tools/call each, an SDK client through the gateway vs straight to the server`);
   console.log(

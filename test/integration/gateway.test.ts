@@ -27,6 +27,7 @@ describe('the local gateway', () => {
   let gateway: McpGateway;
   let slow: HttpFixture;
   let modern: ModernHttpFixture;
+  let guarded: HttpFixture;
   const cancelled: string[] = [];
   const signInNeeded: string[] = [];
 
@@ -61,7 +62,7 @@ describe('the local gateway', () => {
         }),
     });
     modern = await startModernHttpServer({ name: 'modern' });
-    const guarded = await startHttpServer({ name: 'guarded', requireHeader: ['authorization', 'Bearer nobody-has-this'] });
+    guarded = await startHttpServer({ name: 'guarded', requireHeader: ['authorization', 'Bearer nobody-has-this'] });
     hub = createHub({ logger });
     await hub.applyConfig(
       entries({
@@ -82,6 +83,7 @@ describe('the local gateway', () => {
     await hub.dispose();
     await slow.close();
     await modern.close();
+    await guarded.close();
   });
 
   it('lists and calls a stdio server through its own endpoint, with the filters applied (classic client)', async () => {

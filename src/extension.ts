@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
+import { ElicitationRouter } from './core/gateway/elicitation';
 import { McpHub } from './core/hub';
 import { systemClock } from './core/ports';
 import { scrubState, type ServerState } from './core/state';
@@ -53,6 +54,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
 
   const secrets = secretStore(context.secrets);
   const inputs = new InputStore(secrets);
+  // A server's questions (elicitation) go to the gateway client whose tool call asked them.
+  const elicitation = new ElicitationRouter(logger);
   const theHub = new McpHub({
     logger,
     clock: systemClock,
@@ -64,6 +67,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
     oauth: { store: new TokenStore(secrets, { logger }), browser: browserOpener, externalUri },
     // The protocol era each server spoke, so the next start costs no probe.
     eras: globalStateEras(context.globalState),
+    elicitation,
   });
   hub = theHub;
 
@@ -87,7 +91,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
   );
   const onDidChange = new vscode.EventEmitter<{ name: string }>();
   // The local gateway: the hub's servers for VS Code's own MCP client and for any other client.
-  const gateway = new GatewayHost(theHub, context.secrets, logger, version);
+  const gateway = new GatewayHost(theHub, context.secrets, logger, version, elicitation);
   context.subscriptions.push(
     gateway,
     registerMcpProvider(theHub, gateway),

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { clientConfigs } from '../core/gateway/client-configs';
+import type { ElicitationRouter } from '../core/gateway/elicitation';
 import { McpGateway } from '../core/gateway/gateway';
 import { whenReady } from '../core/gateway/surface';
 import type { McpHub } from '../core/hub';
@@ -33,6 +34,7 @@ export class GatewayHost implements vscode.Disposable {
     private readonly secrets: vscode.SecretStorage,
     private readonly logger: Logger,
     private readonly version: string,
+    private readonly elicitation?: ElicitationRouter,
   ) {}
 
   get running(): boolean {
@@ -66,6 +68,7 @@ export class GatewayHost implements vscode.Disposable {
       token: () => this.token,
       version: this.version,
       logger: this.logger,
+      ...(this.elicitation ? { elicitation: this.elicitation } : {}),
       onSignInNeeded: (server) => this.logger.info(`gateway: a client called ${server}, which needs sign-in (Authenticate in the MCP Hub panel)`),
     });
     try {

@@ -8,6 +8,7 @@ import { networkInterfaces } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { z } from 'zod';
+import { ElicitationRouter } from '../../src/core/gateway/elicitation';
 import { McpGateway } from '../../src/core/gateway/gateway';
 import type { McpHub } from '../../src/core/hub';
 import { startHttpServer, type HttpFixture } from '../fixtures/http-server';
@@ -285,6 +286,49 @@ describe('the gateway while a server restarts', () => {
     } finally {
       await gateway.stop();
       await hub.dispose();
+    }
+  });
+});
+
+describe("the gateway and a server's questions (elicitation)", () => {
+  it('asks the client whose call is under way when it declared elicitation, and declines for one that did not', async () => {
+    const asking = await startHttpServer({
+      name: 'asking',
+      tools: (server) =>
+        server.registerTool('ask', { description: 'Asks the user for a name' }, async () => {
+          const answer = await server.server.elicitInput({ message: 'Who are you?', requestedSchema: { type: 'object', properties: { name: { type: 'string' } } } });
+          return { content: [{ type: 'text', text: answer.action === 'accept' ? `Hello, ${String(answer.content?.name)}` : `no answer (${answer.action})` }] };
+        }),
+    });
+    const logger = new MemoryLogger();
+    const router = new ElicitationRouter(logger);
+    const hub = createHub({ logger, elicitation: router });
+    const gateway = new McpGateway(hub, { token: () => TOKEN, version: '0', logger, elicitation: router });
+    try {
+      await hub.applyConfig(entries({ asking: { url: asking.url } }), { trusted: true });
+      await waitForKind(hub, 'asking', 'running');
+      await gateway.start();
+      const transport = () => new StreamableHTTPClientTransport(new URL(gateway.url('asking')), { requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } });
+      const answering = new Client({ name: 'answering', version: '0' }, { capabilities: { elicitation: { form: {} } } });
+      const questions: string[] = [];
+      answering.setRequestHandler('elicitation/create', (request) => {
+        questions.push(request.params.message);
+        return { action: 'accept', content: { name: 'Ada' } };
+      });
+      await answering.connect(transport());
+      assert.equal(text(await answering.callTool({ name: 'ask', arguments: {} })), 'Hello, Ada');
+      assert.deepEqual(questions, ['Who are you?']);
+
+      const mute = new Client({ name: 'mute', version: '0' });
+      await mute.connect(transport());
+      assert.equal(text(await mute.callTool({ name: 'ask', arguments: {} })), 'no answer (decline)');
+      assert.match(logger.text(), /\[asking\] asked for input \(form elicitation\) but no connected client can answer it; declined/);
+      await answering.close();
+      await mute.close();
+    } finally {
+      await gateway.stop();
+      await hub.dispose();
+      await asking.close();
     }
   });
 });

@@ -18,6 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { createMcpHandler, isLegacyRequest, WebStandardStreamableHTTPServerTransport, type McpHttpHandler, type Server } from '@modelcontextprotocol/server';
 import type { HubChange, McpHub } from '../hub';
 import type { Logger } from '../ports';
+import type { ElicitationRouter } from './elicitation';
 import { createSurface, type View } from './surface';
 
 /** Request bodies larger than this are refused (413). */
@@ -35,6 +36,8 @@ export interface GatewayOptions {
   readonly logger: Logger;
   /** A call met a server that needs sign-in: the editor offers Authenticate. */
   readonly onSignInNeeded?: (server: string) => void;
+  /** The hub's elicitation handler, when it is a router: a calling client answers its server's questions. */
+  readonly elicitation?: ElicitationRouter;
 }
 
 interface Session {
@@ -160,7 +163,8 @@ export class McpGateway {
   }
 
   private surface(view: View): Server {
-    return createSurface(this.hub, view, { version: this.options.version, ...(this.options.onSignInNeeded ? { onSignInNeeded: this.options.onSignInNeeded } : {}) });
+    const { version, onSignInNeeded, elicitation } = this.options;
+    return createSurface(this.hub, view, { version, ...(onSignInNeeded ? { onSignInNeeded } : {}), ...(elicitation ? { elicitation } : {}) });
   }
 
   /** The classic handshake's sessions: a new one for `initialize`, else the one its header names. */

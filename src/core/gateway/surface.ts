@@ -9,6 +9,7 @@ import { ProtocolError, Server, type CallToolResult, type Prompt, type Resource,
 import { isHubError } from '../errors';
 import type { HubServer, McpHub } from '../hub';
 import { scrubber } from '../scrub';
+import type { Asker, ElicitationRouter } from './elicitation';
 import { combinedName, combinedUri, splitCombinedUri } from './names';
 
 /** One server by name, or undefined for all of them. */
@@ -16,6 +17,8 @@ export type View = string | undefined;
 
 export interface SurfaceOptions {
   readonly version: string;
+  /** Routes a server's elicitation requests to the gateway client whose call is under way. */
+  readonly elicitation?: ElicitationRouter;
   /** Called when a call needs sign-in, so the editor can offer Authenticate. */
   readonly onSignInNeeded?: (server: string) => void;
 }
@@ -49,11 +52,14 @@ export function createSurface(hub: McpHub, view: View, options: SurfaceOptions):
     const tool = target?.upstream ?? (single ? request.params.name : tools(hub, view).find((t) => t.tool.name === request.params.name)?.upstream);
     if (!tool) return errorResult(`Server "${name}" has no tool "${scrubber.message(request.params.name)}" (or it is filtered out in settings).`);
     const progressToken = ctx.mcpReq._meta?.progressToken;
-    try {
-      return await hub.callTool(name, tool, request.params.arguments ?? {}, {
+    const call = () =>
+      hub.callTool(name, tool, request.params.arguments ?? {}, {
         signal: ctx.mcpReq.signal,
         ...(progressToken !== undefined ? { onprogress: (p) => void forwardProgress(ctx, progressToken, p) } : {}),
       });
+    const asker = options.elicitation ? askerFor(server, ctx, name) : undefined;
+    try {
+      return asker ? await options.elicitation!.during(asker, call) : await call();
     } catch (error) {
       return failedCall(error, name, options);
     }
@@ -203,6 +209,19 @@ function failedCall(error: unknown, server: string, options: SurfaceOptions): Ca
   }
   const message = error instanceof Error ? error.message : String(error);
   return errorResult(`${server}: ${scrubber.message(message)}`);
+}
+
+/**
+ * The client of this call as the answerer of its server's questions: a classic client that declared
+ * elicitation (an empty capability means form). A 2026-07-28 client cannot be asked mid-call (its
+ * questions travel as input_required results), so its server's questions go elsewhere.
+ */
+function askerFor(surface: Server, ctx: ServerContext, server: string): Asker | undefined {
+  if (ctx.mcpReq.envelope) return undefined;
+  const caps = surface.getClientCapabilities()?.elicitation as { form?: object; url?: object } | undefined;
+  if (!caps) return undefined;
+  const modes = { form: caps.form !== undefined || Object.keys(caps).length === 0, url: caps.url !== undefined };
+  return { server, modes, ask: (params) => ctx.mcpReq.elicitInput(params as Parameters<ServerContext['mcpReq']['elicitInput']>[0]) };
 }
 
 function forwardProgress(ctx: ServerContext, progressToken: string | number, p: { progress: number; total?: number; message?: string }): Promise<void> {

@@ -221,7 +221,7 @@ function askerFor(surface: Server, ctx: ServerContext, server: string): Asker | 
   const caps = surface.getClientCapabilities()?.elicitation as { form?: object; url?: object } | undefined;
   if (!caps) return undefined;
   const modes = { form: caps.form !== undefined || Object.keys(caps).length === 0, url: caps.url !== undefined };
-  return { server, modes, ask: (params) => ctx.mcpReq.elicitInput(params as Parameters<ServerContext['mcpReq']['elicitInput']>[0]) };
+  return { server, modes, ask: (params) => ctx.mcpReq.elicitInput(params) };
 }
 
 function forwardProgress(ctx: ServerContext, progressToken: string | number, p: { progress: number; total?: number; message?: string }): Promise<void> {

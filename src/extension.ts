@@ -20,7 +20,7 @@ import { COMMANDS, registerCommands } from './vscode/commands';
 import { createLogger } from './vscode/logger';
 import { onDidChangeServerSettings, openServerSettings, readServerSettings } from './vscode/settings';
 import { globalStateEras } from './vscode/eras';
-import { GatewayHost, registerGatewayCommands, registerMcpProvider } from './vscode/gateway';
+import { GATEWAY_COMMANDS, GatewayHost, registerGatewayCommands, registerMcpProvider } from './vscode/gateway';
 import { ServersViewProvider, VIEW_ID } from './vscode/view';
 
 /** What other extensions (and the e2e tests) get from `activate()`. */
@@ -71,9 +71,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
   });
   hub = theHub;
 
+  // The local gateway: the hub's servers for VS Code's own MCP client and for any other client.
+  const gateway = new GatewayHost(theHub, context.secrets, logger, version, elicitation);
   const view = new ServersViewProvider(
     context.extensionUri,
-    () => theHub.servers().map(toServerView),
+    () => ({ servers: theHub.servers().map(toServerView), gateway: gateway.status() }),
     (message) => {
       switch (message.type) {
         case 'openSettings':
@@ -81,6 +83,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
           return;
         case 'showLogs':
           channel.show();
+          return;
+        case 'connectClient':
+          void vscode.commands.executeCommand(GATEWAY_COMMANDS.connectClient);
           return;
         case 'action':
           void vscode.commands.executeCommand(ACTION_COMMANDS[message.action], message.server);
@@ -90,11 +95,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
     logger,
   );
   const onDidChange = new vscode.EventEmitter<{ name: string }>();
-  // The local gateway: the hub's servers for VS Code's own MCP client and for any other client.
-  const gateway = new GatewayHost(theHub, context.secrets, logger, version, elicitation);
   context.subscriptions.push(
     gateway,
     registerMcpProvider(theHub, gateway),
+    gateway.onDidChange(() => view.refresh()),
     ...registerGatewayCommands(gateway),
     context.secrets.onDidChange((e) => gateway.onSecretChanged(e.key)),
     vscode.workspace.onDidChangeConfiguration((e) => {

@@ -78,13 +78,17 @@ export interface ServerView {
   readonly actions: readonly ServerAction[];
 }
 
-export type ExtensionToWebview = { readonly type: 'servers'; readonly servers: readonly ServerView[] };
+/** The local gateway, for the panel's header: off, or where it listens and how many client sessions are open. */
+export type GatewayView = { readonly on: false } | { readonly on: true; readonly address: string; readonly sessions: number };
+
+export type ExtensionToWebview = { readonly type: 'servers'; readonly servers: readonly ServerView[]; readonly gateway?: GatewayView };
 
 export type WebviewToExtension =
   | { readonly type: 'ready' }
   | { readonly type: 'action'; readonly action: ServerAction; readonly server: string }
   | { readonly type: 'openSettings' }
-  | { readonly type: 'showLogs' };
+  | { readonly type: 'showLogs' }
+  | { readonly type: 'connectClient' };
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -97,6 +101,7 @@ export function parseWebviewMessage(message: unknown): WebviewToExtension | unde
     case 'ready':
     case 'openSettings':
     case 'showLogs':
+    case 'connectClient':
       return Object.keys(message).length === 1 ? { type: message.type } : undefined;
     case 'action': {
       const { action, server } = message;
@@ -113,7 +118,9 @@ export function parseWebviewMessage(message: unknown): WebviewToExtension | unde
 export function parseExtensionMessage(message: unknown): ExtensionToWebview | undefined {
   if (!isRecord(message) || message.type !== 'servers' || !Array.isArray(message.servers)) return undefined;
   const ok = message.servers.every((s) => isRecord(s) && typeof s.name === 'string' && typeof s.status === 'string' && Array.isArray(s.tools) && Array.isArray(s.actions));
-  return ok ? (message as ExtensionToWebview) : undefined;
+  const g = message.gateway;
+  const gatewayOk = g === undefined || (isRecord(g) && (g.on === false || (g.on === true && typeof g.address === 'string' && typeof g.sessions === 'number')));
+  return ok && gatewayOk ? (message as ExtensionToWebview) : undefined;
 }
 
 /** The words a row shows for its status, e.g. "Connected · 12 tools". */

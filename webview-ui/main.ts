@@ -11,6 +11,7 @@ import {
   SERVER_ACTIONS,
   parseExtensionMessage,
   statusLabel,
+  type GatewayView,
   type ServerAction,
   type ServerStatus,
   type ServerView,
@@ -193,6 +194,17 @@ summary.id = 'mcp-summary';
 // Open Settings and Show Logs live in the view's title bar (package.json menus), not here again.
 header.append(summary);
 
+// The local gateway: on (where, how many client sessions) or off, and Connect a Client….
+const gatewayBar = el('div', 'gateway-bar');
+gatewayBar.hidden = true;
+const gatewayText = el('span', 'gateway-text');
+gatewayText.id = 'mcp-gateway';
+const connect = el('button', 'link-button', 'Connect a Client…');
+connect.type = 'button';
+connect.dataset.command = 'connectClient';
+connect.addEventListener('click', () => post({ type: 'connectClient' }));
+gatewayBar.append(icon('broadcast', 'gateway-icon'), gatewayText, connect);
+
 const content = el('div', 'content');
 const loading = el('p', 'muted loading', 'Loading servers…');
 content.append(loading);
@@ -202,7 +214,20 @@ live.setAttribute('role', 'status');
 live.setAttribute('aria-live', 'polite');
 live.setAttribute('aria-atomic', 'true');
 
-root.append(header, content, live);
+root.append(header, gatewayBar, content, live);
+
+function renderGateway(gateway: GatewayView | undefined): void {
+  gatewayBar.hidden = gateway === undefined;
+  if (!gateway) return;
+  const sessions = gateway.on ? (num(gateway.sessions) ?? 0) : 0;
+  gatewayText.textContent = gateway.on
+    ? `Gateway on ${str(gateway.address) ?? ''}${sessions > 0 ? ` · ${sessions} ${sessions === 1 ? 'client session' : 'client sessions'}` : ''}`
+    : 'Gateway off';
+  gatewayBar.title = gateway.on
+    ? 'Your MCP Hub servers are offered to VS Code chat and to the clients you connect, on this loopback address.'
+    : 'Turn on mcpHub.gateway.enabled to offer your servers to other clients.';
+  connect.hidden = !gateway.on;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Rendering.
@@ -512,6 +537,7 @@ function render(servers: readonly ServerView[]): void {
 window.addEventListener('message', (event: MessageEvent) => {
   const message = parseExtensionMessage(event.data);
   if (!message) return;
+  renderGateway(message.gateway);
   render(message.servers);
 });
 

@@ -12,6 +12,7 @@ import { McpGateway } from '../core/gateway/gateway';
 import { whenReady } from '../core/gateway/surface';
 import type { McpHub } from '../core/hub';
 import type { Logger } from '../core/ports';
+import type { GatewayView } from '../protocol';
 import { notificationText } from '../core/failure';
 
 const TOKEN_KEY = 'mcpHub.gateway.token';
@@ -45,6 +46,12 @@ export class GatewayHost implements vscode.Disposable {
     return this.running ? this.gateway!.url(server) : undefined;
   }
 
+  /** What the panel's header shows. */
+  status(): GatewayView {
+    const g = this.gateway;
+    return g && g.port !== 0 ? { on: true, address: `127.0.0.1:${g.port}`, sessions: g.sessionCount } : { on: false };
+  }
+
   get headers(): Record<string, string> {
     return { Authorization: `Bearer ${this.token}` };
   }
@@ -69,6 +76,7 @@ export class GatewayHost implements vscode.Disposable {
       version: this.version,
       logger: this.logger,
       ...(this.elicitation ? { elicitation: this.elicitation } : {}),
+      onSessionsChanged: () => this._onDidChange.fire(),
       onSignInNeeded: (server) => this.logger.info(`gateway: a client called ${server}, which needs sign-in (Authenticate in the MCP Hub panel)`),
     });
     try {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { Logger } from '../core/ports';
-import { parseWebviewMessage, type ExtensionToWebview, type ServerView, type WebviewToExtension } from '../protocol';
+import { parseWebviewMessage, type ExtensionToWebview, type GatewayView, type ServerView, type WebviewToExtension } from '../protocol';
 
 export const VIEW_ID = 'mcpHub.servers';
 
@@ -17,7 +17,7 @@ export class ServersViewProvider implements vscode.WebviewViewProvider, vscode.D
 
   constructor(
     private readonly extensionUri: vscode.Uri,
-    private readonly snapshot: () => ServerView[],
+    private readonly snapshot: () => { servers: ServerView[]; gateway?: GatewayView },
     private readonly onMessage: (message: WebviewToExtension) => void,
     private readonly logger: Logger,
   ) {}
@@ -60,7 +60,7 @@ export class ServersViewProvider implements vscode.WebviewViewProvider, vscode.D
 
   private post(): void {
     if (!this.view || !this.ready) return;
-    const message: ExtensionToWebview = { type: 'servers', servers: this.snapshot() };
+    const message: ExtensionToWebview = { type: 'servers', ...this.snapshot() };
     void this.view.webview.postMessage(message);
   }
 

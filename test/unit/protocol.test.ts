@@ -6,6 +6,7 @@ describe('webview message validation', () => {
   it('accepts the known messages', () => {
     assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });
     assert.deepEqual(parseWebviewMessage({ type: 'showLogs' }), { type: 'showLogs' });
+    assert.deepEqual(parseWebviewMessage({ type: 'connectClient' }), { type: 'connectClient' });
     assert.deepEqual(parseWebviewMessage({ type: 'action', action: 'restart', server: 'gh' }), { type: 'action', action: 'restart', server: 'gh' });
   });
 
@@ -16,6 +17,7 @@ describe('webview message validation', () => {
       { type: 'action', action: 'rm -rf', server: 'gh' }, { type: 'action', action: 'stop' },
       { type: 'action', action: 'stop', server: '' }, { type: 'action', action: 'stop', server: 'x'.repeat(201) },
       { type: 'action', action: 'stop', server: { toString: () => 'gh' } }, { type: 'action', action: '__proto__', server: 'gh' },
+      { type: 'connectClient', url: 'x' },
     ]) {
       assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad));
     }
@@ -24,6 +26,10 @@ describe('webview message validation', () => {
   it('checks messages from the extension too', () => {
     assert.equal(parseExtensionMessage({ type: 'servers', servers: [{ name: 1 }] }), undefined);
     assert.ok(parseExtensionMessage({ type: 'servers', servers: [] }));
+    assert.ok(parseExtensionMessage({ type: 'servers', servers: [], gateway: { on: true, address: '127.0.0.1:4567', sessions: 2 } }));
+    assert.ok(parseExtensionMessage({ type: 'servers', servers: [], gateway: { on: false } }));
+    assert.equal(parseExtensionMessage({ type: 'servers', servers: [], gateway: { on: true, address: 1 } }), undefined);
+    assert.equal(parseExtensionMessage({ type: 'servers', servers: [], gateway: 'on' }), undefined);
   });
 });
 

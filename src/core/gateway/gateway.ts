@@ -36,6 +36,8 @@ export interface GatewayOptions {
   readonly logger: Logger;
   /** A call met a server that needs sign-in: the editor offers Authenticate. */
   readonly onSignInNeeded?: (server: string) => void;
+  /** A classic client session opened or closed. */
+  readonly onSessionsChanged?: (count: number) => void;
   /** The hub's elicitation handler, when it is a router: a calling client answers its server's questions. */
   readonly elicitation?: ElicitationRouter;
 }
@@ -180,14 +182,21 @@ export class McpGateway {
     const server = this.surface(view);
     const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
-      onsessioninitialized: (sessionId) => void this.sessions.set(sessionId, { view, transport, server }),
-      onsessionclosed: (sessionId) => void this.sessions.delete(sessionId),
+      onsessioninitialized: (sessionId) => {
+        this.sessions.set(sessionId, { view, transport, server });
+        this.options.onSessionsChanged?.(this.sessions.size);
+      },
+      onsessionclosed: (sessionId) => this.forget(sessionId),
     });
     transport.onclose = () => {
-      if (transport.sessionId) this.sessions.delete(transport.sessionId);
+      if (transport.sessionId) this.forget(transport.sessionId);
     };
     await server.connect(transport);
     return transport.handleRequest(request, { parsedBody: parsed });
+  }
+
+  private forget(sessionId: string): void {
+    if (this.sessions.delete(sessionId)) this.options.onSessionsChanged?.(this.sessions.size);
   }
 
   /** A server's lists changed (or it started or stopped): tell the clients of its endpoint and of /mcp. */

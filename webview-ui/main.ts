@@ -220,11 +220,12 @@ function renderGateway(gateway: GatewayView | undefined): void {
   gatewayBar.hidden = gateway === undefined;
   if (!gateway) return;
   const sessions = gateway.on ? (num(gateway.sessions) ?? 0) : 0;
+  const address = gateway.on ? (str(gateway.address) ?? '') : '';
   gatewayText.textContent = gateway.on
-    ? `Gateway on ${str(gateway.address) ?? ''}${sessions > 0 ? ` · ${sessions} ${sessions === 1 ? 'client session' : 'client sessions'}` : ''}`
+    ? `Gateway on port ${address.split(':').pop() ?? ''}${sessions > 0 ? ` · ${sessions} ${sessions === 1 ? 'client' : 'clients'}` : ''}`
     : 'Gateway off';
   gatewayBar.title = gateway.on
-    ? 'Your MCP Hub servers are offered to VS Code chat and to the clients you connect, on this loopback address.'
+    ? `Your MCP Hub servers are offered to VS Code chat and to the clients you connect, at http://${address}/mcp (loopback only).`
     : 'Turn on mcpHub.gateway.enabled to offer your servers to other clients.';
   connect.hidden = !gateway.on;
 }

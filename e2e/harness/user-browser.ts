@@ -1,7 +1,8 @@
 /**
  * The person at the browser, for the code-server launcher: pages that the extension opens with
  * openExternal arrive in the same Playwright context. This confirms VS Code's "open the external
- * website?" dialog and signs in on the authorization server's real login and consent pages.
+ * website?" dialog, answers MCP Hub's "Sign in now?" notification, and signs in on the
+ * authorization server's real login and consent pages.
  */
 import type { BrowserContext, Page } from 'playwright-core';
 
@@ -31,6 +32,12 @@ export function playUser(context: BrowserContext, workbench: Page, log: (m: stri
           log('browser: confirmed "open the external website"');
           await open.click();
         }
+        // MCP Hub asks before signing in for VS Code's own MCP client: say yes.
+        const signInNow = workbench.locator('.notification-list-item', { hasText: 'needs you to sign in. Sign in now?' }).getByRole('button', { name: 'Sign In', exact: true });
+        if (await signInNow.first().isVisible()) {
+          log('editor: answered "Sign in now?" with Sign In');
+          await signInNow.first().click();
+        }
       } catch {
         // the page is reloading or closed
       }
@@ -42,12 +49,18 @@ export function playUser(context: BrowserContext, workbench: Page, log: (m: stri
 
 async function signIn(page: Page, log: (m: string) => void): Promise<void> {
   await page.waitForLoadState('domcontentloaded');
-  await page.locator('input[name="login"]').waitFor({ timeout: 30_000 });
-  await page.fill('input[name="login"]', 'alice');
-  await page.fill('input[name="password"]', 'secret');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Allow' }).click({ timeout: 30_000 });
-  await page.getByText('Signed in to MCP Hub').waitFor({ timeout: 30_000 });
+  const login = page.locator('input[name="login"]');
+  const allow = page.getByRole('button', { name: 'Allow' });
+  const done = page.getByText('Signed in to MCP Hub');
+  // Signed in to the authorization server already (an earlier sign-in in this browser): no login page.
+  await login.or(allow).or(done).first().waitFor({ timeout: 30_000 });
+  if (await login.isVisible()) {
+    await page.fill('input[name="login"]', 'alice');
+    await page.fill('input[name="password"]', 'secret');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+  if (!(await done.isVisible())) await allow.click({ timeout: 30_000 });
+  await done.waitFor({ timeout: 30_000 });
   log('browser: signed in; the callback page says to return to VS Code');
 }
 

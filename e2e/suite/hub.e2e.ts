@@ -137,4 +137,22 @@ describe('MCP Hub in the editor', () => {
     assert.equal(out.session, undefined);
     assert.ok(out.state.kind === 'authRequired' && out.state.reason === 'Signed out.');
   });
+
+  it("asks to sign in when VS Code's own MCP client starts a server that needs it, then returns the tool's result", async () => {
+    const hub = await api();
+    await waitFor(hub, OAUTH, ['authRequired']);
+    // VS Code still holds its connection from before the log-out: stop it, so its next start asks MCP Hub.
+    await vscode.commands.executeCommand('workbench.mcp.stopServer', `mcp-hub.mcp-hub/${OAUTH}`);
+    // The harness answers "Sign in now?" with Sign In and signs in on the real page. A test run may
+    // keep notifications in the notification center, so the center is kept open meanwhile.
+    let done = false;
+    const call = callThroughVsCode(OAUTH, 'echo', { text: 'signed in when chat asked' }).finally(() => (done = true));
+    while (!done) {
+      await vscode.commands.executeCommand('notifications.showList');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.equal(await call, 'signed in when chat asked');
+    const s = await waitFor(hub, OAUTH, ['running']);
+    assert.ok(s.session, "the session is the hub's");
+  });
 });

@@ -151,6 +151,7 @@ export function registerMcpProvider(hub: McpHub, host: GatewayHost): vscode.Disp
       const server = hub.server(definition.label);
       if (!server) return undefined;
       const ready = await whenReady(hub, server.name);
+      if (!ready) return undefined;
       if (ready.state.kind !== 'authRequired') return definition;
       const choice = await vscode.window.showInformationMessage(`${server.name} needs you to sign in. Sign in now?`, 'Sign In');
       if (choice !== 'Sign In') return undefined;

@@ -43,13 +43,13 @@ export function createSurface(hub: McpHub, view: View, options: SurfaceOptions):
 
   server.setRequestHandler('tools/list', () => ({ tools: tools(hub, view).map((t) => t.tool) }));
   server.setRequestHandler('tools/call', async (request, ctx) => {
-    const target = tools(hub, view).find((t) => t.tool.name === request.params.name);
     // A tool of a server that is starting is not listed yet: wait for the server named in the call.
-    const name = target?.server ?? view ?? serverOfCombined(hub, request.params.name);
-    if (!name) return errorResult(`No tool "${scrubber.message(request.params.name)}" in MCP Hub.`);
-    const ready = await whenReady(hub, name, ctx.mcpReq.signal);
+    const name = view ?? tools(hub, view).find((t) => t.tool.name === request.params.name)?.server ?? serverOfCombined(hub, request.params.name);
+    const ready = name === undefined ? undefined : await whenReady(hub, name, ctx.mcpReq.signal);
+    if (!name || !ready) return errorResult(`No tool "${scrubber.message(request.params.name)}" in MCP Hub.`);
     if (ready.state.kind !== 'running') return notRunning(ready, options);
-    const tool = target?.upstream ?? (single ? request.params.name : tools(hub, view).find((t) => t.tool.name === request.params.name)?.upstream);
+    // One server's endpoint uses its own names (the hub refuses a filtered-out tool); /mcp maps them back.
+    const tool = single ? request.params.name : tools(hub, view).find((t) => t.tool.name === request.params.name)?.upstream;
     if (!tool) return errorResult(`Server "${name}" has no tool "${scrubber.message(request.params.name)}" (or it is filtered out in settings).`);
     const progressToken = ctx.mcpReq._meta?.progressToken;
     const call = () =>
@@ -69,7 +69,7 @@ export function createSurface(hub: McpHub, view: View, options: SurfaceOptions):
   server.setRequestHandler('resources/templates/list', async (_request, ctx) => {
     if (!single) return { resourceTemplates: [] };
     const ready = await whenReady(hub, view, ctx.mcpReq.signal);
-    if (ready.state.kind !== 'running') return { resourceTemplates: [] };
+    if (ready?.state.kind !== 'running') return { resourceTemplates: [] };
     // A server without resources has no templates either; its "method not found" is no error here.
     const result = await hub.use(view, (client) => client.listResourceTemplates(undefined, { signal: ctx.mcpReq.signal })).catch(() => ({ resourceTemplates: [] }));
     return { resourceTemplates: result.resourceTemplates };
@@ -145,10 +145,13 @@ function instructionsOf(server: HubServer | undefined): { instructions?: string 
 /** States a server leaves by itself: a call waits for them (within the server's timeout). */
 const PASSING = new Set(['starting', 'authenticating']);
 
-/** The server once it is running, or as it is when it will not be soon (needs sign-in, stopped...). */
-export function whenReady(hub: McpHub, name: string, signal?: AbortSignal): Promise<HubServer> {
+/**
+ * The server once it is running, or as it is when it will not be soon (needs sign-in, stopped...);
+ * undefined when there is no such server (removed from settings).
+ */
+export function whenReady(hub: McpHub, name: string, signal?: AbortSignal): Promise<HubServer | undefined> {
   const now = hub.server(name);
-  if (!now) return Promise.resolve({ name, source: 'user', state: { kind: 'stopped' }, oauth: false } as unknown as HubServer);
+  if (!now) return Promise.resolve(undefined);
   const waits = (s: HubServer) => PASSING.has(s.state.kind) || (s.state.kind === 'error' && s.state.retryAt !== undefined);
   if (!waits(now)) return Promise.resolve(now);
   const timeoutMs = (now.config?.timeoutSeconds ?? 60) * 1000;
@@ -157,7 +160,7 @@ export function whenReady(hub: McpHub, name: string, signal?: AbortSignal): Prom
       clearTimeout(timer);
       sub.dispose();
       signal?.removeEventListener('abort', done);
-      resolve(hub.server(name) ?? now);
+      resolve(hub.server(name));
     };
     const timer = setTimeout(done, timeoutMs);
     const sub = hub.onDidChange((c) => {
@@ -170,6 +173,7 @@ export function whenReady(hub: McpHub, name: string, signal?: AbortSignal): Prom
 
 async function requireRunning(hub: McpHub, name: string, ctx: ServerContext): Promise<void> {
   const ready = await whenReady(hub, name, ctx.mcpReq.signal);
+  if (!ready) throw new ProtocolError(METHOD_NOT_FOUND, `${name} is no longer in MCP Hub's settings.`);
   if (ready.state.kind !== 'running') throw new ProtocolError(METHOD_NOT_FOUND, notRunningText(ready));
 }
 

@@ -62,6 +62,7 @@ async function main(): Promise<void> {
   3. The row turns "Connected · 6 tools". Reload the window: still connected, no sign-in.
   4. Log Out brings "Authentication required" back.
   5. "keyed-demo" says Needs a value: click Set Value…, type anything; it is kept in secret storage and the server starts.
+  6. "Gateway on port N" under the summary: Connect a Client… copies a ready configuration (Claude Code, Cursor, …) for these servers.
 Authorization server: ${stack.as.issuer}   protected MCP server: ${stack.mcp.url}
 Press Ctrl+C to stop everything.`);
 }

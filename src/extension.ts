@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
-import { ElicitationRouter } from './core/gateway/elicitation';
+import { InputRouter } from './core/gateway/input-router';
 import { McpHub } from './core/hub';
 import { systemClock } from './core/ports';
 import { scrubState, type ServerState } from './core/state';
@@ -54,8 +54,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
 
   const secrets = secretStore(context.secrets);
   const inputs = new InputStore(secrets);
-  // A server's questions (elicitation) go to the gateway client whose tool call asked them.
-  const elicitation = new ElicitationRouter(logger);
+  // A server's questions (elicitation, sampling) go to the gateway client whose tool call asked them.
+  const questions = new InputRouter(logger);
   const theHub = new McpHub({
     logger,
     clock: systemClock,
@@ -67,12 +67,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
     oauth: { store: new TokenStore(secrets, { logger }), browser: browserOpener, externalUri },
     // The protocol era each server spoke, so the next start costs no probe.
     eras: globalStateEras(context.globalState),
-    elicitation,
+    elicitation: questions,
+    sampling: questions,
   });
   hub = theHub;
 
   // The local gateway: the hub's servers for VS Code's own MCP client and for any other client.
-  const gateway = new GatewayHost(theHub, context.secrets, logger, version, elicitation);
+  const gateway = new GatewayHost(theHub, context.secrets, logger, version, questions);
   const view = new ServersViewProvider(
     context.extensionUri,
     () => ({ servers: theHub.servers().map(toServerView), gateway: gateway.status() }),

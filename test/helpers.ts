@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { McpHub, type HubServer } from '../src/core/hub';
 import { parseServers, type ConfigEntry } from '../src/core/config';
-import { systemClock, type ElicitationHandler, type Logger } from '../src/core/ports';
+import { systemClock, type Clock, type ElicitationHandler, type Logger, type SamplingHandler, type TimerHandle } from '../src/core/ports';
 import type { ServerStateKind } from '../src/core/state';
 import type { RetryPolicy } from '../src/core/connection';
 import type { EraMemory } from '../src/core/connection/era';
@@ -26,13 +26,14 @@ export class MemoryLogger implements Logger {
 
 export const fastRetry: RetryPolicy = { initialDelayMs: 100, maxDelayMs: 400, healthyAfterMs: 60_000 };
 
-export function createHub(options: { logger?: Logger; retry?: RetryPolicy; elicitation?: ElicitationHandler; eras?: EraMemory } = {}): McpHub {
+export function createHub(options: { logger?: Logger; retry?: RetryPolicy; elicitation?: ElicitationHandler; sampling?: SamplingHandler; eras?: EraMemory } = {}): McpHub {
   return new McpHub({
     logger: options.logger ?? new MemoryLogger(),
     clock: systemClock,
     clientInfo: { name: 'mcp-hub-tests', version: '0.0.0' },
     retry: options.retry ?? fastRetry,
     ...(options.elicitation ? { elicitation: options.elicitation } : {}),
+    ...(options.sampling ? { sampling: options.sampling } : {}),
     ...(options.eras ? { eras: options.eras } : {}),
   });
 }
@@ -114,4 +115,37 @@ export function createOAuthHub(options: { store: import('../src/core/ports').Sec
     retry: options.retry ?? fastRetry,
     oauth: { store: new TokenStore(options.store, { logger: options.logger ?? new MemoryLogger() }), browser: options.browser },
   });
+}
+
+/** A clock that moves only when told to; due timers fire in order. */
+export class FakeClock implements Clock {
+  private time = 1_000_000;
+  private next = 1;
+  private readonly timers = new Map<number, { at: number; fn: () => void }>();
+  now(): number {
+    return this.time;
+  }
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const id = this.next++;
+    this.timers.set(id, { at: this.time + ms, fn });
+    return id as unknown as TimerHandle;
+  }
+  clearTimeout(handle: TimerHandle): void {
+    this.timers.delete(handle as unknown as number);
+  }
+  /** Moves time forward, firing every timer that falls due on the way. */
+  advance(ms: number): void {
+    const end = this.time + ms;
+    for (;;) {
+      const due = [...this.timers.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
+      if (!due) break;
+      this.timers.delete(due[0]);
+      this.time = due[1].at;
+      due[1].fn();
+    }
+    this.time = end;
+  }
+  pending(): number {
+    return this.timers.size;
+  }
 }

@@ -78,3 +78,14 @@ export interface ElicitationHandler {
 
 export type ElicitParams = import('@modelcontextprotocol/client').ElicitRequest['params'];
 export type ElicitAnswer = import('@modelcontextprotocol/client').ElicitResult;
+
+/**
+ * Answers a server's sampling/createMessage request (the server asks the client's language model for
+ * a completion). The hub offers sampling only when it has one of these; it answers or throws.
+ */
+export interface SamplingHandler {
+  sample(server: string, params: SampleParams): Promise<SampleAnswer>;
+}
+
+export type SampleParams = import('@modelcontextprotocol/client').CreateMessageRequest['params'];
+export type SampleAnswer = import('@modelcontextprotocol/client').CreateMessageResult;

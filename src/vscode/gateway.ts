@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { clientConfigs } from '../core/gateway/client-configs';
-import type { ElicitationRouter } from '../core/gateway/elicitation';
+import type { InputRouter } from '../core/gateway/input-router';
 import { McpGateway } from '../core/gateway/gateway';
 import { whenReady } from '../core/gateway/surface';
 import type { McpHub } from '../core/hub';
@@ -35,7 +35,7 @@ export class GatewayHost implements vscode.Disposable {
     private readonly secrets: vscode.SecretStorage,
     private readonly logger: Logger,
     private readonly version: string,
-    private readonly elicitation?: ElicitationRouter,
+    private readonly questions?: InputRouter,
   ) {}
 
   get running(): boolean {
@@ -75,7 +75,7 @@ export class GatewayHost implements vscode.Disposable {
       token: () => this.token,
       version: this.version,
       logger: this.logger,
-      ...(this.elicitation ? { elicitation: this.elicitation } : {}),
+      ...(this.questions ? { questions: this.questions } : {}),
       onSessionsChanged: () => this._onDidChange.fire(),
       onSignInNeeded: (server) => this.logger.info(`gateway: a client called ${server}, which needs sign-in (Authenticate in the MCP Hub panel)`),
     });

@@ -8,7 +8,7 @@ import { networkInterfaces } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { z } from 'zod';
-import { ElicitationRouter } from '../../src/core/gateway/elicitation';
+import { InputRouter } from '../../src/core/gateway/input-router';
 import { McpGateway } from '../../src/core/gateway/gateway';
 import type { McpHub } from '../../src/core/hub';
 import { startHttpServer, type HttpFixture } from '../fixtures/http-server';
@@ -290,45 +290,98 @@ describe('the gateway while a server restarts', () => {
   });
 });
 
-describe("the gateway and a server's questions (elicitation)", () => {
-  it('asks the client whose call is under way when it declared elicitation, and declines for one that did not', async () => {
-    const asking = await startHttpServer({
+describe("the gateway and a server's questions (elicitation, sampling)", () => {
+  const logger = new MemoryLogger();
+  const router = new InputRouter(logger);
+  let asking: HttpFixture;
+  let modern: ModernHttpFixture;
+  let hub: McpHub;
+  let gateway: McpGateway;
+  const questions: string[] = [];
+
+  before(async () => {
+    asking = await startHttpServer({
       name: 'asking',
-      tools: (server) =>
+      tools: (server) => {
         server.registerTool('ask', { description: 'Asks the user for a name' }, async () => {
           const answer = await server.server.elicitInput({ message: 'Who are you?', requestedSchema: { type: 'object', properties: { name: { type: 'string' } } } });
           return { content: [{ type: 'text', text: answer.action === 'accept' ? `Hello, ${String(answer.content?.name)}` : `no answer (${answer.action})` }] };
-        }),
+        });
+        server.registerTool('summarize', { description: "Asks the client's model", inputSchema: { text: z.string() } }, async ({ text: input }) => {
+          const answer = await server.server.createMessage({ messages: [{ role: 'user', content: { type: 'text', text: `Summarize: ${input}` } }], maxTokens: 50 });
+          return { content: [{ type: 'text', text: `Summary: ${answer.content.type === 'text' ? answer.content.text : '?'}` }] };
+        });
+      },
     });
-    const logger = new MemoryLogger();
-    const router = new ElicitationRouter(logger);
-    const hub = createHub({ logger, elicitation: router });
-    const gateway = new McpGateway(hub, { token: () => TOKEN, version: '0', logger, elicitation: router });
-    try {
-      await hub.applyConfig(entries({ asking: { url: asking.url } }), { trusted: true });
-      await waitForKind(hub, 'asking', 'running');
-      await gateway.start();
-      const transport = () => new StreamableHTTPClientTransport(new URL(gateway.url('asking')), { requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } });
-      const answering = new Client({ name: 'answering', version: '0' }, { capabilities: { elicitation: { form: {} } } });
-      const questions: string[] = [];
-      answering.setRequestHandler('elicitation/create', (request) => {
+    modern = await startModernHttpServer({ name: 'modern-asking' });
+    hub = createHub({ logger, elicitation: router, sampling: router });
+    gateway = new McpGateway(hub, { token: () => TOKEN, version: '0', logger, questions: router });
+    await hub.applyConfig(entries({ asking: { url: asking.url }, modern: { url: modern.url } }), { trusted: true });
+    await waitForKind(hub, 'asking', 'running');
+    await waitForKind(hub, 'modern', 'running');
+    await gateway.start();
+  });
+  after(async () => {
+    await gateway.stop();
+    await hub.dispose();
+    await asking.close();
+    await modern.close();
+  });
+
+  /** A gateway client at /mcp, in the given era, that answers questions when `answers` is set. */
+  const client = async (era: 'legacy' | 'modern', answers: boolean) => {
+    const c = new Client(
+      { name: `${era}-${answers ? 'answering' : 'mute'}`, version: '0' },
+      {
+        versionNegotiation: era === 'legacy' ? { mode: 'legacy' } : { mode: { pin: '2026-07-28' } },
+        ...(answers ? { capabilities: { elicitation: { form: {} }, sampling: {} } } : {}),
+      },
+    );
+    if (answers) {
+      c.setRequestHandler('elicitation/create', (request) => {
         questions.push(request.params.message);
         return { action: 'accept', content: { name: 'Ada' } };
       });
-      await answering.connect(transport());
-      assert.equal(text(await answering.callTool({ name: 'ask', arguments: {} })), 'Hello, Ada');
-      assert.deepEqual(questions, ['Who are you?']);
-
-      const mute = new Client({ name: 'mute', version: '0' });
-      await mute.connect(transport());
-      assert.equal(text(await mute.callTool({ name: 'ask', arguments: {} })), 'no answer (decline)');
-      assert.match(logger.text(), /\[asking\] asked for input \(form elicitation\) but no connected client can answer it; declined/);
-      await answering.close();
-      await mute.close();
-    } finally {
-      await gateway.stop();
-      await hub.dispose();
-      await asking.close();
+      c.setRequestHandler('sampling/createMessage', (request) => {
+        const first = request.params.messages[0]?.content;
+        questions.push(first && 'text' in first ? String(first.text) : '?');
+        return { role: 'assistant', model: 'test-model', content: { type: 'text', text: 'short' } };
+      });
     }
+    await c.connect(new StreamableHTTPClientTransport(new URL(gateway.url()), { requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } }));
+    return c;
+  };
+
+  it('a classic client that declared elicitation and sampling answers both, for a classic server', async () => {
+    questions.length = 0;
+    const c = await client('legacy', true);
+    assert.equal(text(await c.callTool({ name: 'asking__ask', arguments: {} })), 'Hello, Ada');
+    assert.equal(text(await c.callTool({ name: 'asking__summarize', arguments: { text: 'a long text' } })), 'Summary: short');
+    assert.deepEqual(questions, ['Who are you?', 'Summarize: a long text']);
+    await c.close();
+  });
+
+  it('a 2026-07-28 client answers in retries of its call (input_required), whichever era the server speaks', async () => {
+    questions.length = 0;
+    const c = await client('modern', true);
+    assert.equal(text(await c.callTool({ name: 'asking__ask', arguments: {} })), 'Hello, Ada');
+    assert.equal(text(await c.callTool({ name: 'asking__summarize', arguments: { text: 'one' } })), 'Summary: short');
+    assert.equal(text(await c.callTool({ name: 'modern__ask', arguments: {} })), 'Hello, Ada');
+    assert.equal(text(await c.callTool({ name: 'modern__summarize', arguments: { text: 'two' } })), 'Summary: short');
+    assert.deepEqual(questions, ['Who are you?', 'Summarize: one', 'What is your name?', 'Summarize: two']);
+    await c.close();
+  });
+
+  it('a client that did not declare them gets a declined elicitation and a refused sampling request, with a log line that says why', async () => {
+    for (const era of ['legacy', 'modern'] as const) {
+      const c = await client(era, false);
+      assert.equal(text(await c.callTool({ name: 'asking__ask', arguments: {} })), 'no answer (decline)', era);
+      const sampled = await c.callTool({ name: 'asking__summarize', arguments: { text: 'x' } });
+      assert.equal(sampled.isError, true, era);
+      assert.match(text(sampled), /no client connected to asking through MCP Hub can answer sampling requests/, era);
+      await c.close();
+    }
+    assert.match(logger.text(), /\[asking\] asked for input \(form elicitation\) but no connected client can answer it; declined/);
+    assert.match(logger.text(), /\[asking\] asked for a completion \(sampling\) but no connected client can answer it; refused/);
   });
 });

@@ -2,41 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { McpHub } from '../../src/core/hub';
-import type { Clock, TimerHandle } from '../../src/core/ports';
-import { entries, MemoryLogger, waitFor } from '../helpers';
-
-/** A clock that moves only when told to; due timers fire in order. */
-class FakeClock implements Clock {
-  private time = 1_000_000;
-  private next = 1;
-  private readonly timers = new Map<number, { at: number; fn: () => void }>();
-  now(): number {
-    return this.time;
-  }
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const id = this.next++;
-    this.timers.set(id, { at: this.time + ms, fn });
-    return id as unknown as TimerHandle;
-  }
-  clearTimeout(handle: TimerHandle): void {
-    this.timers.delete(handle as unknown as number);
-  }
-  /** Moves time forward, firing every timer that falls due on the way. */
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (;;) {
-      const due = [...this.timers.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.timers.delete(due[0]);
-      this.time = due[1].at;
-      due[1].fn();
-    }
-    this.time = end;
-  }
-  pending(): number {
-    return this.timers.size;
-  }
-}
+import { entries, FakeClock, MemoryLogger, waitFor } from '../helpers';
 
 describe('retry backoff on the injected clock', () => {
   it('doubles the delay from the initial one up to the cap, and retries only when the clock says so', async () => {

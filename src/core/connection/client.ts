@@ -4,7 +4,7 @@
  */
 import { Client, type jsonSchemaValidator, type Prompt, type Resource, type Tool } from '@modelcontextprotocol/client';
 import { isToolAllowed, type ServerConfig } from '../config';
-import type { ElicitationHandler } from '../ports';
+import type { ElicitationHandler, SamplingHandler } from '../ports';
 import type { RunningLists } from '../state';
 import { MODERN_REVISION } from './era';
 
@@ -14,6 +14,8 @@ export interface ClientOptions {
   readonly clientInfo: { readonly name: string; readonly version: string };
   readonly jsonSchemaValidator?: jsonSchemaValidator;
   readonly elicitation?: ElicitationHandler;
+  /** Answers servers' sampling requests; without it the hub does not offer sampling. */
+  readonly sampling?: SamplingHandler;
 }
 
 /** How a client meets the server: the classic handshake, `server/discover` with a short probe, or the 2026-07-28 revision only. */
@@ -23,17 +25,20 @@ export type Negotiation = { readonly mode: 'legacy' } | { readonly mode: 'auto';
 const MAX_LIST_PAGES = 100;
 
 export function createClient(serverName: string, options: ClientOptions, negotiation: Negotiation, onListChanged: (kind: ListKind) => void): Client {
-  const elicitation = options.elicitation;
+  const { elicitation, sampling } = options;
   const client = new Client(options.clientInfo, {
-    capabilities: elicitation
-      ? {
-          elicitation: {
-            // applyDefaults: the SDK fills in the schema's defaults for fields the answer leaves out.
-            ...(elicitation.modes.form ? { form: { applyDefaults: true } } : {}),
-            ...(elicitation.modes.url ? { url: {} } : {}),
-          },
-        }
-      : {},
+    capabilities: {
+      ...(elicitation
+        ? {
+            elicitation: {
+              // applyDefaults: the SDK fills in the schema's defaults for fields the answer leaves out.
+              ...(elicitation.modes.form ? { form: { applyDefaults: true } } : {}),
+              ...(elicitation.modes.url ? { url: {} } : {}),
+            },
+          }
+        : {}),
+      ...(sampling ? { sampling: {} } : {}),
+    },
     ...(options.jsonSchemaValidator ? { jsonSchemaValidator: options.jsonSchemaValidator } : {}),
     versionNegotiation:
       negotiation.mode === 'legacy'
@@ -42,7 +47,7 @@ export function createClient(serverName: string, options: ClientOptions, negotia
           ? { mode: 'auto', probe: { timeoutMs: negotiation.probeMs } }
           : { mode: { pin: MODERN_REVISION } },
     // 2026-07-28 servers ask for input inside a tool call (input_required): the SDK answers through
-    // the same elicitation handler and retries the call.
+    // the same elicitation and sampling handlers and retries the call.
     listMaxPages: MAX_LIST_PAGES,
     // We refresh ourselves, so a filtered-out tool never enters the list. On a 2026-07-28 connection
     // the SDK delivers these through subscriptions/listen.
@@ -54,6 +59,9 @@ export function createClient(serverName: string, options: ClientOptions, negotia
   });
   if (elicitation) {
     client.setRequestHandler('elicitation/create', (request) => elicitation.elicit(serverName, request.params));
+  }
+  if (sampling) {
+    client.setRequestHandler('sampling/createMessage', (request) => sampling.sample(serverName, request.params));
   }
   return client;
 }

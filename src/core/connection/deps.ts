@@ -2,7 +2,7 @@
 import type { jsonSchemaValidator } from '@modelcontextprotocol/client';
 import type { ServerConfig } from '../config';
 import type { OAuthDeps, ServerAuth } from '../oauth/server-auth';
-import type { Clock, ElicitationHandler, Logger } from '../ports';
+import type { Clock, ElicitationHandler, Logger, SamplingHandler } from '../ports';
 import type { AttemptDeps } from './attempt';
 import type { RetryPolicy } from './backoff';
 import type { EraMemory } from './era';
@@ -24,11 +24,13 @@ export interface ConnectionDeps {
   readonly oauth?: OAuthDeps;
   /** Answers servers' elicitation requests; without it the hub does not offer elicitation. */
   readonly elicitation?: ElicitationHandler;
+  /** Answers servers' sampling requests; without it the hub does not offer sampling. */
+  readonly sampling?: SamplingHandler;
   /** Which protocol era each server spoke last time (the hub keeps one for all its servers). */
   readonly eras: EraMemory;
 }
 
 export function attemptDeps(config: ServerConfig, auth: ServerAuth | undefined, deps: ConnectionDeps): AttemptDeps {
-  const { logger, clock, clientInfo, jsonSchemaValidator, elicitation, untrustedFolder, eras } = deps;
-  return { config, auth, logger, clock, untrustedFolder, eras, client: { clientInfo, jsonSchemaValidator, elicitation } };
+  const { logger, clock, clientInfo, jsonSchemaValidator, elicitation, sampling, untrustedFolder, eras } = deps;
+  return { config, auth, logger, clock, untrustedFolder, eras, client: { clientInfo, jsonSchemaValidator, elicitation, sampling } };
 }

@@ -18,7 +18,8 @@ import type { AddressInfo } from 'node:net';
 import { createMcpHandler, isLegacyRequest, WebStandardStreamableHTTPServerTransport, type McpHttpHandler, type Server } from '@modelcontextprotocol/server';
 import type { HubChange, McpHub } from '../hub';
 import type { Logger } from '../ports';
-import type { ElicitationRouter } from './elicitation';
+import { HeldCalls } from './held-calls';
+import type { InputRouter } from './input-router';
 import { createSurface, type View } from './surface';
 
 /** Request bodies larger than this are refused (413). */
@@ -38,8 +39,8 @@ export interface GatewayOptions {
   readonly onSignInNeeded?: (server: string) => void;
   /** A classic client session opened or closed. */
   readonly onSessionsChanged?: (count: number) => void;
-  /** The hub's elicitation handler, when it is a router: a calling client answers its server's questions. */
-  readonly elicitation?: ElicitationRouter;
+  /** The hub's elicitation and sampling handler, when it is a router: a calling client answers its server's questions. */
+  readonly questions?: InputRouter;
 }
 
 interface Session {
@@ -53,6 +54,7 @@ export class McpGateway {
   private readonly sessions = new Map<string, Session>();
   private readonly modern = new Map<string, McpHttpHandler>();
   private readonly listSignatures = new Map<string, string>();
+  private readonly held = new HeldCalls();
   private subscription: { dispose(): void } | undefined;
   private _port = 0;
 
@@ -95,6 +97,7 @@ export class McpGateway {
 
   async stop(): Promise<void> {
     this.subscription?.dispose();
+    this.held.clear();
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
     await Promise.all(sessions.map((s) => s.transport.close().catch(() => undefined)));
@@ -165,8 +168,8 @@ export class McpGateway {
   }
 
   private surface(view: View): Server {
-    const { version, onSignInNeeded, elicitation } = this.options;
-    return createSurface(this.hub, view, { version, ...(onSignInNeeded ? { onSignInNeeded } : {}), ...(elicitation ? { elicitation } : {}) });
+    const { version, onSignInNeeded, questions } = this.options;
+    return createSurface(this.hub, view, { version, held: this.held, ...(onSignInNeeded ? { onSignInNeeded } : {}), ...(questions ? { questions } : {}) });
   }
 
   /** The classic handshake's sessions: a new one for `initialize`, else the one its header names. */

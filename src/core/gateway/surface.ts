@@ -5,11 +5,23 @@
  * starting or retrying waits for it within the server's timeout; a server that needs sign-in answers
  * with an error result that says so; step-up and refresh happen in the hub.
  */
-import { ProtocolError, Server, type CallToolResult, type Prompt, type Resource, type ServerContext, type Tool } from '@modelcontextprotocol/server';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  ProtocolError,
+  Server,
+  type CallToolResult,
+  type ClientCapabilities,
+  type Prompt,
+  type Resource,
+  type ServerContext,
+  type Tool,
+} from '@modelcontextprotocol/server';
 import { isHubError } from '../errors';
 import type { HubServer, McpHub } from '../hub';
+import type { SampleAnswer } from '../ports';
 import { scrubber } from '../scrub';
-import type { Asker, ElicitationRouter } from './elicitation';
+import type { HeldCalls, Progress } from './held-calls';
+import type { Asker, InputRouter } from './input-router';
 import { combinedName, combinedUri, splitCombinedUri } from './names';
 
 /** One server by name, or undefined for all of them. */
@@ -17,8 +29,10 @@ export type View = string | undefined;
 
 export interface SurfaceOptions {
   readonly version: string;
-  /** Routes a server's elicitation requests to the gateway client whose call is under way. */
-  readonly elicitation?: ElicitationRouter;
+  /** Routes a server's questions (elicitation, sampling) to the gateway client whose call is under way. */
+  readonly questions?: InputRouter;
+  /** Calls of 2026-07-28 clients waiting for their answers (input_required); one set per gateway. */
+  readonly held?: HeldCalls;
   /** Called when a call needs sign-in, so the editor can offer Authenticate. */
   readonly onSignInNeeded?: (server: string) => void;
 }
@@ -51,15 +65,33 @@ export function createSurface(hub: McpHub, view: View, options: SurfaceOptions):
     // One server's endpoint uses its own names (the hub refuses a filtered-out tool); /mcp maps them back.
     const tool = single ? request.params.name : tools(hub, view).find((t) => t.tool.name === request.params.name)?.upstream;
     if (!tool) return errorResult(`Server "${name}" has no tool "${scrubber.message(request.params.name)}" (or it is filtered out in settings).`);
+    const args = request.params.arguments ?? {};
     const progressToken = ctx.mcpReq._meta?.progressToken;
-    const call = () =>
-      hub.callTool(name, tool, request.params.arguments ?? {}, {
-        signal: ctx.mcpReq.signal,
-        ...(progressToken !== undefined ? { onprogress: (p) => void forwardProgress(ctx, progressToken, p) } : {}),
-      });
-    const asker = options.elicitation ? askerFor(server, ctx, name) : undefined;
+    const onprogress = progressToken !== undefined ? (p: Progress) => void forwardProgress(ctx, progressToken, p) : undefined;
+    const { questions, held } = options;
     try {
-      return asker ? await options.elicitation!.during(asker, call) : await call();
+      if (ctx.mcpReq.envelope && questions && held) {
+        // A 2026-07-28 client answers its server's questions in retries of the call (held-calls.ts).
+        const state = ctx.mcpReq.requestState();
+        const can = canAnswer(modernCapabilities(ctx));
+        let call = typeof state === 'string' ? held.resume(state, name, tool) : undefined;
+        if (typeof state === 'string' && !call) return errorResult(`This call to ${name} is no longer waiting for answers (it ended or waited too long); call the tool again.`);
+        if (call) call.answer(ctx.mcpReq.inputResponses ?? {});
+        else if (can.form || can.url || can.sampling) {
+          call = held.start(name, tool, (signal, h) =>
+            questions.during({ server: name, can, elicit: (p) => h.elicit(p), sample: (p) => h.sample(p) }, () =>
+              hub.callTool(name, tool, args, { signal, onprogress: (p) => h.progress?.(p) }),
+            ),
+          );
+        }
+        if (call) {
+          call.progress = onprogress;
+          return await held.round(call, ctx.mcpReq.signal);
+        }
+      }
+      const call = () => hub.callTool(name, tool, args, { signal: ctx.mcpReq.signal, ...(onprogress ? { onprogress } : {}) });
+      const asker = questions && !ctx.mcpReq.envelope ? classicAsker(server, ctx, name) : undefined;
+      return asker ? await questions!.during(asker, call) : await call();
     } catch (error) {
       return failedCall(error, name, options);
     }
@@ -215,20 +247,34 @@ function failedCall(error: unknown, server: string, options: SurfaceOptions): Ca
   return errorResult(`${server}: ${scrubber.message(message)}`);
 }
 
-/**
- * The client of this call as the answerer of its server's questions: a classic client that declared
- * elicitation (an empty capability means form). A 2026-07-28 client cannot be asked mid-call (its
- * questions travel as input_required results), so its server's questions go elsewhere.
- */
-function askerFor(surface: Server, ctx: ServerContext, server: string): Asker | undefined {
-  if (ctx.mcpReq.envelope) return undefined;
-  const caps = surface.getClientCapabilities()?.elicitation as { form?: object; url?: object } | undefined;
-  if (!caps) return undefined;
-  const modes = { form: caps.form !== undefined || Object.keys(caps).length === 0, url: caps.url !== undefined };
-  return { server, modes, ask: (params) => ctx.mcpReq.elicitInput(params) };
+/** What a client can answer, from its declared capabilities (an empty elicitation capability means form). */
+function canAnswer(caps: ClientCapabilities | undefined): Asker['can'] {
+  const elicitation = caps?.elicitation as { form?: object; url?: object } | undefined;
+  return {
+    form: elicitation !== undefined && (elicitation.form !== undefined || Object.keys(elicitation).length === 0),
+    url: elicitation?.url !== undefined,
+    sampling: caps?.sampling !== undefined,
+  };
 }
 
-function forwardProgress(ctx: ServerContext, progressToken: string | number, p: { progress: number; total?: number; message?: string }): Promise<void> {
+/** A 2026-07-28 request carries its client's capabilities in its own _meta envelope. */
+function modernCapabilities(ctx: ServerContext): ClientCapabilities | undefined {
+  return (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
+}
+
+/** A classic client, asked by requests of our own within its call, as far as it declared it can answer. */
+function classicAsker(surface: Server, ctx: ServerContext, server: string): Asker | undefined {
+  const can = canAnswer(surface.getClientCapabilities());
+  if (!can.form && !can.url && !can.sampling) return undefined;
+  return {
+    server,
+    can,
+    elicit: (params) => ctx.mcpReq.elicitInput(params),
+    sample: async (params) => (await ctx.mcpReq.requestSampling(params)) as SampleAnswer,
+  };
+}
+
+function forwardProgress(ctx: ServerContext, progressToken: string | number, p: Progress): Promise<void> {
   return ctx.mcpReq
     .notify({
       method: 'notifications/progress',

@@ -181,14 +181,19 @@ async function parallelStart(label: string, fixture: 'lean' | 'full', remembered
 }
 
 async function main(): Promise<void> {
+  // `npm run bench -- g h` runs only those figures (f, the editor part, runs from scripts/bench.mjs).
+  const only = new Set(process.argv.slice(2));
+  const wanted = (...figures: string[]) => only.size === 0 || figures.some((f) => only.has(f));
   console.log(`MCP Hub benchmark (node ${process.version}, ${new Date().toISOString()})`);
-  await overhead();
-  await parallelStart('(b)', 'lean');
-  await parallelStart('(c)', 'full');
-  await parallelStart("(c')", 'full', true);
-  shipped();
-  await eraCost();
-  await gatewayFigures();
+  if (wanted('a')) await overhead();
+  if (wanted('b')) await parallelStart('(b)', 'lean');
+  if (wanted('c')) {
+    await parallelStart('(c)', 'full');
+    await parallelStart("(c')", 'full', true);
+  }
+  if (wanted('d')) shipped();
+  if (wanted('e')) await eraCost();
+  if (wanted('g', 'h')) await gatewayFigures();
 }
 
 const percentile = (xs: number[], p: number) => {
@@ -196,7 +201,11 @@ const percentile = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
-/** (g) and (h): an SDK client through the gateway vs the same client straight to the upstream server. */
+/**
+ * (g) and (h): SDK clients through the gateway vs the same clients straight to the upstream server.
+ * The clients run in a process of their own (bench/gateway-clients.ts), as other MCP clients do; the
+ * hub and its gateway run here, as in the extension host; the upstream server is a third process.
+ */
 async function gatewayFigures(): Promise<void> {
   const { child, port } = await startProcess('test/fixtures/http-server-cli.ts', ['0']);
   const upstream = `http://127.0.0.1:${port}/mcp`;
@@ -206,44 +215,28 @@ async function gatewayFigures(): Promise<void> {
   const token = 'bench-token-0123456789abcdef0123456789abcdef';
   const gateway = new McpGateway(hub, { token: () => token, version: '0', logger: noopLogger });
   await gateway.start();
-  const client = async (url: string, headers: Record<string, string> = {}) => {
-    const c = new Client({ name: 'bench', version: '0' });
-    await c.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
-    return c;
+  const CLIENTS = 20;
+  const PER_CLIENT = 100;
+  const plan = { direct: upstream, through: gateway.url('local'), headers: { Authorization: `Bearer ${token}` }, calls: CALLS, clients: CLIENTS, perClient: PER_CLIENT };
+  const clients = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/gateway-clients.ts'), JSON.stringify(plan)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = (await once(createInterface({ input: clients.stdout }), 'line')) as [string];
+  const {
+    times,
+    direct: d,
+    through: g,
+  } = JSON.parse(line) as {
+    times: { direct: number[]; through: number[] };
+    direct: { rate: number; errors: number };
+    through: { rate: number; errors: number };
   };
-  const auth = { Authorization: `Bearer ${token}` };
-  const direct = await client(upstream);
-  const through = await client(gateway.url('local'), auth);
-  const args = { name: 'add', arguments: { a: 2, b: 3 } };
-  for (let i = 0; i < 100; i++) {
-    await direct.callTool(args);
-    await through.callTool(args);
-  }
-  const times = await interleaved({ direct: () => direct.callTool(args), through: () => through.callTool(args) });
   const us = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
-  console.log(`(g) gateway overhead: ${CALLS} sequential tools/call each, an SDK client through the gateway vs straight to the server`);
+  console.log(`(g) gateway overhead: ${CALLS} sequential tools/call each, an SDK client (its own process) through the gateway vs straight to the server`);
   console.log(
     `    direct median ${us(median(times.direct))}, p99 ${us(percentile(times.direct, 99))}; through the gateway median ${us(median(times.through))}, p99 ${us(percentile(times.through, 99))}`,
   );
   console.log(
     `    added: median ${us(median(times.through) - median(times.direct))}, p99 ${us(percentile(times.through, 99) - percentile(times.direct, 99))} (target: added median <= 300 µs)`,
   );
-  await direct.close();
-  await through.close();
-
-  const CLIENTS = 20;
-  const PER_CLIENT = 100;
-  const load = async (url: string, headers: Record<string, string>) => {
-    const clients = await Promise.all(Array.from({ length: CLIENTS }, () => client(url, headers)));
-    let errors = 0;
-    const t0 = performance.now();
-    await Promise.all(clients.map((c) => Promise.all(Array.from({ length: PER_CLIENT }, () => c.callTool(args).catch(() => errors++)))));
-    const seconds = (performance.now() - t0) / 1000;
-    await Promise.all(clients.map((c) => c.close()));
-    return { rate: (CLIENTS * PER_CLIENT) / seconds, errors };
-  };
-  const d = await load(upstream, {});
-  const g = await load(gateway.url('local'), auth);
   console.log(`(h) gateway under load: ${CLIENTS} clients x ${PER_CLIENT} concurrent tools/call`);
   console.log(`    direct ${d.rate.toFixed(0)} calls/s (${d.errors} errors); through the gateway ${g.rate.toFixed(0)} calls/s (${g.errors} errors)`);
   console.log(`    ${((g.rate / d.rate) * 100).toFixed(0)}% of direct (target: 0 errors, >= 80%)`);

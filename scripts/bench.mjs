@@ -19,7 +19,10 @@ await esbuild.build({
   logLevel: 'warning',
   plugins: [sdkShims],
 });
-const r = spawnSync(process.execPath, [outfile], { cwd: root, stdio: 'inherit' });
+// `npm run bench -- g h`: only those figures (letters as in bench/run.ts).
+const only = process.argv.slice(2);
+const r = spawnSync(process.execPath, [outfile, ...only], { cwd: root, stdio: 'inherit' });
 if (r.status !== 0) process.exit(r.status ?? 1);
+if (only.length > 0 && !only.includes('f')) process.exit(0);
 const editor = spawnSync(process.execPath, [join(root, 'scripts/bench-editor.mjs')], { cwd: root, stdio: 'inherit' });
 process.exit(editor.status ?? 1);

@@ -4,7 +4,13 @@
  * (the SDK would merge `requestInit` headers into every OAuth request, to any origin). An error
  * answer's body is read to at most ERROR_BODY_MAX bytes, so a hostile server cannot make the hub
  * hold megabytes of error text.
+ *
+ * Gap (undici's fetch, Node 20-24): every request adds an abort listener to the signal it is given
+ * (here the SDK transport's one long-lived signal) and lets it go only when the request is garbage
+ * collected; past 1,500 it warns of a leak. A server with thousands of calls in flight (the gateway
+ * under load) is no leak: the transport's signal is marked unbounded.
  */
+import { setMaxListeners } from 'node:events';
 import type { FetchLike } from '@modelcontextprotocol/client';
 import { readAtMost } from './http-body';
 import { isOAuthExchange } from './oauth/oauth-fetch';
@@ -21,7 +27,13 @@ export function serverFetch(serverUrl: string, headers: Readonly<Record<string, 
   const server = new URL(serverUrl);
   const next: FetchLike = inner ?? ((url, init) => fetch(url, init));
   const names = Object.keys(headers);
+  const unbounded = new WeakSet<AbortSignal>();
   return async (input, init) => {
+    const signal = init?.signal;
+    if (signal && !unbounded.has(signal)) {
+      setMaxListeners(0, signal);
+      unbounded.add(signal);
+    }
     const url = new URL(String(input));
     if (!isServerRequest(url, server, init)) return next(input, init);
     let sent = init;

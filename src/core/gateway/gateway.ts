@@ -117,8 +117,8 @@ export class McpGateway {
       if (view === null) return void send(res, 404, 'Not found: the gateway serves /mcp and /servers/<name>/mcp.');
       const body = await readBody(req);
       if (body === 'too large') return void send(res, 413, 'Request body too large.');
-      const request = toRequest(req, body, this._port);
       const parsed = parseJson(body);
+      const request = toRequest(req, body, this._port, parsed);
       const response = (await isLegacyRequest(request, parsed)) ? await this.classic(view, request, parsed) : await this.modernHandler(view).fetch(request, { parsedBody: parsed });
       await writeResponse(res, response);
     } catch (error) {
@@ -275,7 +275,8 @@ function parseJson(body: Buffer | undefined): unknown {
   }
 }
 
-function toRequest(req: IncomingMessage, body: Buffer | undefined, port: number): Request {
+/** The Web Request the SDK handles. Its body is left out when `parsed` has it already (the SDK reads that). */
+function toRequest(req: IncomingMessage, body: Buffer | undefined, port: number, parsed: unknown): Request {
   const headers = new Headers();
   for (const [k, v] of Object.entries(req.headers)) {
     if (v === undefined) continue;
@@ -286,7 +287,7 @@ function toRequest(req: IncomingMessage, body: Buffer | undefined, port: number)
   return new Request(`http://${LOOPBACK}:${port}${req.url ?? '/'}`, {
     method: req.method ?? 'GET',
     headers,
-    ...(body && body.length > 0 ? { body: new Uint8Array(body) } : {}),
+    ...(parsed === undefined && body && body.length > 0 ? { body: new Uint8Array(body) } : {}),
     signal: controller.signal,
   });
 }
@@ -294,18 +295,27 @@ function toRequest(req: IncomingMessage, body: Buffer | undefined, port: number)
 async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
   const headers: Record<string, string> = {};
   response.headers.forEach((value, key) => (headers[key] = value));
+  // Corked until the next turn of the event loop: the head and the events the SDK writes at once
+  // (a call's result, often its only event) leave in one write rather than one each.
+  res.cork();
   res.writeHead(response.status, headers);
   if (!response.body) return void res.end();
+  let flush: NodeJS.Immediate | undefined = setImmediate(() => ((flush = undefined), res.uncork()));
   const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
   res.on('close', () => void reader.cancel().catch(() => undefined));
   try {
     for (;;) {
       const chunk = await reader.read();
       if (chunk.done) break;
+      if (!flush) {
+        res.cork();
+        flush = setImmediate(() => ((flush = undefined), res.uncork()));
+      }
       res.write(chunk.value);
     }
   } catch {
     // The client went away.
   }
+  if (flush) clearImmediate(flush);
   res.end();
 }

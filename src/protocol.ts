@@ -32,10 +32,40 @@ export const SERVER_ACTIONS: readonly ServerAction[] = [
   'moveSecrets',
 ];
 
+/** A tool's hints from its server (MCP tool annotations): hints, not guarantees. */
+export interface ToolAnnotationsView {
+  readonly readOnly?: boolean;
+  readonly destructive?: boolean;
+  readonly idempotent?: boolean;
+  readonly openWorld?: boolean;
+}
+
 export interface ToolView {
   readonly name: string;
   readonly title?: string;
   readonly description?: string;
+  readonly annotations?: ToolAnnotationsView;
+}
+
+/** A tool the server offers that the entry's tools.allow / tools.deny filters out, and why (our words). */
+export interface FilteredToolView {
+  readonly name: string;
+  readonly reason: string;
+}
+
+export interface ResourceView {
+  readonly uri: string;
+  readonly name: string;
+  readonly title?: string;
+  readonly mimeType?: string;
+  readonly description?: string;
+}
+
+export interface PromptView {
+  readonly name: string;
+  readonly title?: string;
+  readonly description?: string;
+  readonly arguments: ReadonlyArray<{ readonly name: string; readonly description?: string; readonly required?: boolean }>;
 }
 
 /** What the panel shows of an OAuth session: never a token. */
@@ -44,6 +74,10 @@ export interface SessionView {
   readonly scopes: readonly string[];
   /** Epoch milliseconds; absent when the server gave no expiry. */
   readonly expiresAt?: number;
+  /** Who is signed in, when the authorization server says (ID token or userinfo claims). */
+  readonly account?: { readonly name?: string; readonly email?: string; readonly username?: string };
+  /** Epoch milliseconds of the sign-in or the last refresh. */
+  readonly refreshedAt?: number;
 }
 
 export interface ServerView {
@@ -70,8 +104,19 @@ export interface ServerView {
   /** The protocol revision a running server negotiated, e.g. '2026-07-28'. */
   readonly protocolVersion?: string;
   readonly tools: readonly ToolView[];
+  /** Tools of a running server that the settings filter out. */
+  readonly filteredTools?: readonly FilteredToolView[];
+  /** Whether the panel may switch tools on and off (writes tools.deny where the entry is defined). */
+  readonly toolSwitches?: boolean;
   readonly resourceCount: number;
   readonly promptCount: number;
+  /** A running server's resources (at most MAX_RESOURCE_VIEWS; resourceCount has them all). */
+  readonly resources?: readonly ResourceView[];
+  /** Whether the server may have resource templates (it offers resources). */
+  readonly templates?: boolean;
+  readonly prompts?: readonly PromptView[];
+  /** Whether the server signs in with OAuth, so an OAuth trace and diagnostics make sense. */
+  readonly oauth?: boolean;
   readonly session?: SessionView;
   readonly redirectUri?: string;
   /** The buttons that fit the state, in display order; computed by the extension. */
@@ -81,46 +126,94 @@ export interface ServerView {
 /** The local gateway, for the panel's header: off, or where it listens and how many client sessions are open. */
 export type GatewayView = { readonly on: false } | { readonly on: true; readonly address: string; readonly sessions: number };
 
-export type ExtensionToWebview = { readonly type: 'servers'; readonly servers: readonly ServerView[]; readonly gateway?: GatewayView };
+export const MAX_RESOURCE_VIEWS = 2000;
+
+/**
+ * `servers`: the whole list (after `ready`, and when the order or the gateway changes).
+ * `update`: only the servers that changed, and the names of removed ones; the rest stay as they are.
+ */
+export type ExtensionToWebview =
+  | { readonly type: 'servers'; readonly servers: readonly ServerView[]; readonly gateway?: GatewayView }
+  | { readonly type: 'update'; readonly servers: readonly ServerView[]; readonly removed: readonly string[] };
 
 export type WebviewToExtension =
   | { readonly type: 'ready' }
   | { readonly type: 'action'; readonly action: ServerAction; readonly server: string }
   | { readonly type: 'openSettings' }
   | { readonly type: 'showLogs' }
-  | { readonly type: 'connectClient' };
+  | { readonly type: 'connectClient' }
+  /** Opens the tool's runner in an editor tab. */
+  | { readonly type: 'runTool'; readonly server: string; readonly tool: string }
+  /** Switches a tool on or off (tools.deny in the settings scope that defines the server). */
+  | { readonly type: 'setToolEnabled'; readonly server: string; readonly tool: string; readonly enabled: boolean }
+  /** Reads a resource into a read-only editor. */
+  | { readonly type: 'openResource'; readonly server: string; readonly uri: string }
+  /** Opens the server's resource templates (fill the variables, then read). */
+  | { readonly type: 'openTemplates'; readonly server: string }
+  /** Opens a prompt: fill its arguments, preview its messages, copy them. */
+  | { readonly type: 'openPrompt'; readonly server: string; readonly prompt: string }
+  /** Opens the server's OAuth trace (the last sign-in and refreshes). */
+  | { readonly type: 'showTrace'; readonly server: string }
+  /** Puts a scrubbed report about the server on the clipboard. */
+  | { readonly type: 'copyDiagnostics'; readonly server: string };
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+const NAME_MAX = 200;
+const URI_MAX = 8192;
+const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= NAME_MAX;
+
 /** Validates a message from the webview; anything malformed or unknown is undefined. */
 export function parseWebviewMessage(message: unknown): WebviewToExtension | undefined {
   if (!isRecord(message) || typeof message.type !== 'string') return undefined;
+  const keys = Object.keys(message).sort().join(',');
   switch (message.type) {
     case 'ready':
     case 'openSettings':
     case 'showLogs':
     case 'connectClient':
-      return Object.keys(message).length === 1 ? { type: message.type } : undefined;
+      return keys === 'type' ? { type: message.type } : undefined;
     case 'action': {
       const { action, server } = message;
       if (typeof action !== 'string' || !(SERVER_ACTIONS as readonly string[]).includes(action)) return undefined;
-      if (typeof server !== 'string' || server.length === 0 || server.length > 200) return undefined;
+      if (!isName(server)) return undefined;
       return { type: 'action', action: action as ServerAction, server };
     }
+    case 'openTemplates':
+    case 'showTrace':
+    case 'copyDiagnostics':
+      return keys === 'server,type' && isName(message.server) ? { type: message.type, server: message.server } : undefined;
+    case 'runTool':
+      return keys === 'server,tool,type' && isName(message.server) && isName(message.tool) ? { type: 'runTool', server: message.server, tool: message.tool } : undefined;
+    case 'setToolEnabled':
+      return keys === 'enabled,server,tool,type' && isName(message.server) && isName(message.tool) && typeof message.enabled === 'boolean'
+        ? { type: 'setToolEnabled', server: message.server, tool: message.tool, enabled: message.enabled }
+        : undefined;
+    case 'openResource':
+      return keys === 'server,type,uri' && isName(message.server) && typeof message.uri === 'string' && message.uri.length > 0 && message.uri.length <= URI_MAX
+        ? { type: 'openResource', server: message.server, uri: message.uri }
+        : undefined;
+    case 'openPrompt':
+      return keys === 'prompt,server,type' && isName(message.server) && isName(message.prompt) ? { type: 'openPrompt', server: message.server, prompt: message.prompt } : undefined;
     default:
       return undefined;
   }
 }
 
+const isServerView = (s: unknown) => isRecord(s) && typeof s.name === 'string' && typeof s.status === 'string' && Array.isArray(s.tools) && Array.isArray(s.actions);
+
 /** Validates a message from the extension (the webview's side of the same check). */
 export function parseExtensionMessage(message: unknown): ExtensionToWebview | undefined {
-  if (!isRecord(message) || message.type !== 'servers' || !Array.isArray(message.servers)) return undefined;
-  const ok = message.servers.every((s) => isRecord(s) && typeof s.name === 'string' && typeof s.status === 'string' && Array.isArray(s.tools) && Array.isArray(s.actions));
+  if (!isRecord(message) || !Array.isArray(message.servers) || !message.servers.every(isServerView)) return undefined;
+  if (message.type === 'update') {
+    return Array.isArray(message.removed) && message.removed.every((n) => typeof n === 'string') ? (message as ExtensionToWebview) : undefined;
+  }
+  if (message.type !== 'servers') return undefined;
   const g = message.gateway;
   const gatewayOk = g === undefined || (isRecord(g) && (g.on === false || (g.on === true && typeof g.address === 'string' && typeof g.sessions === 'number')));
-  return ok && gatewayOk ? (message as ExtensionToWebview) : undefined;
+  return gatewayOk ? (message as ExtensionToWebview) : undefined;
 }
 
 /** The words a row shows for its status, e.g. "Connected · 12 tools". */

@@ -537,7 +537,7 @@ function render(servers: readonly ServerView[]): void {
 
 window.addEventListener('message', (event: MessageEvent) => {
   const message = parseExtensionMessage(event.data);
-  if (!message) return;
+  if (!message || message.type !== 'servers') return;
   renderGateway(message.gateway);
   render(message.servers);
 });

@@ -10,6 +10,27 @@ describe('webview message validation', () => {
     assert.deepEqual(parseWebviewMessage({ type: 'action', action: 'restart', server: 'gh' }), { type: 'action', action: 'restart', server: 'gh' });
   });
 
+  it('accepts the workbench intents, each with exactly its fields', () => {
+    assert.deepEqual(parseWebviewMessage({ type: 'runTool', server: 'gh', tool: 'search' }), { type: 'runTool', server: 'gh', tool: 'search' });
+    assert.deepEqual(parseWebviewMessage({ type: 'setToolEnabled', server: 'gh', tool: 'rm', enabled: false }), {
+      type: 'setToolEnabled',
+      server: 'gh',
+      tool: 'rm',
+      enabled: false,
+    });
+    assert.deepEqual(parseWebviewMessage({ type: 'openResource', server: 'gh', uri: 'file:///a' }), { type: 'openResource', server: 'gh', uri: 'file:///a' });
+    assert.deepEqual(parseWebviewMessage({ type: 'openPrompt', server: 'gh', prompt: 'review' }), { type: 'openPrompt', server: 'gh', prompt: 'review' });
+    for (const type of ['openTemplates', 'showTrace', 'copyDiagnostics']) assert.deepEqual(parseWebviewMessage({ type, server: 'gh' }), { type, server: 'gh' });
+    // prettier-ignore
+    for (const bad of [
+      { type: 'runTool', server: 'gh' }, { type: 'runTool', server: 'gh', tool: 'x', args: {} }, { type: 'runTool', server: 'gh', tool: '' },
+      { type: 'setToolEnabled', server: 'gh', tool: 'rm', enabled: 'false' }, { type: 'openResource', server: 'gh', uri: 'x'.repeat(8193) },
+      { type: 'showTrace', server: 7 }, { type: 'copyDiagnostics' }, { type: 'openPrompt', server: 'gh', prompt: null },
+    ]) {
+      assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad));
+    }
+  });
+
   it('rejects anything else', () => {
     // prettier-ignore
     for (const bad of [
@@ -30,6 +51,9 @@ describe('webview message validation', () => {
     assert.ok(parseExtensionMessage({ type: 'servers', servers: [], gateway: { on: false } }));
     assert.equal(parseExtensionMessage({ type: 'servers', servers: [], gateway: { on: true, address: 1 } }), undefined);
     assert.equal(parseExtensionMessage({ type: 'servers', servers: [], gateway: 'on' }), undefined);
+    assert.ok(parseExtensionMessage({ type: 'update', servers: [], removed: ['gh'] }));
+    assert.equal(parseExtensionMessage({ type: 'update', servers: [] }), undefined);
+    assert.equal(parseExtensionMessage({ type: 'update', servers: [{ name: 'x' }], removed: [] }), undefined);
   });
 });
 

@@ -26,14 +26,20 @@ await Promise.all([
     external: ['vscode'],
     plugins: [sdkShims],
   }),
-  esbuild.build({
-    ...common,
-    entryPoints: [join(root, 'webview-ui/main.ts')],
-    outfile: join(dist, 'webview.js'),
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2022',
-  }),
+  // The sidebar panel and the workbench tabs (tool runner, a server's question, an image resource).
+  ...[
+    ['webview-ui/main.ts', 'webview.js'],
+    ['webview-ui/workbench.ts', 'workbench.js'],
+  ].map(([entry, out]) =>
+    esbuild.build({
+      ...common,
+      entryPoints: [join(root, entry)],
+      outfile: join(dist, out),
+      format: 'iife',
+      platform: 'browser',
+      target: 'es2022',
+    }),
+  ),
 ]);
 cpSync(join(root, 'webview-ui/style.css'), join(dist, 'webview.css'));
 const codicons = join(root, 'node_modules/@vscode/codicons/dist');

@@ -22,6 +22,7 @@ import { onDidChangeServerSettings, openServerSettings, readServerSettings } fro
 import { globalStateEras } from './vscode/eras';
 import { GATEWAY_COMMANDS, GatewayHost, registerGatewayCommands, registerMcpProvider } from './vscode/gateway';
 import { ServersViewProvider, VIEW_ID } from './vscode/view';
+import { Workbench } from './vscode/workbench/workbench';
 
 /** What other extensions (and the e2e tests) get from `activate()`. */
 export interface McpHubApi {
@@ -54,8 +55,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
 
   const secrets = secretStore(context.secrets);
   const inputs = new InputStore(secrets);
-  // A server's questions (elicitation, sampling) go to the gateway client whose tool call asked them.
-  const questions = new InputRouter(logger);
+  // A server's questions (elicitation, sampling) go to the gateway client whose tool call asked them;
+  // elicitation otherwise to the person, in an editor tab.
+  let workbench: Workbench | undefined;
+  const questions = new InputRouter(logger, {
+    modes: { form: true, url: true },
+    elicit: (server, params) => (workbench ? workbench.elicitation.elicit(server, params) : Promise.resolve({ action: 'cancel' })),
+  });
   const theHub = new McpHub({
     logger,
     clock: systemClock,
@@ -71,6 +77,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
     sampling: questions,
   });
   hub = theHub;
+  const bench = new Workbench(context, theHub, logger);
+  workbench = bench;
+  context.subscriptions.push(bench);
 
   // The local gateway: the hub's servers for VS Code's own MCP client and for any other client.
   const gateway = new GatewayHost(theHub, context.secrets, logger, version, questions);
@@ -91,6 +100,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
         case 'action':
           void vscode.commands.executeCommand(ACTION_COMMANDS[message.action], message.server);
           return;
+        case 'ready':
+          return;
+        default:
+          void bench.handle(message);
       }
     },
     logger,
@@ -112,7 +125,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
     vscode.window.registerWebviewViewProvider(VIEW_ID, view, { webviewOptions: { retainContextWhenHidden: false } }),
     ...registerCommands(theHub, channel, inputs),
     theHub.onDidChange(({ name }) => {
-      view.refresh();
+      view.refresh(name);
       onDidChange.fire({ name });
     }),
   );

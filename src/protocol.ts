@@ -250,3 +250,121 @@ export const ACTION_LABELS: Readonly<Record<ServerAction, string>> = {
   setInput: 'Set Value…',
   moveSecrets: 'Move to Secret Storage',
 };
+
+// ---------------------------------------------------------------------------------------------
+// The workbench: editor tabs that run a tool, answer a server's question, show a prompt, resource
+// templates or an OAuth trace. One protocol for all of them; each tab is told what it shows.
+
+/** A tool as its runner needs it: the schemas the form and the result view are built from. */
+export interface ToolDetail {
+  readonly name: string;
+  readonly title?: string;
+  readonly description?: string;
+  readonly inputSchema: Record<string, unknown>;
+  readonly outputSchema?: Record<string, unknown>;
+  readonly annotations?: ToolAnnotationsView;
+}
+
+/** One earlier run of a tool, kept to run again or edit: its arguments without secret-looking values. */
+export interface RunRecord {
+  readonly at: number;
+  readonly args: Record<string, unknown>;
+  readonly ok: boolean;
+  readonly ms: number;
+}
+
+/** A server's question (elicitation/create), as the tab shows it. */
+export type ElicitationView =
+  | { readonly mode: 'form'; readonly message: string; readonly requestedSchema: Record<string, unknown>; readonly sensitive: readonly string[] }
+  | { readonly mode: 'url'; readonly message: string; readonly url: string; readonly domain: string };
+
+export type ElicitationAction = 'accept' | 'decline' | 'cancel';
+
+export type ExtensionToWorkbench =
+  | { readonly type: 'tool'; readonly server: string; readonly status: ServerStatus; readonly tool?: ToolDetail; readonly history: readonly RunRecord[] }
+  | { readonly type: 'progress'; readonly runId: string; readonly progress: number; readonly total?: number; readonly message?: string }
+  | { readonly type: 'result'; readonly runId: string; readonly result: Record<string, unknown>; readonly ms: number }
+  | { readonly type: 'failed'; readonly runId: string; readonly message: string }
+  | { readonly type: 'elicitation'; readonly server: string; readonly request: ElicitationView }
+  /** An image resource, as base64 of one of the image types a webview may show. */
+  | { readonly type: 'image'; readonly title: string; readonly mimeType: string; readonly data: string };
+
+export type WorkbenchToExtension =
+  | { readonly type: 'ready' }
+  | { readonly type: 'run'; readonly runId: string; readonly args: Record<string, unknown> }
+  | { readonly type: 'cancel'; readonly runId: string }
+  | { readonly type: 'copy'; readonly text: string }
+  | { readonly type: 'openLink'; readonly url: string }
+  | { readonly type: 'openResource'; readonly uri: string }
+  | { readonly type: 'answer'; readonly action: ElicitationAction; readonly content?: Record<string, unknown> };
+
+const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** Tool arguments and answers larger than this (as JSON) are refused. */
+export const MAX_ARGS_CHARS = 1_000_000;
+const COPY_MAX = 5_000_000;
+
+const fitsJson = (v: unknown) => {
+  try {
+    return JSON.stringify(v).length <= MAX_ARGS_CHARS;
+  } catch {
+    return false;
+  }
+};
+
+/** Validates a message from a workbench tab; anything malformed or unknown is undefined. */
+export function parseWorkbenchMessage(message: unknown): WorkbenchToExtension | undefined {
+  if (!isRecord(message) || typeof message.type !== 'string') return undefined;
+  const keys = Object.keys(message).sort().join(',');
+  switch (message.type) {
+    case 'ready':
+      return keys === 'type' ? { type: 'ready' } : undefined;
+    case 'run':
+      return keys === 'args,runId,type' && typeof message.runId === 'string' && RUN_ID.test(message.runId) && isRecord(message.args) && fitsJson(message.args)
+        ? { type: 'run', runId: message.runId, args: message.args }
+        : undefined;
+    case 'cancel':
+      return keys === 'runId,type' && typeof message.runId === 'string' && RUN_ID.test(message.runId) ? { type: 'cancel', runId: message.runId } : undefined;
+    case 'copy':
+      return keys === 'text,type' && typeof message.text === 'string' && message.text.length <= COPY_MAX ? { type: 'copy', text: message.text } : undefined;
+    case 'openLink':
+    case 'openResource': {
+      const field = message.type === 'openLink' ? 'url' : 'uri';
+      const value = message[field];
+      if (keys !== `type,${field}` || typeof value !== 'string' || value.length === 0 || value.length > URI_MAX) return undefined;
+      return message.type === 'openLink' ? { type: 'openLink', url: value } : { type: 'openResource', uri: value };
+    }
+    case 'answer': {
+      const { action, content } = message;
+      if (action !== 'accept' && action !== 'decline' && action !== 'cancel') return undefined;
+      if (content === undefined) return keys === 'action,type' ? { type: 'answer', action } : undefined;
+      return keys === 'action,content,type' && action === 'accept' && isRecord(content) && fitsJson(content) ? { type: 'answer', action, content } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Validates a message from the extension, on the tab's side. */
+export function parseWorkbenchUpdate(message: unknown): ExtensionToWorkbench | undefined {
+  if (!isRecord(message) || typeof message.type !== 'string') return undefined;
+  switch (message.type) {
+    case 'tool':
+      return typeof message.server === 'string' && typeof message.status === 'string' && Array.isArray(message.history) && (message.tool === undefined || isRecord(message.tool))
+        ? (message as ExtensionToWorkbench)
+        : undefined;
+    case 'progress':
+      return typeof message.runId === 'string' && typeof message.progress === 'number' ? (message as ExtensionToWorkbench) : undefined;
+    case 'result':
+      return typeof message.runId === 'string' && isRecord(message.result) && typeof message.ms === 'number' ? (message as ExtensionToWorkbench) : undefined;
+    case 'failed':
+      return typeof message.runId === 'string' && typeof message.message === 'string' ? (message as ExtensionToWorkbench) : undefined;
+    case 'elicitation':
+      return typeof message.server === 'string' && isRecord(message.request) && (message.request.mode === 'form' || message.request.mode === 'url')
+        ? (message as ExtensionToWorkbench)
+        : undefined;
+    case 'image':
+      return typeof message.title === 'string' && typeof message.mimeType === 'string' && typeof message.data === 'string' ? (message as ExtensionToWorkbench) : undefined;
+    default:
+      return undefined;
+  }
+}

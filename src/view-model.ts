@@ -1,8 +1,10 @@
 /** Maps the hub's servers to what the panel shows. Pure: no `vscode`, no secrets. */
 import type { HubServer } from './core/hub';
 import { scrubber } from './core/scrub';
+import type { Prompt, Resource, Tool } from '@modelcontextprotocol/client';
 import { actionsFor } from './core/state';
-import type { ServerView } from './protocol';
+import { filterReason } from './core/tool-switch';
+import { MAX_RESOURCE_VIEWS, type PromptView, type ResourceView, type ServerView, type ToolView } from './protocol';
 
 export function toServerView(server: HubServer): ServerView {
   const { state, config } = server;
@@ -16,6 +18,7 @@ export function toServerView(server: HubServer): ServerView {
     resourceCount: 0,
     promptCount: 0,
     actions,
+    ...(server.oauth ? { oauth: true } : {}),
     ...(server.warnings.length > 0 ? { warnings: server.warnings.map((w) => scrubber.message(w)) } : {}),
     ...(server.session
       ? {
@@ -38,13 +41,17 @@ export function toServerView(server: HubServer): ServerView {
         serverName: scrubber.message(state.serverInfo.title ?? state.serverInfo.name),
         serverVersion: scrubber.message(state.serverInfo.version),
         ...(state.serverInfo.protocolVersion ? { protocolVersion: scrubber.message(state.serverInfo.protocolVersion) } : {}),
-        tools: state.tools.map((t) => ({
-          name: scrubber.message(t.name),
-          ...(t.title ? { title: scrubber.message(t.title) } : {}),
-          ...(t.description ? { description: scrubber.detail(t.description) } : {}),
-        })),
+        tools: state.tools.map(toolView),
+        ...(state.filteredTools?.length && config
+          ? { filteredTools: state.filteredTools.map((name) => ({ name: scrubber.message(name), reason: filterReason(config.tools, name) ?? 'filtered out' })) }
+          : {}),
+        // Switches write the entry's own settings scope; an entry from a folder the person does not trust stays as it is.
+        toolSwitches: config !== undefined,
         resourceCount: state.resources.length,
         promptCount: state.prompts.length,
+        ...(state.resources.length > 0 ? { resources: state.resources.slice(0, MAX_RESOURCE_VIEWS).map(resourceView) } : {}),
+        ...(state.serverInfo.offers?.resources ? { templates: true } : {}),
+        ...(state.prompts.length > 0 ? { prompts: state.prompts.map(promptView) } : {}),
         ...(state.signIn ? { signingIn: true, ...(state.signIn.redirectUri ? { redirectUri: state.signIn.redirectUri } : {}) } : {}),
         // How the last sign-in for more permission ended comes first: it answers the button just pressed.
         ...message(state.notice ?? state.needsScope?.message),
@@ -75,4 +82,45 @@ export function toServerView(server: HubServer): ServerView {
           state.message ?? (state.reason === 'untrusted' ? 'defined in workspace settings; trust the workspace to start it' : 'set "disabled": false in settings to start it'),
       };
   }
+}
+
+export function toolView(t: Tool): ToolView {
+  const a = t.annotations;
+  const annotations = a
+    ? {
+        ...(a.readOnlyHint !== undefined ? { readOnly: a.readOnlyHint } : {}),
+        ...(a.destructiveHint !== undefined ? { destructive: a.destructiveHint } : {}),
+        ...(a.idempotentHint !== undefined ? { idempotent: a.idempotentHint } : {}),
+        ...(a.openWorldHint !== undefined ? { openWorld: a.openWorldHint } : {}),
+      }
+    : undefined;
+  return {
+    name: scrubber.message(t.name),
+    ...((t.title ?? a?.title) ? { title: scrubber.message((t.title ?? a?.title)!) } : {}),
+    ...(t.description ? { description: scrubber.detail(t.description) } : {}),
+    ...(annotations && Object.keys(annotations).length > 0 ? { annotations } : {}),
+  };
+}
+
+function resourceView(r: Resource): ResourceView {
+  return {
+    uri: r.uri,
+    name: scrubber.message(r.name),
+    ...(r.title ? { title: scrubber.message(r.title) } : {}),
+    ...(r.mimeType ? { mimeType: scrubber.message(r.mimeType) } : {}),
+    ...(r.description ? { description: scrubber.detail(r.description) } : {}),
+  };
+}
+
+function promptView(p: Prompt): PromptView {
+  return {
+    name: scrubber.message(p.name),
+    ...(p.title ? { title: scrubber.message(p.title) } : {}),
+    ...(p.description ? { description: scrubber.detail(p.description) } : {}),
+    arguments: (p.arguments ?? []).map((a) => ({
+      name: scrubber.message(a.name),
+      ...(a.description ? { description: scrubber.detail(a.description) } : {}),
+      ...(a.required ? { required: true } : {}),
+    })),
+  };
 }

@@ -535,11 +535,19 @@ function render(servers: readonly ServerView[]): void {
 // ---------------------------------------------------------------------------------------------
 // Wiring.
 
+let current: readonly ServerView[] = [];
+
 window.addEventListener('message', (event: MessageEvent) => {
   const message = parseExtensionMessage(event.data);
-  if (!message || message.type !== 'servers') return;
-  renderGateway(message.gateway);
-  render(message.servers);
+  if (!message) return;
+  if (message.type === 'servers') {
+    renderGateway(message.gateway);
+    current = message.servers;
+  } else {
+    const changed = new Map(message.servers.map((s) => [s.name, s]));
+    current = current.filter((s) => !message.removed.includes(s.name)).map((s) => changed.get(s.name) ?? s);
+  }
+  render(current);
 });
 
 setInterval(tick, 1000);

@@ -289,7 +289,7 @@ export function isToolAllowed(filter: ToolFilter, tool: string): boolean {
   return true;
 }
 
-function globToRegExp(pattern: string): RegExp {
+export function globToRegExp(pattern: string): RegExp {
   const escaped = pattern
     .split('*')
     .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))

@@ -134,9 +134,9 @@ export class ServerConnection {
         void this.attempt.release(attempt);
         this.onFailed(failure);
       },
-      listChanged: (kind, items) => {
-        this.apply({ type: 'listsChanged', [kind]: items });
-        this.deps.logger.info(`${kind} changed: ${items.length}`);
+      listChanged: (lists) => {
+        this.apply({ type: 'listsChanged', ...lists });
+        for (const [kind, items] of Object.entries(lists)) if (kind !== 'filteredTools') this.deps.logger.info(`${kind} changed: ${(items as unknown[]).length}`);
       },
     });
     await this.attempt.set(attempt);

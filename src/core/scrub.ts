@@ -360,6 +360,14 @@ export class Scrubber {
     return capLength(defuseMarkdown(this.clean(toText(text), DETAIL_MAX)), DETAIL_MAX);
   }
 
+  /**
+   * Long untrusted content for display (a tool result, a resource): secrets masked, invisible
+   * characters stripped, nothing else changed and nothing cut (the caller caps it).
+   */
+  content(text: string): string {
+    return maskPatterns(this.maskRemembered(stripInvisible(text)));
+  }
+
   /** A URL for display: scheme, host, port and path (no userinfo, query or fragment). */
   url(url: string | URL): string {
     let parsed: URL;

@@ -14,10 +14,15 @@ export interface ServerInfo {
   readonly title?: string;
   /** The negotiated protocol revision, e.g. '2026-07-28' or '2025-11-25'. */
   readonly protocolVersion?: string;
+  /** What the server offers beyond its lists: resources (and templates), their update subscriptions, completions. */
+  readonly offers?: { readonly resources?: boolean; readonly subscribe?: boolean; readonly completions?: boolean };
 }
 
 export interface RunningLists {
+  /** The tools that pass the entry's allow/deny filter: the only ones anything may call. */
   readonly tools: readonly Tool[];
+  /** The names of the server's tools the filter keeps out (for the panel to show, never to call). */
+  readonly filteredTools?: readonly string[];
   readonly resources: readonly Resource[];
   readonly prompts: readonly Prompt[];
 }
@@ -79,6 +84,7 @@ export function transition(state: ServerState, event: ServerEvent): ServerState 
         serverInfo: event.serverInfo,
         ...(event.instructions ? { instructions: event.instructions } : {}),
         tools: event.tools,
+        ...(event.filteredTools?.length ? { filteredTools: event.filteredTools } : {}),
         resources: event.resources,
         prompts: event.prompts,
       };
@@ -87,6 +93,7 @@ export function transition(state: ServerState, event: ServerEvent): ServerState 
       return {
         ...state,
         tools: event.tools ?? state.tools,
+        ...(event.tools ? (event.filteredTools?.length ? { filteredTools: event.filteredTools } : { filteredTools: undefined }) : {}),
         resources: event.resources ?? state.resources,
         prompts: event.prompts ?? state.prompts,
       };

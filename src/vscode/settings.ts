@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { mergeScopes, parseServers, SERVERS_KEY, SERVERS_SETTING, SETTINGS_SECTION, type ConfigEntry } from '../core/config';
+import { mergeScopes, parseServers, SERVERS_KEY, SERVERS_SETTING, SETTINGS_SECTION, type ConfigEntry, type ConfigSource, type ToolFilter } from '../core/config';
+import { switchTool } from '../core/tool-switch';
 
 /**
  * Reads `mcpHub.servers` from every scope with `inspect`, so each entry knows where it came from
@@ -25,4 +26,42 @@ export function onDidChangeServerSettings(listener: () => void): vscode.Disposab
 /** Opens the user settings JSON at `mcpHub.servers`, adding the key when it is missing. */
 export async function openServerSettings(): Promise<void> {
   await vscode.commands.executeCommand('workbench.action.openSettingsJson', { revealSetting: { key: SERVERS_SETTING, edit: true } });
+}
+
+/**
+ * Switches a tool on or off in the settings scope that defines the server (user, workspace or
+ * folder settings), by editing that entry's `tools` filter. Throws, in words for the person, when
+ * the entry cannot be edited that way (see tool-switch.ts).
+ */
+export async function setToolEnabled(server: string, source: ConfigSource, tool: string, enabled: boolean): Promise<void> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const config = vscode.workspace.getConfiguration(SETTINGS_SECTION, source === 'workspaceFolder' ? folder : undefined);
+  const inspected = config.inspect<unknown>(SERVERS_KEY);
+  const [scope, target] =
+    source === 'user'
+      ? [inspected?.globalValue, vscode.ConfigurationTarget.Global]
+      : source === 'workspace'
+        ? [inspected?.workspaceValue, vscode.ConfigurationTarget.Workspace]
+        : [inspected?.workspaceFolderValue, vscode.ConfigurationTarget.WorkspaceFolder];
+  const servers = isRecord(scope) ? scope : {};
+  const entry = servers[server];
+  if (!isRecord(entry)) throw new Error(`"${server}" is not in the ${source} settings any more.`);
+  const tools = isRecord(entry.tools) ? entry.tools : {};
+  const filter: ToolFilter = {
+    ...(Array.isArray(tools.allow) ? { allow: tools.allow.filter((p): p is string => typeof p === 'string') } : {}),
+    ...(Array.isArray(tools.deny) ? { deny: tools.deny.filter((p): p is string => typeof p === 'string') } : {}),
+  };
+  const result = switchTool(filter, tool, enabled);
+  if ('refused' in result) throw new Error(result.refused);
+  const { allow, deny } = result.filter;
+  const nextTools = { ...tools, allow, deny };
+  if (!allow) delete nextTools.allow;
+  if (!deny) delete nextTools.deny;
+  const nextEntry: Record<string, unknown> = { ...entry, tools: nextTools };
+  if (Object.keys(nextTools).length === 0) delete nextEntry.tools;
+  await config.update(SERVERS_KEY, { ...servers, [server]: nextEntry }, target);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

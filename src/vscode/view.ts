@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { Logger } from '../core/ports';
 import { parseWebviewMessage, type ExtensionToWebview, type GatewayView, type ServerView, type WebviewToExtension } from '../protocol';
+import { webviewHtml } from './webview-html';
 
 export const VIEW_ID = 'mcpHub.servers';
 
@@ -13,6 +13,11 @@ export class ServersViewProvider implements vscode.WebviewViewProvider, vscode.D
   private view: vscode.WebviewView | undefined;
   private ready = false;
   private pending: NodeJS.Immediate | undefined;
+  /** Servers changed since the last message, or everything (`full`) after ready or a gateway change. */
+  private readonly changed = new Set<string>();
+  private full = true;
+  /** The names, in order, of the last list the panel got. */
+  private shown: readonly string[] = [];
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -37,6 +42,7 @@ export class ServersViewProvider implements vscode.WebviewViewProvider, vscode.D
         }
         if (message.type === 'ready') {
           this.ready = true;
+          this.full = true;
           this.post();
           return;
         }
@@ -49,8 +55,13 @@ export class ServersViewProvider implements vscode.WebviewViewProvider, vscode.D
     );
   }
 
-  /** Schedules a snapshot; several changes in one tick go out as one message. */
-  refresh(): void {
+  /**
+   * Schedules a message: for the server named, only its row; without a name, the whole list (and the
+   * gateway line). Several changes in one tick go out as one message.
+   */
+  refresh(server?: string): void {
+    if (server === undefined) this.full = true;
+    else this.changed.add(server);
     if (!this.view || !this.ready || this.pending) return;
     this.pending = setImmediate(() => {
       this.pending = undefined;
@@ -60,29 +71,24 @@ export class ServersViewProvider implements vscode.WebviewViewProvider, vscode.D
 
   private post(): void {
     if (!this.view || !this.ready) return;
-    const message: ExtensionToWebview = { type: 'servers', ...this.snapshot() };
+    const { servers, gateway } = this.snapshot();
+    const names = servers.map((s) => s.name);
+    const sameRows = names.length === this.shown.length && names.every((n, i) => n === this.shown[i]);
+    let message: ExtensionToWebview;
+    if (this.full || !sameRows) {
+      message = { type: 'servers', servers, ...(gateway ? { gateway } : {}) };
+    } else {
+      message = { type: 'update', servers: servers.filter((s) => this.changed.has(s.name)), removed: [] };
+    }
+    this.full = false;
+    this.changed.clear();
+    this.shown = names;
+    if (message.type === 'update' && message.servers.length === 0) return;
     void this.view.webview.postMessage(message);
   }
 
   private html(webview: vscode.Webview, dist: vscode.Uri): string {
-    const nonce = randomBytes(16).toString('base64');
-    const uri = (...path: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(dist, ...path)).toString();
-    const csp = ["default-src 'none'", `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `img-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${uri('codicons', 'codicon.css')}">
-<link rel="stylesheet" href="${uri('webview.css')}">
-<title>MCP Hub</title>
-</head>
-<body>
-<div id="root"></div>
-<script nonce="${nonce}" src="${uri('webview.js')}"></script>
-</body>
-</html>`;
+    return webviewHtml(webview, dist, { script: 'webview.js', title: 'MCP Hub' });
   }
 
   dispose(): void {

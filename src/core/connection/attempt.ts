@@ -4,14 +4,14 @@
  * list refreshes, its AbortController); `dispose()` closes all of it, and once disposed it reports
  * nothing more. So the connection cancels by dropping the attempt, with no generation counter.
  */
-import { ProtocolError, SdkError, SdkErrorCode, type CallToolResult, type Client, type Transport } from '@modelcontextprotocol/client';
+import { ProtocolError, SdkError, SdkErrorCode, type CallToolResult, type Client, type Tool, type Transport } from '@modelcontextprotocol/client';
 import type { RemoteServerConfig, ServerConfig, StdioServerConfig } from '../config';
 import { hubError } from '../errors';
 import { connectionLost, httpStatus, isScopeRefusal, startTimeout, type StepUp } from '../failure';
 import type { ServerAuth } from '../oauth/server-auth';
 import type { Clock, Logger, TimerHandle } from '../ports';
 import type { RunningLists, ServerInfo } from '../state';
-import { createClient, fetchLists, listAll, type ClientOptions, type ListKind, type Negotiation } from './client';
+import { createClient, fetchLists, filterTools, listAll, type ClientOptions, type ListKind, type Negotiation } from './client';
 import { CLASSIC_REVISION, eraKey, isAuthFailure, isLegacyStatus, MODERN_REVISION, refusesClassic, SharedStdio, usableVerdict, type EraMemory } from './era';
 import { remoteTransports, stdioTransport, type RemoteTransports } from './transport';
 
@@ -55,7 +55,7 @@ export interface AttemptEvents {
   connected(result: { serverInfo: ServerInfo; instructions?: string } & RunningLists): void | Promise<void>;
   /** The start failed or the live connection was lost; the attempt has closed its client already. */
   failed(failure: AttemptFailure): void;
-  listChanged(kind: ListKind, items: RunningLists[ListKind]): void;
+  listChanged(lists: Partial<RunningLists>): void;
 }
 
 export class Attempt {
@@ -106,12 +106,14 @@ export class Attempt {
       const version = client.getServerVersion();
       const instructions = client.getInstructions();
       const protocolVersion = client.getNegotiatedProtocolVersion();
+      const caps = client.getServerCapabilities() ?? {};
       await this.events.connected({
         serverInfo: {
           name: version?.name ?? config.name,
           version: version?.version ?? '',
           ...(version?.title ? { title: version.title } : {}),
           ...(protocolVersion ? { protocolVersion } : {}),
+          offers: { resources: caps.resources !== undefined, subscribe: caps.resources?.subscribe === true, completions: caps.completions !== undefined },
         },
         ...(instructions ? { instructions } : {}),
         ...lists,
@@ -306,7 +308,8 @@ export class Attempt {
     if (!client) return;
     try {
       const items = await listAll(client, this.deps.config, kind, this.abort.signal);
-      if (!this.disposed && this.client === client) this.events.listChanged(kind, items);
+      const lists = kind === 'tools' ? filterTools(this.deps.config, items as Tool[]) : { [kind]: items };
+      if (!this.disposed && this.client === client) this.events.listChanged(lists);
     } catch (error) {
       if (!this.disposed) this.deps.logger.warn(`refreshing ${kind} failed: ${errorMessage(error)}`);
     }

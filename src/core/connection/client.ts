@@ -49,7 +49,7 @@ export function createClient(serverName: string, options: ClientOptions, negotia
     // 2026-07-28 servers ask for input inside a tool call (input_required): the SDK answers through
     // the same elicitation and sampling handlers and retries the call.
     listMaxPages: MAX_LIST_PAGES,
-    // We refresh ourselves, so a filtered-out tool never enters the list. On a 2026-07-28 connection
+    // We refresh ourselves, so a filtered-out tool never enters the callable list. On a 2026-07-28 connection
     // the SDK delivers these through subscriptions/listen.
     listChanged: {
       tools: { autoRefresh: false, debounceMs: 50, onChanged: () => onListChanged('tools') },
@@ -74,16 +74,24 @@ export async function fetchLists(client: Client, config: ServerConfig, signal?: 
     caps.resources ? listAll(client, config, 'resources', signal) : [],
     caps.prompts ? listAll(client, config, 'prompts', signal) : [],
   ]);
-  return { tools: tools as Tool[], resources: resources as Resource[], prompts: prompts as Prompt[] };
+  return { ...filterTools(config, tools as Tool[]), resources: resources as Resource[], prompts: prompts as Prompt[] };
+}
+
+/** The tools anything may call, and the names of those the entry's allow/deny filter keeps out. */
+export function filterTools(config: ServerConfig, all: readonly Tool[]): Pick<RunningLists, 'tools' | 'filteredTools'> {
+  const tools = all.filter((t) => isToolAllowed(config.tools, t.name));
+  const filteredTools = all.filter((t) => !isToolAllowed(config.tools, t.name)).map((t) => t.name);
+  return { tools, ...(filteredTools.length > 0 ? { filteredTools } : {}) };
 }
 
 /**
  * One whole list; the SDK follows `nextCursor` (up to MAX_LIST_PAGES) and serves a 2026-07-28
- * result from its cache while the server's `ttlMs` says it is fresh. A filtered-out tool never enters it.
+ * result from its cache while the server's `ttlMs` says it is fresh. Tools come unfiltered:
+ * `filterTools` splits them before anything else sees them.
  */
 export async function listAll(client: Client, config: ServerConfig, kind: ListKind, signal?: AbortSignal): Promise<Array<Tool | Resource | Prompt>> {
   const options = { timeout: config.timeoutSeconds * 1000, ...(signal ? { signal } : {}) };
-  if (kind === 'tools') return (await client.listTools(undefined, options)).tools.filter((t) => isToolAllowed(config.tools, t.name));
+  if (kind === 'tools') return (await client.listTools(undefined, options)).tools;
   if (kind === 'resources') return (await client.listResources(undefined, options)).resources;
   return (await client.listPrompts(undefined, options)).prompts;
 }

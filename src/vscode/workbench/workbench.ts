@@ -1,0 +1,75 @@
+/**
+ * The panel's workbench intents, turned into editor tabs and settings edits: run a tool, switch it
+ * on or off, read a resource, and (once the trace lands) the OAuth trace and diagnostics.
+ */
+import * as vscode from 'vscode';
+import type { McpHub } from '../../core/hub';
+import type { Logger } from '../../core/ports';
+import { scrubber } from '../../core/scrub';
+import type { WebviewToExtension } from '../../protocol';
+import { setToolEnabled } from '../settings';
+import { EditorElicitation } from './elicitation';
+import { ResourceDocuments } from './resources';
+import { ToolRunners } from './tool-runner';
+
+export const RUN_TOOL_COMMAND = 'mcpHub.runTool';
+
+export type WorkbenchIntent = Extract<WebviewToExtension, { server: string }>;
+
+export class Workbench implements vscode.Disposable {
+  readonly runners: ToolRunners;
+  readonly resources: ResourceDocuments;
+  /** Answers servers' questions in the editor when no gateway client is there to answer them. */
+  readonly elicitation: EditorElicitation;
+
+  constructor(
+    context: vscode.ExtensionContext,
+    private readonly hub: McpHub,
+    private readonly logger: Logger,
+  ) {
+    this.resources = new ResourceDocuments(context.extensionUri, hub, logger);
+    this.runners = new ToolRunners(context.extensionUri, hub, context.globalState, logger, (server, uri) => this.resources.open(server, uri));
+    this.elicitation = new EditorElicitation(context.extensionUri, logger);
+    context.subscriptions.push(vscode.commands.registerCommand(RUN_TOOL_COMMAND, (server?: unknown, tool?: unknown) => this.pickAndRun(server, tool)));
+  }
+
+  /** "MCP Hub: Run Tool…": which server and tool, unless the caller says. */
+  private async pickAndRun(server?: unknown, tool?: unknown): Promise<void> {
+    if (typeof server === 'string' && typeof tool === 'string') return this.runners.show(server, tool);
+    const picks = this.hub
+      .servers()
+      .filter((s) => s.state.kind === 'running')
+      .flatMap((s) => (s.state.kind === 'running' ? s.state.tools.map((t) => ({ label: scrubber.message(t.title ?? t.name), description: scrubber.message(s.name), server: s.name, tool: t.name })) : []));
+    if (picks.length === 0) {
+      void vscode.window.showInformationMessage('MCP Hub: no running server has tools to run.');
+      return;
+    }
+    const picked = await vscode.window.showQuickPick(picks, { title: 'MCP Hub: Run Tool', placeHolder: 'Choose a tool', matchOnDescription: true });
+    if (picked) this.runners.show(picked.server, picked.tool);
+  }
+
+  async handle(intent: WorkbenchIntent): Promise<void> {
+    const server = this.hub.server(intent.server);
+    if (!server) return;
+    switch (intent.type) {
+      case 'runTool':
+        return this.runners.show(intent.server, intent.tool);
+      case 'setToolEnabled':
+        try {
+          await setToolEnabled(intent.server, server.source, intent.tool, intent.enabled);
+        } catch (error) {
+          void vscode.window.showErrorMessage(`MCP Hub: ${scrubber.message(error)}`);
+        }
+        return;
+      case 'openResource':
+        return this.resources.open(intent.server, intent.uri);
+      default:
+        this.logger.debug(`panel asked for ${intent.type}, which this version does not offer yet`);
+    }
+  }
+
+  dispose(): void {
+    this.runners.dispose();
+    this.resources.dispose();
+  }
+}

@@ -1,0 +1,261 @@
+/**
+ * <mcp-tool-runner>: one tool's runner tab. A form from the tool's inputSchema, Run (with a
+ * confirmation first for a tool its server marks destructive), Cancel while it runs, progress, the
+ * result, and the last runs to use again. Everything shown comes from the server: text bindings only.
+ */
+import { css, html, LitElement, nothing } from 'lit';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
+import '../components/schema-form';
+import '../components/tool-result';
+import type { McpSchemaForm, SchemaFormSubmitDetail } from '../components/schema-form';
+import type { ExtensionToWorkbench, RunRecord, ServerStatus, ToolDetail } from '../../src/protocol';
+import { keep, onUpdate, post } from './host';
+
+type Run =
+  | { readonly kind: 'running'; readonly id: string; readonly started: number; progress?: { progress: number; total?: number; message?: string } }
+  | { readonly kind: 'done'; readonly result: Record<string, unknown>; readonly ms: number }
+  | { readonly kind: 'failed'; readonly message: string };
+
+let counter = 0;
+const newRunId = () => `r${Date.now().toString(36)}${(counter++).toString(36)}`;
+
+export class McpToolRunner extends LitElement {
+  static override properties = {
+    server: { state: true },
+    status: { state: true },
+    tool: { state: true },
+    history: { state: true },
+    run: { state: true },
+    confirming: { state: true },
+  };
+  declare server: string;
+  declare status: ServerStatus | undefined;
+  declare tool: ToolDetail | undefined;
+  declare history: readonly RunRecord[];
+  declare run: Run | undefined;
+  /** Arguments waiting for the person to confirm a destructive run. */
+  declare confirming: Record<string, unknown> | undefined;
+
+  constructor() {
+    super();
+    this.server = '';
+    this.status = undefined;
+    this.tool = undefined;
+    this.history = [];
+    this.run = undefined;
+    this.confirming = undefined;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    onUpdate((message) => this.receive(message));
+  }
+
+  private receive(message: ExtensionToWorkbench): void {
+    switch (message.type) {
+      case 'tool': {
+        const schemaChanged = JSON.stringify(message.tool?.inputSchema) !== JSON.stringify(this.tool?.inputSchema);
+        this.server = message.server;
+        this.status = message.status;
+        this.history = message.history;
+        if (schemaChanged || !this.tool) this.tool = message.tool;
+        if (message.tool) keep({ server: message.server, tool: message.tool.name });
+        return;
+      }
+      case 'progress':
+        if (this.run?.kind === 'running' && this.run.id === message.runId) {
+          this.run = { ...this.run, progress: { progress: message.progress, ...(message.total !== undefined ? { total: message.total } : {}), ...(message.message ? { message: message.message } : {}) } };
+        }
+        return;
+      case 'result':
+        if (this.run?.kind === 'running' && this.run.id === message.runId) this.run = { kind: 'done', result: message.result, ms: message.ms };
+        return;
+      case 'failed':
+        if (this.run?.kind === 'running' && this.run.id === message.runId) this.run = { kind: 'failed', message: message.message };
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onSubmit(event: CustomEvent<SchemaFormSubmitDetail>): void {
+    event.stopPropagation();
+    const args = (event.detail.value ?? {}) as Record<string, unknown>;
+    if (typeof args !== 'object' || Array.isArray(args)) return;
+    if (this.tool?.annotations?.destructive === true && this.tool.annotations.readOnly !== true) {
+      this.confirming = args;
+      return;
+    }
+    this.start(args);
+  }
+
+  private start(args: Record<string, unknown>): void {
+    this.confirming = undefined;
+    const id = newRunId();
+    this.run = { kind: 'running', id, started: Date.now() };
+    post({ type: 'run', runId: id, args });
+  }
+
+  private cancel(): void {
+    if (this.run?.kind === 'running') post({ type: 'cancel', runId: this.run.id });
+  }
+
+  private reuse(record: RunRecord): void {
+    const form = this.renderRoot.querySelector<McpSchemaForm>('mcp-schema-form');
+    if (form) form.value = record.args;
+  }
+
+  override render() {
+    const tool = this.tool;
+    if (!tool) {
+      return html`<p class="notice">${this.status === undefined ? 'Loading…' : `The tool is not offered by ${this.server} right now (${this.status}).`}</p>`;
+    }
+    const running = this.run?.kind === 'running';
+    return html`
+      <header>
+        <h1>${tool.title ?? tool.name}</h1>
+        <div class="meta">
+          <span class="server">${this.server}</span>
+          ${tool.title ? html`<code>${tool.name}</code>` : nothing} ${badges(tool)}
+        </div>
+        ${tool.description ? html`<p class="description">${tool.description}</p>` : nothing}
+        ${this.status && this.status !== 'running' ? html`<p class="notice" role="status">${this.server} is ${this.status}: a run waits for it to start, or says why it cannot.</p>` : nothing}
+      </header>
+      <mcp-schema-form .schema=${tool.inputSchema} submit-label="Run" ?disabled=${running} @submit=${(e: CustomEvent<SchemaFormSubmitDetail>) => this.onSubmit(e)}>
+        ${running ? html`<vscode-button slot="actions" secondary data-cancel @click=${() => this.cancel()}>Cancel</vscode-button>` : nothing}
+      </mcp-schema-form>
+      ${this.confirming ? this.renderConfirm(this.confirming) : nothing} ${this.renderRun()} ${this.renderHistory()}
+    `;
+  }
+
+  private renderConfirm(args: Record<string, unknown>) {
+    return html`<div class="confirm" role="alertdialog" aria-labelledby="confirm-text">
+      <p id="confirm-text">${this.server} marks this tool as destructive: it may delete or overwrite things. Run it?</p>
+      <vscode-button data-confirm @click=${() => this.start(args)}>Run Anyway</vscode-button>
+      <vscode-button secondary @click=${() => (this.confirming = undefined)}>Back</vscode-button>
+    </div>`;
+  }
+
+  private renderRun() {
+    const run = this.run;
+    if (!run) return nothing;
+    if (run.kind === 'running') {
+      const p = run.progress;
+      const words = p ? `${p.total ? `${p.progress} of ${p.total}` : String(p.progress)}${p.message ? ` · ${p.message}` : ''}` : 'Running…';
+      return html`<section class="run" aria-busy="true">
+        <vscode-progress-bar indeterminate></vscode-progress-bar>
+        <p role="status">${words}</p>
+      </section>`;
+    }
+    if (run.kind === 'failed') return html`<section class="run"><p class="error" role="alert">${run.message}</p></section>`;
+    return html`<section class="run" data-result>
+      <p class="took">${run.result.isError === true ? 'The tool reported an error' : 'Result'} · ${run.ms} ms</p>
+      <mcp-tool-result
+        .result=${run.result}
+        .outputSchema=${this.tool?.outputSchema}
+        @copy=${(e: Event) => e instanceof CustomEvent && post({ type: 'copy', text: (e.detail as { json: string }).json })}
+        @open-resource=${(e: CustomEvent<{ uri: string }>) => post({ type: 'openResource', uri: e.detail.uri })}
+        @open-link=${(e: CustomEvent<{ url: string }>) => post({ type: 'openLink', url: e.detail.url })}
+      ></mcp-tool-result>
+    </section>`;
+  }
+
+  private renderHistory() {
+    if (this.history.length === 0) return nothing;
+    return html`<details class="history">
+      <summary>Last runs (${this.history.length})</summary>
+      <ul>
+        ${this.history.map(
+          (r) => html`<li>
+            <span class=${r.ok ? 'ok' : 'error'}>${r.ok ? '✓' : '✗'}</span>
+            <time datetime=${new Date(r.at).toISOString()}>${new Date(r.at).toLocaleString()}</time>
+            <span class="took">${r.ms} ms</span>
+            <code class="args">${JSON.stringify(r.args).slice(0, 200)}</code>
+            <vscode-button secondary @click=${() => this.reuse(r)}>Use These Arguments</vscode-button>
+          </li>`,
+        )}
+      </ul>
+    </details>`;
+  }
+
+  static override styles = css`
+    :host {
+      display: block;
+      padding: 12px 20px;
+      max-width: 960px;
+      color: var(--vscode-foreground);
+      font-family: var(--vscode-font-family);
+      font-size: var(--vscode-font-size);
+    }
+    h1 {
+      font-size: 1.4em;
+      margin: 0 0 4px;
+      font-weight: 600;
+    }
+    .meta {
+      display: flex;
+      gap: 8px;
+      align-items: center;
+      flex-wrap: wrap;
+      color: var(--vscode-descriptionForeground);
+    }
+    .description {
+      white-space: pre-wrap;
+      color: var(--vscode-descriptionForeground);
+    }
+    .notice {
+      color: var(--vscode-editorWarning-foreground);
+    }
+    .confirm {
+      margin: 12px 0;
+      padding: 8px 12px;
+      border: 1px solid var(--vscode-inputValidation-warningBorder);
+      background: var(--vscode-inputValidation-warningBackground);
+    }
+    .run {
+      margin-top: 16px;
+      border-top: 1px solid var(--vscode-panel-border);
+      padding-top: 8px;
+    }
+    .error {
+      color: var(--vscode-errorForeground);
+      white-space: pre-wrap;
+    }
+    .took {
+      color: var(--vscode-descriptionForeground);
+    }
+    .history {
+      margin-top: 16px;
+    }
+    .history ul {
+      list-style: none;
+      padding: 0;
+    }
+    .history li {
+      display: flex;
+      gap: 8px;
+      align-items: center;
+      padding: 2px 0;
+    }
+    .args {
+      overflow: hidden;
+      text-overflow: ellipsis;
+      white-space: nowrap;
+      flex: 1;
+    }
+    .ok {
+      color: var(--vscode-testing-iconPassed);
+    }
+  `;
+}
+
+function badges(tool: ToolDetail) {
+  const a = tool.annotations;
+  if (!a) return nothing;
+  const words = [a.readOnly && 'read-only', a.destructive && 'destructive', a.idempotent && 'idempotent', a.openWorld && 'open world'].filter((w): w is string => typeof w === 'string');
+  return words.map((w) => html`<vscode-badge variant="counter" data-annotation=${w}>${w}</vscode-badge>`);
+}
+
+if (!customElements.get('mcp-tool-runner')) customElements.define('mcp-tool-runner', McpToolRunner);

@@ -72,10 +72,22 @@ export default defineConfig(
     },
   },
   // The webview runs in the browser sandbox and talks to the extension only through the protocol.
+  // Besides its own files it may use the two packages bundled into it: lit (and its directives) and
+  // single @vscode-elements/elements components (never the whole bundle).
   {
     files: ['webview-ui/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!\\.\\./src/protocol$|\\./)', message: 'webview-ui imports only ../src/protocol and its own files.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!(?:\\.\\./){1,2}src/protocol$|\\./(?!.*\\.\\.)|lit(?:/directives/[a-z-]+\\.js)?$|@vscode-elements/elements/dist/vscode-[a-z-]+/index\\.js$)',
+              message: 'webview-ui imports only ../src/protocol, its own files, lit and single @vscode-elements/elements components.',
+            },
+          ],
+        },
+      ],
     },
   },
 );

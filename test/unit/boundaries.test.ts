@@ -1,8 +1,9 @@
 // The import rules of the architecture: the core never imports `vscode` (it runs under plain Node),
-// the protocol imports nothing, and the webview imports only the protocol.
+// the protocol imports nothing, and the webview imports only the protocol, its own files and the two
+// packages bundled into it (lit, single @vscode-elements/elements components).
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { root } from '../helpers';
 
@@ -25,9 +26,19 @@ describe('import boundaries', () => {
   it('src/protocol.ts imports nothing', () => {
     assert.deepEqual(importsOf(join(root, 'src/protocol.ts')), []);
   });
-  it('webview-ui imports only the protocol', () => {
-    for (const file of sources(join(root, 'webview-ui'))) {
-      for (const spec of importsOf(file)) assert.equal(spec, '../src/protocol', `${relative(root, file)} imports ${spec}`);
+  it('webview-ui imports only the protocol, its own files, lit and single vscode-elements components', () => {
+    const webview = join(root, 'webview-ui');
+    const bundled = /^(?:lit|lit\/directives\/[a-z-]+\.js|@vscode-elements\/elements\/dist\/vscode-[a-z-]+\/index\.js)$/;
+    for (const file of sources(webview)) {
+      const text = readFileSync(file, 'utf8');
+      // `import … from`, side-effect `import '…'` and `import('…')`
+      const specs = [...importsOf(file), ...[...text.matchAll(/^\s*import\s+'([^']+)'/gm), ...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)].map((m) => m[1])];
+      for (const spec of specs) {
+        // a relative import must land on src/protocol or stay inside webview-ui/
+        const target = spec.startsWith('.') ? resolve(dirname(file), spec) : undefined;
+        const ok = target !== undefined ? target === join(root, 'src/protocol') || !relative(webview, target).startsWith('..') : bundled.test(spec);
+        assert.ok(ok, `${relative(root, file)} imports ${spec}`);
+      }
     }
   });
 });

@@ -73,7 +73,8 @@ export default defineConfig(
   },
   // The webview runs in the browser sandbox and talks to the extension only through the protocol.
   // Besides its own files it may use the two packages bundled into it: lit (and its directives) and
-  // single @vscode-elements/elements components (never the whole bundle).
+  // single @vscode-elements/elements components (never the whole bundle). A sibling folder's file
+  // (../components/x) is fine; test/unit/boundaries.test.ts checks exactly that it stays in webview-ui.
   {
     files: ['webview-ui/**/*.ts'],
     rules: {
@@ -82,7 +83,8 @@ export default defineConfig(
         {
           patterns: [
             {
-              regex: '^(?!(?:\\.\\./){1,2}src/protocol$|\\./(?!.*\\.\\.)|lit(?:/directives/[a-z-]+\\.js)?$|@vscode-elements/elements/dist/vscode-[a-z-]+/index\\.js$)',
+              regex:
+                '^(?!(?:\\.\\./){1,2}src/protocol$|\\./(?!.*\\.\\.)|\\.\\./(?!src/)(?!.*\\.\\.)|lit(?:/directives/[a-z-]+\\.js)?$|@vscode-elements/elements/dist/vscode-[a-z-]+/index\\.js$)',
               message: 'webview-ui imports only ../src/protocol, its own files, lit and single @vscode-elements/elements components.',
             },
           ],

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Frame, type FrameLocator, type Page } from 'playwright-core';
 import { startCodeServer, workbenchUrl, type CodeServer } from './harness/code-server';
 import { USER_SETTINGS } from './harness/in-editor';
 import { ARTIFACTS, CHROMIUM, ROOT } from './harness/paths';
@@ -28,11 +28,30 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
   let url: string;
   const log: string[] = [];
 
-  const panel = (): FrameLocator => page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+  const panel = (): FrameLocator => page.frameLocator('iframe.webview.ready[src*="purpose=webviewView"]').frameLocator('iframe#active-frame');
   const row = (name: string) => panel().locator(`li.server[data-server="${name}"]`);
   const status = (name: string) => row(name).locator('.status');
   const action = (name: string, act: string) => row(name).locator(`button.action[data-action="${act}"]`);
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+
+  /** The webview frame (an editor tab's or the panel's) that has `selector` in it. */
+  async function frameWith(selector: string): Promise<Frame> {
+    const end = Date.now() + TIMEOUT;
+    while (Date.now() < end) {
+      for (const frame of page.frames()) {
+        if (await frame.locator(selector).count().catch(() => 0)) return frame;
+      }
+      await page.waitForTimeout(250);
+    }
+    throw new Error(`no webview shows ${selector}`);
+  }
+
+  /** Opens the tools of a server's row and presses Run… on one. */
+  async function runFromPanel(server: string, tool: string): Promise<void> {
+    const tools = row(server).locator('summary[data-section="tools"]');
+    if ((await row(server).locator(`[data-tool="${tool}"]`).count()) === 0) await tools.click();
+    await row(server).locator(`[data-tool="${tool}"] [data-run]`).click();
+  }
 
   async function openView(): Promise<void> {
     await page.waitForSelector('.monaco-workbench', { timeout: TIMEOUT });
@@ -140,5 +159,37 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     await row('broken-demo').locator('details[data-section="detail"] pre').waitFor();
     assert.match(await row('broken-demo').locator('details[data-section="detail"] pre').innerText(), /fixture: missing API key/);
     await shot('4-error-detail');
+  });
+
+  it('runs a tool from its form in an editor tab and shows the result', async () => {
+    await panel().locator('li.server[data-server="local-demo"][data-status="running"]').waitFor({ timeout: TIMEOUT });
+    await runFromPanel('local-demo', 'echo');
+    const runner = await frameWith('mcp-tool-runner mcp-schema-form');
+    await runner.locator('mcp-schema-form vscode-textfield').first().locator('input').fill('hello from the form');
+    await runner.locator('mcp-schema-form vscode-button', { hasText: 'Run' }).click();
+    const result = runner.locator('mcp-tool-result');
+    await result.getByText('hello from the form').waitFor({ timeout: TIMEOUT });
+    await shot('7-tool-runner');
+  });
+
+  it("answers a server's question (elicitation) in its form", async () => {
+    await runFromPanel('local-demo', 'greet_person');
+    const runner = await frameWith('mcp-tool-runner mcp-schema-form');
+    await runner.locator('mcp-schema-form vscode-button', { hasText: 'Run' }).click();
+    const question = await frameWith('mcp-question mcp-schema-form');
+    assert.match(await question.locator('mcp-question h1').innerText(), /local-demo asks/);
+    await question.locator('mcp-schema-form vscode-textfield').first().locator('input').fill('Ada');
+    await shot('8-elicitation');
+    await question.locator('mcp-schema-form vscode-button', { hasText: 'Accept' }).click();
+    const again = await frameWith('mcp-tool-runner mcp-tool-result');
+    await again.locator('mcp-tool-result').getByText('Hello, Ada!').waitFor({ timeout: TIMEOUT });
+  });
+
+  it('opens a resource in a read-only editor', async () => {
+    const section = row('local-demo').locator('summary[data-section="resources"]');
+    if ((await row('local-demo').locator('[data-resource="fixture://readme"]').count()) === 0) await section.click();
+    await row('local-demo').locator('[data-resource="fixture://readme"]').click();
+    await page.locator('.monaco-editor .view-lines', { hasText: '# Fixture' }).first().waitFor({ timeout: TIMEOUT });
+    await shot('9-resource');
   });
 });

@@ -22,6 +22,7 @@ import { onDidChangeServerSettings, openServerSettings, readServerSettings } fro
 import { globalStateEras } from './vscode/eras';
 import { GATEWAY_COMMANDS, GatewayHost, registerGatewayCommands, registerMcpProvider } from './vscode/gateway';
 import { ServersViewProvider, VIEW_ID } from './vscode/view';
+import { EditorElicitation } from './vscode/workbench/elicitation';
 import { Workbench } from './vscode/workbench/workbench';
 
 /** What other extensions (and the e2e tests) get from `activate()`. */
@@ -57,11 +58,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
   const inputs = new InputStore(secrets);
   // A server's questions (elicitation, sampling) go to the gateway client whose tool call asked them;
   // elicitation otherwise to the person, in an editor tab.
-  let workbench: Workbench | undefined;
-  const questions = new InputRouter(logger, {
-    modes: { form: true, url: true },
-    elicit: (server, params) => (workbench ? workbench.elicitation.elicit(server, params) : Promise.resolve({ action: 'cancel' })),
-  });
+  const questions = new InputRouter(logger, new EditorElicitation(context.extensionUri, logger));
   const theHub = new McpHub({
     logger,
     clock: systemClock,
@@ -78,7 +75,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
   });
   hub = theHub;
   const bench = new Workbench(context, theHub, logger);
-  workbench = bench;
   context.subscriptions.push(bench);
 
   // The local gateway: the hub's servers for VS Code's own MCP client and for any other client.

@@ -280,12 +280,26 @@ export type ElicitationView =
 
 export type ElicitationAction = 'accept' | 'decline' | 'cancel';
 
+/** One step of a sign-in or refresh, as the OAuth trace shows it: never a token, code, verifier or secret. */
+export interface TraceStepView {
+  readonly at: number;
+  readonly kind: string;
+  readonly label: string;
+  readonly method?: string;
+  readonly url?: string;
+  readonly status?: number;
+  readonly ms?: number;
+  readonly note?: string;
+}
+
 export type ExtensionToWorkbench =
   | { readonly type: 'tool'; readonly server: string; readonly status: ServerStatus; readonly tool?: ToolDetail; readonly history: readonly RunRecord[] }
   | { readonly type: 'progress'; readonly runId: string; readonly progress: number; readonly total?: number; readonly message?: string }
   | { readonly type: 'result'; readonly runId: string; readonly result: Record<string, unknown>; readonly ms: number }
   | { readonly type: 'failed'; readonly runId: string; readonly message: string }
   | { readonly type: 'elicitation'; readonly server: string; readonly request: ElicitationView }
+  /** A server's OAuth trace (the last sign-in and the refreshes since), with its session. */
+  | { readonly type: 'trace'; readonly server: string; readonly steps: readonly TraceStepView[]; readonly session?: SessionView }
   /** An image resource, as base64 of one of the image types a webview may show. */
   | { readonly type: 'image'; readonly title: string; readonly mimeType: string; readonly data: string };
 
@@ -296,7 +310,9 @@ export type WorkbenchToExtension =
   | { readonly type: 'copy'; readonly text: string }
   | { readonly type: 'openLink'; readonly url: string }
   | { readonly type: 'openResource'; readonly uri: string }
-  | { readonly type: 'answer'; readonly action: ElicitationAction; readonly content?: Record<string, unknown> };
+  | { readonly type: 'answer'; readonly action: ElicitationAction; readonly content?: Record<string, unknown> }
+  /** From the OAuth trace: a scrubbed report about the server on the clipboard. */
+  | { readonly type: 'copyDiagnostics' };
 
 const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** Tool arguments and answers larger than this (as JSON) are refused. */
@@ -317,7 +333,8 @@ export function parseWorkbenchMessage(message: unknown): WorkbenchToExtension | 
   const keys = Object.keys(message).sort().join(',');
   switch (message.type) {
     case 'ready':
-      return keys === 'type' ? { type: 'ready' } : undefined;
+    case 'copyDiagnostics':
+      return keys === 'type' ? { type: message.type } : undefined;
     case 'run':
       return keys === 'args,runId,type' && typeof message.runId === 'string' && RUN_ID.test(message.runId) && isRecord(message.args) && fitsJson(message.args)
         ? { type: 'run', runId: message.runId, args: message.args }
@@ -360,6 +377,12 @@ export function parseWorkbenchUpdate(message: unknown): ExtensionToWorkbench | u
       return typeof message.runId === 'string' && typeof message.message === 'string' ? (message as ExtensionToWorkbench) : undefined;
     case 'elicitation':
       return typeof message.server === 'string' && isRecord(message.request) && (message.request.mode === 'form' || message.request.mode === 'url')
+        ? (message as ExtensionToWorkbench)
+        : undefined;
+    case 'trace':
+      return typeof message.server === 'string' &&
+        Array.isArray(message.steps) &&
+        message.steps.every((t) => isRecord(t) && typeof t.label === 'string' && typeof t.at === 'number')
         ? (message as ExtensionToWorkbench)
         : undefined;
     case 'image':

@@ -42,7 +42,10 @@ describe('McpHub with real servers', () => {
     const [local, remote] = await Promise.all([waitForKind(hub, 'local', 'running'), waitForKind(hub, 'remote', 'running')]);
     for (const s of [local, remote]) {
       assert.ok(s.state.kind === 'running');
-      assert.deepEqual(s.state.tools.map((t) => t.name).sort(), ['add', 'add_tool', 'dangerous_delete', 'echo', 'whoami', ...(s.name === 'local' ? ['crash'] : [])].sort());
+      assert.deepEqual(
+        s.state.tools.map((t) => t.name).sort(),
+        ['add', 'add_tool', 'dangerous_delete', 'echo', 'greet_person', 'whoami', ...(s.name === 'local' ? ['crash'] : [])].sort(),
+      );
       assert.deepEqual(
         s.state.resources.map((r) => r.uri),
         ['fixture://readme'],
@@ -54,7 +57,7 @@ describe('McpHub with real servers', () => {
     }
     assert.equal(text(await hub.callTool('local', 'echo', { text: 'hi' })), 'hi');
     assert.equal(text(await hub.callTool('remote', 'add', { a: 2, b: 3 })), '5');
-    assert.equal(hub.listTools('remote').length, 5);
+    assert.equal(hub.listTools('remote').length, 6);
   });
 
   it('runs @modelcontextprotocol/server-everything over stdio', async () => {

@@ -52,12 +52,14 @@ export class McpQuestion extends LitElement {
 
   private renderForm(r: Extract<ElicitationView, { mode: 'form' }>) {
     return html`
-      ${r.sensitive.length > 0
-        ? html`<p class="warning" role="alert" data-sensitive>
-            This form seems to ask for a password, token or key (${r.sensitive.join(', ')}). MCP servers must not ask for those in a form:
-            enter one only if you trust ${this.server} and know why it asks.
-          </p>`
-        : nothing}
+      ${
+        r.sensitive.length > 0
+          ? html`<p class="warning" role="alert" data-sensitive>
+              This form seems to ask for a password, token or key (${r.sensitive.join(', ')}). MCP servers must not ask for those in a form: enter one only if you trust
+              ${this.server} and know why it asks.
+            </p>`
+          : nothing
+      }
       <mcp-schema-form
         .schema=${r.requestedSchema}
         submit-label="Accept"
@@ -65,7 +67,7 @@ export class McpQuestion extends LitElement {
         @submit=${(e: CustomEvent<SchemaFormSubmitDetail>) => {
           e.stopPropagation();
           const value = e.detail.value;
-          this.answer('accept', typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
+          this.answer('accept', typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {});
         }}
       >
         <vscode-button slot="actions" secondary data-decline ?disabled=${this.answered} @click=${() => this.answer('decline')}>Decline</vscode-button>

@@ -66,7 +66,10 @@ export class McpToolRunner extends LitElement {
       }
       case 'progress':
         if (this.run?.kind === 'running' && this.run.id === message.runId) {
-          this.run = { ...this.run, progress: { progress: message.progress, ...(message.total !== undefined ? { total: message.total } : {}), ...(message.message ? { message: message.message } : {}) } };
+          this.run = {
+            ...this.run,
+            progress: { progress: message.progress, ...(message.total !== undefined ? { total: message.total } : {}), ...(message.message ? { message: message.message } : {}) },
+          };
         }
         return;
       case 'result':
@@ -168,13 +171,14 @@ export class McpToolRunner extends LitElement {
       <summary>Last runs (${this.history.length})</summary>
       <ul>
         ${this.history.map(
-          (r) => html`<li>
-            <span class=${r.ok ? 'ok' : 'error'}>${r.ok ? '✓' : '✗'}</span>
-            <time datetime=${new Date(r.at).toISOString()}>${new Date(r.at).toLocaleString()}</time>
-            <span class="took">${r.ms} ms</span>
-            <code class="args">${JSON.stringify(r.args).slice(0, 200)}</code>
-            <vscode-button secondary @click=${() => this.reuse(r)}>Use These Arguments</vscode-button>
-          </li>`,
+          (r) =>
+            html`<li>
+              <span class=${r.ok ? 'ok' : 'error'}>${r.ok ? '✓' : '✗'}</span>
+              <time datetime=${new Date(r.at).toISOString()}>${new Date(r.at).toLocaleString()}</time>
+              <span class="took">${r.ms} ms</span>
+              <code class="args">${JSON.stringify(r.args).slice(0, 200)}</code>
+              <vscode-button secondary @click=${() => this.reuse(r)}>Use These Arguments</vscode-button>
+            </li>`,
         )}
       </ul>
     </details>`;
@@ -254,7 +258,9 @@ export class McpToolRunner extends LitElement {
 function badges(tool: ToolDetail) {
   const a = tool.annotations;
   if (!a) return nothing;
-  const words = [a.readOnly && 'read-only', a.destructive && 'destructive', a.idempotent && 'idempotent', a.openWorld && 'open world'].filter((w): w is string => typeof w === 'string');
+  const words = [a.readOnly && 'read-only', a.destructive && 'destructive', a.idempotent && 'idempotent', a.openWorld && 'open world'].filter(
+    (w): w is string => typeof w === 'string',
+  );
   return words.map((w) => html`<vscode-badge variant="counter" data-annotation=${w}>${w}</vscode-badge>`);
 }
 

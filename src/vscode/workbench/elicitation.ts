@@ -29,11 +29,16 @@ export class EditorElicitation implements ElicitationHandler {
     }
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
     const title = `${scrubber.message(server)} asks`;
-    const panel = vscode.window.createWebviewPanel(ELICITATION_VIEW, title, { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, {
-      enableScripts: true,
-      enableCommandUris: false,
-      localResourceRoots: [dist],
-    });
+    const panel = vscode.window.createWebviewPanel(
+      ELICITATION_VIEW,
+      title,
+      { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
+      {
+        enableScripts: true,
+        enableCommandUris: false,
+        localResourceRoots: [dist],
+      },
+    );
     panel.webview.html = webviewHtml(panel.webview, dist, { script: 'workbench.js', title, view: 'elicitation' });
     return new Promise<ElicitAnswer>((resolve) => {
       let answered = false;
@@ -51,7 +56,9 @@ export class EditorElicitation implements ElicitationHandler {
           void panel.webview.postMessage(update);
         } else if (message.type === 'answer') {
           if (message.action === 'accept' && view.mode === 'url') await vscode.env.openExternal(vscode.Uri.parse(view.url));
-          finish(message.action === 'accept' && view.mode === 'form' ? { action: 'accept', content: (message.content ?? {}) as ElicitAnswer['content'] } : { action: message.action });
+          finish(
+            message.action === 'accept' && view.mode === 'form' ? { action: 'accept', content: (message.content ?? {}) as ElicitAnswer['content'] } : { action: message.action },
+          );
         }
       });
       panel.onDidDispose(() => finish({ action: 'cancel' }));

@@ -121,7 +121,7 @@ function render(result: ReadResourceResult): string {
   const parts = result.contents.map((c) =>
     'text' in c && typeof c.text === 'string'
       ? c.text
-      : `(${c.mimeType ?? 'binary'} content, ${Math.floor(((('blob' in c && typeof c.blob === 'string' ? c.blob : '') as string).length * 3) / 4)} bytes)`,
+      : `(${c.mimeType ?? 'binary'} content, ${Math.floor((('blob' in c && typeof c.blob === 'string' ? c.blob : '').length * 3) / 4)} bytes)`,
   );
   const text = parts.join('\n\n');
   return scrubber.content(text.length > TEXT_MAX ? `${text.slice(0, TEXT_MAX)}\n\n(cut at ${TEXT_MAX} characters)` : text);
@@ -138,6 +138,16 @@ function parseDocumentUri(docUri: vscode.Uri): { server: string; uri: string } |
 }
 
 function basename(uri: string): string {
-  const last = uri.replace(/[?#].*$/, '').split('/').filter(Boolean).pop() ?? 'resource';
-  return scrubber.message(last).replace(/[\\/:*?"<>|]/g, '_').slice(0, 80) || 'resource';
+  const last =
+    uri
+      .replace(/[?#].*$/, '')
+      .split('/')
+      .filter(Boolean)
+      .pop() ?? 'resource';
+  return (
+    scrubber
+      .message(last)
+      .replace(/[\\/:*?"<>|]/g, '_')
+      .slice(0, 80) || 'resource'
+  );
 }

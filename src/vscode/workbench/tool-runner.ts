@@ -38,10 +38,11 @@ export class ToolRunners implements vscode.Disposable {
   ) {
     this.disposables.push(
       vscode.window.registerWebviewPanelSerializer(TOOL_RUNNER_VIEW, {
-        deserializeWebviewPanel: async (panel, state: unknown) => {
+        deserializeWebviewPanel: (panel, state: unknown) => {
           const s = state as Partial<PanelState> | undefined;
-          if (typeof s?.server !== 'string' || typeof s.tool !== 'string') return panel.dispose();
-          this.attach(panel, s.server, s.tool);
+          if (typeof s?.server !== 'string' || typeof s.tool !== 'string') panel.dispose();
+          else this.attach(panel, s.server, s.tool);
+          return Promise.resolve();
         },
       }),
     );
@@ -200,8 +201,8 @@ function toolDetail(tool: Tool): ToolDetail {
   return {
     ...view,
     name: tool.name,
-    inputSchema: tool.inputSchema as Record<string, unknown>,
-    ...(tool.outputSchema ? { outputSchema: tool.outputSchema as Record<string, unknown> } : {}),
+    inputSchema: tool.inputSchema,
+    ...(tool.outputSchema ? { outputSchema: tool.outputSchema } : {}),
     ...(annotations ? { annotations } : {}),
   };
 }

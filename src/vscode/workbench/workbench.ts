@@ -8,7 +8,6 @@ import type { Logger } from '../../core/ports';
 import { scrubber } from '../../core/scrub';
 import type { WebviewToExtension } from '../../protocol';
 import { setToolEnabled } from '../settings';
-import { EditorElicitation } from './elicitation';
 import { ResourceDocuments } from './resources';
 import { ToolRunners } from './tool-runner';
 
@@ -19,8 +18,6 @@ export type WorkbenchIntent = Extract<WebviewToExtension, { server: string }>;
 export class Workbench implements vscode.Disposable {
   readonly runners: ToolRunners;
   readonly resources: ResourceDocuments;
-  /** Answers servers' questions in the editor when no gateway client is there to answer them. */
-  readonly elicitation: EditorElicitation;
 
   constructor(
     context: vscode.ExtensionContext,
@@ -29,7 +26,6 @@ export class Workbench implements vscode.Disposable {
   ) {
     this.resources = new ResourceDocuments(context.extensionUri, hub, logger);
     this.runners = new ToolRunners(context.extensionUri, hub, context.globalState, logger, (server, uri) => this.resources.open(server, uri));
-    this.elicitation = new EditorElicitation(context.extensionUri, logger);
     context.subscriptions.push(vscode.commands.registerCommand(RUN_TOOL_COMMAND, (server?: unknown, tool?: unknown) => this.pickAndRun(server, tool)));
   }
 
@@ -39,7 +35,11 @@ export class Workbench implements vscode.Disposable {
     const picks = this.hub
       .servers()
       .filter((s) => s.state.kind === 'running')
-      .flatMap((s) => (s.state.kind === 'running' ? s.state.tools.map((t) => ({ label: scrubber.message(t.title ?? t.name), description: scrubber.message(s.name), server: s.name, tool: t.name })) : []));
+      .flatMap((s) =>
+        s.state.kind === 'running'
+          ? s.state.tools.map((t) => ({ label: scrubber.message(t.title ?? t.name), description: scrubber.message(s.name), server: s.name, tool: t.name }))
+          : [],
+      );
     if (picks.length === 0) {
       void vscode.window.showInformationMessage('MCP Hub: no running server has tools to run.');
       return;

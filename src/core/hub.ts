@@ -16,6 +16,7 @@ import { scopedLogger, type Disposable } from './ports';
 import { scrubbedLogger, scrubber } from './scrub';
 import type { ActionContext, ServerState } from './state';
 import type { SessionInfo } from './oauth/server-auth';
+import type { OAuthTraceStep } from './oauth/trace';
 import { inlineSecrets, inputReference, resolveInputs, resolveStatic, variablesIn } from './variables';
 
 export interface HubDeps extends Omit<ConnectionDeps, 'eras'> {
@@ -37,7 +38,7 @@ export interface HubServer {
   readonly state: ServerState;
   /** Whether the server signs in with OAuth (a remote server without a static Authorization header). */
   readonly oauth: boolean;
-  /** The OAuth session, when signed in: issuer, scopes and expiry, never a token. */
+  /** The OAuth session, when signed in: issuer, scopes, expiry, last refresh and account, never a token. */
   readonly session?: SessionInfo;
   /** The name (not the value) of the secret that holds this server's session: one per host. */
   readonly secretKey?: string;
@@ -63,6 +64,12 @@ export interface ApplyOptions {
    * working directory of workspace-defined servers only when trusted; never of user-level ones.
    */
   readonly workspaceFolder?: string;
+}
+
+export interface OAuthTraceChange {
+  readonly name: string;
+  /** The step just added to the server's trace. */
+  readonly step: OAuthTraceStep;
 }
 
 export interface ConfigDiff {
@@ -94,6 +101,13 @@ export class McpHub {
   private readonly records = new Map<string, ServerRecord>();
   private readonly _onDidChange = new Emitter<HubChange>();
   readonly onDidChange = this._onDidChange.event;
+  private readonly _onDidChangeOAuthTrace = new Emitter<OAuthTraceChange>();
+  /**
+   * Fires as each step is added to a server's OAuth trace, so a panel can follow a sign-in live. Apart
+   * from onDidChange, whose listeners take a whole server snapshot per change and would take one per
+   * HTTP request of every sign-in and refresh.
+   */
+  readonly onDidChangeOAuthTrace = this._onDidChangeOAuthTrace.event;
   private disposed = false;
 
   private readonly deps: HubDeps & ConnectionDeps;
@@ -276,11 +290,19 @@ export class McpHub {
     if (plan.fixedState?.kind === 'error') log.error(plan.fixedState.message);
     if (!plan.resolved || plan.fixedState) return { entry, plan };
     const connection = new ServerConnection(plan.resolved, { ...this.deps, logger: scopedLogger(log, entry.name) });
-    const subscription = connection.onDidChangeState(() => {
-      if (this.records.get(entry.name)?.connection === connection) {
-        this._onDidChange.fire({ name: entry.name, server: this.server(entry.name)! });
-      }
+    const current = () => this.records.get(entry.name)?.connection === connection;
+    const states = connection.onDidChangeState(() => {
+      if (current()) this._onDidChange.fire({ name: entry.name, server: this.server(entry.name)! });
     });
+    const steps = connection.auth?.trace.onDidAdd((step) => {
+      if (current()) this._onDidChangeOAuthTrace.fire({ name: entry.name, step });
+    });
+    const subscription = {
+      dispose: () => {
+        states.dispose();
+        steps?.dispose();
+      },
+    };
     return { entry, plan, connection, subscription };
   }
 
@@ -338,6 +360,14 @@ export class McpHub {
     return this.connection(name).pasteRedirectUrl(url);
   }
 
+  /**
+   * The OAuth trace of a server: the steps of its last sign-ins (newest first) and of the refreshes
+   * after them, without any secret. Empty for a server without OAuth (or no such server).
+   */
+  oauthTrace(name: string): readonly OAuthTraceStep[] {
+    return this.records.get(name)?.connection?.auth?.trace.steps() ?? [];
+  }
+
   listTools(name: string): readonly Tool[] {
     return this.connection(name).tools;
   }
@@ -361,6 +391,7 @@ export class McpHub {
     this.records.clear();
     await Promise.all(records.map((r) => this.retire(r)));
     this._onDidChange.dispose();
+    this._onDidChangeOAuthTrace.dispose();
   }
 }
 

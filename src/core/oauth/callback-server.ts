@@ -43,7 +43,16 @@ export interface CallbackResult {
   readonly iss?: string;
 }
 
-type Outcome = { ok: true; code: string; iss?: string } | { ok: false; error: OAuthFlowError };
+/**
+ * What the authorization server's redirect said, for the sign-in's trace: whether it brought a code
+ * (never the code itself) or its `error` code (only a well-formed one).
+ */
+export interface CallbackAnswer {
+  readonly ok: boolean;
+  readonly error?: string;
+}
+
+type Outcome = { ok: true; code: string; iss?: string } | { ok: false; error: OAuthFlowError; oauthError?: string };
 type Verdict = { kind: 'bad'; why: string } | { kind: 'done'; outcome: Outcome };
 
 const PAGE_HEADERS = {
@@ -118,6 +127,7 @@ export class CallbackServer {
   private expectedIssuer: string | undefined;
   private issuerRequired = false;
   private settled = false;
+  private received: CallbackAnswer | undefined;
   private readonly hosts: Set<string>;
   private resolveOutcome!: (outcome: Outcome) => void;
   private readonly outcome = new Promise<Outcome>((resolve) => (this.resolveOutcome = resolve));
@@ -183,6 +193,11 @@ export class CallbackServer {
     this.issuerRequired = issuerRequired;
   }
 
+  /** The redirect this server took, once it took one (not when the flow was ended from outside). */
+  get answer(): CallbackAnswer | undefined {
+    return this.received;
+  }
+
   /** Resolves with the code, or rejects with the authorization server's error. */
   async result(): Promise<CallbackResult> {
     const outcome = await this.outcome;
@@ -209,7 +224,8 @@ export class CallbackServer {
     if (!target) return 'That address is not well formed.';
     const verdict = this.judge(target.path, target.params);
     if (verdict.kind === 'bad') return verdict.why;
-    this.finish(verdict.outcome);
+    this.take(verdict.outcome);
+    void this.close();
     return undefined;
   }
 
@@ -233,7 +249,10 @@ export class CallbackServer {
     }
     const error = params.get('error');
     // error_uri is never used: a link chosen by the server is not ours to show.
-    if (error !== null) return { kind: 'done', outcome: { ok: false, error: authorizationError(error, params.get('error_description')) } };
+    if (error !== null) {
+      const outcome = { ok: false as const, error: authorizationError(error, params.get('error_description')), ...(ERROR_CODE.test(error) ? { oauthError: error } : {}) };
+      return { kind: 'done', outcome };
+    }
     const code = params.get('code');
     if (!code) return { kind: 'bad', why: 'The redirect has no authorization code.' };
     return { kind: 'done', outcome: { ok: true, code, ...(iss !== null ? { iss } : {}) } };
@@ -271,7 +290,7 @@ export class CallbackServer {
         return;
       }
       // Settle now, close once the page has gone out.
-      this.settle(verdict.outcome);
+      this.take(verdict.outcome);
       res.on('close', () => void this.close());
       this.respond(res, verdict.outcome.ok ? 200 : 400, verdict.outcome.ok ? SUCCESS_PAGE : FAILURE_PAGE);
     } catch {
@@ -315,6 +334,11 @@ export class CallbackServer {
     this.settled = true;
     this.resolveOutcome(outcome);
     return true;
+  }
+
+  /** Settles with the redirect's outcome and remembers what it said. */
+  private take(outcome: Outcome): void {
+    if (this.settle(outcome)) this.received = outcome.ok ? { ok: true } : { ok: false, ...(outcome.oauthError ? { error: outcome.oauthError } : {}) };
   }
 
   private finish(outcome: Outcome): void {

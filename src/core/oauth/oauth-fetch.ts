@@ -19,6 +19,8 @@
  *  - challenges: the server's 401/403 WWW-Authenticate parameters are recorded, since v2 reports
  *    them only on a 403 with a provider, and never the scheme (Bearer or DPoP) (they drive Authenticate and step-up); a use_dpop_nonce
  *    challenge to a request with a DPoP proof is not, since the SDK's DPoP wrapper retries it.
+ * Every OAuth request is also reported to `onRequest` (the server's OAuth trace) as method, URL,
+ * what kind of request its body made it, status, duration and the OAuth error code, never the body.
  * DPoP proofs are no longer made here: the SDK's DpopSession signs token requests (auth(),
  * refreshAuthorization) and, through the transport's withDpopFromProvider, MCP requests, with the
  * nonce retries; what stays ours is in dpop.ts (dpopKeyPersistence) and ServerAuth (dpopPolicy).
@@ -29,6 +31,7 @@ import { OAuthFlowError } from './errors';
 import { readAtMost } from '../http-body';
 import { checkUrl, checkUrlForm, guardedLookup, guardFor, RefusedAddressError, type Resolver } from './url-guard';
 import type { Logger } from '../ports';
+import type { TracedRequest } from './trace';
 
 export interface Challenge {
   readonly status: 401 | 403;
@@ -59,6 +62,8 @@ export interface OAuthFetchOptions {
    * other window's result, answered as if the token endpoint had sent it.
    */
   readonly coordinateRefresh?: (refreshToken: string) => Promise<RefreshDecision>;
+  /** Told of every OAuth request once it has its answer (or failed): for the server's OAuth trace. */
+  readonly onRequest?: (request: TracedRequest) => void;
 }
 
 export type RefreshDecision = { readonly proceed: true; readonly done: () => Promise<void> } | { readonly proceed: false; readonly tokens?: Record<string, unknown> };
@@ -101,31 +106,48 @@ export function createOAuthFetch(options: OAuthFetchOptions): FetchLike {
   };
 
   async function oauthRequest(url: URL, init: RequestInit | undefined): Promise<Response> {
-    if (url.pathname.startsWith('/.well-known/oauth-protected-resource') && url.origin !== server.origin) {
-      throw new OAuthFlowError('unsafe_url', `Ignored protected resource metadata on another origin (${url.origin}).`);
-    }
-    const body = typeof init?.body === 'string' ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : undefined;
-    const refreshToken = body ? new URLSearchParams(body).get('grant_type') === 'refresh_token' && new URLSearchParams(body).get('refresh_token') : undefined;
-    if (refreshToken) {
-      const now = Date.now();
-      for (const [k, v] of refreshes) if (now - v.at > REFRESH_REUSE_MS) refreshes.delete(k);
-      const existing = refreshes.get(refreshToken);
-      if (existing) {
-        options.logger.debug('refresh: joined a refresh already under way');
-        const r = await existing.response;
-        return new Response(r.body.slice(), { status: r.status, statusText: r.statusText, headers: r.headers });
+    const started = performance.now();
+    const form = formOf(init);
+    const traced = { method: (init?.method ?? 'GET').toUpperCase(), url, ...(form?.has('grant_type') ? { grantType: form.get('grant_type')! } : {}) };
+    const registration = !form && isOAuthExchange(init);
+    const report = (outcome: { status?: number; error?: string; note?: string }) =>
+      options.onRequest?.({ ...traced, ...(registration ? { registration } : {}), ...outcome, ms: performance.now() - started });
+    /** How a refresh was answered when it did not go out itself. */
+    let note: string | undefined;
+    let r: { status: number; statusText: string; headers: [string, string][]; body: Uint8Array };
+    try {
+      if (url.pathname.startsWith('/.well-known/oauth-protected-resource') && url.origin !== server.origin) {
+        throw new OAuthFlowError('unsafe_url', `Ignored protected resource metadata on another origin (${url.origin}).`);
       }
-      const response = refreshAcrossWindows(refreshToken, url, init);
-      refreshes.set(refreshToken, { response, at: now });
-      response.catch(() => refreshes.delete(refreshToken));
-      const r = await response;
-      return new Response(r.body.slice(), { status: r.status, statusText: r.statusText, headers: r.headers });
+      const refreshToken = form?.get('grant_type') === 'refresh_token' && form.get('refresh_token');
+      if (refreshToken) {
+        const now = Date.now();
+        for (const [k, v] of refreshes) if (now - v.at > REFRESH_REUSE_MS) refreshes.delete(k);
+        const existing = refreshes.get(refreshToken);
+        if (existing) {
+          options.logger.debug('refresh: joined a refresh already under way');
+          note = 'joined a refresh already under way';
+          r = await existing.response;
+        } else {
+          const response = refreshAcrossWindows(refreshToken, url, init, (n) => (note = n));
+          refreshes.set(refreshToken, { response, at: now });
+          response.catch(() => refreshes.delete(refreshToken));
+          r = await response;
+        }
+        // The bytes are shared with requests that joined this refresh: each gets its own copy.
+        r = { ...r, body: r.body.slice() };
+      } else {
+        r = await send(url, init);
+      }
+    } catch (error) {
+      report({ error: error instanceof OAuthFlowError ? error.code : 'failed' });
+      throw error;
     }
-    const r = await send(url, init);
+    report({ status: r.status, ...(r.status >= 400 ? oauthErrorOf(r.body) : {}), ...(note ? { note } : {}) });
     return new Response(r.status === 204 || r.status === 304 ? null : r.body, { status: r.status, statusText: r.statusText, headers: r.headers });
   }
 
-  async function refreshAcrossWindows(refreshToken: string, url: URL, init: RequestInit | undefined) {
+  async function refreshAcrossWindows(refreshToken: string, url: URL, init: RequestInit | undefined, answeredBy: (note: string) => void) {
     const decision = options.coordinateRefresh ? await options.coordinateRefresh(refreshToken) : undefined;
     if (!decision || decision.proceed) {
       try {
@@ -135,6 +157,7 @@ export function createOAuthFetch(options: OAuthFetchOptions): FetchLike {
       }
     }
     options.logger.debug('refresh: another window refreshed already; using its tokens');
+    answeredBy(decision.tokens ? 'another window had refreshed already; its tokens were used' : 'the session was ended in another window');
     const body = decision.tokens ? JSON.stringify(decision.tokens) : JSON.stringify({ error: 'invalid_grant', error_description: 'The session was ended in another window.' });
     return { status: decision.tokens ? 200 : 400, statusText: '', headers: [['content-type', 'application/json']] as [string, string][], body: new TextEncoder().encode(body) };
   }
@@ -237,6 +260,25 @@ export function isOAuthExchange(init: RequestInit | undefined): boolean {
     }
   }
   return !text.startsWith('[') && new URLSearchParams(text).has('grant_type');
+}
+
+/** A token request's form body, read without keeping it (the grant type is all the trace takes). */
+function formOf(init: RequestInit | undefined): URLSearchParams | undefined {
+  const body = init?.body;
+  if (body instanceof URLSearchParams) return body;
+  if (typeof body !== 'string' || body.trimStart().startsWith('{') || body.trimStart().startsWith('[')) return undefined;
+  const form = new URLSearchParams(body);
+  return form.has('grant_type') ? form : undefined;
+}
+
+/** The RFC 6749 `error` code of a failed OAuth response, when it is one; nothing else of the body. */
+function oauthErrorOf(body: Uint8Array): { error?: string } {
+  try {
+    const error = (JSON.parse(new TextDecoder().decode(body)) as { error?: unknown } | null)?.error;
+    return typeof error === 'string' && /^[a-z_]{1,64}$/.test(error) ? { error } : {};
+  } catch {
+    return {};
+  }
 }
 
 /** WWW-Authenticate parameters of a Bearer or DPoP challenge (the SDK reads only Bearer). */

@@ -24,6 +24,9 @@
  *  - issuerBoundCredentials (assertCredentialsMayGoTo): a client secret or private key from settings
  *    goes only to the issuer it belongs to (auth.issuer, else the one bound at the first sign-in;
  *    v2 stamps an issuer on what it stores, but not on credentials from settings).
+ *  - signedInAccount (saveTokens; v2 hands over the id_token with the tokens and reads nothing of it):
+ *    who signed in is taken from the id_token's claims (else, at a browser sign-in, from the userinfo
+ *    endpoint) and kept with the session; the id_token itself is not stored.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -39,6 +42,7 @@ import {
 import type { AuthSettings } from '../config';
 import type { Clock, Logger } from '../ports';
 import { scrubber } from '../scrub';
+import { accountFromIdToken, type Account } from './account';
 import type { DpopKey } from './dpop';
 import { OAuthFlowError } from './errors';
 import { checkUrl, guardFor, isLoopbackHost, type Resolver } from './url-guard';
@@ -75,6 +79,8 @@ export interface ProviderOptions {
   readonly scope?: string;
   /** The DPoP session where dpopPolicy uses DPoP (see ServerAuth.dpopSession); the SDK signs with it. */
   readonly dpop?: () => Promise<DpopSession | undefined>;
+  /** Who signed in, when the tokens of a browser sign-in carry no id_token (ServerAuth asks the userinfo endpoint). */
+  readonly lookUpAccount?: (tokens: OAuthTokens, discovery: OAuthDiscoveryState | undefined) => Promise<Account | undefined>;
 }
 
 /** Normalises an issuer for comparison (RFC 8414 requires identity; a trailing slash is forgiven). */
@@ -293,13 +299,16 @@ export class HubOAuthProvider implements OAuthClientProvider {
     return (await this.read())?.tokens;
   }
 
-  async saveTokens(tokens: OAuthTokens): Promise<void> {
-    scrubber.remember(...[tokens.access_token, tokens.refresh_token, tokens.id_token].filter((x): x is string => !!x));
+  async saveTokens(received: OAuthTokens): Promise<void> {
+    scrubber.remember(...[received.access_token, received.refresh_token, received.id_token].filter((x): x is string => !!x));
+    // signedInAccount: the claims are what is kept of the id_token.
+    const { id_token: idToken, ...tokens } = received;
+    const account = accountFromIdToken(idToken);
     const now = this.options.clock.now();
     const expiry =
       typeof tokens.expires_in === 'number' ? { expiresAt: now + tokens.expires_in * 1000, lifetimeMs: tokens.expires_in * 1000 } : { expiresAt: undefined, lifetimeMs: undefined };
     const grant = this.mode.kind === 'clientCredentials' ? ('client_credentials' as const) : undefined;
-    if (this.staged) return this.commit(tokens, grant, expiry);
+    if (this.staged) return this.commit(tokens, grant, { ...expiry, refreshedAt: now }, account);
     const known = this.session?.tokens;
     await this.write((s) => {
       if (this.mode.kind === 'passive') {
@@ -311,17 +320,36 @@ export class HubOAuthProvider implements OAuthClientProvider {
           return s;
         }
       }
-      return { ...base(s, this.options.serverUrl), ...(tokens.issuer ? { issuer: tokens.issuer } : {}), tokens, grant, ...expiry };
+      // A refresh keeps the account of the sign-in unless its answer names one.
+      return {
+        ...base(s, this.options.serverUrl),
+        ...(tokens.issuer ? { issuer: tokens.issuer } : {}),
+        tokens,
+        grant,
+        ...expiry,
+        refreshedAt: now,
+        ...(account ? { account } : {}),
+      };
     });
     // A machine-to-machine server gets its tokens here, on the transport, not through a sign-in.
     if (this.mode.kind === 'clientCredentials') await this.bindCredentials(this.session?.discovery);
   }
 
   /** stagedSignIn: discovery, client, tokens and issuer of this flow replace the stored session in one write. */
-  private async commit(tokens: OAuthTokens, grant: 'client_credentials' | undefined, expiry: { expiresAt?: number; lifetimeMs?: number }): Promise<void> {
+  private async commit(
+    tokens: OAuthTokens,
+    grant: 'client_credentials' | undefined,
+    times: { expiresAt?: number; lifetimeMs?: number; refreshedAt: number },
+    fromIdToken: Account | undefined,
+  ): Promise<void> {
     if (this.flow.ended) throw this.flow.ended;
     const { settings, serverUrl } = this.options;
     const flow = this.flow;
+    // Client credentials sign in a machine, not a person: nobody to look up.
+    const account = fromIdToken ?? (grant ? undefined : await this.options.lookUpAccount?.(tokens, flow.discovery));
+    // The sign-in may have ended while the userinfo endpoint answered.
+    if (flow.ended) throw flow.ended;
+    const { refreshedAt, ...expiry } = times;
     const issuer = tokens.issuer ?? issuerOf(flow.discovery);
     await this.write((s) => {
       const next: { -readonly [K in keyof OAuthSession]: OAuthSession[K] } = {
@@ -332,6 +360,8 @@ export class HubOAuthProvider implements OAuthClientProvider {
         tokens,
         ...(grant ? { grant } : {}),
         ...(expiry.expiresAt !== undefined ? expiry : {}),
+        refreshedAt,
+        ...(account ? { account } : {}),
       };
       const client = settings.clientId ? undefined : flow.client;
       if (client) next.client = client;

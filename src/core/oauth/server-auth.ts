@@ -1,7 +1,9 @@
 /**
  * Everything OAuth for one remote server: the fetch its transports use, the provider they get when
  * a session exists, the interactive sign-in (callback server + browser), proactive refresh,
- * step-up scopes and logout. The SDK's auth() does the protocol; this decides when.
+ * step-up scopes and logout. The SDK's auth() does the protocol; this decides when. Each step of a
+ * sign-in or refresh goes to the server's OAuth trace (trace.ts): the requests through the fetch,
+ * the browser, the callback and the outcome from here.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -18,17 +20,20 @@ import {
   type AuthorizationServerMetadata,
   type DpopSession,
   type FetchLike,
+  type OAuthTokens,
 } from '@modelcontextprotocol/client';
 import type { AuthSettings, RemoteServerConfig } from '../config';
 import type { BrowserOpener, Clock, Logger, TimerHandle } from '../ports';
 import { scrubber } from '../scrub';
+import { fetchUserinfo, storedAccount, type Account } from './account';
 import { CallbackServer } from './callback-server';
 import { DPOP_ALG, dpopSessionFor, generateDpopKey, type DpopKey } from './dpop';
 import { OAuthFlowError } from './errors';
 import { createOAuthFetch, type Challenge, type RefreshDecision } from './oauth-fetch';
 import { HubOAuthProvider, type ProviderMode } from './provider';
 import { secretKeyFor, type OAuthSession, type TokenStore } from './token-store';
-import type { Resolver } from './url-guard';
+import { OAuthTrace } from './trace';
+import { guardFor, type Resolver } from './url-guard';
 
 export interface OAuthDeps {
   readonly store: TokenStore;
@@ -42,6 +47,10 @@ export interface SessionInfo {
   readonly issuer?: string;
   readonly scopes: readonly string[];
   readonly expiresAt?: number;
+  /** Epoch ms of the last successful token refresh, or of the sign-in. */
+  readonly refreshedAt?: number;
+  /** Who signed in, when the authorization server said (id_token claims or userinfo; scrubbed, capped). */
+  readonly account?: Account;
 }
 
 export const DEFAULT_SIGN_IN_TIMEOUT_S = 300;
@@ -77,6 +86,10 @@ export class ServerAuth {
   readonly secretKey: string;
   /** Names this window in refresh leases. */
   private readonly leaseOwner = randomBytes(8).toString('hex');
+  /** The steps of the last sign-ins and the refreshes after them, in memory. */
+  readonly trace: OAuthTrace;
+  /** The userinfo endpoint while it is being asked (it names the trace's step, and is an OAuth path). */
+  private userinfoEndpoint: string | undefined;
 
   constructor(
     private readonly config: RemoteServerConfig,
@@ -85,14 +98,17 @@ export class ServerAuth {
     this.secretKey = secretKeyFor(config.url);
     const { clientSecret, privateKey } = config.auth ?? {};
     scrubber.remember(...[clientSecret, privateKey].filter((x): x is string => !!x));
+    this.trace = new OAuthTrace(deps.clock);
     this.fetch = createOAuthFetch({
       serverUrl: config.url,
-      // The 2025-03-26 default endpoints, used only when the server publishes no metadata at all.
-      oauthPaths: () => ['/authorize', '/token', '/register'],
+      // The 2025-03-26 default endpoints, used only when the server publishes no metadata at all;
+      // and a userinfo endpoint on the server's own origin while it is asked.
+      oauthPaths: () => ['/authorize', '/token', '/register', ...sameOriginPath(this.userinfoEndpoint, config.url)],
       logger: deps.logger,
       onChallenge: (c) => this.onChallenge(c),
       ...(deps.resolver ? { resolver: deps.resolver } : {}),
       coordinateRefresh: (refreshToken) => this.coordinateRefresh(refreshToken),
+      onRequest: (r) => this.trace.request(r, this.userinfoEndpoint ? { userinfoEndpoint: this.userinfoEndpoint } : {}),
     });
   }
 
@@ -238,11 +254,31 @@ export class ServerAuth {
   async sessionInfo(): Promise<SessionInfo | undefined> {
     const s = await this.session();
     if (!s?.tokens) return undefined;
+    const account = storedAccount(s.account);
     return {
       ...(s.issuer ? { issuer: s.issuer } : {}),
       scopes: s.tokens.scope?.split(' ').filter(Boolean) ?? [],
       ...(s.expiresAt ? { expiresAt: s.expiresAt } : {}),
+      ...(typeof s.refreshedAt === 'number' ? { refreshedAt: s.refreshedAt } : {}),
+      ...(account ? { account } : {}),
     };
+  }
+
+  /**
+   * Who a browser sign-in's access token belongs to, from the OpenID Connect userinfo endpoint of the
+   * authorization server's metadata, when it has one (the tokens carried no id_token). Failures are
+   * ignored: the account is shown, never relied on.
+   */
+  private async lookUpAccount(tokens: OAuthTokens, discovery: OAuthDiscoveryState | undefined): Promise<Account | undefined> {
+    const endpoint = (discovery?.authorizationServerMetadata as { userinfo_endpoint?: unknown } | undefined)?.userinfo_endpoint;
+    // A DPoP-bound token needs a proof for each use; the account is not worth one.
+    if (typeof endpoint !== 'string' || tokens.token_type.toLowerCase() !== 'bearer') return undefined;
+    this.userinfoEndpoint = endpoint;
+    try {
+      return await fetchUserinfo(this.fetch, endpoint, tokens.access_token, guardFor(this.config.url, this.deps.resolver));
+    } finally {
+      this.userinfoEndpoint = undefined;
+    }
   }
 
   private provider(session: OAuthSession | undefined, mode: ProviderMode): HubOAuthProvider {
@@ -256,6 +292,7 @@ export class ServerAuth {
         clock: this.deps.clock,
         ...(this.deps.resolver ? { resolver: this.deps.resolver } : {}),
         dpop: () => this.dpopSession(),
+        lookUpAccount: (tokens, discovery) => this.lookUpAccount(tokens, discovery),
       },
       session,
     );
@@ -325,6 +362,7 @@ export class ServerAuth {
         const now = await this.session();
         if (now?.tokens?.refresh_token !== refreshToken) return;
         const failure = inOurWords(error, 'refresh');
+        this.trace.add({ kind: 'error', label: 'Token refresh failed', note: `${failure.code}: ${failure.message}` });
         // The transport's next request tries again through the passive provider, which reports it.
         this.deps.logger.warn(`refreshing the access token failed: ${failure.message}${failure.detail ? ` (${scrubber.detail(failure.detail)})` : ''}`);
       }
@@ -345,14 +383,18 @@ export class ServerAuth {
     this.attempt?.end(new OAuthFlowError('cancelled', 'Another sign-in started.'));
     const attempt = new SignInAttempt();
     this.attempt = attempt;
+    this.trace.beginSignIn();
     const onAbort = () => attempt.end(new OAuthFlowError('cancelled', 'Sign-in was cancelled.'));
     hooks.signal.addEventListener('abort', onAbort);
     if (hooks.signal.aborted) onAbort();
     if (this.disposed) attempt.end(stoppedError());
     try {
       await this.runSignIn(attempt, hooks);
+      this.trace.add({ kind: 'info', label: 'Signed in' });
     } catch (error) {
-      throw attempt.ended ?? inOurWords(error, attempt.phase, attempt.scope);
+      const failure = attempt.ended ?? inOurWords(error, attempt.phase, attempt.scope);
+      this.trace.add({ kind: 'error', label: 'Sign-in did not complete', note: `${failure.code}: ${failure.message}` });
+      throw failure;
     } finally {
       hooks.signal.removeEventListener('abort', onAbort);
       if (attempt.timer !== undefined) this.deps.clock.clearTimeout(attempt.timer);
@@ -397,8 +439,13 @@ export class ServerAuth {
           if (attempt.ended) throw attempt.ended;
           callback.expect(state, issuer.issuer, issuer.required);
           this.deps.logger.info(`opening the browser to sign in at ${url.origin}`);
+          // The authorization URL without its query (state, PKCE challenge); the scope asked for is said apart.
+          this.trace.add({ kind: 'authorize', label: 'Browser opened for sign-in', url: url.href, ...scopeNote(url.searchParams.get('scope')) });
           opened = this.deps.browser.open(url.href).then((ok) => {
-            if (!ok) this.deps.logger.warn('the browser could not be opened; paste the redirect URL instead');
+            if (!ok) {
+              this.deps.logger.warn('the browser could not be opened; paste the redirect URL instead');
+              this.trace.add({ kind: 'info', label: 'The browser could not be opened' });
+            }
           });
         },
       }),
@@ -433,7 +480,12 @@ export class ServerAuth {
     if (first === 'AUTHORIZED') return;
     attempt.phase = 'authorization';
     await attempt.until(opened ?? Promise.resolve());
-    const { code, iss } = await attempt.until(callback.result());
+    const { code, iss } = await attempt.until(callback.result()).finally(() => {
+      const answer = callback.answer;
+      if (!answer) return; // ended from here (cancel, timeout): the sign-in's error step says so
+      const note = answer.ok ? 'with an authorization code' : answer.error ? `error=${answer.error}` : 'refused (not from the expected issuer)';
+      this.trace.add({ kind: 'callback', label: 'Callback received', url: callback.redirectUri, note });
+    });
     attempt.phase = 'token';
     await attempt.until(auth(provider, { ...options, authorizationCode: code, ...(iss ? { iss } : {}) }));
     if (this.stepUp) this.stepUp.attempts++;
@@ -473,6 +525,7 @@ export class ServerAuth {
     this.stepUp = undefined;
     this.challenge = undefined;
     await this.deps.store.delete(this.config.url);
+    this.trace.add({ kind: 'info', label: 'Signed out' });
   }
 
   /** Stops timers and ends a sign-in under way (its promise rejects with 'cancelled', its port is freed). */
@@ -480,6 +533,7 @@ export class ServerAuth {
     this.disposed = true;
     this.cancelRefresh();
     this.attempt?.end(stoppedError());
+    this.trace.dispose();
   }
 }
 
@@ -626,6 +680,21 @@ function sameOrigin(url: string | undefined, serverUrl: string): URL | undefined
   } catch {
     return undefined;
   }
+}
+
+/** The path of `url` when it is on the origin of `serverUrl` (a path of the authorization server there). */
+function sameOriginPath(url: string | undefined, serverUrl: string): string[] {
+  const u = sameOrigin(url, serverUrl);
+  return u ? [u.pathname] : [];
+}
+
+/** The scope an authorization URL asks for, as a trace note: scope names only, nothing else of the query. */
+function scopeNote(scope: string | null): { note?: string } {
+  const names = scope
+    ?.split(' ')
+    .filter((x) => /^[\w:./-]{1,64}$/.test(x))
+    .join(' ');
+  return names ? { note: `scope ${names}` } : {};
 }
 
 function formatSeconds(s: number): string {

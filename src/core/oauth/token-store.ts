@@ -17,6 +17,7 @@
 import type { OAuthDiscoveryState, OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/client';
 import { noopLogger, type Disposable, type Logger, type SecretStore } from '../ports';
 import { scrubber } from '../scrub';
+import type { Account } from './account';
 import type { DpopKey } from './dpop';
 import { OAuthFlowError } from './errors';
 
@@ -41,6 +42,10 @@ export interface OAuthSession {
   readonly expiresAt?: number;
   /** The access token's lifetime (`expires_in`) in ms, which sets how early it is refreshed. */
   readonly lifetimeMs?: number;
+  /** Epoch ms of the last tokens received: the sign-in, or the last refresh. */
+  readonly refreshedAt?: number;
+  /** Who signed in, when the authorization server said (claims scrubbed and capped, see account.ts). */
+  readonly account?: Account;
   /** The DPoP key the tokens are bound to, where the authorization server uses DPoP. */
   readonly dpopKey?: DpopKey;
   readonly updatedAt: number;

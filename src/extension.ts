@@ -159,15 +159,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
         state: scrubState(s.state),
         oauth: s.oauth,
         // Issuer and scopes come from the authorization server: scrubbed like every API value.
-        ...(s.session
-          ? { session: { ...s.session, ...(s.session.issuer ? { issuer: scrubber.message(s.session.issuer) } : {}), scopes: s.session.scopes.map((x) => scrubber.message(x)) } }
-          : {}),
+        ...(s.session ? { session: apiSession(s.session) } : {}),
         ...(s.secretKey ? { secretKey: s.secretKey } : {}),
       })),
     onDidChange: onDidChange.event,
     listTools: (server) => theHub.listTools(server),
     callTool: (server, tool, args) => theHub.callTool(server, tool, args),
   };
+}
+
+/** The session as other extensions see it: issuer, scopes, expiry, last refresh; not who is signed in (personal data). */
+function apiSession(session: SessionInfo): SessionInfo {
+  const { account: _account, ...rest } = session;
+  return { ...rest, ...(rest.issuer ? { issuer: scrubber.message(rest.issuer) } : {}), scopes: rest.scopes.map((x) => scrubber.message(x)) };
 }
 
 export async function deactivate(): Promise<void> {

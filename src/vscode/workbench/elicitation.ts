@@ -9,9 +9,9 @@ import type { ElicitAnswer, ElicitationHandler, ElicitParams, Logger } from '../
 import { scrubber } from '../../core/scrub';
 import { parseWorkbenchMessage, type ElicitationView, type ExtensionToWorkbench } from '../../protocol';
 import { webviewHtml } from '../webview-html';
+import { sensitiveFields } from './untrusted';
 
 export const ELICITATION_VIEW = 'mcpHub.elicitation';
-const SECRET_WORDS = /pass(word|phrase|code)?|secret|token|api[-_ ]?key|credential|private[-_ ]?key|\bpin\b|otp|one[- ]time/i;
 
 export class EditorElicitation implements ElicitationHandler {
   readonly modes = { form: true, url: true };
@@ -81,12 +81,4 @@ function toView(params: ElicitParams): ElicitationView | undefined {
   }
   const schema = params.requestedSchema as unknown as Record<string, unknown>;
   return { mode: 'form', message, requestedSchema: schema, sensitive: sensitiveFields(schema) };
-}
-
-/** The fields of a form that look like they ask for a password, token or key. */
-export function sensitiveFields(schema: Record<string, unknown>): string[] {
-  const properties = (schema.properties ?? {}) as Record<string, { title?: unknown; description?: unknown; format?: unknown }>;
-  return Object.entries(properties)
-    .filter(([name, p]) => p?.format === 'password' || [name, p?.title, p?.description].some((t) => typeof t === 'string' && SECRET_WORDS.test(t)))
-    .map(([name]) => scrubber.message(name));
 }

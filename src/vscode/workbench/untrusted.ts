@@ -57,3 +57,13 @@ function holdsSecret(value: unknown): boolean {
 }
 
 const scrubText = (text: string) => scrubber.content(text);
+
+const SECRET_WORDS = /pass(word|phrase|code)?|secret|token|api[-_ ]?key|credential|private[-_ ]?key|\bpin\b|\botp\b|one[- ]time/i;
+
+/** The fields of an elicitation form that look like they ask for a password, token or key. */
+export function sensitiveFields(schema: Record<string, unknown>): string[] {
+  const properties = (schema.properties ?? {}) as Record<string, { title?: unknown; description?: unknown; format?: unknown }>;
+  return Object.entries(properties)
+    .filter(([name, p]) => p?.format === 'password' || [name, p?.title, p?.description].some((t) => typeof t === 'string' && SECRET_WORDS.test(t)))
+    .map(([name]) => scrubber.message(name));
+}

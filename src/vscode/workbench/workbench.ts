@@ -1,6 +1,6 @@
 /**
  * The panel's workbench intents, turned into editor tabs and settings edits: run a tool, switch it
- * on or off, read a resource, and (once the trace lands) the OAuth trace and diagnostics.
+ * on or off, read a resource, the OAuth trace and diagnostics.
  */
 import * as vscode from 'vscode';
 import type { McpHub } from '../../core/hub';
@@ -10,6 +10,7 @@ import type { WebviewToExtension } from '../../protocol';
 import { setToolEnabled } from '../settings';
 import { ResourceDocuments } from './resources';
 import { ToolRunners } from './tool-runner';
+import { TraceTabs } from './trace';
 
 export const RUN_TOOL_COMMAND = 'mcpHub.runTool';
 
@@ -18,6 +19,7 @@ export type WorkbenchIntent = Extract<WebviewToExtension, { server: string }>;
 export class Workbench implements vscode.Disposable {
   readonly runners: ToolRunners;
   readonly resources: ResourceDocuments;
+  readonly traces: TraceTabs;
 
   constructor(
     context: vscode.ExtensionContext,
@@ -25,6 +27,7 @@ export class Workbench implements vscode.Disposable {
     private readonly logger: Logger,
   ) {
     this.resources = new ResourceDocuments(context.extensionUri, hub, logger);
+    this.traces = new TraceTabs(context.extensionUri, hub, logger, (context.extension.packageJSON as { version?: string }).version ?? '0.0.0');
     this.runners = new ToolRunners(context.extensionUri, hub, context.globalState, logger, (server, uri) => this.resources.open(server, uri));
     context.subscriptions.push(vscode.commands.registerCommand(RUN_TOOL_COMMAND, (server?: unknown, tool?: unknown) => this.pickAndRun(server, tool)));
   }
@@ -63,6 +66,10 @@ export class Workbench implements vscode.Disposable {
         return;
       case 'openResource':
         return this.resources.open(intent.server, intent.uri);
+      case 'showTrace':
+        return this.traces.show(intent.server);
+      case 'copyDiagnostics':
+        return this.traces.copyDiagnostics(intent.server);
       default:
         this.logger.debug(`panel asked for ${intent.type}, which this version does not offer yet`);
     }
@@ -70,6 +77,7 @@ export class Workbench implements vscode.Disposable {
 
   dispose(): void {
     this.runners.dispose();
+    this.traces.dispose();
     this.resources.dispose();
   }
 }

@@ -23,7 +23,7 @@ describe('workbench: untrusted results and remembered arguments', () => {
 
   it('cuts a huge result and says so', () => {
     const result = scrubResult({ content: [{ type: 'text', text: 'a'.repeat(RESULT_MAX_CHARS + 10) }] });
-    const text = (result.content as Array<{ text: string }>)[0]!.text;
+    const text = (result.content as Array<{ text: string }>)[0].text;
     assert.ok(text.length <= RESULT_MAX_CHARS && text.length > RESULT_MAX_CHARS - 100, String(text.length));
     assert.deepEqual(result._meta, { 'mcp-hub/truncated': true });
   });

@@ -39,7 +39,13 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     const end = Date.now() + TIMEOUT;
     while (Date.now() < end) {
       for (const frame of page.frames()) {
-        if (await frame.locator(selector).count().catch(() => 0)) return frame;
+        if (
+          await frame
+            .locator(selector)
+            .count()
+            .catch(() => 0)
+        )
+          return frame;
       }
       await page.waitForTimeout(250);
     }

@@ -1,6 +1,6 @@
 /**
  * The panel's workbench intents, turned into editor tabs and settings edits: run a tool, switch it
- * on or off, read a resource, the OAuth trace and diagnostics.
+ * on or off, read a resource, fill a prompt or a resource template, the OAuth trace and diagnostics.
  */
 import * as vscode from 'vscode';
 import type { McpHub } from '../../core/hub';
@@ -8,6 +8,7 @@ import type { Logger } from '../../core/ports';
 import { scrubber } from '../../core/scrub';
 import type { WebviewToExtension } from '../../protocol';
 import { setToolEnabled } from '../settings';
+import { PromptsAndTemplates } from './prompts';
 import { ResourceDocuments } from './resources';
 import { ToolRunners } from './tool-runner';
 import { TraceTabs } from './trace';
@@ -20,6 +21,7 @@ export class Workbench implements vscode.Disposable {
   readonly runners: ToolRunners;
   readonly resources: ResourceDocuments;
   readonly traces: TraceTabs;
+  readonly prompts: PromptsAndTemplates;
 
   constructor(
     context: vscode.ExtensionContext,
@@ -28,6 +30,7 @@ export class Workbench implements vscode.Disposable {
   ) {
     this.resources = new ResourceDocuments(context.extensionUri, hub, logger);
     this.traces = new TraceTabs(context.extensionUri, hub, logger, (context.extension.packageJSON as { version?: string }).version ?? '0.0.0');
+    this.prompts = new PromptsAndTemplates(hub, logger, (server, uri) => this.resources.open(server, uri));
     this.runners = new ToolRunners(context.extensionUri, hub, context.globalState, logger, (server, uri) => this.resources.open(server, uri));
     context.subscriptions.push(vscode.commands.registerCommand(RUN_TOOL_COMMAND, (server?: unknown, tool?: unknown) => this.pickAndRun(server, tool)));
   }
@@ -66,18 +69,21 @@ export class Workbench implements vscode.Disposable {
         return;
       case 'openResource':
         return this.resources.open(intent.server, intent.uri);
+      case 'openPrompt':
+        return this.prompts.openPrompt(intent.server, intent.prompt);
+      case 'openTemplates':
+        return this.prompts.openTemplate(intent.server);
       case 'showTrace':
         return this.traces.show(intent.server);
       case 'copyDiagnostics':
         return this.traces.copyDiagnostics(intent.server);
-      default:
-        this.logger.debug(`panel asked for ${intent.type}, which this version does not offer yet`);
     }
   }
 
   dispose(): void {
     this.runners.dispose();
     this.traces.dispose();
+    this.prompts.dispose();
     this.resources.dispose();
   }
 }

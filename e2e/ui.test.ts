@@ -1,7 +1,8 @@
 // The person's journey in the real workbench (code-server in Debian's Chromium, via playwright-core):
 // the MCP Hub view, Authenticate in the webview, sign-in on the real authorization server's page,
-// Connected, reload without a browser, Log Out, Cancel, and an error row's detail. Screenshots go
-// to artifacts/e2e/.
+// Connected, the OAuth trace, reload without a browser, Log Out, Cancel, an error row's detail, and
+// the workbench: a tool run from its form, a server's question answered, a resource opened.
+// Screenshots go to artifacts/e2e/.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -113,6 +114,15 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     assert.match(await row(OAUTH).locator('.session').innerText(), /Signed in/);
     await row(OAUTH).locator('summary[data-section="tools"]').click();
     await shot('2-connected');
+  });
+
+  it('opens the OAuth trace of the sign-in: metadata, registration, browser, callback, token', async () => {
+    await row(OAUTH).locator('[data-trace]').click();
+    const trace = await frameWith('mcp-trace-view tr[data-step="token"]');
+    const text = await trace.locator('mcp-trace-view').innerText();
+    for (const step of ['metadata', 'registration', 'authorize', 'callback', 'token']) assert.ok((await trace.locator(`mcp-trace-view tr[data-step="${step}"]`).count()) > 0, step);
+    assert.doesNotMatch(text, /code=|access_token|refresh_token|code_verifier/);
+    await shot('10-oauth-trace');
   });
 
   it('is connected again after a window reload, with no browser page opened', async () => {

@@ -71,11 +71,25 @@ export default defineConfig(
       ],
     },
   },
-  // The webview runs in the browser sandbox and talks to the extension only through the protocol.
-  {
-    files: ['webview-ui/**/*.ts'],
+  // The webview runs in the browser sandbox and talks to the extension only through the protocol. Besides
+  // its own files it bundles Lit and single @vscode-elements components (never the whole library).
+  ...[
+    { files: ['webview-ui/*.ts'], protocol: '\\.\\./src/protocol' },
+    { files: ['webview-ui/panel/*.ts'], protocol: '\\.\\./\\.\\./src/protocol' },
+  ].map(({ files, protocol }) => ({
+    files,
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!\\.\\./src/protocol$|\\./)', message: 'webview-ui imports only ../src/protocol and its own files.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: `^(?!${protocol}$|\\./|lit(/|$)|@vscode-elements/elements/dist/vscode-[a-z-]+/index\\.js$)`,
+              message: 'webview-ui imports only the protocol, its own files, lit and single @vscode-elements components.',
+            },
+          ],
+        },
+      ],
     },
-  },
+  })),
 );

@@ -67,6 +67,7 @@ export class ServersViewProvider implements vscode.WebviewViewProvider, vscode.D
   private html(webview: vscode.Webview, dist: vscode.Uri): string {
     const nonce = randomBytes(16).toString('base64');
     const uri = (...path: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(dist, ...path)).toString();
+    // The codicon link's id is how <vscode-icon> (inside the panel's buttons) finds the icon font.
     const csp = ["default-src 'none'", `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `img-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
     return `<!DOCTYPE html>
 <html lang="en">
@@ -74,7 +75,7 @@ export class ServersViewProvider implements vscode.WebviewViewProvider, vscode.D
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${uri('codicons', 'codicon.css')}">
+<link rel="stylesheet" id="vscode-codicon-stylesheet" href="${uri('codicons', 'codicon.css')}">
 <link rel="stylesheet" href="${uri('webview.css')}">
 <title>MCP Hub</title>
 </head>

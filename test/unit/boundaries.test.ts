@@ -1,8 +1,9 @@
 // The import rules of the architecture: the core never imports `vscode` (it runs under plain Node),
-// the protocol imports nothing, and the webview imports only the protocol.
+// the protocol imports nothing, and the webview imports only the protocol, its own files, Lit and single
+// @vscode-elements components.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { describe, it } from 'node:test';
 import { root } from '../helpers';
 
@@ -12,7 +13,7 @@ function sources(dir: string): string[] {
     return statSync(p).isDirectory() ? sources(p) : p.endsWith('.ts') ? [p] : [];
   });
 }
-const importsOf = (file: string) => [...readFileSync(file, 'utf8').matchAll(/^\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/gm)].map((m) => m[1]);
+const importsOf = (file: string) => [...readFileSync(file, 'utf8').matchAll(/^\s*(?:import|export)\s(?:[^;]*?from\s+)?'([^']+)'/gm)].map((m) => m[1]);
 
 describe('import boundaries', () => {
   it('src/core never imports vscode or the adapters', () => {
@@ -25,9 +26,17 @@ describe('import boundaries', () => {
   it('src/protocol.ts imports nothing', () => {
     assert.deepEqual(importsOf(join(root, 'src/protocol.ts')), []);
   });
-  it('webview-ui imports only the protocol', () => {
-    for (const file of sources(join(root, 'webview-ui'))) {
-      for (const spec of importsOf(file)) assert.equal(spec, '../src/protocol', `${relative(root, file)} imports ${spec}`);
+  it('webview-ui imports only the protocol, its own files, lit and single @vscode-elements components', () => {
+    const webview = join(root, 'webview-ui');
+    const protocol = join(root, 'src/protocol');
+    for (const file of sources(webview)) {
+      for (const spec of importsOf(file)) {
+        const target = resolve(dirname(file), spec);
+        const ok = spec.startsWith('.')
+          ? target === protocol || target.startsWith(webview + sep)
+          : /^lit(\/|$)/.test(spec) || /^@vscode-elements\/elements\/dist\/vscode-[a-z-]+\/index\.js$/.test(spec);
+        assert.ok(ok, `${relative(root, file)} imports ${spec}`);
+      }
     }
   });
 });

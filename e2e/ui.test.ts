@@ -30,9 +30,10 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
   const log: string[] = [];
 
   const panel = (): FrameLocator => page.frameLocator('iframe.webview.ready[src*="purpose=webviewView"]').frameLocator('iframe#active-frame');
-  const row = (name: string) => panel().locator(`li.server[data-server="${name}"]`);
+  const row = (name: string) => panel().locator(`.server[data-server="${name}"]`);
   const status = (name: string) => row(name).locator('.status');
-  const action = (name: string, act: string) => row(name).locator(`button.action[data-action="${act}"]`);
+  // Worded actions are <vscode-button>s, icon ones <vscode-toolbar-button>s: both carry class "action".
+  const action = (name: string, act: string) => row(name).locator(`.action[data-action="${act}"]`);
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
 
   /** The webview frame (an editor tab's or the panel's) that has `selector` in it. */
@@ -96,9 +97,9 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
   });
 
   it('shows a protected server as "Authentication required" and a local one as connected', async () => {
-    await panel().locator(`li.server[data-server="${OAUTH}"][data-status="authRequired"]`).waitFor({ timeout: TIMEOUT });
+    await panel().locator(`.server[data-server="${OAUTH}"][data-status="authRequired"]`).waitFor({ timeout: TIMEOUT });
     assert.equal(await status(OAUTH).innerText(), 'Authentication required');
-    await panel().locator('li.server[data-server="local-demo"][data-status="running"]').waitFor({ timeout: TIMEOUT });
+    await panel().locator('.server[data-server="local-demo"][data-status="running"]').waitFor({ timeout: TIMEOUT });
     assert.match(await status('local-demo').innerText(), /^Connected · \d+ tools$/);
     await shot('1-auth-required');
   });
@@ -107,12 +108,14 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     user.signIn = true;
     const pagesBefore = user.opened.length;
     await action(OAUTH, 'authenticate').click();
-    await panel().locator(`li.server[data-server="${OAUTH}"][data-status="running"]`).waitFor({ timeout: TIMEOUT });
+    await panel().locator(`.server[data-server="${OAUTH}"][data-status="running"]`).waitFor({ timeout: TIMEOUT });
     assert.equal(user.opened.length, pagesBefore + 1, 'one browser page, the authorization server');
     assert.match(await status(OAUTH).innerText(), /^Connected · \d+ tools$/);
     await row(OAUTH).locator('.session').waitFor();
     assert.match(await row(OAUTH).locator('.session').innerText(), /Signed in/);
     await row(OAUTH).locator('summary[data-section="tools"]').click();
+    // The tool rows render when the section opens, each with its Run… button.
+    await row(OAUTH).locator('[data-tool] [data-run]').first().waitFor({ timeout: TIMEOUT });
     await shot('2-connected');
   });
 
@@ -129,31 +132,31 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     const pagesBefore = user.opened.length;
     await page.reload();
     await openView();
-    await panel().locator(`li.server[data-server="${OAUTH}"][data-status="running"]`).waitFor({ timeout: TIMEOUT });
+    await panel().locator(`.server[data-server="${OAUTH}"][data-status="running"]`).waitFor({ timeout: TIMEOUT });
     assert.equal(user.opened.length, pagesBefore);
   });
 
   it('logs out: back to "Authentication required"', async () => {
     await action(OAUTH, 'logout').click();
-    await panel().locator(`li.server[data-server="${OAUTH}"][data-status="authRequired"]`).waitFor({ timeout: TIMEOUT });
+    await panel().locator(`.server[data-server="${OAUTH}"][data-status="authRequired"]`).waitFor({ timeout: TIMEOUT });
     assert.equal(await status(OAUTH).innerText(), 'Authentication required');
   });
 
   it('cancels while "Waiting for authorization…"', async () => {
     user.signIn = false; // the person opens the page but never signs in
     await action(OAUTH, 'authenticate').click();
-    await panel().locator(`li.server[data-server="${OAUTH}"][data-status="authenticating"]`).waitFor({ timeout: TIMEOUT });
+    await panel().locator(`.server[data-server="${OAUTH}"][data-status="authenticating"]`).waitFor({ timeout: TIMEOUT });
     assert.equal(await status(OAUTH).innerText(), 'Waiting for authorization…');
     await shot('3-waiting');
     await action(OAUTH, 'cancel').click();
-    await panel().locator(`li.server[data-server="${OAUTH}"][data-status="authRequired"]`).waitFor({ timeout: TIMEOUT });
+    await panel().locator(`.server[data-server="${OAUTH}"][data-status="authRequired"]`).waitFor({ timeout: TIMEOUT });
     assert.match(await row(OAUTH).innerText(), /Sign-in was cancelled/);
   });
 
   it('asks for an ${input:…} value in a password box, once, and starts the server that needs it', async () => {
     const KEYED = 'keyed-demo';
     const secret = 'e2e-demo-api-key-5a7c9e';
-    await panel().locator(`li.server[data-server="${KEYED}"][data-status="needsInput"]`).waitFor({ timeout: TIMEOUT });
+    await panel().locator(`.server[data-server="${KEYED}"][data-status="needsInput"]`).waitFor({ timeout: TIMEOUT });
     assert.equal(await status(KEYED).innerText(), 'Needs a value: ${input:demo-api-key}');
     await shot('5-needs-input');
     await action(KEYED, 'setInput').click();
@@ -162,14 +165,14 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     assert.equal(await box.getAttribute('type'), 'password', 'typed into a password box');
     await box.fill(secret);
     await box.press('Enter');
-    await panel().locator(`li.server[data-server="${KEYED}"][data-status="running"]`).waitFor({ timeout: TIMEOUT });
+    await panel().locator(`.server[data-server="${KEYED}"][data-status="running"]`).waitFor({ timeout: TIMEOUT });
     assert.match(await status(KEYED).innerText(), /^Connected · \d+ tools$/);
     assert.ok(!(await row(KEYED).innerText()).includes(secret), 'the value is never shown');
     await shot('6-input-set');
   });
 
   it('shows an error row with its detail on demand', async () => {
-    await panel().locator('li.server[data-server="broken-demo"][data-status="error"]').waitFor({ timeout: TIMEOUT });
+    await panel().locator('.server[data-server="broken-demo"][data-status="error"]').waitFor({ timeout: TIMEOUT });
     assert.match(await status('broken-demo').innerText(), /^Error: /);
     await row('broken-demo').locator('summary[data-section="detail"]').click();
     await row('broken-demo').locator('details[data-section="detail"] pre').waitFor();
@@ -178,7 +181,7 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
   });
 
   it('runs a tool from its form in an editor tab and shows the result', async () => {
-    await panel().locator('li.server[data-server="local-demo"][data-status="running"]').waitFor({ timeout: TIMEOUT });
+    await panel().locator('.server[data-server="local-demo"][data-status="running"]').waitFor({ timeout: TIMEOUT });
     await runFromPanel('local-demo', 'echo');
     const runner = await frameWith('mcp-tool-runner mcp-schema-form');
     await runner.locator('mcp-schema-form vscode-textfield').first().locator('input').fill('hello from the form');

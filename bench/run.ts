@@ -12,6 +12,8 @@
 //      the same upstream server, as the added median and p99 (target: added median <= 300 µs).
 //  (h) gateway under load: 20 clients x 100 concurrent calls, throughput and errors vs direct
 //      (target: 0 errors, throughput >= 80% of direct).
+//  (i) the panel with 50 servers and 5,000 tools: one server's change to its row repainted, rows
+//      re-rendered per change, the page's JS heap (bench/panel.ts; target: median <= 16 ms).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { once } from 'node:events';
@@ -25,6 +27,7 @@ import { parseServers } from '../src/core/config';
 import { InMemoryEraMemory, type EraMemory } from '../src/core/connection/era';
 import { McpGateway } from '../src/core/gateway/gateway';
 import { McpHub } from '../src/core/hub';
+import { panelFigures } from './panel';
 import { noopLogger, systemClock } from '../src/core/ports';
 import { startHttpServer } from '../test/fixtures/http-server';
 import { startModernHttpServer } from '../test/fixtures/modern-http-server';
@@ -194,6 +197,7 @@ async function main(): Promise<void> {
   if (wanted('d')) shipped();
   if (wanted('e')) await eraCost();
   if (wanted('g', 'h')) await gatewayFigures();
+  if (wanted('i')) await panelFigures(ROOT, process.env.CHROMIUM_PATH ?? '/usr/bin/chromium');
 }
 
 const percentile = (xs: number[], p: number) => {

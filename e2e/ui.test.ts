@@ -36,22 +36,17 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
   const action = (name: string, act: string) => row(name).locator(`.action[data-action="${act}"]`);
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
 
-  /** The webview frame (an editor tab's or the panel's) that has `selector` in it. */
-  async function frameWith(selector: string): Promise<Frame> {
+  /** The webview frame (an editor tab's or the panel's) that has `selector` in it, with `text` when given. */
+  async function frameWith(selector: string, text?: string): Promise<Frame> {
     const end = Date.now() + TIMEOUT;
     while (Date.now() < end) {
       for (const frame of page.frames()) {
-        if (
-          await frame
-            .locator(selector)
-            .count()
-            .catch(() => 0)
-        )
-          return frame;
+        const found = text === undefined ? frame.locator(selector) : frame.locator(selector).filter({ hasText: text });
+        if (await found.count().catch(() => 0)) return frame;
       }
       await page.waitForTimeout(250);
     }
-    throw new Error(`no webview shows ${selector}`);
+    throw new Error(`no webview shows ${selector}${text ? ` with "${text}"` : ''}`);
   }
 
   /** Opens the tools of a server's row and presses Run… on one. */
@@ -183,7 +178,7 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
   it('runs a tool from its form in an editor tab and shows the result', async () => {
     await panel().locator('.server[data-server="local-demo"][data-status="running"]').waitFor({ timeout: TIMEOUT });
     await runFromPanel('local-demo', 'echo');
-    const runner = await frameWith('mcp-tool-runner mcp-schema-form');
+    const runner = await frameWith('mcp-tool-runner h1', 'echo');
     await runner.locator('mcp-schema-form vscode-textfield').first().locator('input').fill('hello from the form');
     await runner.locator('mcp-schema-form vscode-button', { hasText: 'Run' }).click();
     const result = runner.locator('mcp-tool-result');
@@ -193,15 +188,14 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
 
   it("answers a server's question (elicitation) in its form", async () => {
     await runFromPanel('local-demo', 'greet_person');
-    const runner = await frameWith('mcp-tool-runner mcp-schema-form');
+    const runner = await frameWith('mcp-tool-runner h1', 'greet_person');
     await runner.locator('mcp-schema-form vscode-button', { hasText: 'Run' }).click();
     const question = await frameWith('mcp-question mcp-schema-form');
     assert.match(await question.locator('mcp-question h1').innerText(), /local-demo asks/);
     await question.locator('mcp-schema-form vscode-textfield').first().locator('input').fill('Ada');
     await shot('8-elicitation');
     await question.locator('mcp-schema-form vscode-button', { hasText: 'Accept' }).click();
-    const again = await frameWith('mcp-tool-runner mcp-tool-result');
-    await again.locator('mcp-tool-result').getByText('Hello, Ada!').waitFor({ timeout: TIMEOUT });
+    await runner.locator('mcp-tool-result').getByText('Hello, Ada!').waitFor({ timeout: TIMEOUT });
   });
 
   it('opens a resource in a read-only editor', async () => {

@@ -9,7 +9,7 @@ import type { ElicitAnswer, ElicitationHandler, ElicitParams, Logger } from '../
 import { scrubber } from '../../core/scrub';
 import { parseWorkbenchMessage, type ElicitationView, type ExtensionToWorkbench } from '../../protocol';
 import { webviewHtml } from '../webview-html';
-import { sensitiveFields } from './untrusted';
+import { nameLabel, sensitiveFields } from './untrusted';
 
 export const ELICITATION_VIEW = 'mcpHub.elicitation';
 
@@ -28,7 +28,7 @@ export class EditorElicitation implements ElicitationHandler {
       return Promise.resolve({ action: 'decline' });
     }
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
-    const title = `${scrubber.message(server)} asks`;
+    const title = `${nameLabel(server)} asks`;
     const panel = vscode.window.createWebviewPanel(
       ELICITATION_VIEW,
       title,
@@ -52,7 +52,7 @@ export class EditorElicitation implements ElicitationHandler {
         const message = parseWorkbenchMessage(raw);
         if (!message) return this.logger.warn('ignored a malformed message from a question tab');
         if (message.type === 'ready') {
-          const update: ExtensionToWorkbench = { type: 'elicitation', server: scrubber.message(server), request: view };
+          const update: ExtensionToWorkbench = { type: 'elicitation', server: nameLabel(server), request: view };
           void panel.webview.postMessage(update);
         } else if (message.type === 'answer') {
           if (message.action === 'accept' && view.mode === 'url') await vscode.env.openExternal(vscode.Uri.parse(view.url));

@@ -10,6 +10,7 @@ import { UriTemplate, type GetPromptResult, type PromptReference, type ResourceT
 import type { McpHub } from '../../core/hub';
 import type { Logger } from '../../core/ports';
 import { scrubber } from '../../core/scrub';
+import { nameLabel } from './untrusted';
 
 export const PROMPT_SCHEME = 'mcp-hub-prompt';
 const SUGGEST_DEBOUNCE_MS = 150;
@@ -72,7 +73,7 @@ export class PromptsAndTemplates implements vscode.TextDocumentContentProvider, 
         detail: t.description ? scrubber.message(t.description) : undefined,
         template: t,
       })),
-      { title: `MCP Hub: Resource Templates of ${scrubber.message(server)}`, placeHolder: 'Choose a template', matchOnDescription: true },
+      { title: `MCP Hub: Resource Templates of ${nameLabel(server)}`, placeHolder: 'Choose a template', matchOnDescription: true },
     );
     if (!picked) return;
     const template = new UriTemplate(picked.template.uriTemplate);
@@ -101,7 +102,7 @@ export class PromptsAndTemplates implements vscode.TextDocumentContentProvider, 
     const offers = this.hub.server(server)?.state;
     const completes = offers?.kind === 'running' && offers.serverInfo.offers?.completions === true;
     const pick = vscode.window.createQuickPick();
-    pick.title = `${scrubber.message(server)}: ${scrubber.message(name)}${required ? '' : ' (optional)'}`;
+    pick.title = `${nameLabel(server)}: ${nameLabel(name)}${required ? '' : ' (optional)'}`;
     pick.placeholder = description ? scrubber.message(description) : `A value for ${scrubber.message(name)}`;
     pick.ignoreFocusOut = true;
     let timer: NodeJS.Timeout | undefined;
@@ -162,7 +163,7 @@ export class PromptsAndTemplates implements vscode.TextDocumentContentProvider, 
 
 /** The messages as Markdown: each role as a heading, text as it is, other content described (scrubbed). */
 function render(server: string, title: string, result: GetPromptResult): string {
-  const lines = [`# ${scrubber.message(title)} (${scrubber.message(server)})`, ''];
+  const lines = [`# ${nameLabel(title)} (${nameLabel(server)})`, ''];
   if (result.description) lines.push(scrubber.content(result.description), '');
   for (const m of result.messages) {
     lines.push(`## ${m.role}`, '');

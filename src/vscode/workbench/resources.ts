@@ -10,6 +10,7 @@ import type { Logger } from '../../core/ports';
 import { scrubber } from '../../core/scrub';
 import { parseWorkbenchMessage, type ExtensionToWorkbench } from '../../protocol';
 import { webviewHtml } from '../webview-html';
+import { nameLabel } from './untrusted';
 
 export const RESOURCE_SCHEME = 'mcp-hub-resource';
 const TEXT_MAX = 5_000_000;
@@ -101,7 +102,7 @@ export class ResourceDocuments implements vscode.TextDocumentContentProvider, vs
 
   private preview(server: string, uri: string, mimeType: string, base64: string): void {
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
-    const title = `${basename(uri)} · ${scrubber.message(server)}`;
+    const title = `${basename(uri)} · ${nameLabel(server)}`;
     const panel = vscode.window.createWebviewPanel('mcpHub.resourcePreview', title, vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [dist] });
     panel.webview.html = webviewHtml(panel.webview, dist, { script: 'workbench.js', title, view: 'image', media: true });
     panel.webview.onDidReceiveMessage((raw: unknown) => {

@@ -13,7 +13,7 @@ import { scrubber } from '../../core/scrub';
 import { parseWorkbenchMessage, type ExtensionToWorkbench, type RunRecord, type ToolDetail, type WorkbenchToExtension } from '../../protocol';
 import { toolView } from '../../view-model';
 import { webviewHtml } from '../webview-html';
-import { redactArgs, scrubResult } from './untrusted';
+import { nameLabel, redactArgs, scrubResult } from './untrusted';
 
 export const TOOL_RUNNER_VIEW = 'mcpHub.toolRunner';
 const HISTORY_KEY = 'mcpHub.toolRuns';
@@ -149,7 +149,7 @@ class ToolRunner {
     const tool = this.hub.listTools(this.server).find((t) => t.name === this.tool);
     void this.post({
       type: 'tool',
-      server: scrubber.message(this.server),
+      server: nameLabel(this.server),
       status: server?.state.kind ?? 'stopped',
       ...(tool ? { tool: toolDetail(tool) } : {}),
       history: this.history,
@@ -220,4 +220,4 @@ async function openLink(url: string): Promise<void> {
 }
 
 const key = (server: string, tool: string) => `${server}\u0000${tool}`;
-const title = (server: string, tool: string) => `${scrubber.message(tool)} · ${scrubber.message(server)}`;
+const title = (server: string, tool: string) => `${nameLabel(tool)} · ${nameLabel(server)}`;

@@ -11,6 +11,7 @@ import { scrubber } from '../../core/scrub';
 import { parseWorkbenchMessage, type ExtensionToWorkbench } from '../../protocol';
 import { toServerView } from '../../view-model';
 import { webviewHtml } from '../webview-html';
+import { nameLabel } from './untrusted';
 
 export const TRACE_VIEW = 'mcpHub.oauthTrace';
 
@@ -28,7 +29,7 @@ export class TraceTabs implements vscode.Disposable {
     const existing = this.open.get(server);
     if (existing) return existing.reveal();
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
-    const title = `OAuth Trace · ${scrubber.message(server)}`;
+    const title = `OAuth Trace · ${nameLabel(server)}`;
     const panel = vscode.window.createWebviewPanel(TRACE_VIEW, title, vscode.ViewColumn.Active, { enableScripts: true, enableCommandUris: false, localResourceRoots: [dist] });
     panel.webview.html = webviewHtml(panel.webview, dist, { script: 'workbench.js', title, view: 'trace' });
     let ready = false;
@@ -37,7 +38,7 @@ export class TraceTabs implements vscode.Disposable {
       const view = this.hub.server(server) ? toServerView(this.hub.server(server)!) : undefined;
       const message: ExtensionToWorkbench = {
         type: 'trace',
-        server: scrubber.message(server),
+        server: nameLabel(server),
         steps: this.hub.oauthTrace(server),
         ...(view?.session ? { session: view.session } : {}),
       };

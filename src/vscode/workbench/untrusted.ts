@@ -67,3 +67,14 @@ export function sensitiveFields(schema: Record<string, unknown>): string[] {
     .filter(([name, p]) => p?.format === 'password' || [name, p?.title, p?.description].some((t) => typeof t === 'string' && SECRET_WORDS.test(t)))
     .map(([name]) => scrubber.message(name));
 }
+
+/**
+ * A server's or tool's name where it is shown as plain text (a tab title, a heading in a webview):
+ * control characters dropped and cut to 100 characters, not masked. A server's name is its key in
+ * the settings, which the scrubber may also know as a value (an env value equal to it) and would
+ * show as ***. Notifications keep the scrubber's form (they render Markdown).
+ */
+export function nameLabel(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  return name.replace(/[\u0000-\u001f\u007f-\u009f]/g, '').slice(0, 100);
+}

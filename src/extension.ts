@@ -17,6 +17,7 @@ import { InputStore } from './core/inputs';
 import { scrubber } from './core/scrub';
 import { browserOpener, externalUri, secretStore } from './vscode/platform';
 import { COMMANDS, registerCommands } from './vscode/commands';
+import { EnterpriseHost } from './vscode/enterprise';
 import { createLogger } from './vscode/logger';
 import { onDidChangeServerSettings, openServerSettings, readServerSettings } from './vscode/settings';
 import { globalStateEras } from './vscode/eras';
@@ -79,9 +80,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
 
   // The local gateway: the hub's servers for VS Code's own MCP client and for any other client.
   const gateway = new GatewayHost(theHub, context.secrets, logger, version, questions);
+  // The company IdP (mcpHub.enterprise.idp): one sign-in for every server that accepts it.
+  const enterprise = new EnterpriseHost(theHub, inputs, logger);
+  context.subscriptions.push(enterprise);
   const view = new ServersViewProvider(
     context.extensionUri,
-    () => ({ servers: theHub.servers().map(toServerView), gateway: gateway.status() }),
+    () => {
+      const company = enterprise.view();
+      return { servers: theHub.servers().map(toServerView), gateway: gateway.status(), ...(company ? { enterprise: company } : {}) };
+    },
     (message) => {
       switch (message.type) {
         case 'openSettings':
@@ -92,6 +99,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
           return;
         case 'connectClient':
           void vscode.commands.executeCommand(GATEWAY_COMMANDS.connectClient);
+          return;
+        case 'enterpriseSignIn':
+          void enterprise.signIn();
+          return;
+        case 'enterpriseCancel':
+          enterprise.cancel();
+          return;
+        case 'enterpriseSignOut':
+          void enterprise.signOut();
           return;
         case 'action':
           void vscode.commands.executeCommand(ACTION_COMMANDS[message.action], message.server);
@@ -109,6 +125,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
     gateway,
     registerMcpProvider(theHub, gateway),
     gateway.onDidChange(() => view.refresh()),
+    enterprise.onDidChange(() => view.refresh()),
     ...registerGatewayCommands(gateway),
     context.secrets.onDidChange((e) => gateway.onSecretChanged(e.key)),
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -147,7 +164,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
   );
   // In the background: activate() waits for no server, nor for the secret storage reads that
   // resolving ${input:…} values takes; the view and the API follow through onDidChange.
-  void apply();
+  void enterprise
+    .apply()
+    .catch(() => undefined)
+    .then(apply);
   void gateway.apply();
 
   return {

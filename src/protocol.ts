@@ -126,6 +126,21 @@ export interface ServerView {
 /** The local gateway, for the panel's header: off, or where it listens and how many client sessions are open. */
 export type GatewayView = { readonly on: false } | { readonly on: true; readonly address: string; readonly sessions: number };
 
+/**
+ * The company IdP (mcpHub.enterprise.idp), for the panel's header: where, whether someone is signed
+ * in and who (the IdP's claims, scrubbed), and whether a sign-in is under way.
+ */
+export interface EnterpriseView {
+  /** The IdP's host (or the VS Code account provider's name). */
+  readonly label: string;
+  readonly signedIn: boolean;
+  readonly signingIn: boolean;
+  /** Who is signed in, e.g. "Ada Lovelace (ada@example.com)". */
+  readonly account?: string;
+  /** Whose sign-in it is: MCP Hub's own, or a VS Code account's. */
+  readonly via: 'hub' | 'vscode';
+}
+
 export const MAX_RESOURCE_VIEWS = 2000;
 
 /**
@@ -133,7 +148,7 @@ export const MAX_RESOURCE_VIEWS = 2000;
  * `update`: only the servers that changed, and the names of removed ones; the rest stay as they are.
  */
 export type ExtensionToWebview =
-  | { readonly type: 'servers'; readonly servers: readonly ServerView[]; readonly gateway?: GatewayView }
+  | { readonly type: 'servers'; readonly servers: readonly ServerView[]; readonly gateway?: GatewayView; readonly enterprise?: EnterpriseView }
   | { readonly type: 'update'; readonly servers: readonly ServerView[]; readonly removed: readonly string[] };
 
 export type WebviewToExtension =
@@ -142,6 +157,10 @@ export type WebviewToExtension =
   | { readonly type: 'openSettings' }
   | { readonly type: 'showLogs' }
   | { readonly type: 'connectClient' }
+  /** The company IdP: sign in (browser), cancel that, or sign out (and so out of the servers signed in through it). */
+  | { readonly type: 'enterpriseSignIn' }
+  | { readonly type: 'enterpriseCancel' }
+  | { readonly type: 'enterpriseSignOut' }
   /** Opens the tool's runner in an editor tab. */
   | { readonly type: 'runTool'; readonly server: string; readonly tool: string }
   /** Switches a tool on or off (tools.deny in the settings scope that defines the server). */
@@ -174,6 +193,9 @@ export function parseWebviewMessage(message: unknown): WebviewToExtension | unde
     case 'openSettings':
     case 'showLogs':
     case 'connectClient':
+    case 'enterpriseSignIn':
+    case 'enterpriseCancel':
+    case 'enterpriseSignOut':
       return keys === 'type' ? { type: message.type } : undefined;
     case 'action': {
       const { action, server } = message;
@@ -213,7 +235,16 @@ export function parseExtensionMessage(message: unknown): ExtensionToWebview | un
   if (message.type !== 'servers') return undefined;
   const g = message.gateway;
   const gatewayOk = g === undefined || (isRecord(g) && (g.on === false || (g.on === true && typeof g.address === 'string' && typeof g.sessions === 'number')));
-  return gatewayOk ? (message as ExtensionToWebview) : undefined;
+  const e = message.enterprise;
+  const enterpriseOk =
+    e === undefined ||
+    (isRecord(e) &&
+      typeof e.label === 'string' &&
+      typeof e.signedIn === 'boolean' &&
+      typeof e.signingIn === 'boolean' &&
+      (e.via === 'hub' || e.via === 'vscode') &&
+      (e.account === undefined || typeof e.account === 'string'));
+  return gatewayOk && enterpriseOk ? (message as ExtensionToWebview) : undefined;
 }
 
 /** The words a row shows for its status, e.g. "Connected · 12 tools". */

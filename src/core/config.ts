@@ -37,14 +37,28 @@ export interface AuthSettings {
   readonly callbackPort?: number;
   /** An https URL of a Client ID Metadata Document to use as client_id where the server supports it. */
   readonly clientMetadataUrl?: string;
-  /** 'client_credentials' for machine-to-machine servers; the default is the browser sign-in. */
-  readonly grantType?: 'authorization_code' | 'client_credentials';
+  /**
+   * 'client_credentials' for machine-to-machine servers; 'jwt-bearer' for workload identity (the
+   * RFC 7523 JWT bearer grant with `assertion`); the default is the browser sign-in.
+   */
+  readonly grantType?: 'authorization_code' | 'client_credentials' | 'jwt-bearer';
+  /** Where the workload's JWT comes from, for grantType 'jwt-bearer' (read again for every token). */
+  readonly assertion?: AssertionSource;
+  /**
+   * Enterprise-managed authorization through the company IdP (mcpHub.enterprise.idp): true uses it
+   * even where the authorization server does not advertise the JWT bearer grant; false never uses
+   * it. Unset: used where the authorization server advertises the grant and an IdP is configured.
+   */
+  readonly enterprise?: boolean;
   /** A PEM or JWK (JSON) private key for private_key_jwt client authentication. */
   readonly privateKey?: string;
   readonly privateKeyAlg?: string;
   /** Seconds to wait for the browser sign-in before giving up (default 300). */
   readonly signInTimeout?: number;
 }
+
+/** A workload identity token: a value (typically "${env:NAME}"), a file (re-read each time), or a command's output. */
+export type AssertionSource = { readonly value: string } | { readonly file: string } | { readonly command: string; readonly args: readonly string[] };
 
 interface CommonConfig {
   readonly name: string;
@@ -247,9 +261,21 @@ function parseAuth(raw: unknown, fail: (field: string, message: string) => never
   }
   const grantType = str('grantType');
   if (grantType) {
-    if (grantType !== 'authorization_code' && grantType !== 'client_credentials') fail('auth.grantType', 'must be "authorization_code" or "client_credentials"');
+    if (grantType !== 'authorization_code' && grantType !== 'client_credentials' && grantType !== 'jwt-bearer') {
+      fail('auth.grantType', 'must be "authorization_code", "client_credentials" or "jwt-bearer"');
+    }
     if (grantType === 'client_credentials' && !clientId) fail('auth.grantType', '"client_credentials" needs auth.clientId');
+    if (grantType === 'jwt-bearer' && a.assertion === undefined)
+      fail('auth.grantType', '"jwt-bearer" needs auth.assertion (the workload\'s token: a file, "${env:NAME}" or a command)');
     out.grantType = grantType;
+  }
+  if (a.assertion !== undefined) {
+    if (grantType !== 'jwt-bearer') fail('auth.assertion', 'is used only with "grantType": "jwt-bearer"');
+    out.assertion = parseAssertion(a.assertion, fail);
+  }
+  if (a.enterprise !== undefined) {
+    if (typeof a.enterprise !== 'boolean') fail('auth.enterprise', 'must be true or false');
+    out.enterprise = a.enterprise;
   }
   const privateKey = str('privateKey');
   if (privateKey) {
@@ -269,6 +295,90 @@ function parseAuth(raw: unknown, fail: (field: string, message: string) => never
     out.callbackPort = p;
   }
   return out;
+}
+
+/** `mcpHub.enterprise.idp`: the company identity provider MCP Hub signs in to once for enterprise-managed servers. */
+export const ENTERPRISE_IDP_SETTING = `${SETTINGS_SECTION}.enterprise.idp`;
+
+export interface EnterpriseIdpSettings {
+  /** The IdP's issuer URL (OpenID Connect discovery happens there). */
+  readonly issuer: string;
+  /** MCP Hub's client ID at the IdP, registered by its administrator. */
+  readonly clientId: string;
+  /** Only as "${input:NAME}" (secret storage); most IdPs register a native app without one. */
+  readonly clientSecret?: string;
+  /** Scopes asked for beside openid, profile, email and offline_access. */
+  readonly scope?: string;
+  /** A fixed port for the loopback callback, when the IdP registered one exact redirect URI. */
+  readonly callbackPort?: number;
+  /** A VS Code authentication provider (e.g. "microsoft") whose session supplies the ID token instead of MCP Hub's own sign-in. */
+  readonly authProvider?: { readonly id: string; readonly scopes: readonly string[] };
+}
+
+/** Parses mcpHub.enterprise.idp; undefined when not set. Throws an Error naming the field on bad input. */
+export function parseEnterpriseIdp(raw: unknown): EnterpriseIdpSettings | undefined {
+  if (raw === undefined || raw === null || (isRecord(raw) && Object.keys(raw).length === 0)) return undefined;
+  const fail = (field: string, message: string): never => {
+    throw new Error(`${ENTERPRISE_IDP_SETTING}${field ? `.${field}` : ''}: ${message}`);
+  };
+  if (!isRecord(raw)) return fail('', 'must be an object with "issuer" and "clientId"');
+  const str = (k: string, required = false): string | undefined => {
+    const v = raw[k];
+    if (v === undefined && !required) return undefined;
+    if (typeof v !== 'string' || v.trim() === '') return fail(k, 'must be a non-empty string');
+    return v;
+  };
+  const issuer = str('issuer', true)!;
+  const u = tryUrl(issuer);
+  if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:') || u.search || u.hash) fail('issuer', 'must be the https URL of the IdP (its OpenID Connect issuer)');
+  const clientId = str('clientId', true)!;
+  const clientSecret = str('clientSecret');
+  if (clientSecret !== undefined && !/^\$\{input:[\w.-]+\}$/.test(clientSecret)) fail('clientSecret', 'must be "${input:NAME}" (kept in secret storage), never the secret itself');
+  const scope = str('scope');
+  let callbackPort: number | undefined;
+  if (raw.callbackPort !== undefined) {
+    const p = raw.callbackPort;
+    if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > 65535) fail('callbackPort', 'must be a port number from 1 to 65535');
+    callbackPort = p as number;
+  }
+  let authProvider: EnterpriseIdpSettings['authProvider'];
+  if (raw.authProvider !== undefined) {
+    const ap = raw.authProvider;
+    if (typeof ap === 'string' && ap.trim()) authProvider = { id: ap, scopes: ['openid', 'profile', 'email'] };
+    else if (isRecord(ap) && typeof ap.id === 'string' && ap.id.trim()) {
+      const scopes = ap.scopes ?? ['openid', 'profile', 'email'];
+      if (!Array.isArray(scopes) || !scopes.every((x) => typeof x === 'string')) fail('authProvider.scopes', 'must be an array of strings');
+      authProvider = { id: ap.id, scopes: scopes as string[] };
+    } else fail('authProvider', 'must be the id of a VS Code authentication provider, e.g. "microsoft", or { "id": …, "scopes": [...] }');
+  }
+  return {
+    issuer,
+    clientId,
+    ...(clientSecret ? { clientSecret } : {}),
+    ...(scope ? { scope } : {}),
+    ...(callbackPort ? { callbackPort } : {}),
+    ...(authProvider ? { authProvider } : {}),
+  };
+}
+
+function parseAssertion(raw: unknown, fail: (field: string, message: string) => never): AssertionSource {
+  const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
+  if (nonEmpty(raw)) return { value: raw };
+  if (!isRecord(raw)) fail('auth.assertion', 'must be a string (e.g. "${env:NAME}"), { "file": path } or { "command": program, "args": [...] }');
+  const keys = Object.keys(raw);
+  if ('file' in raw) {
+    if (!nonEmpty(raw.file)) fail('auth.assertion.file', 'must be the path of the token file');
+    if (keys.length > 1) fail('auth.assertion', 'takes "file" alone');
+    return { file: raw.file };
+  }
+  if ('command' in raw) {
+    if (!nonEmpty(raw.command)) fail('auth.assertion.command', 'must be the program that prints the token');
+    const args = raw.args ?? [];
+    if (!Array.isArray(args) || !args.every((x) => typeof x === 'string')) fail('auth.assertion.args', 'must be an array of strings');
+    if (keys.some((k) => k !== 'command' && k !== 'args')) fail('auth.assertion', 'takes "command" and "args" only');
+    return { command: raw.command, args };
+  }
+  return fail('auth.assertion', 'must be a string (e.g. "${env:NAME}"), { "file": path } or { "command": program, "args": [...] }');
 }
 
 /**

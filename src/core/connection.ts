@@ -150,6 +150,7 @@ export class ServerConnection {
     if (!('retry' in outcome)) {
       this.auth?.cancelRefresh();
       this.apply(outcome);
+      if (outcome.type === 'unauthorized') void this.tryEnterprise();
       return;
     }
     const { clock, logger } = this.deps;
@@ -170,7 +171,7 @@ export class ServerConnection {
    * reconnects only once the new tokens are saved. Rejects with the reason when the sign-in fails,
    * is cancelled or times out; the stored session is then untouched.
    */
-  authenticate(): Promise<void> {
+  authenticate(options: { quiet?: boolean } = {}): Promise<void> {
     const auth = this.auth;
     if (!auth) {
       const why = this.config.type === 'stdio' ? 'it is a local server' : 'it sends a static Authorization header from settings';
@@ -199,10 +200,30 @@ export class ServerConnection {
         void this.signIn.release(signIn);
         await this.refreshSession();
       },
+      options.quiet,
     );
     void this.signIn.set(signIn);
     return signIn.done;
   }
+
+  /**
+   * Signs in through the company IdP by itself, when the server needs sign-in, has no session yet,
+   * the IdP is signed in and the server's authorization server takes the IdP's grant. Never a page.
+   */
+  async tryEnterprise(): Promise<void> {
+    if (!this.auth || this._state.kind !== 'authRequired' || this.signIn.value || this.tryingEnterprise) return;
+    this.tryingEnterprise = true;
+    try {
+      if (!(await this.auth.enterpriseReady())) return;
+      if (this._state.kind !== 'authRequired' || this.signIn.value) return;
+      this.deps.logger.info('signing in through the company IdP');
+      await this.authenticate({ quiet: true }).catch(() => undefined);
+    } finally {
+      this.tryingEnterprise = false;
+    }
+  }
+
+  private tryingEnterprise = false;
 
   /** A sign-in ended without tokens: a running server keeps running; any other needs sign-in still. */
   private onSignInFailed(error: unknown): void {

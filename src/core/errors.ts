@@ -11,6 +11,8 @@ export type HubErrorCode =
   | 'no_oauth'
   | 'auth_required'
   | 'needs_input'
+  /** No company IdP is configured (mcpHub.enterprise.idp). */
+  | 'no_idp'
   /** A start did not finish within the server's timeout. */
   | 'start_timeout'
   /** A running server stopped answering, or its process exited. */

@@ -253,6 +253,11 @@ const NOTICE: Readonly<Record<string, string>> = {
   no_oauth: 'The server does not sign in with OAuth',
   auth_required: 'The server needs you to sign in (or more permission)',
   needs_input: 'The server needs a value from secret storage',
+  assertion_unavailable: 'The workload identity token could not be read',
+  no_idp: 'No company IdP is configured',
+  idp_sign_in_required: 'Sign in to your company IdP first',
+  idp_refused: 'Your company IdP refused the request',
+  enterprise_refused: "The server's authorization server refused the company IdP's grant",
 };
 
 /**

@@ -16,6 +16,8 @@ import { scopedLogger, type Disposable } from './ports';
 import { scrubbedLogger, scrubber } from './scrub';
 import type { ActionContext, ServerState } from './state';
 import type { SessionInfo } from './oauth/server-auth';
+import { EnterpriseIdp, type IdpStatus, type IdTokenSource } from './oauth/idp';
+import type { EnterpriseIdpSettings } from './config';
 import type { OAuthTraceStep } from './oauth/trace';
 import { inlineSecrets, inputReference, resolveInputs, resolveStatic, variablesIn } from './variables';
 
@@ -113,6 +115,11 @@ export class McpHub {
   private readonly deps: HubDeps & ConnectionDeps;
 
   private readonly storeSubscription: Disposable | undefined;
+  /** The company IdP (mcpHub.enterprise.idp), when configured. */
+  private idp: { readonly idp: EnterpriseIdp; readonly key: string; readonly subscription: Disposable } | undefined;
+  private readonly _onDidChangeEnterprise = new Emitter<void>();
+  /** The company IdP was configured, signed in or out, or a sign-in to it started or ended. */
+  readonly onDidChangeEnterprise = this._onDidChangeEnterprise.event;
   private readonly inputSubscription: Disposable | undefined;
   /** applyConfig calls run one after another; the last settings are re-applied when an input changes. */
   private applying: Promise<unknown> = Promise.resolve();
@@ -125,6 +132,7 @@ export class McpHub {
       logger: scrubbedLogger(deps.logger),
       jsonSchemaValidator: deps.jsonSchemaValidator ?? new CfWorkerJsonSchemaValidator(),
       eras: deps.eras ?? new InMemoryEraMemory(),
+      ...(deps.oauth ? { oauth: { ...deps.oauth, idp: () => this.idp?.idp } } : {}),
       untrustedFolder: () => (this.last && !this.last.options.trusted ? this.last.options.workspaceFolder : undefined),
     };
     // An ${input:…} value set, changed or cleared (in any window) restarts exactly the servers using it.
@@ -381,12 +389,97 @@ export class McpHub {
     return this.connection(server).use(fn);
   }
 
+  /**
+   * Configures the company IdP (or none). `clientSecret` is the resolved value of its ${input:…};
+   * `external` a VS Code authentication provider that supplies the ID token instead of the hub's
+   * own sign-in. The same settings again change nothing.
+   */
+  configureEnterprise(settings: EnterpriseIdpSettings | undefined, options: { clientSecret?: string; external?: IdTokenSource } = {}): void {
+    const oauth = this.deps.oauth;
+    const key = settings && oauth ? JSON.stringify([settings, options.clientSecret ?? '', options.external?.label ?? '']) : '';
+    if (key === (this.idp?.key ?? '')) return;
+    this.idp?.subscription.dispose();
+    this.idp?.idp.dispose();
+    this.idp = undefined;
+    if (settings && oauth) {
+      const idp = new EnterpriseIdp(settings, {
+        store: oauth.store,
+        browser: oauth.browser,
+        logger: scopedLogger(this.deps.logger, 'company IdP'),
+        clock: this.deps.clock,
+        ...(oauth.externalUri ? { externalUri: oauth.externalUri } : {}),
+        ...(oauth.resolver ? { resolver: oauth.resolver } : {}),
+        ...(options.clientSecret ? { clientSecret: options.clientSecret } : {}),
+        ...(options.external ? { external: options.external } : {}),
+      });
+      let signedIn: boolean | undefined;
+      const subscription = idp.onDidChange(() => {
+        this._onDidChangeEnterprise.fire();
+        void idp.status().then((status) => {
+          if (this.idp?.idp !== idp || status.signedIn === signedIn) return;
+          signedIn = status.signedIn;
+          void this.afterIdpChange(status.signedIn);
+        });
+      });
+      this.idp = { idp, key, subscription };
+      // Servers already waiting for sign-in connect through an IdP session that is there already.
+      void idp.status().then((status) => {
+        if (this.idp?.idp !== idp || signedIn !== undefined) return;
+        signedIn = status.signedIn;
+        if (signedIn) void this.afterIdpChange(true);
+      });
+    }
+    this._onDidChangeEnterprise.fire();
+  }
+
+  /**
+   * Signed in to the IdP: every server waiting for sign-in that takes the IdP's grant connects. Signed
+   * out: every server signed in through it is signed out too.
+   */
+  private async afterIdpChange(signedIn: boolean): Promise<void> {
+    for (const record of this.records.values()) {
+      const connection = record.connection;
+      if (!connection?.auth) continue;
+      if (signedIn) void connection.tryEnterprise();
+      else if (await connection.auth.viaIdp()) await connection.logout('Signed out of the company IdP.').catch(() => undefined);
+    }
+  }
+
+  /** The company IdP's sign-in, when one is configured: who, until when; never a token. */
+  async enterpriseStatus(): Promise<IdpStatus | undefined> {
+    return this.idp?.idp.status();
+  }
+
+  /** Signs in to the company IdP in the browser; then the servers that take its grant connect. */
+  async enterpriseSignIn(): Promise<void> {
+    const idp = this.idp?.idp;
+    if (!idp) throw hubError('no_idp', 'No company IdP is configured (mcpHub.enterprise.idp).');
+    await idp.signIn();
+    await this.afterIdpChange(true);
+  }
+
+  cancelEnterpriseSignIn(): void {
+    this.idp?.idp.cancelSignIn();
+  }
+
+  /** Signs out of the company IdP, and so out of every server signed in through it. */
+  async enterpriseSignOut(): Promise<void> {
+    const idp = this.idp?.idp;
+    if (!idp) return;
+    await idp.signOut();
+    await this.afterIdpChange(false);
+  }
+
   /** Closes every client and waits for stdio children to exit. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     this.storeSubscription?.dispose();
     this.inputSubscription?.dispose();
+    this.idp?.subscription.dispose();
+    this.idp?.idp.dispose();
+    this.idp = undefined;
+    this._onDidChangeEnterprise.dispose();
     const records = [...this.records.values()];
     this.records.clear();
     await Promise.all(records.map((r) => this.retire(r)));

@@ -126,6 +126,12 @@ function mapFields(config: ServerConfig, visit: (value: string, field: string) =
       const v = config.auth[key];
       if (v !== undefined) auth[key] = visit(v, `auth.${key}`);
     }
+    const a = config.auth.assertion;
+    if (a) {
+      if ('value' in a) auth.assertion = { value: visit(a.value, 'auth.assertion') };
+      else if ('file' in a) auth.assertion = { file: visit(a.file, 'auth.assertion.file') };
+      else auth.assertion = { command: visit(a.command, 'auth.assertion.command'), args: a.args.map((x, i) => visit(x, `auth.assertion.args[${i}]`)) };
+    }
     next = { ...next, auth };
   }
   return next;
@@ -262,7 +268,8 @@ export async function resolveInputs(config: ServerConfig, read: (name: string) =
   origins.set(resolved, next);
   const env = resolved.type === 'stdio' ? Object.values(resolved.env) : [];
   const headers = resolved.type === 'stdio' ? [] : Object.values(resolved.headers).flatMap(credentialParts);
-  scrubber.remember(...headers, ...env, resolved.auth?.clientSecret, resolved.auth?.privateKey);
+  const assertion = resolved.auth?.assertion;
+  scrubber.remember(...headers, ...env, resolved.auth?.clientSecret, resolved.auth?.privateKey, assertion && 'value' in assertion ? assertion.value : undefined);
   return { ok: true, config: resolved, secrets: [...values.values()] };
 }
 

@@ -2,11 +2,16 @@
 // It does what a user does with one remote server in settings, and nothing scenario-specific:
 //   add the server -> sign in when asked -> list the tools -> call each tool once -> quit.
 // The runner passes the server URL as the last argument and, for some scenarios, credentials in
-// MCP_CONFORMANCE_CONTEXT; only what a user would type is read: settings (see authSettings) and the
-// arguments of a tool call (see typedArguments).
+// MCP_CONFORMANCE_CONTEXT; only what a user would type is read: settings (see authSettings), the
+// arguments of a tool call (see typedArguments), and the person's own state: a company IdP signed
+// in to earlier (see enterpriseSession), a workload identity token in a file.
 // Exit code: 0 when every step worked, 1 otherwise (the suite judges by its own checks).
 import type { Tool } from '@modelcontextprotocol/client';
-import { parseServers } from '../../src/core/config';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseEnterpriseIdp, parseServers, type EnterpriseIdpSettings } from '../../src/core/config';
+import { idTokenClaims } from '../../src/core/oauth/account';
 import { actionsFor } from '../../src/core/state';
 import { HubError } from '../../src/core/errors';
 import { McpHub, type HubServer } from '../../src/core/hub';
@@ -77,9 +82,9 @@ const CLIENT_METADATA_URL = 'https://conformance-test.local/client-metadata.json
  * The `auth` settings: the Client ID Metadata Document, plus any credentials the runner hands out
  * the way a server's operator would (client ID and secret, private key). Nothing else is read.
  */
-function authSettings(): Record<string, string | number> {
+function authSettings(): Record<string, unknown> {
   // A sign-in that no redirect completes (a page wanting input) gives up well before the runner does.
-  const auth: Record<string, string | number> = { clientMetadataUrl: CLIENT_METADATA_URL, signInTimeout: 20 };
+  const auth: Record<string, unknown> = { clientMetadataUrl: CLIENT_METADATA_URL, signInTimeout: 20 };
   const raw = process.env.MCP_CONFORMANCE_CONTEXT;
   if (!raw) return auth;
   const ctx = JSON.parse(raw) as Record<string, unknown>;
@@ -90,7 +95,38 @@ function authSettings(): Record<string, string | number> {
   take('client_secret', 'clientSecret');
   take('private_key_pem', 'privateKey');
   take('signing_algorithm', 'privateKeyAlg');
+  // A workload whose platform put its identity token in a file: the person points settings at it.
+  if (typeof ctx.valid_jwt === 'string') {
+    const file = join(mkdtempSync(join(tmpdir(), 'mcp-hub-workload-')), 'token');
+    writeFileSync(file, ctx.valid_jwt, { mode: 0o600 });
+    auth.grantType = 'jwt-bearer';
+    auth.assertion = { file };
+  }
   return auth;
+}
+
+/**
+ * The company IdP, when the runner hands one out: the person's settings name it (issuer and client
+ * ID), and the person signed in to it earlier today, so its session (the ID token) is in secret
+ * storage already, as a sign-in leaves it.
+ */
+async function enterpriseSession(store: TokenStore): Promise<EnterpriseIdpSettings | undefined> {
+  const raw = process.env.MCP_CONFORMANCE_CONTEXT;
+  const ctx = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+  if (typeof ctx.idp_issuer !== 'string' || typeof ctx.idp_client_id !== 'string') return undefined;
+  const settings = parseEnterpriseIdp({ issuer: ctx.idp_issuer, clientId: ctx.idp_client_id });
+  const idToken = ctx.idp_id_token;
+  if (settings && typeof idToken === 'string') {
+    const exp = idTokenClaims(idToken)?.exp;
+    await store.update(settings.issuer, () => ({
+      resource: settings.issuer,
+      issuer: settings.issuer,
+      tokens: { access_token: '', token_type: 'N_A', id_token: idToken },
+      ...(typeof exp === 'number' ? { expiresAt: exp * 1000 } : {}),
+      updatedAt: Date.now(),
+    }));
+  }
+  return settings;
 }
 
 function waitUntil(hub: McpHub, settled: (s: HubServer) => boolean): Promise<HubServer> {
@@ -173,13 +209,15 @@ async function callEach(hub: McpHub, tools: readonly Tool[], signIns: { count: n
 
 async function main(): Promise<number> {
   const url = process.argv[process.argv.length - 1];
+  const store = new TokenStore(new MemorySecretStore());
   const hub = new McpHub({
     logger,
     clock: systemClock,
     clientInfo: { name: 'mcp-hub-conformance', version: '0.1.0' },
-    oauth: { store: new TokenStore(new MemorySecretStore()), browser },
+    oauth: { store, browser },
     elicitation,
   });
+  hub.configureEnterprise(await enterpriseSession(store));
   const entries = parseServers({ [NAME]: { url, auth: authSettings(), timeout: 20 } }, 'user');
   const signIns = { count: 0 };
   try {

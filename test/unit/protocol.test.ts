@@ -7,6 +7,10 @@ describe('webview message validation', () => {
     assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });
     assert.deepEqual(parseWebviewMessage({ type: 'showLogs' }), { type: 'showLogs' });
     assert.deepEqual(parseWebviewMessage({ type: 'connectClient' }), { type: 'connectClient' });
+    for (const type of ['enterpriseSignIn', 'enterpriseCancel', 'enterpriseSignOut'] as const) {
+      assert.deepEqual(parseWebviewMessage({ type }), { type });
+      assert.equal(parseWebviewMessage({ type, server: 'x' }), undefined);
+    }
     assert.deepEqual(parseWebviewMessage({ type: 'action', action: 'restart', server: 'gh' }), { type: 'action', action: 'restart', server: 'gh' });
   });
 
@@ -51,6 +55,12 @@ describe('webview message validation', () => {
     assert.ok(parseExtensionMessage({ type: 'servers', servers: [], gateway: { on: false } }));
     assert.equal(parseExtensionMessage({ type: 'servers', servers: [], gateway: { on: true, address: 1 } }), undefined);
     assert.equal(parseExtensionMessage({ type: 'servers', servers: [], gateway: 'on' }), undefined);
+    assert.ok(parseExtensionMessage({ type: 'servers', servers: [], enterprise: { label: 'idp.example.com', signedIn: true, signingIn: false, via: 'hub', account: 'Ada' } }));
+    assert.equal(parseExtensionMessage({ type: 'servers', servers: [], enterprise: { label: 'idp.example.com', signedIn: 'yes', signingIn: false, via: 'hub' } }), undefined);
+    assert.equal(
+      parseExtensionMessage({ type: 'servers', servers: [], enterprise: { label: 'idp.example.com', signedIn: true, signingIn: false, via: 'hub', account: 7 } }),
+      undefined,
+    );
     assert.ok(parseExtensionMessage({ type: 'update', servers: [], removed: ['gh'] }));
     assert.equal(parseExtensionMessage({ type: 'update', servers: [] }), undefined);
     assert.equal(parseExtensionMessage({ type: 'update', servers: [{ name: 'x' }], removed: [] }), undefined);

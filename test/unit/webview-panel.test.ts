@@ -479,6 +479,31 @@ describe('the panel (Lit components in happy-dom)', () => {
     assert.equal($('[data-command="connectClient"]'), null);
   });
 
+  it('shows the company IdP sign-in: Sign In, Cancel while in the browser, who is signed in with Sign Out', async () => {
+    const base = { label: 'acme.okta.com', via: 'hub' as const };
+    await send({ type: 'servers', servers: [server('alpha')], enterprise: { ...base, signedIn: false, signingIn: false } });
+    takePosted();
+    assert.equal(text($('#mcp-enterprise .gateway-text')), 'Company sign-in: acme.okta.com');
+    $('[data-command="enterpriseSignIn"]')?.click();
+    assert.deepEqual(takePosted(), [{ type: 'enterpriseSignIn' }]);
+    await send({ type: 'servers', servers: [server('alpha')], enterprise: { ...base, signedIn: false, signingIn: true } });
+    assert.equal(text($('#mcp-enterprise .gateway-text')), 'Signing in to acme.okta.com…');
+    $('[data-command="enterpriseCancel"]')?.click();
+    assert.deepEqual(takePosted(), [{ type: 'enterpriseCancel' }]);
+    // The account is the IdP's words: rendered as text, never as markup.
+    const account = 'Ada <img src=x onerror=alert(1)> (ada@example.com)';
+    await send({ type: 'servers', servers: [server('alpha')], enterprise: { ...base, signedIn: true, signingIn: false, account } });
+    assert.equal(text($('#mcp-enterprise .gateway-text')), `Company sign-in: ${account}`);
+    assert.equal($('#mcp-enterprise img'), null);
+    $('[data-command="enterpriseSignOut"]')?.click();
+    assert.deepEqual(takePosted(), [{ type: 'enterpriseSignOut' }]);
+    // Signed in through a VS Code account: VS Code's Accounts menu signs out, not the panel.
+    await send({ type: 'servers', servers: [server('alpha')], enterprise: { label: 'Microsoft', via: 'vscode', signedIn: true, signingIn: false } });
+    assert.equal($('[data-command="enterpriseSignOut"]'), null);
+    await send({ type: 'servers', servers: [server('alpha')] });
+    assert.equal($('#mcp-enterprise'), null);
+  });
+
   it('counts down to the next retry every second', async () => {
     await send({ type: 'servers', servers: [server('alpha', { status: 'error', message: 'down', retryAt: Date.now() + 3000 })] });
     const retry = row('alpha').querySelector('.retry');

@@ -11,7 +11,7 @@
 import { html, nothing } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import { parseExtensionMessage, type GatewayView, type ServerView } from '../../src/protocol';
+import { parseExtensionMessage, type EnterpriseView, type GatewayView, type ServerView } from '../../src/protocol';
 import { LightElement } from './light-element';
 import { num, plural, safeStatusLabel, str } from './format';
 import { captureFocus, restoreFocus } from './focus';
@@ -40,12 +40,14 @@ export class HubPanel extends LightElement {
   static override properties = {
     servers: { state: true },
     gateway: { state: true },
+    enterprise: { state: true },
     loaded: { state: true },
     announcement: { state: true },
   };
 
   declare servers: readonly ServerView[];
   declare gateway: GatewayView | undefined;
+  declare enterprise: EnterpriseView | undefined;
   declare loaded: boolean;
   declare announcement: string;
   /** The statuses last shown, to announce changes; undefined before the first list. */
@@ -56,6 +58,7 @@ export class HubPanel extends LightElement {
     super();
     this.servers = [];
     this.gateway = undefined;
+    this.enterprise = undefined;
     this.loaded = false;
     this.announcement = '';
   }
@@ -83,6 +86,7 @@ export class HubPanel extends LightElement {
     if (message.type === 'servers') {
       this.servers = byName(message.servers);
       this.gateway = message.gateway;
+      this.enterprise = message.enterprise;
       this.loaded = true;
       pruneOpen(new Set(this.servers.map((s) => s.name)));
       this.announce(this.servers);
@@ -130,7 +134,7 @@ export class HubPanel extends LightElement {
             </header>`
           : nothing
       }
-      ${this.gateway ? this.renderGateway(this.gateway) : nothing}
+      ${this.gateway ? this.renderGateway(this.gateway) : nothing} ${this.enterprise ? this.renderEnterprise(this.enterprise) : nothing}
       <div class="content">
         ${
           !this.loaded
@@ -167,6 +171,31 @@ export class HubPanel extends LightElement {
               Connect a Client…
             </button>`
           : nothing
+      }
+    </div>`;
+  }
+
+  /** The company IdP: who is signed in, with Sign Out; or Sign In; or Cancel while the browser is open. */
+  private renderEnterprise(e: EnterpriseView) {
+    const label = str(e.label) ?? '';
+    const account = str(e.account);
+    const text = e.signingIn ? `Signing in to ${label}…` : e.signedIn ? `Company sign-in: ${account ?? label}` : `Company sign-in: ${label}`;
+    const title = e.signedIn
+      ? `Signed in to your company IdP (${label})${account ? ` as ${account}` : ''}; servers that accept it connect without a sign-in of their own.`
+      : `Sign in once to your company IdP (${label}); then every server that accepts it connects.`;
+    const button = (command: 'enterpriseSignIn' | 'enterpriseCancel' | 'enterpriseSignOut', words: string) =>
+      html`<button type="button" class="link-button" data-command=${command} data-focus=${command} @click=${() => post({ type: command })}>${words}</button>`;
+    return html`<div class="gateway-bar enterprise-bar" id="mcp-enterprise" title=${title}>
+      ${icon(e.signedIn ? 'verified' : 'organization', 'gateway-icon')}
+      <span class="gateway-text">${text}</span>
+      ${
+        e.signingIn
+          ? button('enterpriseCancel', 'Cancel')
+          : e.signedIn
+            ? e.via === 'hub'
+              ? button('enterpriseSignOut', 'Sign Out')
+              : nothing
+            : button('enterpriseSignIn', 'Sign In')
       }
     </div>`;
   }

@@ -24,6 +24,8 @@ export class SignIn {
     private readonly events: SignInEvents,
     /** Runs however the sign-in ends, before `done` settles (the session shown may have changed). */
     after: () => Promise<void>,
+    /** Started by the hub (enterprise, no browser page), not by the person. */
+    private readonly quiet = false,
   ) {
     this.done = this.run().finally(after);
   }
@@ -32,6 +34,7 @@ export class SignIn {
     try {
       await this.auth.signIn({
         signal: this.abort.signal,
+        quiet: this.quiet,
         onRedirectUri: (uri) => {
           if (!this.disposed) this.events.redirectUri(uri);
         },

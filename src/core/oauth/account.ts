@@ -60,12 +60,18 @@ export function accountFromClaims(claims: unknown): Account | undefined {
  * not kept (provider.ts drops it from the stored tokens).
  */
 export function accountFromIdToken(idToken: unknown): Account | undefined {
+  return accountFromClaims(idTokenClaims(idToken));
+}
+
+/** The payload of an id_token (a JWS), decoded without checking its signature; undefined when it is not one. */
+export function idTokenClaims(idToken: unknown): Record<string, unknown> | undefined {
   if (typeof idToken !== 'string' || idToken.length > ID_TOKEN_MAX) return undefined;
   const parts = idToken.split('.');
   // A JWS has three parts; a JWE (five) would need our key to read.
   if (parts.length !== 3 || !/^[A-Za-z0-9_-]+$/.test(parts[1])) return undefined;
   try {
-    return accountFromClaims(JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')));
+    const claims: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+    return typeof claims === 'object' && claims !== null && !Array.isArray(claims) ? (claims as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }

@@ -25,7 +25,11 @@ export type OAuthFlowErrorCode =
   | 'issuer_not_allowed'
   | 'redirect_refused'
   | 'store_unavailable'
-  | 'store_newer_version';
+  | 'store_newer_version'
+  | 'assertion_unavailable'
+  | 'idp_sign_in_required'
+  | 'idp_refused'
+  | 'enterprise_refused';
 
 export class OAuthFlowError extends HubError {
   /**

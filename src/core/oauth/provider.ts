@@ -49,6 +49,7 @@ import { checkUrl, guardFor, isLoopbackHost, type Resolver } from './url-guard';
 import type { OAuthSession, TokenStore } from './token-store';
 
 export const CLIENT_NAME = 'MCP Hub';
+export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
 export type ProviderMode =
   | { readonly kind: 'passive' }
@@ -61,6 +62,17 @@ export type ProviderMode =
   | {
       readonly kind: 'clientCredentials';
       /** A sign-in (Authenticate) rather than a transport: stage the flow, commit with the tokens. */
+      readonly staged?: boolean;
+    }
+  | {
+      /**
+       * The RFC 7523 JWT bearer grant, no browser: an ID-JAG from the company IdP (enterprise) or
+       * the workload's own token (workload). Used again instead of a refresh token.
+       */
+      readonly kind: 'assertion';
+      readonly grant: 'enterprise' | 'workload';
+      /** The assertion for the authorization server `issuer` and `resource`, made or read now. */
+      readonly assertion: (target: { issuer: string; resource: string; scope?: string }) => Promise<string>;
       readonly staged?: boolean;
     };
 
@@ -158,7 +170,12 @@ export class HubOAuthProvider implements OAuthClientProvider {
 
   /** stagedSignIn applies: an interactive sign-in, or client credentials from Authenticate. */
   get staged(): boolean {
-    return this.mode.kind === 'interactive' || (this.mode.kind === 'clientCredentials' && this.mode.staged === true);
+    return this.mode.kind === 'interactive' || ((this.mode.kind === 'clientCredentials' || this.mode.kind === 'assertion') && this.mode.staged === true);
+  }
+
+  /** A grant without a browser: client credentials or a JWT assertion. */
+  private get nonInteractive(): boolean {
+    return this.mode.kind === 'clientCredentials' || this.mode.kind === 'assertion';
   }
 
   /** Ends this sign-in: nothing it learned may be committed after this. */
@@ -181,7 +198,7 @@ export class HubOAuthProvider implements OAuthClientProvider {
 
   get redirectUrl(): string | undefined {
     if (this.mode.kind === 'interactive') return this.mode.redirectUri;
-    if (this.mode.kind === 'clientCredentials') return undefined;
+    if (this.nonInteractive) return undefined;
     // Passive: refresh needs a redirect URL to count as an interactive client; it is never used.
     return this.session?.client?.redirect_uri ?? 'http://127.0.0.1/callback';
   }
@@ -193,11 +210,11 @@ export class HubOAuthProvider implements OAuthClientProvider {
   get clientMetadata(): OAuthClientMetadata {
     const { settings } = this.options;
     const authMethod = settings.privateKey ? 'private_key_jwt' : settings.clientSecret ? 'client_secret_basic' : 'none';
-    if (this.mode.kind === 'clientCredentials') {
+    if (this.nonInteractive) {
       return {
         client_name: CLIENT_NAME,
         redirect_uris: [],
-        grant_types: ['client_credentials'],
+        grant_types: [this.mode.kind === 'assertion' ? JWT_BEARER_GRANT : 'client_credentials'],
         token_endpoint_auth_method: authMethod,
         ...(settings.scope ? { scope: settings.scope } : {}),
       };
@@ -307,7 +324,7 @@ export class HubOAuthProvider implements OAuthClientProvider {
     const now = this.options.clock.now();
     const expiry =
       typeof tokens.expires_in === 'number' ? { expiresAt: now + tokens.expires_in * 1000, lifetimeMs: tokens.expires_in * 1000 } : { expiresAt: undefined, lifetimeMs: undefined };
-    const grant = this.mode.kind === 'clientCredentials' ? ('client_credentials' as const) : undefined;
+    const grant = this.mode.kind === 'clientCredentials' ? ('client_credentials' as const) : this.mode.kind === 'assertion' ? this.mode.grant : undefined;
     if (this.staged) return this.commit(tokens, grant, { ...expiry, refreshedAt: now }, account);
     const known = this.session?.tokens;
     await this.write((s) => {
@@ -325,20 +342,21 @@ export class HubOAuthProvider implements OAuthClientProvider {
         ...base(s, this.options.serverUrl),
         ...(tokens.issuer ? { issuer: tokens.issuer } : {}),
         tokens,
-        grant,
+        // A refresh keeps how the session was had (an enterprise session stays one).
+        grant: grant ?? (this.mode.kind === 'passive' ? s?.grant : undefined),
         ...expiry,
         refreshedAt: now,
         ...(account ? { account } : {}),
       };
     });
     // A machine-to-machine server gets its tokens here, on the transport, not through a sign-in.
-    if (this.mode.kind === 'clientCredentials') await this.bindCredentials(this.session?.discovery);
+    if (this.nonInteractive) await this.bindCredentials(this.session?.discovery);
   }
 
   /** stagedSignIn: discovery, client, tokens and issuer of this flow replace the stored session in one write. */
   private async commit(
     tokens: OAuthTokens,
-    grant: 'client_credentials' | undefined,
+    grant: OAuthSession['grant'],
     times: { expiresAt?: number; lifetimeMs?: number; refreshedAt: number },
     fromIdToken: Account | undefined,
   ): Promise<void> {
@@ -401,7 +419,18 @@ export class HubOAuthProvider implements OAuthClientProvider {
     return this.verifier;
   }
 
-  prepareTokenRequest(scope?: string): URLSearchParams | undefined {
+  async prepareTokenRequest(scope?: string): Promise<URLSearchParams | undefined> {
+    if (this.mode.kind === 'assertion') {
+      const discovery = await this.currentDiscovery();
+      const issuer = issuerOf(discovery);
+      if (!discovery || !issuer) throw new OAuthFlowError('invalid_metadata', 'The authorization server is not known yet.');
+      const s = this.options.settings.scope ?? scope;
+      const resource = discovery.resourceMetadata?.resource ?? this.options.serverUrl;
+      const assertion = await this.mode.assertion({ issuer, resource, ...(s ? { scope: s } : {}) });
+      const params = new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion });
+      if (s) params.set('scope', s);
+      return params;
+    }
     if (this.mode.kind !== 'clientCredentials') return undefined;
     const params = new URLSearchParams({ grant_type: 'client_credentials' });
     const s = this.options.settings.scope ?? scope;
@@ -512,11 +541,14 @@ export class HubOAuthProvider implements OAuthClientProvider {
     }
     this.checkIssuer(metadata.issuer, asUrl);
     const grants = metadata.grant_types_supported;
+    if (this.mode.kind === 'assertion' && this.mode.grant === 'workload' && grants && !grants.includes(JWT_BEARER_GRANT)) {
+      throw new OAuthFlowError('grant_unsupported', `The authorization server ${showUrl(asUrl)} does not offer the JWT bearer grant that workload identity uses.`);
+    }
     if (this.mode.kind === 'interactive' && grants && !grants.includes('authorization_code')) {
       const hint = grants.includes('client_credentials') ? ' It offers client_credentials: set auth.clientId with auth.clientSecret or auth.privateKey.' : '';
       throw new OAuthFlowError('grant_unsupported', `The authorization server ${showUrl(asUrl)} does not offer the browser sign-in (authorization_code grant).${hint}`);
     }
-    if (this.mode.kind !== 'clientCredentials' && !metadata.code_challenge_methods_supported?.includes('S256')) {
+    if (!this.nonInteractive && !metadata.code_challenge_methods_supported?.includes('S256')) {
       throw new OAuthFlowError(
         'pkce_unsupported',
         `The authorization server ${showUrl(asUrl)} does not advertise PKCE with S256 (code_challenge_methods_supported), which MCP requires.`,

@@ -26,11 +26,13 @@ import type { AuthSettings, RemoteServerConfig } from '../config';
 import type { BrowserOpener, Clock, Logger, TimerHandle } from '../ports';
 import { scrubber } from '../scrub';
 import { fetchUserinfo, storedAccount, type Account } from './account';
+import { readAssertion } from './assertion';
+import type { EnterpriseIdp } from './idp';
 import { CallbackServer } from './callback-server';
 import { DPOP_ALG, dpopSessionFor, generateDpopKey, type DpopKey } from './dpop';
 import { OAuthFlowError } from './errors';
 import { createOAuthFetch, type Challenge, type RefreshDecision } from './oauth-fetch';
-import { HubOAuthProvider, type ProviderMode } from './provider';
+import { HubOAuthProvider, issuerOf, JWT_BEARER_GRANT, showUrl, type ProviderMode } from './provider';
 import { secretKeyFor, type OAuthSession, type TokenStore } from './token-store';
 import { OAuthTrace } from './trace';
 import { guardFor, type Resolver } from './url-guard';
@@ -38,6 +40,8 @@ import { guardFor, type Resolver } from './url-guard';
 export interface OAuthDeps {
   readonly store: TokenStore;
   readonly browser: BrowserOpener;
+  /** The company IdP (mcpHub.enterprise.idp) when one is configured, for enterprise-managed servers. */
+  readonly idp?: () => EnterpriseIdp | undefined;
   /** Maps the loopback callback URI to one the user's browser can reach (vscode.env.asExternalUri). */
   readonly externalUri?: (uri: string) => Promise<string>;
   readonly resolver?: Resolver;
@@ -69,6 +73,8 @@ const LEASE_POLL_MS = 200;
 
 export interface SignInHooks {
   readonly signal: AbortSignal;
+  /** Started by the hub, not the person: enterprise only, no browser page of any kind. */
+  readonly quiet?: boolean;
   /** The redirect URI is known (the panel shows it and offers to copy it). */
   readonly onRedirectUri?: (uri: string) => void;
 }
@@ -203,7 +209,7 @@ export class ServerAuth {
    */
   async isMachineToMachine(session?: OAuthSession): Promise<boolean> {
     const s = this.settings;
-    if (s.grantType) return s.grantType === 'client_credentials';
+    if (s.grantType) return s.grantType === 'client_credentials' || s.grantType === 'jwt-bearer';
     if (!hasClientCredentials(s)) return false;
     return (session ?? (await this.session()))?.grant === 'client_credentials';
   }
@@ -218,6 +224,59 @@ export class ServerAuth {
     if (s.grantType) return s.grantType === 'client_credentials';
     const grants = metadata?.grant_types_supported;
     return hasClientCredentials(s) && !!grants?.includes('client_credentials') && !grants.includes('authorization_code');
+  }
+
+  /** Set when the company IdP or the authorization server refused an enterprise sign-in: the next Authenticate uses the browser. */
+  private enterpriseRefused = false;
+
+  /**
+   * Whether a sign-in goes through the company IdP (Enterprise-Managed Authorization): an IdP is
+   * configured, auth.enterprise is not false, and the authorization server advertises the JWT
+   * bearer grant (or auth.enterprise is true); unless it was refused and the browser sign-in is offered.
+   */
+  private usesEnterprise(metadata: AuthorizationServerMetadata | undefined): boolean {
+    const s = this.settings;
+    if (s.grantType || s.enterprise === false || !this.deps.idp?.()) return false;
+    const grants = metadata?.grant_types_supported;
+    const browserOffered = !grants || grants.includes('authorization_code');
+    if (this.enterpriseRefused && browserOffered) return false;
+    return s.enterprise === true || !!grants?.includes(JWT_BEARER_GRANT);
+  }
+
+  /** The provider mode of the JWT bearer grant: the company IdP's ID-JAG, or the workload's token. */
+  private assertionMode(grant: 'enterprise' | 'workload', staged: boolean): ProviderMode {
+    const source = this.settings.assertion;
+    const assertion =
+      grant === 'workload' && source
+        ? () => readAssertion(source)
+        : async (target: { issuer: string; resource: string; scope?: string }) => {
+            const idp = this.deps.idp?.();
+            if (!idp) throw new OAuthFlowError('idp_sign_in_required', 'No company IdP is configured (mcpHub.enterprise.idp).');
+            return idp.authorizationGrant({ audience: target.issuer, resource: target.resource, ...(target.scope ? { scope: target.scope } : {}) });
+          };
+    return { kind: 'assertion', grant, assertion, staged };
+  }
+
+  /** The last discovery of a quiet check (see enterpriseReady), so the check costs its requests once. */
+  private quietDiscovery: AuthorizationServerMetadata | undefined;
+
+  /**
+   * Whether the hub may sign this server in through the company IdP by itself, now: no session yet,
+   * an IdP session at hand, and the authorization server takes the IdP's grant. Discovery runs once.
+   */
+  async enterpriseReady(): Promise<boolean> {
+    const idp = this.deps.idp?.();
+    if (!idp || this.settings.grantType || this.settings.enterprise === false || this.enterpriseRefused || this.attempt) return false;
+    if ((await this.session().catch(() => undefined))?.tokens) return false;
+    if (!(await idp.status()).signedIn) return false;
+    if (this.settings.enterprise !== true && !this.quietDiscovery) {
+      try {
+        this.quietDiscovery = (await discoverOAuthServerInfo(this.config.url, { fetchFn: this.fetch })).authorizationServerMetadata;
+      } catch {
+        return false;
+      }
+    }
+    return this.usesEnterprise(this.quietDiscovery);
   }
 
   private onChallenge(c: Challenge): void {
@@ -249,6 +308,11 @@ export class ServerAuth {
 
   session(): Promise<OAuthSession | undefined> {
     return this.deps.store.get(this.config.url);
+  }
+
+  /** Whether the stored session was had through the company IdP (it ends when the IdP sign-in does). */
+  async viaIdp(): Promise<boolean> {
+    return (await this.session().catch(() => undefined))?.grant === 'enterprise';
   }
 
   async sessionInfo(): Promise<SessionInfo | undefined> {
@@ -304,8 +368,14 @@ export class ServerAuth {
    */
   async transportProvider(): Promise<OAuthClientProvider | undefined> {
     const session = await this.session();
+    // Workload identity and enterprise sessions get a new token with a new assertion, no browser.
+    if (this.settings.grantType === 'jwt-bearer') return this.provider(session, this.assertionMode('workload', false));
     if (await this.isMachineToMachine(session)) return this.provider(session, { kind: 'clientCredentials' });
     if (!session?.tokens) return undefined;
+    if (session.grant === 'enterprise' && this.deps.idp?.()) {
+      await this.refreshIfDue(session);
+      return this.provider(await this.session(), this.assertionMode('enterprise', false));
+    }
     await this.refreshIfDue(session);
     return this.provider(await this.session(), { kind: 'passive' });
   }
@@ -411,6 +481,10 @@ export class ServerAuth {
     const resourceMetadataUrl = sameOrigin(this.challenge?.resourceMetadataUrl, this.config.url);
     const info = await attempt.until(discoverOAuthServerInfo(this.config.url, { fetchFn: this.fetch, ...(resourceMetadataUrl ? { resourceMetadataUrl } : {}) }));
     const discovery: OAuthDiscoveryState = { ...info, ...(resourceMetadataUrl ? { resourceMetadataUrl: resourceMetadataUrl.href } : {}) };
+    const metadata = info.authorizationServerMetadata;
+    const grant = this.settings.grantType === 'jwt-bearer' ? 'workload' : this.usesEnterprise(metadata) ? 'enterprise' : undefined;
+    if (hooks.quiet && grant !== 'enterprise') throw new OAuthFlowError('interaction_required', 'Sign-in is required.');
+    if (grant) return this.assertionSignIn(attempt, hooks, discovery, grant);
     if (this.usesClientCredentials(info.authorizationServerMetadata)) {
       // Nothing to ask the user: get a token with the configured client credentials.
       const provider = attempt.use(this.provider(undefined, { kind: 'clientCredentials', staged: true }));
@@ -490,6 +564,65 @@ export class ServerAuth {
     await attempt.until(auth(provider, { ...options, authorizationCode: code, ...(iss ? { iss } : {}) }));
     if (this.stepUp) this.stepUp.attempts++;
     this.deps.logger.info('signed in');
+  }
+
+  /**
+   * The JWT bearer grant, no browser page for this server: with the workload's token, or with an
+   * ID-JAG the company IdP makes for this server's authorization server. Without an IdP session
+   * (and not quiet), the IdP sign-in runs first, once for every enterprise server.
+   */
+  private async assertionSignIn(attempt: SignInAttempt, hooks: SignInHooks, discovery: OAuthDiscoveryState, grant: 'enterprise' | 'workload'): Promise<void> {
+    const idp = grant === 'enterprise' ? this.deps.idp?.() : undefined;
+    if (idp && !(await attempt.until(idp.idToken()))) {
+      if (hooks.quiet) throw new OAuthFlowError('idp_sign_in_required', `Sign in to your company IdP (${idp.label}) first.`);
+      attempt.phase = 'authorization';
+      this.trace.add({ kind: 'info', label: `Signing in to the company IdP (${idp.label})` });
+      await attempt.until(idp.signIn(hooks.signal));
+    }
+    const provider = attempt.use(this.provider(undefined, this.assertionMode(grant, true)));
+    await attempt.until(provider.saveDiscoveryState(discovery));
+    await attempt.until(provider.assertCredentialsMayGoTo(discovery));
+    attempt.phase = 'token';
+    attempt.scope = this.settings.scope;
+    if (grant === 'enterprise') this.trace.add({ kind: 'info', label: 'Token exchange at the company IdP, then the JWT bearer grant' });
+    try {
+      await attempt.until(auth(provider, { serverUrl: this.config.url, fetchFn: this.fetch, skipIssuerMetadataValidation: true }));
+    } catch (error) {
+      if (grant !== 'enterprise' || attempt.ended) throw error;
+      throw this.enterpriseFailure(error, discovery);
+    }
+    this.enterpriseRefused = false;
+    if (idp) {
+      // Who is signed in is who the company IdP says (the JWT bearer grant names nobody).
+      const account = (await idp.status()).account;
+      if (account) await this.deps.store.update(this.config.url, (s) => (s ? { ...s, account } : s));
+    }
+    this.deps.logger.info(grant === 'enterprise' ? 'signed in through the company IdP' : 'signed in with the workload identity token');
+  }
+
+  /**
+   * An enterprise sign-in that was refused, in our words: who refused (the IdP, or the server's
+   * authorization server) and why; the next Authenticate then uses the browser where it is offered.
+   */
+  private enterpriseFailure(error: unknown, discovery: OAuthDiscoveryState): OAuthFlowError {
+    const grants = discovery.authorizationServerMetadata?.grant_types_supported;
+    const browser = !grants || grants.includes('authorization_code');
+    const fallback = browser ? ' Authenticate again to sign in in the browser instead.' : '';
+    if (error instanceof OAuthFlowError && error.code === 'idp_sign_in_required') return error;
+    if (error instanceof OAuthFlowError && error.code === 'idp_refused') {
+      this.enterpriseRefused = true;
+      return new OAuthFlowError('idp_refused', `${error.message}${fallback}`, error.detail);
+    }
+    const failure = inOurWords(error, 'token');
+    if (failure.code !== 'authorization_denied' && failure.code !== 'invalid_scope') return failure;
+    this.enterpriseRefused = true;
+    const code = /\(([a-z_]+)\)\.$/.exec(failure.message)?.[1];
+    const as = issuerOf(discovery);
+    return new OAuthFlowError(
+      'enterprise_refused',
+      `The authorization server ${as ? showUrl(as) : ''} refused the company IdP's grant${code ? ` (${code})` : ''}.${fallback}`,
+      failure.detail,
+    );
   }
 
   /**

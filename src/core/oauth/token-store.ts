@@ -36,8 +36,11 @@ export interface OAuthSession {
   /** The client identity used with this issuer, with the redirect URI it was registered for. */
   readonly client?: OAuthClientInformationMixed & { readonly redirect_uri?: string; readonly kind?: 'dcr' | 'cimd' | 'preregistered' };
   readonly tokens?: OAuthTokens;
-  /** Set when the tokens came from the client_credentials grant (machine to machine, no browser). */
-  readonly grant?: 'client_credentials';
+  /**
+   * How the tokens were had without a browser: client_credentials (machine to machine), or the JWT
+   * bearer grant with an ID-JAG from the company IdP (enterprise) or the workload's token (workload).
+   */
+  readonly grant?: 'client_credentials' | 'enterprise' | 'workload';
   /** Epoch ms when the access token expires, from `expires_in` at the time it was received. */
   readonly expiresAt?: number;
   /** The access token's lifetime (`expires_in`) in ms, which sets how early it is refreshed. */

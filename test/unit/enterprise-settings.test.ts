@@ -1,0 +1,123 @@
+// The settings of enterprise and workload sign-in: mcpHub.enterprise.idp, and a server's
+// auth.grantType "jwt-bearer" with auth.assertion (a value, a file, a command), each refused with
+// the field named when it is wrong; and the workload token read from each source, scrubbed.
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { parseEnterpriseIdp, parseServers } from '../../src/core/config';
+import { readAssertion } from '../../src/core/oauth/assertion';
+import { isOAuthFlowError } from '../../src/core/oauth/errors';
+import { scrubber } from '../../src/core/scrub';
+
+const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ3b3JrbG9hZC0xMjM0NTY3ODkwIn0.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU';
+
+function auth(a: unknown) {
+  const [entry] = parseServers({ s: { url: 'https://mcp.example.com/mcp', auth: a } }, 'user');
+  return entry;
+}
+
+describe('mcpHub.enterprise.idp', () => {
+  it('takes an issuer and a client ID, a secret only from secret storage', () => {
+    assert.deepEqual(parseEnterpriseIdp({ issuer: 'https://acme.okta.com', clientId: 'mcp-hub' }), { issuer: 'https://acme.okta.com', clientId: 'mcp-hub' });
+    assert.equal(parseEnterpriseIdp(undefined), undefined);
+    assert.equal(parseEnterpriseIdp({}), undefined);
+    assert.deepEqual(
+      parseEnterpriseIdp({ issuer: 'https://login.example.com/tenant', clientId: 'x', clientSecret: '${input:idp-secret}', scope: 'groups', authProvider: 'microsoft' }),
+      {
+        issuer: 'https://login.example.com/tenant',
+        clientId: 'x',
+        clientSecret: '${input:idp-secret}',
+        scope: 'groups',
+        authProvider: { id: 'microsoft', scopes: ['openid', 'profile', 'email'] },
+      },
+    );
+  });
+
+  it('names the field that is wrong', () => {
+    assert.throws(() => parseEnterpriseIdp({ clientId: 'x' }), /mcpHub\.enterprise\.idp\.issuer: must be a non-empty string/);
+    assert.throws(() => parseEnterpriseIdp({ issuer: 'ftp://idp', clientId: 'x' }), /\.issuer: must be the https URL of the IdP/);
+    assert.throws(() => parseEnterpriseIdp({ issuer: 'https://idp.example.com' }), /\.clientId: must be a non-empty string/);
+    assert.throws(() => parseEnterpriseIdp({ issuer: 'https://idp.example.com', clientId: 'x', clientSecret: 's3cret' }), /\.clientSecret: must be "\$\{input:NAME\}"/);
+    assert.throws(() => parseEnterpriseIdp({ issuer: 'https://idp.example.com', clientId: 'x', callbackPort: 70000 }), /\.callbackPort: must be a port number/);
+    assert.throws(() => parseEnterpriseIdp('https://idp.example.com'), /mcpHub\.enterprise\.idp: must be an object/);
+  });
+});
+
+describe('auth for workload identity and enterprise servers', () => {
+  it('takes grantType jwt-bearer with an assertion from a value, a file or a command', () => {
+    for (const assertion of ['${env:WORKLOAD_TOKEN}', { file: '/var/run/secrets/tokens/mcp' }, { command: 'gcloud', args: ['auth', 'print-identity-token'] }]) {
+      const e = auth({ grantType: 'jwt-bearer', assertion });
+      assert.ok(e.ok, JSON.stringify(e));
+      const parsed = e.config.type !== 'stdio' ? e.config.auth?.assertion : undefined;
+      assert.deepEqual(parsed, typeof assertion === 'string' ? { value: assertion } : assertion);
+    }
+    const e = auth({ enterprise: true, clientId: 'c' });
+    assert.ok(e.ok && e.config.type !== 'stdio' && e.config.auth?.enterprise === true);
+  });
+
+  it('says what is missing or wrong', () => {
+    const error = (a: unknown) => {
+      const e = auth(a);
+      return e.ok ? '' : e.error;
+    };
+    assert.match(error({ grantType: 'jwt-bearer' }), /auth\.grantType: "jwt-bearer" needs auth\.assertion/);
+    assert.match(error({ assertion: 'x' }), /auth\.assertion: is used only with "grantType": "jwt-bearer"/);
+    assert.match(error({ grantType: 'jwt-bearer', assertion: { file: '' } }), /auth\.assertion\.file: must be the path/);
+    assert.match(error({ grantType: 'jwt-bearer', assertion: { command: 'x', args: [1] } }), /auth\.assertion\.args: must be an array of strings/);
+    assert.match(error({ grantType: 'jwt-bearer', assertion: { url: 'x' } }), /auth\.assertion: must be a string/);
+    assert.match(error({ grantType: 'password' }), /auth\.grantType: must be "authorization_code", "client_credentials" or "jwt-bearer"/);
+    assert.match(error({ enterprise: 'yes' }), /auth\.enterprise: must be true or false/);
+  });
+});
+
+describe('reading the workload token', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-hub-assertion-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads a file afresh each time, trimmed, and the scrubber knows it', async () => {
+    const file = join(dir, 'token');
+    writeFileSync(file, `${JWT}\n`);
+    assert.equal(await readAssertion({ file }), JWT);
+    assert.equal(scrubber.message(`token ${JWT}`), 'token ***');
+    const rotated = JWT.replace('c2ln', 'bmV3');
+    writeFileSync(file, rotated);
+    assert.equal(await readAssertion({ file }), rotated);
+  });
+
+  it("takes a command's output, and a value", async () => {
+    assert.equal(await readAssertion({ command: process.execPath, args: ['-e', `process.stdout.write(${JSON.stringify(JWT)})`] }), JWT);
+    assert.equal(await readAssertion({ value: ` ${JWT} ` }), JWT);
+  });
+
+  it('names the source and never the value when it cannot be used', async () => {
+    const reject = async (source: Parameters<typeof readAssertion>[0], pattern: RegExp) => {
+      const error = await readAssertion(source).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(isOAuthFlowError(error, 'assertion_unavailable'), String(error));
+      assert.match(error.message, pattern);
+      return error.message;
+    };
+    await reject({ file: join(dir, 'missing') }, /the token file .*missing cannot be read \(ENOENT\)/);
+    await reject({ file: dir }, /is not a file/);
+    const notJwt = join(dir, 'not-a-jwt');
+    writeFileSync(notJwt, 'hunter2-password');
+    assert.doesNotMatch(await reject({ file: notJwt }, /is not a JWT/), /hunter2/);
+    await reject({ value: '   ' }, /is empty/);
+    const failing = await reject(
+      { command: process.execPath, args: ['-e', `process.stdout.write("leaked-${'x'.repeat(8)}"); process.exit(3)`] },
+      /did not give a token \(exited with 3\)/,
+    );
+    assert.doesNotMatch(failing, /leaked/);
+    if (process.platform !== 'win32') {
+      const locked = join(dir, 'locked');
+      writeFileSync(locked, JWT);
+      chmodSync(locked, 0o000);
+      // root reads it anyway; anyone else gets EACCES. Either way nothing but the path is said.
+      await readAssertion({ file: locked }).catch((e: Error) => assert.match(e.message, /cannot be read \(EACCES\)/));
+    }
+  });
+});

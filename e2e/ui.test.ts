@@ -1,18 +1,20 @@
 // The person's journey in the real workbench (code-server in Debian's Chromium, via playwright-core):
 // the MCP Hub view, Authenticate in the webview, sign-in on the real authorization server's page,
 // Connected, the OAuth trace, reload without a browser, Log Out, Cancel, an error row's detail, and
-// the workbench: a tool run from its form, a server's question answered, a resource opened.
+// the workbench: a tool run from its form, a server's question answered, a resource opened; and
+// the company IdP: one sign-in from the panel's header, after which two enterprise servers connect.
 // Screenshots go to artifacts/e2e/.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Frame, type FrameLocator, type Page } from 'playwright-core';
-import { startCodeServer, workbenchUrl, type CodeServer } from './harness/code-server';
+import { freePort, startCodeServer, workbenchUrl, type CodeServer } from './harness/code-server';
 import { USER_SETTINGS } from './harness/in-editor';
+import { filesContaining } from './harness/leaks';
 import { ARTIFACTS, CHROMIUM, ROOT } from './harness/paths';
-import { startDemoStack, type DemoStack } from './harness/stack';
+import { startDemoStack, startEnterpriseStack, type DemoStack, type EnterpriseStack } from './harness/stack';
 import { playUser, type UserBrowser } from './harness/user-browser';
 
 const OAUTH = 'protected-demo';
@@ -21,6 +23,7 @@ const TIMEOUT = 60_000;
 describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () => {
   let dir: string;
   let stack: DemoStack;
+  let enterprise: EnterpriseStack;
   let server: CodeServer;
   let browser: Browser;
   let context: BrowserContext;
@@ -71,8 +74,19 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     mkdirSync(ARTIFACTS, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'mcphub-ui-'));
     stack = await startDemoStack({ broken: true, withInput: true });
+    // code-server forwards the loopback callback through its port proxy: the IdP's administrator
+    // registers that redirect URI, for a fixed callback port.
+    const editorPort = await freePort();
+    const callbackPort = await freePort();
+    enterprise = await startEnterpriseStack({ callbackPort, redirectUris: [`http://127.0.0.1:${editorPort}/proxy/${callbackPort}/callback`] });
     const workspace = join(dir, 'workspace');
-    server = await startCodeServer({ dir, workspace, userSettings: { ...USER_SETTINGS, 'mcpHub.servers': stack.servers } });
+    // The person's settings also name their company IdP and two servers behind it.
+    server = await startCodeServer({
+      dir,
+      workspace,
+      port: editorPort,
+      userSettings: { ...USER_SETTINGS, 'mcpHub.servers': { ...stack.servers, ...enterprise.servers }, 'mcpHub.enterprise.idp': enterprise.idpSettings },
+    });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
@@ -87,6 +101,7 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     await browser?.close();
     await server?.stop();
     await stack?.close();
+    await enterprise?.close();
     rmSync(dir, { recursive: true, force: true });
     for (const line of log) console.log(`  ${line}`);
   });
@@ -205,4 +220,52 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     await page.locator('.monaco-editor .view-lines', { hasText: '# Fixture' }).first().waitFor({ timeout: TIMEOUT });
     await shot('9-resource');
   });
+
+  it('signs in to the company IdP once from the panel, and two enterprise servers turn Connected', async () => {
+    const bar = panel().locator('#mcp-enterprise');
+    try {
+      for (const name of Object.keys(enterprise.servers)) await panel().locator(`.server[data-server="${name}"][data-status="authRequired"]`).waitFor({ timeout: TIMEOUT });
+      await bar.locator('[data-command="enterpriseSignIn"]').waitFor({ timeout: TIMEOUT });
+    } catch (error) {
+      await shot('11-enterprise-failed');
+      console.log((await panel().locator('mcp-hub-panel').innerHTML()).slice(0, 1500));
+      for (const f of findFiles(join(dir, 'user-data', 'logs'), /MCP Hub\.log$/)) copyFileSync(f, join(ARTIFACTS, 'enterprise-mcp-hub.log'));
+      throw error;
+    }
+    user.signIn = true;
+    const pagesBefore = user.opened.length;
+    await bar.locator('[data-command="enterpriseSignIn"]').click();
+    try {
+      for (const name of Object.keys(enterprise.servers)) await panel().locator(`.server[data-server="${name}"][data-status="running"]`).waitFor({ timeout: TIMEOUT });
+    } catch (error) {
+      await shot('11-enterprise-failed');
+      for (const p of user.opened.slice(pagesBefore)) console.log(`page ${p.url().slice(0, 300)}: ${(await p.content().catch(() => '')).slice(0, 800)}`);
+      for (const f of findFiles(join(dir, 'user-data', 'logs'), /MCP Hub\.log$/)) copyFileSync(f, join(ARTIFACTS, 'enterprise-mcp-hub.log'));
+      throw error;
+    }
+    assert.equal(user.opened.length, pagesBefore + 1, 'one browser page in all: the IdP sign-in');
+    assert.deepEqual(enterprise.idp.stats.logins, ['alice'], 'signed in at the company IdP');
+    assert.match(await bar.innerText(), /Company sign-in: Alice \(alice@example\.com\)/);
+    await bar.locator('[data-command="enterpriseSignOut"]').waitFor();
+    await row('company-wiki').scrollIntoViewIfNeeded();
+    await shot('11-enterprise');
+    await bar.scrollIntoViewIfNeeded();
+    await shot('12-company-sign-in');
+    // No ID token, ID-JAG, refresh or access token in any file outside secret storage.
+    const tokens = enterprise.tokens();
+    assert.ok(tokens.length >= 4, 'the IdP and the servers issued tokens');
+    assert.deepEqual(
+      filesContaining(dir, tokens).map((f) => f.slice(dir.length)),
+      [],
+      'files holding a token',
+    );
+  });
 });
+
+/** Files under `root` whose path matches `pattern`. */
+function findFiles(root: string, pattern: RegExp): string[] {
+  return readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .filter((f) => pattern.test(f));
+}

@@ -4,7 +4,7 @@
  * an OAuth-protected MCP server, and a plain stdio server; plus the mcpHub.servers that use them.
  */
 import { join } from 'node:path';
-import { startAuthorizationServer, type AuthorizationServerFixture } from '../../test/fixtures/authorization-server';
+import { JWT_BEARER_GRANT, startAuthorizationServer, TOKEN_EXCHANGE_GRANT, type AuthorizationServerFixture } from '../../test/fixtures/authorization-server';
 import { startProtectedMcpServer, type ProtectedMcpServerFixture } from '../../test/fixtures/protected-server';
 import { ROOT } from './paths';
 
@@ -41,6 +41,62 @@ export async function startDemoStack(options: { node?: string; asPort?: number; 
     async close() {
       await mcp.close();
       await as.close();
+    },
+  };
+}
+
+export interface EnterpriseStack {
+  /** mcpHub.enterprise.idp for the person's settings. */
+  readonly idpSettings: Record<string, unknown>;
+  /** Two servers behind an authorization server that takes the company IdP's ID-JAGs. */
+  readonly servers: Record<string, unknown>;
+  readonly idp: AuthorizationServerFixture;
+  /** Every token issued so far: the IdP's (ID tokens, ID-JAGs, refresh tokens) and the servers' access tokens. */
+  tokens(): string[];
+  close(): Promise<void>;
+}
+
+/**
+ * A company IdP (oidc-provider with RFC 8693 token exchange for ID-JAGs and a login page) and, behind
+ * an authorization server that accepts its ID-JAGs through the JWT bearer grant, two MCP servers.
+ */
+export async function startEnterpriseStack(options: { redirectUris?: string[]; callbackPort?: number } = {}): Promise<EnterpriseStack> {
+  const idp = await startAuthorizationServer({
+    host: '::1',
+    scopes: [],
+    defaultScope: 'openid',
+    claims: (sub) => ({ name: `${sub[0].toUpperCase()}${sub.slice(1)}`, email: `${sub}@example.com` }),
+    tokenExchange: { clientIdAt: () => 'mcp-hub-enterprise' },
+    clients: [
+      {
+        client_id: 'mcp-hub',
+        token_endpoint_auth_method: 'none',
+        application_type: 'native',
+        // What the administrator registers: the loopback callback (any port), and where the editor
+        // forwards it (code-server's port proxy, for a fixed callbackPort).
+        redirect_uris: ['http://127.0.0.1/callback', ...(options.redirectUris ?? [])],
+        grant_types: ['authorization_code', 'refresh_token', TOKEN_EXCHANGE_GRANT],
+        response_types: ['code'],
+      },
+    ],
+  });
+  const as = await startAuthorizationServer({
+    host: '::1',
+    dynamicRegistration: false,
+    jwtBearer: { idpIssuer: idp.issuer, idpJwksUri: idp.jwksUri },
+    clients: [{ client_id: 'mcp-hub-enterprise', token_endpoint_auth_method: 'none', grant_types: [JWT_BEARER_GRANT], redirect_uris: [], response_types: [] }],
+  });
+  const crm = await startProtectedMcpServer({ authorizationServer: as, name: 'enterprise-crm' });
+  const wiki = await startProtectedMcpServer({ authorizationServer: as, name: 'enterprise-wiki' });
+  const auth = { clientId: 'mcp-hub-enterprise' };
+  return {
+    idp,
+    idpSettings: { issuer: idp.issuer, clientId: 'mcp-hub', ...(options.callbackPort ? { callbackPort: options.callbackPort } : {}) },
+    servers: { 'company-crm': { url: crm.url, auth }, 'company-wiki': { url: wiki.url, auth } },
+    tokens: () => [...idp.stats.issuedTokens, ...as.stats.issuedTokens, ...crm.stats.bearerTokens, ...wiki.stats.bearerTokens],
+    async close() {
+      await Promise.all([crm.close(), wiki.close()]);
+      await Promise.all([as.close(), idp.close()]);
     },
   };
 }

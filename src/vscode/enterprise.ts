@@ -66,6 +66,9 @@ export class EnterpriseHost implements vscode.Disposable {
       clientSecret = await this.inputs.get(ref).catch(() => undefined);
       if (!clientSecret) this.logger.warn(`${ENTERPRISE_IDP_SETTING}.clientSecret: no value is stored for \${input:${ref}}; set it with "MCP Hub: Set Value…"`);
     }
+    this.logger.info(
+      settings ? `company IdP: ${settings.issuer}${settings.authProvider ? ` (through the VS Code account ${settings.authProvider.id})` : ''}` : 'no company IdP configured',
+    );
     this.hub.configureEnterprise(settings, {
       ...(clientSecret ? { clientSecret } : {}),
       ...(settings?.authProvider ? { external: vscodeAccount(settings.authProvider) } : {}),
@@ -74,7 +77,10 @@ export class EnterpriseHost implements vscode.Disposable {
   }
 
   private async update(): Promise<void> {
-    const status = await this.hub.enterpriseStatus().catch(() => undefined);
+    const status = await this.hub.enterpriseStatus().catch((error: unknown) => {
+      this.logger.warn(`reading the company IdP sign-in failed: ${scrubber.message(error)}`);
+      return undefined;
+    });
     let next: EnterpriseView | undefined;
     if (status) {
       const a = status.account;
@@ -88,6 +94,7 @@ export class EnterpriseHost implements vscode.Disposable {
       next = { label, signedIn: status.signedIn, signingIn: status.signingIn, via: status.via, ...(who ? { account: who } : {}) };
     }
     if (JSON.stringify(next) === JSON.stringify(this.current)) return;
+    this.logger.debug(`company IdP: ${next ? (next.signingIn ? 'signing in' : next.signedIn ? 'signed in' : 'signed out') : 'none'}`);
     this.current = next;
     this._onDidChange.fire();
   }

@@ -125,6 +125,43 @@ describe('enterprise-managed authorization through the company IdP', () => {
     assert.equal(browser.opened.length, 1, 'no new page');
   });
 
+  it("says when the server's authorization server refuses the IdP's grant", async () => {
+    // A server whose settings name a client the authorization server does not know.
+    const intranet = await startProtectedMcpServer({ authorizationServer: as, name: 'intranet', stepUpTool: WHO });
+    const other = createOAuthHub({ store: secrets, browser: new FakeBrowser(), logger });
+    try {
+      other.configureEnterprise(parseEnterpriseIdp({ issuer: idp.issuer, clientId: 'mcp-hub' }));
+      await other.applyConfig(entries({ intranet: { url: intranet.url, auth: { clientId: 'not-registered-here' } } }), { trusted: true });
+      const s = await waitFor(other, 'intranet', (x) => x.state.kind === 'authRequired' && (x.state as { code?: string }).code === 'enterprise_refused', 15_000);
+      const reason = (s.state as { reason: string }).reason;
+      assert.match(
+        reason,
+        /^The authorization server http:\/\/127\.0\.0\.1:\d+ refused the company IdP's grant \(invalid_client\)\. Authenticate again to sign in in the browser instead\.$/,
+      );
+    } finally {
+      await other.dispose();
+      await intranet.close();
+    }
+  });
+
+  it('takes the ID token from a VS Code account instead of its own sign-in', async () => {
+    // What an authentication provider would hand over: a current ID token of the IdP.
+    const stored = JSON.parse((await secrets.get(secretKeyFor(idp.issuer)))!) as { sessions: Record<string, { tokens?: { id_token?: string } }> };
+    const idToken = Object.values(stored.sessions)[0].tokens!.id_token!;
+    const other = createOAuthHub({ store: new MemorySecretStore(), browser: new FakeBrowser(), logger });
+    try {
+      other.configureEnterprise(parseEnterpriseIdp({ issuer: idp.issuer, clientId: 'mcp-hub' }), { external: { label: 'Test account', idToken: async () => idToken } });
+      const status = await other.enterpriseStatus();
+      assert.equal(status?.via, 'vscode');
+      assert.equal(status?.signedIn, true);
+      await other.applyConfig(entries({ crm: { url: one.url, auth: { clientId: AS_CLIENT.client_id, clientSecret: AS_CLIENT.client_secret } } }), { trusted: true });
+      await waitForKind(other, 'crm', 'running', 15_000);
+      assert.equal(text(await other.callTool('crm', 'who')), 'who done for ada');
+    } finally {
+      await other.dispose();
+    }
+  });
+
   it('signs both servers out when the person signs out of the IdP', async () => {
     await hub.enterpriseSignOut();
     await waitForKind(hub, 'crm', 'authRequired');

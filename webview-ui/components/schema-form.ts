@@ -15,6 +15,7 @@
  * Everything shown comes from a server: labels and help texts go through Lit text bindings only,
  * capped in schema.ts. No inline styles (the webview CSP forbids them): looks come from `static styles`.
  */
+import { themedHost } from './theme';
 import { css, html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { ifDefined } from 'lit/directives/if-defined.js';
 import { live } from 'lit/directives/live.js';
@@ -288,113 +289,110 @@ export class McpSchemaForm extends LitElement {
   // -------------------------------------------------------------------------------------------
   // Rendering.
 
-  static override styles = css`
-    :host {
-      display: block;
-      color: var(--vscode-foreground);
-      font-family: var(--vscode-font-family);
-      font-size: var(--vscode-font-size);
-    }
-    .bar {
-      display: flex;
-      align-items: center;
-      justify-content: space-between;
-      gap: 8px;
-      margin-bottom: 8px;
-    }
-    .legend,
-    .help,
-    .note {
-      color: var(--vscode-descriptionForeground);
-    }
-    .field {
-      display: flex;
-      flex-direction: column;
-      gap: 4px;
-      margin: 0 0 12px;
-      min-width: 0;
-    }
-    .label,
-    legend {
-      font-weight: 600;
-      overflow-wrap: anywhere;
-    }
-    .req,
-    .error {
-      color: var(--vscode-errorForeground);
-    }
-    .help {
-      white-space: pre-line;
-      overflow-wrap: anywhere;
-    }
-    vscode-textfield,
-    vscode-textarea,
-    vscode-single-select {
-      width: 100%;
-    }
-    fieldset {
-      border: 1px solid var(--vscode-widget-border, var(--vscode-panel-border, transparent));
-      border-radius: 4px;
-      padding: 8px 12px;
-      margin: 0 0 12px;
-      min-width: 0;
-    }
-    fieldset.invalid {
-      border-color: var(--vscode-inputValidation-errorBorder);
-    }
-    .check {
-      display: flex;
-      gap: 4px;
-      align-items: center;
-    }
-    .options {
-      display: flex;
-      flex-direction: column;
-      gap: 4px;
-      max-height: 16em;
-      overflow: auto;
-    }
-    .row {
-      display: flex;
-      gap: 8px;
-      align-items: flex-start;
-    }
-    .row > .field,
-    .row > fieldset {
-      flex: 1;
-      min-width: 0;
-    }
-    .summary {
-      border: 1px solid var(--vscode-inputValidation-errorBorder);
-      background: var(--vscode-inputValidation-errorBackground);
-      padding: 4px 10px;
-      margin: 8px 0;
-    }
-    .summary ul {
-      margin: 4px 0;
-      padding-left: 20px;
-    }
-    .actions {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 8px;
-      margin-top: 8px;
-    }
-    pre {
-      font-family: var(--vscode-editor-font-family, monospace);
-      white-space: pre-wrap;
-      overflow-wrap: anywhere;
-      margin: 4px 0;
-    }
-    .visually-hidden {
-      position: absolute;
-      width: 1px;
-      height: 1px;
-      overflow: hidden;
-      clip-path: inset(50%);
-      white-space: nowrap;
-    }
-  `;
+  static override styles = [
+    themedHost,
+    css`
+      .bar {
+        display: flex;
+        align-items: center;
+        justify-content: space-between;
+        gap: 8px;
+        margin-bottom: 8px;
+      }
+      .legend,
+      .help,
+      .note {
+        color: var(--vscode-descriptionForeground);
+      }
+      .field {
+        display: flex;
+        flex-direction: column;
+        gap: 4px;
+        margin: 0 0 12px;
+        min-width: 0;
+      }
+      .label,
+      legend {
+        font-weight: 600;
+        overflow-wrap: anywhere;
+      }
+      .req,
+      .error {
+        color: var(--vscode-errorForeground);
+      }
+      .help {
+        white-space: pre-line;
+        overflow-wrap: anywhere;
+      }
+      vscode-textfield,
+      vscode-textarea,
+      vscode-single-select {
+        width: 100%;
+      }
+      fieldset {
+        border: 1px solid var(--vscode-widget-border, var(--vscode-panel-border, transparent));
+        border-radius: 4px;
+        padding: 8px 12px;
+        margin: 0 0 12px;
+        min-width: 0;
+      }
+      fieldset.invalid {
+        border-color: var(--vscode-inputValidation-errorBorder);
+      }
+      .check {
+        display: flex;
+        gap: 4px;
+        align-items: center;
+      }
+      .options {
+        display: flex;
+        flex-direction: column;
+        gap: 4px;
+        max-height: 16em;
+        overflow: auto;
+      }
+      .row {
+        display: flex;
+        gap: 8px;
+        align-items: flex-start;
+      }
+      .row > .field,
+      .row > fieldset {
+        flex: 1;
+        min-width: 0;
+      }
+      .summary {
+        border: 1px solid var(--vscode-inputValidation-errorBorder);
+        background: var(--vscode-inputValidation-errorBackground);
+        padding: 4px 10px;
+        margin: 8px 0;
+      }
+      .summary ul {
+        margin: 4px 0;
+        padding-left: 20px;
+      }
+      .actions {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 8px;
+        margin-top: 8px;
+      }
+      pre {
+        font-family: var(--vscode-editor-font-family, monospace);
+        white-space: pre-wrap;
+        overflow-wrap: anywhere;
+        margin: 4px 0;
+      }
+      .visually-hidden {
+        position: absolute;
+        width: 1px;
+        height: 1px;
+        overflow: hidden;
+        clip-path: inset(50%);
+        white-space: nowrap;
+      }
+    `,
+  ];
 
   protected override render(): TemplateResult {
     const anyRequired = this.field.kind === 'object' && hasRequired(this.field);

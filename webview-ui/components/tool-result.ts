@@ -18,6 +18,7 @@
  * SVG), audio only for audio/* types, both as data: URLs, so the webview's CSP must allow
  * `img-src data:` and `media-src data:`.
  */
+import { themedHost } from './theme';
 import { css, html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { ifDefined } from 'lit/directives/if-defined.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
@@ -152,159 +153,156 @@ export class McpToolResult extends LitElement {
     this.fire<CopyDetail>('copy', { json: toJson(this.result, 2) });
   }
 
-  static override styles = css`
-    :host {
-      display: block;
-      color: var(--vscode-foreground);
-      font-family: var(--vscode-font-family);
-      font-size: var(--vscode-font-size);
-    }
-    .result {
-      border-left: 3px solid transparent;
-      padding: 4px 8px;
-    }
-    .result.error {
-      border-left-color: var(--vscode-errorForeground);
-      background: var(--vscode-inputValidation-errorBackground);
-    }
-    .head {
-      display: flex;
-      align-items: center;
-      justify-content: space-between;
-      gap: 8px;
-      margin-bottom: 6px;
-    }
-    .status {
-      font-weight: 600;
-    }
-    .error .status {
-      color: var(--vscode-errorForeground);
-    }
-    .warning {
-      border: 1px solid var(--vscode-inputValidation-warningBorder);
-      background: var(--vscode-inputValidation-warningBackground);
-      padding: 4px 8px;
-      margin: 6px 0;
-      overflow-wrap: anywhere;
-    }
-    .item {
-      margin: 6px 0;
-      min-width: 0;
-    }
-    pre,
-    code {
-      font-family: var(--vscode-editor-font-family, monospace);
-      font-size: var(--vscode-editor-font-size, inherit);
-    }
-    pre {
-      white-space: pre-wrap;
-      overflow-wrap: anywhere;
-      margin: 0;
-    }
-    .md-code,
-    .json {
-      background: var(--vscode-textCodeBlock-background);
-      padding: 6px 8px;
-      border-radius: 3px;
-    }
-    code {
-      background: var(--vscode-textCodeBlock-background);
-      padding: 0 3px;
-      border-radius: 3px;
-    }
-    pre code {
-      background: none;
-      padding: 0;
-    }
-    .md p {
-      white-space: pre-line;
-      overflow-wrap: anywhere;
-      margin: 4px 0;
-    }
-    .md-h {
-      font-weight: 600;
-      margin: 10px 0 4px;
-    }
-    .md-h1 {
-      font-size: 1.4em;
-    }
-    .md-h2 {
-      font-size: 1.25em;
-    }
-    .md-h3 {
-      font-size: 1.1em;
-    }
-    blockquote {
-      margin: 4px 0;
-      padding-left: 8px;
-      border-left: 3px solid var(--vscode-textBlockQuote-border);
-      color: var(--vscode-textBlockQuote-foreground, inherit);
-    }
-    .link {
-      background: none;
-      border: none;
-      padding: 0;
-      font: inherit;
-      color: var(--vscode-textLink-foreground);
-      text-decoration: underline;
-      cursor: pointer;
-    }
-    .link:hover {
-      color: var(--vscode-textLink-activeForeground);
-    }
-    .link:focus-visible {
-      outline: 1px solid var(--vscode-focusBorder);
-    }
-    .url,
-    .meta,
-    .note,
-    .media-note {
-      color: var(--vscode-descriptionForeground);
-      overflow-wrap: anywhere;
-    }
-    img.image {
-      max-width: 100%;
-      height: auto;
-    }
-    .resource {
-      border: 1px solid var(--vscode-widget-border, var(--vscode-panel-border, transparent));
-      border-radius: 4px;
-      padding: 6px 8px;
-    }
-    .resource .name {
-      font-weight: 600;
-    }
-    .tree,
-    .tree ul {
-      list-style: none;
-      margin: 0;
-      padding-left: 16px;
-    }
-    .tree {
-      padding-left: 0;
-      font-family: var(--vscode-editor-font-family, monospace);
-    }
-    .key {
-      color: var(--vscode-symbolIcon-propertyForeground, var(--vscode-foreground));
-    }
-    .v-string {
-      color: var(--vscode-debugTokenExpression-string, inherit);
-      white-space: pre-wrap;
-      overflow-wrap: anywhere;
-    }
-    .v-number,
-    .v-boolean,
-    .v-null {
-      color: var(--vscode-debugTokenExpression-number, inherit);
-    }
-    summary {
-      cursor: pointer;
-    }
-    h3 {
-      font-size: 1em;
-      margin: 10px 0 4px;
-    }
-  `;
+  static override styles = [
+    themedHost,
+    css`
+      .result {
+        border-left: 3px solid transparent;
+        padding: 4px 8px;
+      }
+      .result.error {
+        border-left-color: var(--vscode-errorForeground);
+        background: var(--vscode-inputValidation-errorBackground);
+      }
+      .head {
+        display: flex;
+        align-items: center;
+        justify-content: space-between;
+        gap: 8px;
+        margin-bottom: 6px;
+      }
+      .status {
+        font-weight: 600;
+      }
+      .error .status {
+        color: var(--vscode-errorForeground);
+      }
+      .warning {
+        border: 1px solid var(--vscode-inputValidation-warningBorder);
+        background: var(--vscode-inputValidation-warningBackground);
+        padding: 4px 8px;
+        margin: 6px 0;
+        overflow-wrap: anywhere;
+      }
+      .item {
+        margin: 6px 0;
+        min-width: 0;
+      }
+      pre,
+      code {
+        font-family: var(--vscode-editor-font-family, monospace);
+        font-size: var(--vscode-editor-font-size, inherit);
+      }
+      pre {
+        white-space: pre-wrap;
+        overflow-wrap: anywhere;
+        margin: 0;
+      }
+      .md-code,
+      .json {
+        background: var(--vscode-textCodeBlock-background);
+        padding: 6px 8px;
+        border-radius: 3px;
+      }
+      code {
+        background: var(--vscode-textCodeBlock-background);
+        padding: 0 3px;
+        border-radius: 3px;
+      }
+      pre code {
+        background: none;
+        padding: 0;
+      }
+      .md p {
+        white-space: pre-line;
+        overflow-wrap: anywhere;
+        margin: 4px 0;
+      }
+      .md-h {
+        font-weight: 600;
+        margin: 10px 0 4px;
+      }
+      .md-h1 {
+        font-size: 1.4em;
+      }
+      .md-h2 {
+        font-size: 1.25em;
+      }
+      .md-h3 {
+        font-size: 1.1em;
+      }
+      blockquote {
+        margin: 4px 0;
+        padding-left: 8px;
+        border-left: 3px solid var(--vscode-textBlockQuote-border);
+        color: var(--vscode-textBlockQuote-foreground, inherit);
+      }
+      .link {
+        background: none;
+        border: none;
+        padding: 0;
+        font: inherit;
+        color: var(--vscode-textLink-foreground);
+        text-decoration: underline;
+        cursor: pointer;
+      }
+      .link:hover {
+        color: var(--vscode-textLink-activeForeground);
+      }
+      .link:focus-visible {
+        outline: 1px solid var(--vscode-focusBorder);
+      }
+      .url,
+      .meta,
+      .note,
+      .media-note {
+        color: var(--vscode-descriptionForeground);
+        overflow-wrap: anywhere;
+      }
+      img.image {
+        max-width: 100%;
+        height: auto;
+      }
+      .resource {
+        border: 1px solid var(--vscode-widget-border, var(--vscode-panel-border, transparent));
+        border-radius: 4px;
+        padding: 6px 8px;
+      }
+      .resource .name {
+        font-weight: 600;
+      }
+      .tree,
+      .tree ul {
+        list-style: none;
+        margin: 0;
+        padding-left: 16px;
+      }
+      .tree {
+        padding-left: 0;
+        font-family: var(--vscode-editor-font-family, monospace);
+      }
+      .key {
+        color: var(--vscode-symbolIcon-propertyForeground, var(--vscode-foreground));
+      }
+      .v-string {
+        color: var(--vscode-debugTokenExpression-string, inherit);
+        white-space: pre-wrap;
+        overflow-wrap: anywhere;
+      }
+      .v-number,
+      .v-boolean,
+      .v-null {
+        color: var(--vscode-debugTokenExpression-number, inherit);
+      }
+      summary {
+        cursor: pointer;
+      }
+      h3 {
+        font-size: 1em;
+        margin: 10px 0 4px;
+      }
+    `,
+  ];
 
   protected override render(): TemplateResult {
     const r = this.result;

@@ -4,6 +4,7 @@
  * a password, token or key (servers must not ask for those in a form). URL mode: the full domain,
  * and the URL opens in the browser only on Open. Closing the tab cancels.
  */
+import { themedHost } from '../components/theme';
 import { css, html, LitElement, nothing } from 'lit';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '../components/schema-form';
@@ -88,38 +89,37 @@ export class McpQuestion extends LitElement {
     `;
   }
 
-  static override styles = css`
-    :host {
-      display: block;
-      padding: 12px 20px;
-      max-width: 760px;
-      color: var(--vscode-foreground);
-      font-family: var(--vscode-font-family);
-      font-size: var(--vscode-font-size);
-    }
-    h1 {
-      font-size: 1.3em;
-      font-weight: 600;
-    }
-    .message {
-      white-space: pre-wrap;
-    }
-    .warning {
-      padding: 8px 12px;
-      border: 1px solid var(--vscode-inputValidation-warningBorder);
-      background: var(--vscode-inputValidation-warningBackground);
-    }
-    .url {
-      word-break: break-all;
-    }
-    .domain {
-      font-size: 1.1em;
-    }
-    .actions {
-      display: flex;
-      gap: 8px;
-    }
-  `;
+  static override styles = [
+    themedHost,
+    css`
+      :host {
+        padding: 12px 20px;
+        max-width: 760px;
+      }
+      h1 {
+        font-size: 1.3em;
+        font-weight: 600;
+      }
+      .message {
+        white-space: pre-wrap;
+      }
+      .warning {
+        padding: 8px 12px;
+        border: 1px solid var(--vscode-inputValidation-warningBorder);
+        background: var(--vscode-inputValidation-warningBackground);
+      }
+      .url {
+        word-break: break-all;
+      }
+      .domain {
+        font-size: 1.1em;
+      }
+      .actions {
+        display: flex;
+        gap: 8px;
+      }
+    `,
+  ];
 }
 
 if (!customElements.get('mcp-question')) customElements.define('mcp-question', McpQuestion);

@@ -3,6 +3,7 @@
  * confirmation first for a tool its server marks destructive), Cancel while it runs, progress, the
  * result, and the last runs to use again. Everything shown comes from the server: text bindings only.
  */
+import { themedHost } from '../components/theme';
 import { css, html, LitElement, nothing } from 'lit';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
@@ -184,75 +185,74 @@ export class McpToolRunner extends LitElement {
     </details>`;
   }
 
-  static override styles = css`
-    :host {
-      display: block;
-      padding: 12px 20px;
-      max-width: 960px;
-      color: var(--vscode-foreground);
-      font-family: var(--vscode-font-family);
-      font-size: var(--vscode-font-size);
-    }
-    h1 {
-      font-size: 1.4em;
-      margin: 0 0 4px;
-      font-weight: 600;
-    }
-    .meta {
-      display: flex;
-      gap: 8px;
-      align-items: center;
-      flex-wrap: wrap;
-      color: var(--vscode-descriptionForeground);
-    }
-    .description {
-      white-space: pre-wrap;
-      color: var(--vscode-descriptionForeground);
-    }
-    .notice {
-      color: var(--vscode-editorWarning-foreground);
-    }
-    .confirm {
-      margin: 12px 0;
-      padding: 8px 12px;
-      border: 1px solid var(--vscode-inputValidation-warningBorder);
-      background: var(--vscode-inputValidation-warningBackground);
-    }
-    .run {
-      margin-top: 16px;
-      border-top: 1px solid var(--vscode-panel-border);
-      padding-top: 8px;
-    }
-    .error {
-      color: var(--vscode-errorForeground);
-      white-space: pre-wrap;
-    }
-    .took {
-      color: var(--vscode-descriptionForeground);
-    }
-    .history {
-      margin-top: 16px;
-    }
-    .history ul {
-      list-style: none;
-      padding: 0;
-    }
-    .history li {
-      display: flex;
-      gap: 8px;
-      align-items: center;
-      padding: 2px 0;
-    }
-    .args {
-      overflow: hidden;
-      text-overflow: ellipsis;
-      white-space: nowrap;
-      flex: 1;
-    }
-    .ok {
-      color: var(--vscode-testing-iconPassed);
-    }
-  `;
+  static override styles = [
+    themedHost,
+    css`
+      :host {
+        padding: 12px 20px;
+        max-width: 960px;
+      }
+      h1 {
+        font-size: 1.4em;
+        margin: 0 0 4px;
+        font-weight: 600;
+      }
+      .meta {
+        display: flex;
+        gap: 8px;
+        align-items: center;
+        flex-wrap: wrap;
+        color: var(--vscode-descriptionForeground);
+      }
+      .description {
+        white-space: pre-wrap;
+        color: var(--vscode-descriptionForeground);
+      }
+      .notice {
+        color: var(--vscode-editorWarning-foreground);
+      }
+      .confirm {
+        margin: 12px 0;
+        padding: 8px 12px;
+        border: 1px solid var(--vscode-inputValidation-warningBorder);
+        background: var(--vscode-inputValidation-warningBackground);
+      }
+      .run {
+        margin-top: 16px;
+        border-top: 1px solid var(--vscode-panel-border);
+        padding-top: 8px;
+      }
+      .error {
+        color: var(--vscode-errorForeground);
+        white-space: pre-wrap;
+      }
+      .took {
+        color: var(--vscode-descriptionForeground);
+      }
+      .history {
+        margin-top: 16px;
+      }
+      .history ul {
+        list-style: none;
+        padding: 0;
+      }
+      .history li {
+        display: flex;
+        gap: 8px;
+        align-items: center;
+        padding: 2px 0;
+      }
+      .args {
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+        flex: 1;
+      }
+      .ok {
+        color: var(--vscode-testing-iconPassed);
+      }
+    `,
+  ];
 }
 
 function badges(tool: ToolDetail) {

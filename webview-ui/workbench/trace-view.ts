@@ -3,6 +3,7 @@
  * the refreshes since (metadata, registration, browser, callback, token requests) with their status
  * codes and timings. It follows a sign-in live. Nothing secret ever reaches it.
  */
+import { themedHost } from '../components/theme';
 import { css, html, LitElement, nothing } from 'lit';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { SessionView, TraceStepView } from '../../src/protocol';
@@ -81,36 +82,35 @@ export class McpTraceView extends LitElement {
     `;
   }
 
-  static override styles = css`
-    :host {
-      display: block;
-      padding: 12px 20px;
-      color: var(--vscode-foreground);
-      font-family: var(--vscode-font-family);
-      font-size: var(--vscode-font-size);
-    }
-    h1 {
-      font-size: 1.3em;
-      font-weight: 600;
-    }
-    table {
-      border-collapse: collapse;
-      width: 100%;
-    }
-    th,
-    td {
-      text-align: left;
-      padding: 3px 8px;
-      border-bottom: 1px solid var(--vscode-panel-border);
-      vertical-align: top;
-    }
-    .url {
-      word-break: break-all;
-    }
-    tr.failed td {
-      color: var(--vscode-errorForeground);
-    }
-  `;
+  static override styles = [
+    themedHost,
+    css`
+      :host {
+        padding: 12px 20px;
+      }
+      h1 {
+        font-size: 1.3em;
+        font-weight: 600;
+      }
+      table {
+        border-collapse: collapse;
+        width: 100%;
+      }
+      th,
+      td {
+        text-align: left;
+        padding: 3px 8px;
+        border-bottom: 1px solid var(--vscode-panel-border);
+        vertical-align: top;
+      }
+      .url {
+        word-break: break-all;
+      }
+      tr.failed td {
+        color: var(--vscode-errorForeground);
+      }
+    `,
+  ];
 }
 
 if (!customElements.get('mcp-trace-view')) customElements.define('mcp-trace-view', McpTraceView);

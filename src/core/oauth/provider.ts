@@ -244,8 +244,11 @@ export class HubOAuthProvider implements OAuthClientProvider {
   async clientInformation(): Promise<OAuthClientInformationMixed | undefined> {
     const { settings } = this.options;
     if (settings.clientId) {
-      await this.assertCredentialsMayGoTo(await this.currentDiscovery());
-      return { client_id: settings.clientId, ...(settings.clientSecret ? { client_secret: settings.clientSecret } : {}) };
+      const discovery = await this.currentDiscovery();
+      await this.assertCredentialsMayGoTo(discovery);
+      // Stamped with the issuer it was just checked against (SEP-2352), so the SDK has no unstamped client to warn of.
+      const issuer = issuerOf(discovery);
+      return { client_id: settings.clientId, ...(settings.clientSecret ? { client_secret: settings.clientSecret } : {}), ...(issuer ? { issuer } : {}) };
     }
     if (this.staged) {
       // Chosen once per flow, so the client the code was issued to is the one committed with the tokens.

@@ -39,6 +39,8 @@ describe('mcpHub.enterprise.idp', () => {
     assert.throws(() => parseEnterpriseIdp({ clientId: 'x' }), /mcpHub\.enterprise\.idp\.issuer: must be a non-empty string/);
     assert.throws(() => parseEnterpriseIdp({ issuer: 'ftp://idp', clientId: 'x' }), /\.issuer: must be the https URL of the IdP/);
     assert.throws(() => parseEnterpriseIdp({ issuer: 'https://idp.example.com' }), /\.clientId: must be a non-empty string/);
+    assert.throws(() => parseEnterpriseIdp({ issuer: 'http://idp.example.com', clientId: 'x' }), /\.issuer: must be https \(http only for an IdP on this machine/);
+    assert.ok(parseEnterpriseIdp({ issuer: 'http://[::1]:8080', clientId: 'x' }));
     assert.throws(() => parseEnterpriseIdp({ issuer: 'https://idp.example.com', clientId: 'x', clientSecret: 's3cret' }), /\.clientSecret: must be "\$\{input:NAME\}"/);
     assert.throws(() => parseEnterpriseIdp({ issuer: 'https://idp.example.com', clientId: 'x', callbackPort: 70000 }), /\.callbackPort: must be a port number/);
     assert.throws(() => parseEnterpriseIdp('https://idp.example.com'), /mcpHub\.enterprise\.idp: must be an object/);

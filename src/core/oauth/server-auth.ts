@@ -26,13 +26,13 @@ import type { AuthSettings, RemoteServerConfig } from '../config';
 import type { BrowserOpener, Clock, Logger, TimerHandle } from '../ports';
 import { scrubber } from '../scrub';
 import { fetchUserinfo, storedAccount, type Account } from './account';
-import { readAssertion } from './assertion';
 import type { EnterpriseIdp } from './idp';
 import { CallbackServer } from './callback-server';
 import { DPOP_ALG, dpopSessionFor, generateDpopKey, type DpopKey } from './dpop';
 import { OAuthFlowError } from './errors';
 import { createOAuthFetch, type Challenge, type RefreshDecision } from './oauth-fetch';
-import { HubOAuthProvider, issuerOf, JWT_BEARER_GRANT, showUrl, type ProviderMode } from './provider';
+import { assertionSource, enterpriseRefusal, usesEnterprise, type AssertionGrant } from './jwt-bearer';
+import { HubOAuthProvider, type ProviderMode } from './provider';
 import { secretKeyFor, type OAuthSession, type TokenStore } from './token-store';
 import { OAuthTrace } from './trace';
 import { guardFor, type Resolver } from './url-guard';
@@ -229,32 +229,13 @@ export class ServerAuth {
   /** Set when the company IdP or the authorization server refused an enterprise sign-in: the next Authenticate uses the browser. */
   private enterpriseRefused = false;
 
-  /**
-   * Whether a sign-in goes through the company IdP (Enterprise-Managed Authorization): an IdP is
-   * configured, auth.enterprise is not false, and the authorization server advertises the JWT
-   * bearer grant (or auth.enterprise is true); unless it was refused and the browser sign-in is offered.
-   */
   private usesEnterprise(metadata: AuthorizationServerMetadata | undefined): boolean {
-    const s = this.settings;
-    if (s.grantType || s.enterprise === false || !this.deps.idp?.()) return false;
-    const grants = metadata?.grant_types_supported;
-    const browserOffered = !grants || grants.includes('authorization_code');
-    if (this.enterpriseRefused && browserOffered) return false;
-    return s.enterprise === true || !!grants?.includes(JWT_BEARER_GRANT);
+    return usesEnterprise(this.settings, metadata, this.deps.idp?.() !== undefined, this.enterpriseRefused);
   }
 
   /** The provider mode of the JWT bearer grant: the company IdP's ID-JAG, or the workload's token. */
-  private assertionMode(grant: 'enterprise' | 'workload', staged: boolean): ProviderMode {
-    const source = this.settings.assertion;
-    const assertion =
-      grant === 'workload' && source
-        ? () => readAssertion(source)
-        : async (target: { issuer: string; resource: string; scope?: string }) => {
-            const idp = this.deps.idp?.();
-            if (!idp) throw new OAuthFlowError('idp_sign_in_required', 'No company IdP is configured (mcpHub.enterprise.idp).');
-            return idp.authorizationGrant({ audience: target.issuer, resource: target.resource, ...(target.scope ? { scope: target.scope } : {}) });
-          };
-    return { kind: 'assertion', grant, assertion, staged };
+  private assertionMode(grant: AssertionGrant, staged: boolean): ProviderMode {
+    return { kind: 'assertion', grant, assertion: assertionSource(grant, this.settings, () => this.deps.idp?.()), staged };
   }
 
   /** The last discovery of a quiet check (see enterpriseReady), so the check costs its requests once. */
@@ -571,7 +552,7 @@ export class ServerAuth {
    * ID-JAG the company IdP makes for this server's authorization server. Without an IdP session
    * (and not quiet), the IdP sign-in runs first, once for every enterprise server.
    */
-  private async assertionSignIn(attempt: SignInAttempt, hooks: SignInHooks, discovery: OAuthDiscoveryState, grant: 'enterprise' | 'workload'): Promise<void> {
+  private async assertionSignIn(attempt: SignInAttempt, hooks: SignInHooks, discovery: OAuthDiscoveryState, grant: AssertionGrant): Promise<void> {
     const idp = grant === 'enterprise' ? this.deps.idp?.() : undefined;
     if (idp && !(await attempt.until(idp.idToken()))) {
       if (hooks.quiet) throw new OAuthFlowError('idp_sign_in_required', `Sign in to your company IdP (${idp.label}) first.`);
@@ -589,7 +570,9 @@ export class ServerAuth {
       await attempt.until(auth(provider, { serverUrl: this.config.url, fetchFn: this.fetch, skipIssuerMetadataValidation: true }));
     } catch (error) {
       if (grant !== 'enterprise' || attempt.ended) throw error;
-      throw this.enterpriseFailure(error, discovery);
+      const refusal = enterpriseRefusal(error, inOurWords(error, 'token'), discovery);
+      if (refusal.refused) this.enterpriseRefused = true;
+      throw refusal.error;
     }
     this.enterpriseRefused = false;
     if (idp) {
@@ -598,31 +581,6 @@ export class ServerAuth {
       if (account) await this.deps.store.update(this.config.url, (s) => (s ? { ...s, account } : s));
     }
     this.deps.logger.info(grant === 'enterprise' ? 'signed in through the company IdP' : 'signed in with the workload identity token');
-  }
-
-  /**
-   * An enterprise sign-in that was refused, in our words: who refused (the IdP, or the server's
-   * authorization server) and why; the next Authenticate then uses the browser where it is offered.
-   */
-  private enterpriseFailure(error: unknown, discovery: OAuthDiscoveryState): OAuthFlowError {
-    const grants = discovery.authorizationServerMetadata?.grant_types_supported;
-    const browser = !grants || grants.includes('authorization_code');
-    const fallback = browser ? ' Authenticate again to sign in in the browser instead.' : '';
-    if (error instanceof OAuthFlowError && error.code === 'idp_sign_in_required') return error;
-    if (error instanceof OAuthFlowError && error.code === 'idp_refused') {
-      this.enterpriseRefused = true;
-      return new OAuthFlowError('idp_refused', `${error.message}${fallback}`, error.detail);
-    }
-    const failure = inOurWords(error, 'token');
-    if (failure.code !== 'authorization_denied' && failure.code !== 'invalid_scope') return failure;
-    this.enterpriseRefused = true;
-    const code = /\(([a-z_]+)\)\.$/.exec(failure.message)?.[1];
-    const as = issuerOf(discovery);
-    return new OAuthFlowError(
-      'enterprise_refused',
-      `The authorization server ${as ? showUrl(as) : ''} refused the company IdP's grant${code ? ` (${code})` : ''}.${fallback}`,
-      failure.detail,
-    );
   }
 
   /**

@@ -313,13 +313,18 @@ export type ElicitationAction = 'accept' | 'decline' | 'cancel';
 
 /** One step of a sign-in or refresh, as the OAuth trace shows it: never a token, code, verifier or secret. */
 export interface TraceStepView {
+  /** Epoch ms. */
   readonly at: number;
+  /** metadata, registration, authorize, callback, token, refresh, userinfo, error or info. */
   readonly kind: string;
+  /** What the step is, in our words ("Token request"). */
   readonly label: string;
+  /** For HTTP steps: the method, the URL (origin and path only), the status and the duration in ms. */
   readonly method?: string;
   readonly url?: string;
   readonly status?: number;
   readonly ms?: number;
+  /** A short remark: an OAuth error code, the scope asked for, our error code and message. */
   readonly note?: string;
 }
 

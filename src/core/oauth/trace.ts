@@ -5,25 +5,16 @@
  * verifier, client secret, assertion, state, query string or body: the fetch hands in only the
  * request's method, URL and kind, URLs are cut to origin and path here, and notes pass the scrubber.
  */
+import type { TraceStepView } from '../../protocol';
 import { Emitter } from '../events';
 import type { Clock } from '../ports';
 import { scrubber } from '../scrub';
 
 export type OAuthTraceKind = 'metadata' | 'registration' | 'authorize' | 'callback' | 'token' | 'refresh' | 'userinfo' | 'error' | 'info';
 
-export interface OAuthTraceStep {
-  /** Epoch ms. */
-  readonly at: number;
+/** A step as the trace keeps it: the protocol's view of a step (protocol.ts), with its kind named. */
+export interface OAuthTraceStep extends TraceStepView {
   readonly kind: OAuthTraceKind;
-  /** What the step is, in our words ("Token request"). */
-  readonly label: string;
-  /** For HTTP steps: the method, the URL (origin and path only), the status and the duration in ms. */
-  readonly method?: string;
-  readonly url?: string;
-  readonly status?: number;
-  readonly ms?: number;
-  /** A short remark: an OAuth error code, the scope asked for, our error code and message. */
-  readonly note?: string;
 }
 
 /** The most steps kept per server; the oldest go first. */

@@ -42,14 +42,21 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
   /** The webview frame (an editor tab's or the panel's) that has `selector` in it, with `text` when given. */
   async function frameWith(selector: string, text?: string): Promise<Frame> {
     const end = Date.now() + TIMEOUT;
-    while (Date.now() < end) {
-      for (const frame of page.frames()) {
-        const found = text === undefined ? frame.locator(selector) : frame.locator(selector).filter({ hasText: text });
-        if (await found.count().catch(() => 0)) return frame;
-      }
-      await page.waitForTimeout(250);
+    const find = (frame: Frame) => (text === undefined ? frame.locator(selector) : frame.locator(selector).filter({ hasText: text })).first();
+    for (;;) {
+      const left = end - Date.now();
+      if (left <= 0) throw new Error(`no webview shows ${selector}${text ? ` with "${text}"` : ''}`);
+      // Whichever comes first: the element in a frame there now, or a frame navigating (a new
+      // webview), after which every frame is asked again.
+      const inFrames = page.frames().map((frame) =>
+        find(frame)
+          .waitFor({ state: 'attached', timeout: left })
+          .then(() => frame),
+      );
+      const navigated = page.waitForEvent('framenavigated', { timeout: left }).then(() => undefined);
+      const found = await Promise.any([...inFrames, navigated]).catch(() => undefined);
+      if (found) return found;
     }
-    throw new Error(`no webview shows ${selector}${text ? ` with "${text}"` : ''}`);
   }
 
   /** Opens the tools of a server's row and presses Run… on one. */
@@ -59,14 +66,20 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     await row(server).locator(`[data-tool="${tool}"] [data-run]`).click();
   }
 
+  /**
+   * Opens the MCP Hub view with its Focus command from the Command Palette, which only ever opens
+   * it (a click on the activity-bar icon toggles, and after a reload the workbench restores the side
+   * bar in its own time, so a click could close what was about to open).
+   */
   async function openView(): Promise<void> {
     await page.waitForSelector('.monaco-workbench', { timeout: TIMEOUT });
-    const item = page.locator('.activitybar .action-item a[aria-label^="MCP Hub"]');
-    await item.waitFor({ timeout: TIMEOUT });
-    // Clicking the icon of the container already shown would close the side bar: click only if not.
-    const shown = page.locator('.activitybar .action-item.checked a[aria-label^="MCP Hub"]');
-    await page.waitForTimeout(1000);
-    if ((await shown.count()) === 0) await item.click();
+    await page.locator('.activitybar .action-item a[aria-label^="MCP Hub"]').waitFor({ timeout: TIMEOUT });
+    await page.keyboard.press('F1');
+    const box = page.locator('.quick-input-widget input');
+    await box.waitFor({ timeout: TIMEOUT });
+    await box.fill('>MCP Hub: Focus on Servers View');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Focus on Servers View' }).first().waitFor({ timeout: TIMEOUT });
+    await box.press('Enter');
     await row(OAUTH).waitFor({ timeout: TIMEOUT });
   }
 

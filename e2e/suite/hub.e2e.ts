@@ -37,6 +37,23 @@ function waitFor(hub: McpHubApi, name: string, kinds: string[], ms = 60_000): Pr
   });
 }
 
+/** Waits until `done()` holds, asking again whenever the editor moves (an editor or selection change) and every 100 ms. */
+async function until(done: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise<void>((resolve) => {
+      const subs = [vscode.window.onDidChangeActiveTextEditor(() => finish()), vscode.window.onDidChangeTextEditorSelection(() => finish())];
+      const timer = setTimeout(() => finish(), 100);
+      function finish(): void {
+        clearTimeout(timer);
+        for (const sub of subs) sub.dispose();
+        resolve();
+      }
+    });
+  }
+}
+
 /** VS Code's own MCP client: start the hub server it knows as `label`, then call one of its tools as chat would. */
 async function callThroughVsCode(label: string, tool: string, input: Record<string, unknown>): Promise<string> {
   // VS Code names extension-provided servers <extension id>/<label>. It learns of them shortly after
@@ -89,16 +106,12 @@ describe('MCP Hub in the editor', () => {
     assert.match(text(await hub.callTool('added-demo', 'whoami')), /^added-demo /);
     assert.equal(await pidOf(hub, LOCAL), before, 'the unchanged server kept its process');
     await config.update('servers', servers, vscode.ConfigurationTarget.Global);
-    await new Promise((r) => setTimeout(r, 500));
-    assert.equal(
-      hub.servers().find((s) => s.name === 'added-demo'),
-      undefined,
-    );
+    await until(() => hub.servers().every((s) => s.name !== 'added-demo'), 'added-demo to leave the hub');
   });
 
   it('opens the settings JSON at mcpHub.servers', async () => {
     await vscode.commands.executeCommand('mcpHub.openSettings');
-    for (let i = 0; i < 50 && !vscode.window.activeTextEditor; i++) await new Promise((r) => setTimeout(r, 100));
+    await until(() => vscode.window.activeTextEditor !== undefined, 'the settings editor');
     const editor = vscode.window.activeTextEditor;
     assert.ok(editor, 'an editor opened');
     assert.match(editor.document.fileName, /settings\.json$/);
@@ -109,7 +122,7 @@ describe('MCP Hub in the editor', () => {
       .findIndex((l) => l.includes('"mcpHub.servers"'));
     assert.ok(keyLine >= 0, 'the file has the setting');
     const offset = () => vscode.window.activeTextEditor!.selection.active.line - keyLine;
-    for (let i = 0; i < 30 && !(offset() >= 0 && offset() <= 2); i++) await new Promise((r) => setTimeout(r, 100));
+    await until(() => offset() >= 0 && offset() <= 2, 'the cursor at the setting', 10_000).catch(() => undefined);
     assert.ok(offset() >= 0 && offset() <= 2, `the cursor is at the setting (${offset()} lines from it)`);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });

@@ -12,11 +12,9 @@ import type { ServerAuth } from '../oauth/server-auth';
 import type { Clock, Logger, TimerHandle } from '../ports';
 import type { RunningLists, ServerInfo } from '../state';
 import { createClient, fetchLists, filterTools, listAll, type ClientOptions, type ListKind, type Negotiation } from './client';
-import { CLASSIC_REVISION, eraKey, isAuthFailure, isLegacyStatus, MODERN_REVISION, refusesClassic, SharedStdio, usableVerdict, type EraMemory } from './era';
+import { CLASSIC_REVISION, eraKey, isAuthFailure, isLegacyStatus, MODERN_REVISION, probeBudgetMs, refusesClassic, SharedStdio, usableVerdict, type EraMemory } from './era';
 import { remoteTransports, stdioTransport, type RemoteTransports } from './transport';
 
-/** The longest a `server/discover` probe may take (at most a third of the start timeout) before the classic handshake is tried instead. */
-const PROBE_MS = 5_000;
 const LEGACY: Negotiation = { mode: 'legacy' };
 const MODERN: Negotiation = { mode: 'modern' };
 type Prior = NonNullable<Parameters<Client['connect']>[1]>['prior'];
@@ -184,9 +182,15 @@ export class Attempt {
       }
     }
     try {
-      return await this.connectClient(remote.streamable(), deadline, { mode: 'auto', probeMs: Math.min(PROBE_MS, this.timeoutMs / 3) });
+      return await this.connectClient(remote.streamable(), deadline, { mode: 'auto', probeMs: probeBudgetMs(this.timeoutMs) });
     } catch (error) {
       if (isAuthFailure(error) || this.closed) throw error;
+      // The probe ran out and the SDK's classic fallback was refused as too old: the server is
+      // modern, only slow (a cold start, a busy machine). Ask again in its revision.
+      if (refusesClassic(error)) {
+        logger.info('the server/discover probe ran out and the server refused the classic handshake; asking again in the 2026-07-28 revision');
+        return this.connectClient(remote.streamable(), deadline, MODERN);
+      }
       // A 4xx here came from the SDK's own initialize fallback: the POST endpoint is not Streamable HTTP.
       if (config.type === 'http' && isLegacyStatus(error)) return this.connectSse(remote, deadline, error);
       // The SDK gives up on a 5xx or an unusable 2xx to the probe (SDK #2619); a classic server may still answer.
@@ -200,7 +204,15 @@ export class Attempt {
     try {
       return await this.connectClient(remote.streamable(), deadline, LEGACY, { kind: 'legacy' });
     } catch (error) {
-      if (config.type !== 'http' || !isLegacyStatus(error) || this.closed) throw error;
+      if (this.closed) throw error;
+      // Refused as too old (a server upgraded since its classic verdict, or a probe that failed for
+      // another reason): the 2026-07-28 revision, unless the settings pin the classic one.
+      if (refusesClassic(error) && config.protocolVersion === 'auto') {
+        this.deps.eras.set(eraKey(config), undefined);
+        this.deps.logger.info('the server refused the classic handshake; using the 2026-07-28 revision');
+        return this.connectClient(remote.streamable(), deadline, MODERN);
+      }
+      if (config.type !== 'http' || !isLegacyStatus(error)) throw error;
       return this.connectSse(remote, deadline, error);
     }
   }

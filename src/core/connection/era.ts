@@ -4,14 +4,16 @@
  * - stdio: one process, never two. The classic `initialize` goes first; a server that refuses it
  *   (-32022) gets the 2026-07-28 revision on the same process (`SharedStdio`), and so does one
  *   remembered as modern.
- * - HTTP: `server/discover` with a short probe, falling back to a fresh classic connect on every
- *   outcome that is not an authorization challenge (the SDK gives up on a 5xx or an unusable 2xx).
+ * - HTTP: `server/discover` with a probe whose budget grows with the server's timeout, falling back
+ *   to a fresh classic connect on every outcome that is not an authorization challenge (the SDK
+ *   gives up on a 5xx or an unusable 2xx); a classic handshake refused as too old (-32022) means the
+ *   probe was only slow, so the 2026-07-28 revision is asked again within the server's timeout.
  * - What was learned is remembered per server (`EraMemory`, keyed by a hash), so the next start
  *   costs no probe: a modern server is adopted from its stored `server/discover` result, a classic
  *   HTTP server gets `initialize` (and SSE) straight away until the verdict is a week old.
  */
 import { createHash } from 'node:crypto';
-import { OAuthClientFlowError, OAuthError, ProtocolError, type DiscoverResult, type Transport } from '@modelcontextprotocol/client';
+import { OAuthClientFlowError, OAuthError, ProtocolError, SdkHttpError, type DiscoverResult, type Transport } from '@modelcontextprotocol/client';
 import type { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { ProtocolSetting, ServerConfig } from '../config';
 import { isOAuthFlowError } from '../oauth/errors';
@@ -64,9 +66,30 @@ export function usableVerdict(verdict: EraVerdict | undefined, setting: Protocol
   return verdict;
 }
 
-/** A stdio server refused the classic handshake because it speaks only newer revisions. */
+/**
+ * The server refused the classic handshake because it speaks only newer revisions: -32022 as a
+ * JSON-RPC error (stdio), or in the body of the HTTP 400 that a 2026-07-28 server gives a 2025-era POST.
+ */
 export function refusesClassic(error: unknown): boolean {
-  return error instanceof ProtocolError && error.code === UNSUPPORTED_PROTOCOL_VERSION;
+  if (error instanceof ProtocolError) return error.code === UNSUPPORTED_PROTOCOL_VERSION;
+  if (!(error instanceof SdkHttpError) || error.status !== 400) return false;
+  const text = (error.data as { text?: unknown } | undefined)?.text;
+  if (typeof text !== 'string') return false;
+  try {
+    const body = JSON.parse(text) as { error?: { code?: unknown } } | null;
+    return body?.error?.code === UNSUPPORTED_PROTOCOL_VERSION;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * How long the `server/discover` probe may wait before the classic handshake is tried: a quarter
+ * of the server's own timeout, at least 5 s (or a third of a timeout shorter than 15 s). A slow
+ * modern server refused by the classic handshake is still asked again in its own revision.
+ */
+export function probeBudgetMs(timeoutMs: number): number {
+  return Math.max(Math.min(5_000, timeoutMs / 3), timeoutMs / 4);
 }
 
 /** An authorization challenge (or an OAuth failure): never evidence about the era, never a reason to fall back. */

@@ -44,6 +44,7 @@ function hubServer(index: number, state: ServerState): HubServer {
     state,
     oauth: true,
     inputs: [],
+    inputScope: { kind: 'user' },
     warnings: [],
     actionContext: { configured: true, oauth: true, session: true, inputs: false, inlineSecrets: false },
   };

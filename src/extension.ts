@@ -17,6 +17,7 @@ import { InputStore } from './core/inputs';
 import { scrubber } from './core/scrub';
 import { browserOpener, externalUri, secretStore } from './vscode/platform';
 import { COMMANDS, registerCommands } from './vscode/commands';
+import { ConsentPrompter, WorkspaceConsentStore, workspaceId } from './vscode/consent';
 import { EnterpriseHost } from './vscode/enterprise';
 import { createLogger } from './vscode/logger';
 import { onDidChangeServerSettings, openServerSettings, readServerSettings } from './vscode/settings';
@@ -47,6 +48,7 @@ const ACTION_COMMANDS: Record<ServerAction, string> = {
   pasteRedirect: COMMANDS.pasteRedirectUrl,
   setInput: COMMANDS.setInput,
   moveSecrets: COMMANDS.moveSecrets,
+  approve: COMMANDS.approveServer,
 };
 
 export async function activate(context: vscode.ExtensionContext): Promise<McpHubApi> {
@@ -71,10 +73,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
     oauth: { store: new TokenStore(secrets, { logger }), browser: browserOpener, externalUri },
     // The protocol era each server spoke, so the next start costs no probe.
     eras: globalStateEras(context.globalState),
+    // Workspace servers run only once the person approved their exact entry, remembered per workspace.
+    consent: new WorkspaceConsentStore(context.workspaceState),
     elicitation: questions,
     sampling: questions,
   });
   hub = theHub;
+  const consent = new ConsentPrompter(theHub, logger);
+  context.subscriptions.push(consent);
   const bench = new Workbench(context, theHub, logger);
   context.subscriptions.push(bench);
 
@@ -136,7 +142,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
     view,
     onDidChange,
     vscode.window.registerWebviewViewProvider(VIEW_ID, view, { webviewOptions: { retainContextWhenHidden: false } }),
-    ...registerCommands(theHub, channel, inputs),
+    ...registerCommands(theHub, channel, inputs, consent),
     theHub.onDidChange(({ name }) => {
       view.refresh(name);
       onDidChange.fire({ name });
@@ -146,10 +152,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
   const apply = async () => {
     try {
       const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+      const id = workspaceId();
       const diff = await theHub.applyConfig(readServerSettings(), {
         trusted: vscode.workspace.isTrusted,
         ...(folder?.scheme === 'file' ? { workspaceFolder: folder.fsPath } : {}),
+        ...(id ? { workspaceId: id } : {}),
       });
+      consent.offerWaiting();
       logger.info(`settings applied: +${diff.added.length} -${diff.removed.length} ~${diff.changed.length} =${diff.unchanged.length}`);
     } catch (error) {
       logger.error(`applying settings failed: ${scrubber.message(error)}`);

@@ -4,7 +4,7 @@
  * crosses the boundary is checked with the guards below before use.
  */
 
-export type ServerStatus = 'starting' | 'running' | 'authRequired' | 'authenticating' | 'error' | 'needsInput' | 'stopped' | 'disabled';
+export type ServerStatus = 'starting' | 'running' | 'authRequired' | 'authenticating' | 'error' | 'needsInput' | 'awaitingApproval' | 'stopped' | 'disabled';
 
 export type ServerAction =
   | 'start'
@@ -18,7 +18,9 @@ export type ServerAction =
   /** Set or change a ${input:…} value the entry uses. */
   | 'setInput'
   /** Move inline auth.clientSecret / auth.privateKey to secret storage. */
-  | 'moveSecrets';
+  | 'moveSecrets'
+  /** Answer "Run MCP server X from this workspace?" for a workspace entry waiting for it. */
+  | 'approve';
 export const SERVER_ACTIONS: readonly ServerAction[] = [
   'start',
   'stop',
@@ -30,6 +32,7 @@ export const SERVER_ACTIONS: readonly ServerAction[] = [
   'copyRedirectUri',
   'setInput',
   'moveSecrets',
+  'approve',
 ];
 
 /** A tool's hints from its server (MCP tool annotations): hints, not guarantees. */
@@ -262,6 +265,8 @@ export function statusLabel(view: ServerView): string {
       return `Error: ${view.message ?? 'unknown error'}`;
     case 'needsInput':
       return `Needs a value: ${(view.missingInputs ?? []).map((n) => '${input:' + n + '}').join(', ')}`;
+    case 'awaitingApproval':
+      return 'Waiting for your approval';
     case 'stopped':
       return 'Stopped';
     case 'disabled':
@@ -280,6 +285,7 @@ export const ACTION_LABELS: Readonly<Record<ServerAction, string>> = {
   copyRedirectUri: 'Copy Redirect URI',
   setInput: 'Set Value…',
   moveSecrets: 'Move to Secret Storage',
+  approve: 'Approve…',
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -86,6 +86,17 @@ export function toServerView(server: HubServer): ServerView {
     case 'stopped':
       return { ...base, status: 'stopped' };
     case 'disabled':
+      if (state.reason === 'approval') {
+        const asked = server.consent;
+        const runs = asked ? (asked.transport === 'stdio' ? `runs ${asked.runs}` : `connects to ${asked.runs}`) : undefined;
+        return {
+          ...base,
+          status: 'awaitingApproval',
+          message: scrubber.message(
+            state.message ? `From this workspace's settings; ${state.message}.` : `From this workspace's settings; it ${runs ?? 'runs'} once you approve it.`,
+          ),
+        };
+      }
       return {
         ...base,
         status: 'disabled',

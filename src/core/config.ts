@@ -90,9 +90,14 @@ export interface RemoteServerConfig extends CommonConfig {
 
 export type ServerConfig = StdioServerConfig | RemoteServerConfig;
 
+/**
+ * One entry of one settings scope. `name` is what the hub shows and calls it; `settingsKey` is its
+ * key in that scope's `mcpHub.servers` when the two differ (a workspace entry shown beside a user
+ * entry of the same key, see mergeScopes).
+ */
 export type ConfigEntry =
-  | { readonly ok: true; readonly name: string; readonly source: ConfigSource; readonly config: ServerConfig }
-  | { readonly ok: false; readonly name: string; readonly source: ConfigSource; readonly error: string };
+  | { readonly ok: true; readonly name: string; readonly source: ConfigSource; readonly config: ServerConfig; readonly settingsKey?: string }
+  | { readonly ok: false; readonly name: string; readonly source: ConfigSource; readonly error: string; readonly settingsKey?: string };
 
 export const DEFAULT_TIMEOUT_SECONDS = 60;
 
@@ -389,9 +394,28 @@ function parseAssertion(raw: unknown, fail: (field: string, message: string) => 
  * Merges the scopes' entries the way VS Code merges object settings: a workspace folder entry
  * replaces a workspace entry of the same name, which replaces a user entry.
  */
+/**
+ * The entries of every scope, in order (user, workspace, folder). A folder entry overrides a workspace
+ * entry of the same key, as VS Code's settings do; but a workspace or folder entry never hides the
+ * person's own (user) entry of that key: both are kept, the workspace one as "<key> (workspace)" or
+ * "<key> (folder)", so a folder cannot take the place of a server the person set up.
+ */
 export function mergeScopes(...scopes: ConfigEntry[][]): ConfigEntry[] {
   const byName = new Map<string, ConfigEntry>();
-  for (const entries of scopes) for (const e of entries) byName.set(e.name, e);
+  const userKeys = new Set<string>();
+  for (const entries of scopes) {
+    for (const e of entries) {
+      if (e.source === 'user') userKeys.add(e.name);
+      if (e.source === 'user' || !userKeys.has(e.name)) {
+        byName.set(e.name, e);
+        continue;
+      }
+      const label = e.source === 'workspace' ? 'workspace' : 'folder';
+      let name = `${e.name} (${label})`;
+      for (let n = 2; byName.has(name) && byName.get(name)!.source !== e.source; n++) name = `${e.name} (${label} ${n})`;
+      byName.set(name, e.ok ? { ...e, name, settingsKey: e.name, config: { ...e.config, name } } : { ...e, name, settingsKey: e.name });
+    }
+  }
   return [...byName.values()];
 }
 
@@ -416,7 +440,8 @@ export function sameConfig(a: ServerConfig, b: ServerConfig): boolean {
   return stableStringify(a) === stableStringify(b);
 }
 
-function stableStringify(v: unknown): string {
+/** JSON with object keys sorted and undefined members left out: equal values give equal text. */
+export function stableStringify(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
   if (isRecord(v)) {
     return `{${Object.keys(v)

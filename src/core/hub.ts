@@ -2,6 +2,7 @@
  * McpHub owns every configured server. Settings arrive as parsed entries and apply as a diff: only
  * added, changed or removed servers are started, restarted or stopped. It never imports `vscode`.
  */
+import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import type { CallToolResult, Client, Tool } from '@modelcontextprotocol/client';
@@ -11,7 +12,8 @@ import { ServerConnection, type CallOptions, type ConnectionDeps } from './conne
 import { InMemoryEraMemory, type EraMemory } from './connection/era';
 import { hubError } from './errors';
 import { Emitter } from './events';
-import type { InputStore } from './inputs';
+import { consentRequest, InMemoryConsentStore, needsConsent, type ConsentDecision, type ConsentRequest, type ConsentStore } from './consent';
+import { USER_INPUTS, type InputScope, type InputStore } from './inputs';
 import { scopedLogger, type Disposable } from './ports';
 import { scrubbedLogger, scrubber } from './scrub';
 import type { ActionContext, ServerState } from './state';
@@ -30,6 +32,11 @@ export interface HubDeps extends Omit<ConnectionDeps, 'eras'> {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Where ${input:NAME} values live (secret storage); without it an entry that uses one cannot start. */
   readonly inputs?: InputStore;
+  /**
+   * The person's answers to "Run MCP server X from this workspace?" (default: in memory, nothing
+   * approved). A workspace or folder entry runs only once its exact text was approved.
+   */
+  readonly consent?: ConsentStore;
 }
 
 export interface HubServer {
@@ -46,6 +53,12 @@ export interface HubServer {
   readonly secretKey?: string;
   /** The ${input:…} names the entry uses. */
   readonly inputs: readonly string[];
+  /** Whose values those inputs are: the person's own for a user entry, the workspace's for a workspace one. */
+  readonly inputScope: InputScope;
+  /** The entry's key in its settings scope, when the hub shows it under another name (see mergeScopes). */
+  readonly settingsKey?: string;
+  /** What the person is asked before a workspace entry runs, while it waits for that answer. */
+  readonly consent?: ConsentRequest;
   /** Warnings about the entry (our words), e.g. a client secret written inline in settings. */
   readonly warnings: readonly string[];
   /** What `actionsFor` needs beside the state. */
@@ -66,6 +79,8 @@ export interface ApplyOptions {
    * working directory of workspace-defined servers only when trusted; never of user-level ones.
    */
   readonly workspaceFolder?: string;
+  /** Names the workspace (hex), for the ${input:…} values kept for it; default: a hash of the folder. */
+  readonly workspaceId?: string;
 }
 
 export interface OAuthTraceChange {
@@ -88,8 +103,11 @@ interface Plan {
   /** State of a server without a connection (invalid entry, disabled, untrusted, missing input). */
   readonly fixedState?: ServerState;
   readonly inputs: readonly string[];
+  readonly inputScope: InputScope;
   readonly warnings: readonly string[];
   readonly inlineSecrets: boolean;
+  /** Set while a workspace entry waits for the person's answer. */
+  readonly consent?: ConsentRequest;
 }
 
 interface ServerRecord {
@@ -112,7 +130,7 @@ export class McpHub {
   readonly onDidChangeOAuthTrace = this._onDidChangeOAuthTrace.event;
   private disposed = false;
 
-  private readonly deps: HubDeps & ConnectionDeps;
+  private readonly deps: HubDeps & ConnectionDeps & { readonly consent: ConsentStore };
 
   private readonly storeSubscription: Disposable | undefined;
   /** The company IdP (mcpHub.enterprise.idp), when configured. */
@@ -132,12 +150,13 @@ export class McpHub {
       logger: scrubbedLogger(deps.logger),
       jsonSchemaValidator: deps.jsonSchemaValidator ?? new CfWorkerJsonSchemaValidator(),
       eras: deps.eras ?? new InMemoryEraMemory(),
+      consent: deps.consent ?? new InMemoryConsentStore(),
       ...(deps.oauth ? { oauth: { ...deps.oauth, idp: () => this.idp?.idp } } : {}),
       untrustedFolder: () => (this.last && !this.last.options.trusted ? this.last.options.workspaceFolder : undefined),
     };
     // An ${input:…} value set, changed or cleared (in any window) restarts exactly the servers using it.
-    this.inputSubscription = deps.inputs?.onDidChange((name) => {
-      const affected = [...this.records.values()].some((r) => r.plan.inputs.includes(name));
+    this.inputSubscription = deps.inputs?.onDidChange((name, scope) => {
+      const affected = [...this.records.values()].some((r) => r.plan.inputs.includes(name) && sameScope(r.plan.inputScope, scope));
       if (affected && this.last && !this.disposed) void this.applyConfig(this.last.entries, this.last.options).catch(() => undefined);
     });
     // SecretStorage tells every window about a change: sign-ins and sign-outs follow across windows.
@@ -168,6 +187,9 @@ export class McpHub {
       ...(session ? { session } : {}),
       ...(record.connection?.auth ? { secretKey: record.connection.auth.secretKey } : {}),
       inputs: plan.inputs,
+      inputScope: plan.inputScope,
+      ...(entry.settingsKey ? { settingsKey: entry.settingsKey } : {}),
+      ...(plan.consent ? { consent: plan.consent } : {}),
       warnings: plan.warnings,
       actionContext: { configured: entry.ok, oauth, session: session !== undefined, inputs: plan.inputs.length > 0, inlineSecrets: plan.inlineSecrets },
     };
@@ -230,23 +252,38 @@ export class McpHub {
 
   /** Resolves an entry's variables; decides its working directory, or the state that stops it. */
   private async plan(entry: ConfigEntry, options: ApplyOptions): Promise<Plan> {
-    if (!entry.ok) return { fixedState: { kind: 'error', code: 'invalid_settings', message: entry.error }, inputs: [], warnings: [], inlineSecrets: false };
+    const inputScope = scopeOf(entry.source, options);
+    if (!entry.ok) return { fixedState: { kind: 'error', code: 'invalid_settings', message: entry.error }, inputs: [], inputScope, warnings: [], inlineSecrets: false };
     const raw = entry.config;
-    const at = `${SERVERS_SETTING}.${entry.name}`;
+    const at = `${SERVERS_SETTING}.${entry.settingsKey ?? entry.name}`;
     const inputs = variablesIn(raw).inputs;
     const inline = inlineSecrets(raw);
-    const base = { inputs, warnings: [] as string[], inlineSecrets: false };
+    const base = { inputs, inputScope, warnings: [] as string[], inlineSecrets: false };
     if (inline.length > 0 && entry.source !== 'user') {
       // Workspace settings are shared and committed: a secret there is refused, not run.
       const message = `${at}.${inline[0]}: a secret cannot be written in workspace settings; use "${inputReference('NAME')}" (kept in secret storage) or move the entry to your user settings.`;
       return { ...base, fixedState: { kind: 'error', code: 'secret_in_workspace_settings', message } };
     }
     const warnings = inline.map((f) => `${at}.${f} is written in settings.json, where Settings Sync and backups can read it. Move it to secret storage.`);
-    const planned = { inputs, warnings, inlineSecrets: inline.length > 0 };
+    const planned = { inputs, inputScope, warnings, inlineSecrets: inline.length > 0 };
     if (raw.disabled) return { ...planned, fixedState: { kind: 'disabled', reason: 'settings' } };
     if (entry.source !== 'user' && !options.trusted) {
       this.deps.logger.info(`[${entry.name}] not started: defined in workspace settings and the workspace is not trusted`);
       return { ...planned, fixedState: { kind: 'disabled', reason: 'untrusted' } };
+    }
+    if (needsConsent(entry.source)) {
+      // Trusted is not enough: this exact entry runs only once the person said yes to it.
+      const consent = consentRequest(entry.name, entry.source, raw);
+      const decision = this.deps.consent.get(consent.fingerprint);
+      if (decision !== 'approved') {
+        this.deps.logger.info(`[${entry.name}] not started: a workspace server waits for your approval`);
+        const message = decision === 'declined' ? 'you chose not to run it; Approve… runs it' : undefined;
+        return {
+          ...planned,
+          consent: { ...consent, ...(decision ? { declined: true } : {}) },
+          fixedState: { kind: 'disabled', reason: 'approval', ...(message ? { message } : {}) },
+        };
+      }
     }
     const userHome = this.deps.userHome ?? homedir();
     const trustedFolder = options.trusted ? options.workspaceFolder : undefined;
@@ -264,7 +301,7 @@ export class McpHub {
     try {
       const store = this.deps.inputs;
       if (inputs.length > 0 && !store) throw new Error('no input store');
-      const withInputs = await resolveInputs(statics.config, (name) => store!.get(name));
+      const withInputs = await resolveInputs(statics.config, (name) => store!.get(name, inputScope));
       if (!withInputs.ok) return { ...planned, fixedState: { kind: 'needsInput', inputs: withInputs.missing } };
       resolved = withInputs.config;
     } catch (error) {
@@ -331,7 +368,9 @@ export class McpHub {
         state.kind === 'disabled'
           ? state.reason === 'untrusted'
             ? (state.message ?? 'it is defined in workspace settings and the workspace is not trusted')
-            : `it is disabled in ${SERVERS_SETTING}.${name}.disabled`
+            : state.reason === 'approval'
+              ? 'it is defined in workspace settings and waits for your approval (Approve… in the MCP Hub panel)'
+              : `it is disabled in ${SERVERS_SETTING}.${record.entry.settingsKey ?? name}.disabled`
           : `its settings are invalid: ${state.kind === 'error' ? state.message : state.kind}`;
       throw hubError('not_running', `Server "${name}" cannot start: ${why}.`);
     }
@@ -340,6 +379,18 @@ export class McpHub {
 
   async start(name: string): Promise<void> {
     return this.connection(name).start();
+  }
+
+  /**
+   * Records the person's answer for a workspace server waiting for it (for its entry exactly as
+   * written now) and applies the settings again, so an approved server starts.
+   */
+  async decide(name: string, decision: ConsentDecision): Promise<void> {
+    const consent = this.records.get(name)?.plan.consent;
+    if (!consent) throw hubError('not_running', `Server "${name}" is not waiting for approval.`);
+    await this.deps.consent.set(consent.fingerprint, decision);
+    this.deps.logger.info(`[${name}] ${decision === 'approved' ? 'approved: it may run from this workspace' : 'not approved: it will not run'}`);
+    if (this.last && !this.disposed) await this.applyConfig(this.last.entries, this.last.options);
   }
 
   async stop(name: string): Promise<void> {
@@ -488,11 +539,28 @@ export class McpHub {
   }
 }
 
+/** Whose ${input:…} values an entry from `source` gets. */
+function scopeOf(source: ConfigSource, options: ApplyOptions): InputScope {
+  if (source === 'user') return USER_INPUTS;
+  const id =
+    options.workspaceId ??
+    createHash('sha256')
+      .update(options.workspaceFolder ?? '')
+      .digest('hex')
+      .slice(0, 32);
+  return { kind: 'workspace', id };
+}
+
+function sameScope(a: InputScope, b: InputScope): boolean {
+  return a.kind === b.kind && (a.kind === 'user' || a.id === (b as { id: string }).id);
+}
+
 function samePlan(record: ServerRecord, entry: ConfigEntry, plan: Plan): boolean {
   const old = record.entry;
   if (old.source !== entry.source || old.ok !== entry.ok) return false;
   if (!old.ok && !entry.ok) return old.error === entry.error;
   if (JSON.stringify(record.plan.fixedState) !== JSON.stringify(plan.fixedState)) return false;
+  if (record.plan.consent?.fingerprint !== plan.consent?.fingerprint || !sameScope(record.plan.inputScope, plan.inputScope)) return false;
   if (JSON.stringify(record.plan.warnings) !== JSON.stringify(plan.warnings)) return false;
   if (record.plan.resolved && plan.resolved) return sameConfig(record.plan.resolved, plan.resolved);
   return record.plan.resolved === plan.resolved;

@@ -50,8 +50,11 @@ export type ServerState =
   | { readonly kind: 'disabled'; readonly reason: DisabledReason; readonly message?: string };
 
 export type ServerStateKind = ServerState['kind'];
-/** settings: "disabled": true; untrusted: the workspace must be trusted first (workspace entry, or ${workspaceFolder}). */
-export type DisabledReason = 'settings' | 'untrusted';
+/**
+ * settings: "disabled": true; untrusted: the workspace must be trusted first (workspace entry, or
+ * ${workspaceFolder}); approval: a workspace entry waits for the person's yes to its exact text.
+ */
+export type DisabledReason = 'settings' | 'untrusted' | 'approval';
 
 export type ServerEvent =
   | { readonly type: 'start' }
@@ -192,7 +195,7 @@ export function actionsFor(state: ServerState, ctx: ActionContext): ServerAction
     case 'stopped':
       return ['start', ...logout, ...secrets];
     case 'disabled':
-      return [...secrets];
+      return [...(state.reason === 'approval' ? (['approve'] as const) : []), ...secrets];
     default:
       return assertNever(state);
   }

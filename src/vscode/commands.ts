@@ -8,6 +8,7 @@ import { scrubber } from '../core/scrub';
 import { actionsFor } from '../core/state';
 import { inlineSecrets, inputReference } from '../core/variables';
 import type { ServerAction } from '../protocol';
+import type { ConsentPrompter } from './consent';
 import { moveToSecretStorage, promptForInput } from './inputs';
 import { openServerSettings } from './settings';
 import { externalUri } from './platform';
@@ -25,6 +26,7 @@ export const COMMANDS = {
   pasteRedirectUrl: 'mcpHub.pasteRedirectUrl',
   setInput: 'mcpHub.setInput',
   moveSecrets: 'mcpHub.moveSecrets',
+  approveServer: 'mcpHub.approveServer',
 } as const;
 
 /**
@@ -80,7 +82,7 @@ async function authenticate(hub: McpHub, name: string): Promise<void> {
   );
 }
 
-export function registerCommands(hub: McpHub, channel: vscode.LogOutputChannel, inputs: InputStore): vscode.Disposable[] {
+export function registerCommands(hub: McpHub, channel: vscode.LogOutputChannel, inputs: InputStore, consent: ConsentPrompter): vscode.Disposable[] {
   const run = (title: string, fits: (s: HubServer) => boolean, action: (name: string) => Promise<void>) => async (name?: unknown) => {
     const server = await pickServer(hub, title, fits, name);
     if (!server) return;
@@ -100,6 +102,7 @@ export function registerCommands(hub: McpHub, channel: vscode.LogOutputChannel, 
     [COMMANDS.authenticate, 'Authenticate', 'authenticate', (n) => authenticate(hub, n)],
     [COMMANDS.cancelAuthentication, 'Cancel Sign-in', 'cancel', (n) => hub.cancelAuthentication(n)],
     [COMMANDS.logout, 'Log Out', 'logout', (n) => hub.logout(n)],
+    [COMMANDS.approveServer, 'Approve Server', 'approve', (n) => consent.ask(n).then(() => undefined)],
   ];
   return [
     vscode.commands.registerCommand(COMMANDS.openSettings, () => openServerSettings()),
@@ -152,7 +155,7 @@ export function registerCommands(hub: McpHub, channel: vscode.LogOutputChannel, 
             );
             name = picked?.name;
           }
-          if (name) await promptForInput(inputs, name, n);
+          if (name) await promptForInput(inputs, name, n, server.inputScope);
         },
       ),
     ),

@@ -4,16 +4,17 @@
  */
 import * as vscode from 'vscode';
 import { SERVERS_KEY, SERVERS_SETTING, SETTINGS_SECTION } from '../core/config';
-import type { InputStore } from '../core/inputs';
+import { USER_INPUTS, type InputScope, type InputStore } from '../core/inputs';
 import { inputReference, isInlineSecret, rewriteWithInput, suggestInputName, type InlineSecretField } from '../core/variables';
 
 /**
  * Asks for an input's value once and keeps it in secret storage. When a value exists it is never
  * shown: the choice is to replace it or clear it. True when a value was stored.
  */
-export async function promptForInput(inputs: InputStore, name: string, serverName: string): Promise<boolean> {
-  const title = `MCP Hub: value of ${inputReference(name)}`;
-  if ((await inputs.get(name)) !== undefined) {
+export async function promptForInput(inputs: InputStore, name: string, serverName: string, scope: InputScope = USER_INPUTS): Promise<boolean> {
+  const whose = scope.kind === 'user' ? '' : ' for this workspace';
+  const title = `MCP Hub: value of ${inputReference(name)}${whose}`;
+  if ((await inputs.get(name, scope)) !== undefined) {
     const change = 'Change value…';
     const clear = 'Clear value';
     const picked = await vscode.window.showQuickPick([change, clear], {
@@ -21,7 +22,7 @@ export async function promptForInput(inputs: InputStore, name: string, serverNam
       placeHolder: 'A value is set. It is kept in secret storage and never shown.',
     });
     if (picked === clear) {
-      await inputs.clear(name);
+      await inputs.clear(name, scope);
       return false;
     }
     if (picked !== change) return false;
@@ -30,11 +31,14 @@ export async function promptForInput(inputs: InputStore, name: string, serverNam
     password: true,
     ignoreFocusOut: true,
     title,
-    prompt: `Used by "${serverName}". Kept in VS Code secret storage; it is never shown again.`,
+    prompt:
+      scope.kind === 'user'
+        ? `Used by "${serverName}". Kept in VS Code secret storage; it is never shown again.`
+        : `Used by "${serverName}", a server from this workspace's settings. Kept in VS Code secret storage for this workspace only (never your own value of that name); it is never shown again.`,
     validateInput: (text) => (text === '' ? 'Enter a value, or press Escape to cancel.' : undefined),
   });
   if (value === undefined || value === '') return false;
-  await inputs.set(name, value);
+  await inputs.set(name, value, scope);
   return true;
 }
 

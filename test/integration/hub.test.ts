@@ -240,6 +240,9 @@ describe('McpHub with real servers', () => {
     await assert.rejects(hub.start('theirs'), /workspace is not trusted/);
     const diff = await hub.applyConfig(config, { trusted: true });
     assert.deepEqual(diff.changed, ['theirs']);
+    // Trusted is not enough: the person approves the entry before it runs.
+    assert.equal(hub.server('theirs')!.state.kind === 'disabled' && hub.server('theirs')!.state.reason, 'approval');
+    await hub.decide('theirs', 'approved');
     await waitForKind(hub, 'theirs', 'running');
   });
 

@@ -121,6 +121,7 @@ describe('an untrusted folder runs nothing', () => {
       const diff = await h.applyConfig(settings, { trusted: true, workspaceFolder: folder });
       assert.deepEqual(diff.unchanged, ['plain']);
       assert.deepEqual(diff.changed, ['shared']);
+      await h.decide('shared', 'approved');
       await waitFor(h, 'shared', (x) => x.state.kind === 'running', 15_000);
     } finally {
       await h.dispose();

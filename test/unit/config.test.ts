@@ -115,15 +115,25 @@ describe('mcpHub.servers parsing', () => {
     assert.doesNotMatch(message, /SECRET-123/);
   });
 
-  it('lets a workspace entry replace a user entry of the same name', () => {
-    const merged = mergeScopes(parseServers({ a: { command: 'user-a' }, b: { command: 'user-b' } }, 'user'), parseServers({ a: { command: 'ws-a' } }, 'workspace'));
+  it("never lets a workspace entry hide the person's own entry of the same name: both are kept, the workspace one renamed", () => {
+    const merged = mergeScopes(
+      parseServers({ a: { command: 'user-a' }, b: { command: 'user-b' } }, 'user'),
+      parseServers({ a: { command: 'ws-a' }, c: { command: 'ws-c' } }, 'workspace'),
+      parseServers({ a: { command: 'folder-a' }, c: { command: 'folder-c' } }, 'workspaceFolder'),
+    );
     assert.deepEqual(
-      merged.map((e) => [e.name, e.source]),
+      merged.map((e) => [e.name, e.source, e.settingsKey]),
       [
-        ['a', 'workspace'],
-        ['b', 'user'],
+        ['a', 'user', undefined],
+        ['b', 'user', undefined],
+        ['a (workspace)', 'workspace', 'a'],
+        // A folder entry still overrides a workspace entry of the same key, as VS Code's settings do.
+        ['c', 'workspaceFolder', undefined],
+        ['a (folder)', 'workspaceFolder', 'a'],
       ],
     );
+    const renamed = merged[2];
+    assert.ok(renamed.ok && renamed.config.name === 'a (workspace)' && renamed.config.type === 'stdio' && renamed.config.command === 'ws-a');
   });
 
   it('compares configs structurally, ignoring key order', () => {

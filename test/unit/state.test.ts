@@ -116,6 +116,9 @@ describe('actionsFor: the one place that says which actions a state allows', () 
     assert.deepEqual(actionsFor(states.needsInput, { ...ctx, inputs: true }), ['setInput', 'stop']);
     assert.deepEqual(actionsFor(states.stopped, { ...ctx, session: false, inlineSecrets: true }), ['start', 'moveSecrets']);
     assert.deepEqual(actionsFor(states.error, { ...ctx, configured: false }), []);
+    // A workspace entry waiting for the person's yes offers Approve… (and its values), nothing that starts it.
+    assert.deepEqual(actionsFor({ kind: 'disabled', reason: 'approval' }, { ...ctx, session: false, inputs: true }), ['approve', 'setInput']);
+    assert.deepEqual(actionsFor({ kind: 'disabled', reason: 'untrusted' }, { ...ctx, session: false }), []);
   });
   it('never offers Authenticate to a server that does not sign in with OAuth', () => {
     for (const state of Object.values(states)) assert.ok(!actionsFor(state, { ...ctx, oauth: false }).includes('authenticate'), state.kind);

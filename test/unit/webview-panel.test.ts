@@ -132,7 +132,13 @@ describe('the panel (Lit components in happy-dom)', () => {
     const alpha = server('alpha', { tools: [{ name: 'a' }, { name: 'b' }], protocolVersion: '2026-07-28', transport: 'streamable-http', source: 'workspace' });
     const beta = server('beta', { status: 'authRequired', message: 'Sign in to continue', actions: ['authenticate', 'copyRedirectUri', 'stop'] });
     const gamma = server('gamma', { status: 'needsInput', missingInputs: ['api-key'], actions: ['setInput'] });
-    await send({ type: 'servers', servers: [alpha, beta, gamma] });
+    const delta = server('delta', {
+      status: 'awaitingApproval',
+      source: 'workspace',
+      message: "From this workspace's settings; it runs npx once you approve it.",
+      actions: ['approve'],
+    });
+    await send({ type: 'servers', servers: [alpha, beta, gamma, delta] });
 
     assert.deepEqual(
       $$('.server').map((r) => [r.dataset.server, r.dataset.status]),
@@ -140,6 +146,7 @@ describe('the panel (Lit components in happy-dom)', () => {
         ['alpha', 'running'],
         ['beta', 'authRequired'],
         ['gamma', 'needsInput'],
+        ['delta', 'awaitingApproval'],
       ],
     );
     assert.equal(row('alpha').getAttribute('role'), 'listitem');
@@ -152,7 +159,10 @@ describe('the panel (Lit components in happy-dom)', () => {
       ['streamable-http', '2026-07-28'],
     );
     assert.equal(text(row('alpha').querySelector('.source')), 'workspace');
-    assert.equal(text($('.summary')), '3 servers · 1 running');
+    assert.equal(text($('.summary')), '4 servers · 1 running');
+    assert.equal(text(row('delta').querySelector('.status')), 'Waiting for your approval');
+    assert.equal(text(row('delta').querySelector('.message')), "From this workspace's settings; it runs npx once you approve it.");
+    assert.equal(text(row('delta').querySelector('vscode-button[data-action="approve"]')), 'Approve…');
     assert.ok(row('alpha').querySelector('details[data-section="tools"][open] mcp-tool-list'), 'the tools section left open (getState) is open');
 
     // Icon actions in the head, worded ones below, each group in the extension's order.

@@ -25,6 +25,7 @@ const STATUS_LOOKS: Record<ServerStatus, { icon: string; tone: string; spin?: bo
   authRequired: { icon: 'lock', tone: 'warn' },
   error: { icon: 'error', tone: 'error' },
   needsInput: { icon: 'key', tone: 'warn' },
+  awaitingApproval: { icon: 'shield', tone: 'warn' },
   stopped: { icon: 'debug-stop', tone: 'muted' },
   disabled: { icon: 'circle-slash', tone: 'muted' },
 };
@@ -41,10 +42,11 @@ const ACTION_ICONS: Record<ServerAction, string> = {
   copyRedirectUri: 'copy',
   setInput: 'key',
   moveSecrets: 'lock',
+  approve: 'shield',
 };
 
 /** Actions shown as buttons with words under the status; the rest are icon buttons in the row's head. */
-const TEXT_ACTIONS: ReadonlySet<ServerAction> = new Set(['authenticate', 'cancel', 'logout', 'pasteRedirect', 'setInput', 'moveSecrets']);
+const TEXT_ACTIONS: ReadonlySet<ServerAction> = new Set(['approve', 'authenticate', 'cancel', 'logout', 'pasteRedirect', 'setInput', 'moveSecrets']);
 
 const SOURCES: Partial<Record<string, { label: string; title: string }>> = {
   workspace: { label: 'workspace', title: 'From workspace settings' },
@@ -94,7 +96,8 @@ export class ServerRow extends LightElement {
     const retryAt = status === 'error' ? num(view.retryAt) : undefined;
     // The error's message is already in the status words, and so is a disabled server's.
     const message = str(view.message);
-    const showMessage = message && (status === 'authRequired' || running || status === 'needsInput' || (status === 'disabled' && !label.includes(message)));
+    const showMessage =
+      message && (status === 'authRequired' || running || status === 'needsInput' || status === 'awaitingApproval' || (status === 'disabled' && !label.includes(message)));
     const redirectUri = str(view.redirectUri);
     const session = isRecord(view.session) ? view.session : undefined;
     const oauth = view.oauth === true;

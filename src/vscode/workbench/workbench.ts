@@ -62,7 +62,7 @@ export class Workbench implements vscode.Disposable {
         return this.runners.show(intent.server, intent.tool);
       case 'setToolEnabled':
         try {
-          await setToolEnabled(intent.server, server.source, intent.tool, intent.enabled);
+          await setToolEnabled(server.settingsKey ?? intent.server, server.source, intent.tool, intent.enabled);
         } catch (error) {
           void vscode.window.showErrorMessage(`MCP Hub: ${scrubber.message(error)}`);
         }

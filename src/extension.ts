@@ -59,8 +59,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
 
   const secrets = secretStore(context.secrets);
   const inputs = new InputStore(secrets);
-  // A server's questions (elicitation, sampling) go to the gateway client whose tool call asked them;
-  // elicitation otherwise to the person, in an editor tab.
+  // A server's questions (elicitation, sampling) go to the gateway client whose call they arrive in;
+  // those of the person's own calls, and those tied to no call, to the person, in an editor tab.
   const questions = new InputRouter(logger, new EditorElicitation(context.extensionUri, logger));
   const theHub = new McpHub({
     logger,

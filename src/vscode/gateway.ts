@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { clientConfigs } from '../core/gateway/client-configs';
 import type { InputRouter } from '../core/gateway/input-router';
-import { McpGateway } from '../core/gateway/gateway';
+import { McpGateway, sessionIdleSetting } from '../core/gateway/gateway';
 import { whenReady } from '../core/gateway/surface';
 import type { McpHub } from '../core/hub';
 import type { Logger } from '../core/ports';
@@ -66,12 +66,15 @@ export class GatewayHost implements vscode.Disposable {
     }
     this.token = await this.ensureToken();
     const port = config.get<number>('port', 0);
-    await this.listen(port);
+    const idle = sessionIdleSetting(config.get<unknown>('sessionIdleMinutes'));
+    if (idle.problem) this.logger.warn(`gateway: ${idle.problem}`);
+    await this.listen(port, idle.minutes * 60_000);
   }
 
-  private async listen(port: number): Promise<void> {
+  private async listen(port: number, sessionIdleMs: number): Promise<void> {
     const gateway = new McpGateway(this.hub, {
       port,
+      sessionIdleMs,
       token: () => this.token,
       version: this.version,
       logger: this.logger,
@@ -87,7 +90,7 @@ export class GatewayHost implements vscode.Disposable {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE' && port !== 0) {
         // Another window holds the fixed port: its gateway serves the same servers. Take over when it closes.
         this.logger.info(`gateway: port ${port} is in use (another window?); trying again every ${TAKEOVER_MS / 1000} s`);
-        this.retry = setTimeout(() => void this.listen(port), TAKEOVER_MS);
+        this.retry = setTimeout(() => void this.listen(port, sessionIdleMs), TAKEOVER_MS);
         return;
       }
       this.logger.error(`gateway: could not start: ${(error as Error).message}`);

@@ -303,12 +303,19 @@ describe("the gateway and a server's questions (elicitation, sampling)", () => {
     asking = await startHttpServer({
       name: 'asking',
       tools: (server) => {
-        server.registerTool('ask', { description: 'Asks the user for a name' }, async () => {
-          const answer = await server.server.elicitInput({ message: 'Who are you?', requestedSchema: { type: 'object', properties: { name: { type: 'string' } } } });
+        // Each question is sent on the call's own stream (relatedRequestId), which is what ties it to the caller.
+        server.registerTool('ask', { description: 'Asks the user for a name' }, async (extra) => {
+          const answer = await server.server.elicitInput(
+            { message: 'Who are you?', requestedSchema: { type: 'object', properties: { name: { type: 'string' } } } },
+            { relatedRequestId: extra.requestId },
+          );
           return { content: [{ type: 'text', text: answer.action === 'accept' ? `Hello, ${String(answer.content?.name)}` : `no answer (${answer.action})` }] };
         });
-        server.registerTool('summarize', { description: "Asks the client's model", inputSchema: { text: z.string() } }, async ({ text: input }) => {
-          const answer = await server.server.createMessage({ messages: [{ role: 'user', content: { type: 'text', text: `Summarize: ${input}` } }], maxTokens: 50 });
+        server.registerTool('summarize', { description: "Asks the client's model", inputSchema: { text: z.string() } }, async ({ text: input }, extra) => {
+          const answer = await server.server.createMessage(
+            { messages: [{ role: 'user', content: { type: 'text', text: `Summarize: ${input}` } }], maxTokens: 50 },
+            { relatedRequestId: extra.requestId },
+          );
           return { content: [{ type: 'text', text: `Summary: ${answer.content.type === 'text' ? answer.content.text : '?'}` }] };
         });
       },
@@ -378,10 +385,10 @@ describe("the gateway and a server's questions (elicitation, sampling)", () => {
       assert.equal(text(await c.callTool({ name: 'asking__ask', arguments: {} })), 'no answer (decline)', era);
       const sampled = await c.callTool({ name: 'asking__summarize', arguments: { text: 'x' } });
       assert.equal(sampled.isError, true, era);
-      assert.match(text(sampled), /no client connected to asking through MCP Hub can answer sampling requests/, era);
+      assert.match(text(sampled), /no client connected to asking through MCP Hub can answer this sampling request/, era);
       await c.close();
     }
-    assert.match(logger.text(), /\[asking\] asked for input \(form elicitation\) but no connected client can answer it; declined/);
-    assert.match(logger.text(), /\[asking\] asked for a completion \(sampling\) but no connected client can answer it; refused/);
+    assert.match(logger.text(), /\[asking\] asked for input \(form elicitation\) but the client whose call it is cannot answer it; declined/);
+    assert.match(logger.text(), /\[asking\] asked for a completion \(sampling\) but the client whose call it is cannot answer it; refused/);
   });
 });

@@ -11,21 +11,29 @@
  * Safe on a shared machine: every request needs the bearer token (compared in constant time); the
  * Host header must name this address and port and any browser Origin is refused (DNS rebinding);
  * request bodies and sessions are bounded; nothing secret is logged.
+ *
+ * Classic sessions end by themselves: SDK clients do not send DELETE when they close, so a session
+ * with no request or stream open for the idle time is closed, and at the cap the longest-idle one
+ * makes room for a new client (which is never refused: VS Code's own client must always get in).
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createMcpHandler, isLegacyRequest, WebStandardStreamableHTTPServerTransport, type McpHttpHandler, type Server } from '@modelcontextprotocol/server';
 import type { HubChange, McpHub } from '../hub';
-import type { Logger } from '../ports';
+import { systemClock, type Clock, type Logger, type TimerHandle } from '../ports';
 import { HeldCalls } from './held-calls';
 import type { InputRouter } from './input-router';
 import { createSurface, type View } from './surface';
 
 /** Request bodies larger than this are refused (413). */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
-/** Classic sessions open at once, over all endpoints; a new one beyond this is refused (503). */
+/** Classic sessions open at once, over all endpoints; a new one beyond this closes the longest-idle one. */
 export const MAX_SESSIONS = 64;
+/** A classic session with nothing open for this long is closed (the `mcpHub.gateway.sessionIdleMinutes` default). */
+export const SESSION_IDLE_MINUTES = 30;
+/** The longest idle time the setting takes: a day. */
+export const MAX_SESSION_IDLE_MINUTES = 24 * 60;
 const LOOPBACK = '127.0.0.1';
 
 export interface GatewayOptions {
@@ -41,12 +49,32 @@ export interface GatewayOptions {
   readonly onSessionsChanged?: (count: number) => void;
   /** The hub's elicitation and sampling handler, when it is a router: a calling client answers its server's questions. */
   readonly questions?: InputRouter;
+  /** How long a classic session may have nothing open before it is closed; default SESSION_IDLE_MINUTES. */
+  readonly sessionIdleMs?: number;
+  /** Times idle sessions; default the system clock. */
+  readonly clock?: Clock;
 }
 
 interface Session {
+  readonly id: string;
   readonly view: View;
   readonly transport: WebStandardStreamableHTTPServerTransport;
   readonly server: Server;
+  /** Requests of this session still being answered, its event streams included. */
+  open: number;
+  /** When the session last had a request start or end. */
+  lastActive: number;
+  /** Closes the session once it has been idle long enough (set while nothing is open). */
+  idleTimer: TimerHandle | undefined;
+}
+
+/** The idle time `mcpHub.gateway.sessionIdleMinutes` gives, or why the value cannot be used (the default applies then). */
+export function sessionIdleSetting(value: unknown): { minutes: number; problem?: string } {
+  if (value === undefined || value === null) return { minutes: SESSION_IDLE_MINUTES };
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 1 || value > MAX_SESSION_IDLE_MINUTES) {
+    return { minutes: SESSION_IDLE_MINUTES, problem: `mcpHub.gateway.sessionIdleMinutes must be a number from 1 to ${MAX_SESSION_IDLE_MINUTES}; using ${SESSION_IDLE_MINUTES}.` };
+  }
+  return { minutes: value };
 }
 
 export class McpGateway {
@@ -57,11 +85,17 @@ export class McpGateway {
   private readonly held = new HeldCalls();
   private subscription: { dispose(): void } | undefined;
   private _port = 0;
+  private readonly clock: Clock;
+  private readonly idleMs: number;
 
   constructor(
     private readonly hub: McpHub,
     private readonly options: GatewayOptions,
-  ) {}
+  ) {
+    this.clock = options.clock ?? systemClock;
+    const idleMs = options.sessionIdleMs;
+    this.idleMs = idleMs !== undefined && Number.isFinite(idleMs) && idleMs > 0 ? idleMs : SESSION_IDLE_MINUTES * 60_000;
+  }
 
   get port(): number {
     return this._port;
@@ -99,7 +133,7 @@ export class McpGateway {
     this.subscription?.dispose();
     this.held.clear();
     const sessions = [...this.sessions.values()];
-    this.sessions.clear();
+    for (const session of sessions) this.forget(session.id);
     await Promise.all(sessions.map((s) => s.transport.close().catch(() => undefined)));
     const http = this.http;
     this.http = undefined;
@@ -119,8 +153,14 @@ export class McpGateway {
       if (body === 'too large') return void send(res, 413, 'Request body too large.');
       const parsed = parseJson(body);
       const request = toRequest(req, body, this._port, parsed);
-      const response = (await isLegacyRequest(request, parsed)) ? await this.classic(view, request, parsed) : await this.modernHandler(view).fetch(request, { parsedBody: parsed });
-      await writeResponse(res, response);
+      const { response, release } = (await isLegacyRequest(request, parsed))
+        ? await this.classic(view, request, parsed)
+        : { response: await this.modernHandler(view).fetch(request, { parsedBody: parsed }), release: undefined };
+      try {
+        await writeResponse(res, response);
+      } finally {
+        release?.();
+      }
     } catch (error) {
       this.options.logger.warn(`gateway: ${error instanceof Error ? error.message : String(error)}`);
       if (!res.headersSent) send(res, 500, 'Internal error.');
@@ -172,21 +212,31 @@ export class McpGateway {
     return createSurface(this.hub, view, { version, held: this.held, ...(onSignInNeeded ? { onSignInNeeded } : {}), ...(questions ? { questions } : {}) });
   }
 
-  /** The classic handshake's sessions: a new one for `initialize`, else the one its header names. */
-  private async classic(view: View, request: Request, parsed: unknown): Promise<Response> {
+  /**
+   * The classic handshake's sessions: a new one for `initialize`, else the one its header names (an
+   * unknown or expired one answers 404, which tells the client to start a new session). `release`
+   * ends the request's hold on its session once its response, stream or not, is written.
+   */
+  private async classic(view: View, request: Request, parsed: unknown): Promise<{ response: Response; release: (() => void) | undefined }> {
     const id = request.headers.get('mcp-session-id');
     if (id) {
       const session = this.sessions.get(id);
-      if (!session || session.view !== view) return new Response('Session not found.', { status: 404 });
-      return session.transport.handleRequest(request, { parsedBody: parsed });
+      if (!session || session.view !== view) return { response: new Response('Session not found.', { status: 404 }), release: undefined };
+      const release = this.hold(session);
+      try {
+        return { response: await session.transport.handleRequest(request, { parsedBody: parsed }), release };
+      } catch (error) {
+        release();
+        throw error;
+      }
     }
-    if (request.method !== 'POST') return new Response('Bad request: no session.', { status: 400 });
-    if (this.sessions.size >= MAX_SESSIONS) return new Response('Too many sessions.', { status: 503 });
+    if (request.method !== 'POST') return { response: new Response('Bad request: no session.', { status: 400 }), release: undefined };
+    if (this.sessions.size >= MAX_SESSIONS) this.closeLongestIdle();
     const server = this.surface(view);
     const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
       onsessioninitialized: (sessionId) => {
-        this.sessions.set(sessionId, { view, transport, server });
+        this.sessions.set(sessionId, { id: sessionId, view, transport, server, open: 0, lastActive: this.clock.now(), idleTimer: undefined });
         this.options.onSessionsChanged?.(this.sessions.size);
       },
       onsessionclosed: (sessionId) => this.forget(sessionId),
@@ -195,11 +245,49 @@ export class McpGateway {
       if (transport.sessionId) this.forget(transport.sessionId);
     };
     await server.connect(transport);
-    return transport.handleRequest(request, { parsedBody: parsed });
+    const response = await transport.handleRequest(request, { parsedBody: parsed });
+    const session = transport.sessionId === undefined ? undefined : this.sessions.get(transport.sessionId);
+    return { response, release: session ? this.hold(session) : undefined };
+  }
+
+  /** A request of `session` is under way: the session is not idle until the returned release. */
+  private hold(session: Session): () => void {
+    session.open++;
+    session.lastActive = this.clock.now();
+    if (session.idleTimer !== undefined) this.clock.clearTimeout(session.idleTimer);
+    session.idleTimer = undefined;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      session.open--;
+      session.lastActive = this.clock.now();
+      if (session.open > 0 || this.sessions.get(session.id) !== session) return;
+      session.idleTimer = this.clock.setTimeout(() => this.close(session, `idle for ${Math.round(this.idleMs / 60_000)} min`), this.idleMs);
+    };
+  }
+
+  /** At the cap: the session idle longest goes (one with nothing open first), so a new client always gets in. */
+  private closeLongestIdle(): void {
+    const [longest] = [...this.sessions.values()].sort((a, b) => Number(a.open > 0) - Number(b.open > 0) || a.lastActive - b.lastActive);
+    if (longest) this.close(longest, `${MAX_SESSIONS} sessions open, this one idle longest`);
+  }
+
+  /** Ends a session from our side: its streams close and its next request gets 404. */
+  private close(session: Session, why: string): void {
+    if (this.sessions.get(session.id) !== session) return;
+    this.forget(session.id);
+    this.options.logger.info(`gateway: closed a client session (${why})`);
+    void session.transport.close().catch(() => undefined);
   }
 
   private forget(sessionId: string): void {
-    if (this.sessions.delete(sessionId)) this.options.onSessionsChanged?.(this.sessions.size);
+    const session = this.sessions.get(sessionId);
+    if (!session) return;
+    if (session.idleTimer !== undefined) this.clock.clearTimeout(session.idleTimer);
+    session.idleTimer = undefined;
+    this.sessions.delete(sessionId);
+    this.options.onSessionsChanged?.(this.sessions.size);
   }
 
   /** A server's lists changed (or it started or stopped): tell the clients of its endpoint and of /mcp. */

@@ -29,7 +29,7 @@ export type View = string | undefined;
 
 export interface SurfaceOptions {
   readonly version: string;
-  /** Routes a server's questions (elicitation, sampling) to the gateway client whose call is under way. */
+  /** Routes a server's questions (elicitation, sampling) to the gateway client whose call they arrive in. */
   readonly questions?: InputRouter;
   /** Calls of 2026-07-28 clients waiting for their answers (input_required); one set per gateway. */
   readonly held?: HeldCalls;
@@ -90,8 +90,9 @@ export function createSurface(hub: McpHub, view: View, options: SurfaceOptions):
         }
       }
       const call = () => hub.callTool(name, tool, args, { signal: ctx.mcpReq.signal, ...(onprogress ? { onprogress } : {}) });
-      const asker = questions && !ctx.mcpReq.envelope ? classicAsker(server, ctx, name) : undefined;
-      return asker ? await questions!.during(asker, call) : await call();
+      // The call is this client's even when it cannot answer: its questions then go to the person, never to another client.
+      const asker = ctx.mcpReq.envelope ? muteAsker(name) : classicAsker(server, ctx, name);
+      return questions ? await questions.during(asker, call) : await call();
     } catch (error) {
       return failedCall(error, name, options);
     }
@@ -262,10 +263,15 @@ function modernCapabilities(ctx: ServerContext): ClientCapabilities | undefined 
   return (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
 }
 
+/** A client that answers nothing (a 2026-07-28 client that declared no capability to answer). */
+function muteAsker(server: string): Asker {
+  const none = () => Promise.reject(new Error('This client answers no questions.'));
+  return { server, can: { form: false, url: false, sampling: false }, elicit: none, sample: none };
+}
+
 /** A classic client, asked by requests of our own within its call, as far as it declared it can answer. */
-function classicAsker(surface: Server, ctx: ServerContext, server: string): Asker | undefined {
+function classicAsker(surface: Server, ctx: ServerContext, server: string): Asker {
   const can = canAnswer(surface.getClientCapabilities());
-  if (!can.form && !can.url && !can.sampling) return undefined;
   return {
     server,
     can,

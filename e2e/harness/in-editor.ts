@@ -23,8 +23,10 @@ export type Launcher = 'code-server' | 'electron';
 export interface InEditorResult {
   readonly exitCode: number;
   readonly results: { failures: number; results: Array<{ title: string; state: string; error?: string }> } | undefined;
-  /** Files outside SecretStorage that hold a token the server saw. */
+  /** Files outside SecretStorage that hold a token the server saw, or the gateway token. */
   readonly leaks: string[];
+  /** How many gateway tokens the suite handed over to look for (0: the check could not run). */
+  readonly gatewayTokens: number;
   readonly log: string[];
 }
 
@@ -45,7 +47,8 @@ export async function runInEditorSuite(launcher: Launcher): Promise<InEditorResu
   const say = (m: string) => log.push(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
   const stack = await startDemoStack();
   const resultsFile = join(dir, 'results.json');
-  const env = { MCP_HUB_E2E_RESULTS: resultsFile, MCP_HUB_E2E_OAUTH_URL: stack.mcp.url, MCP_HUB_E2E_ISSUER: stack.as.issuer };
+  const report = await startTokenReport();
+  const env = { MCP_HUB_E2E_RESULTS: resultsFile, MCP_HUB_E2E_OAUTH_URL: stack.mcp.url, MCP_HUB_E2E_ISSUER: stack.as.issuer, MCP_HUB_E2E_REPORT_URL: report.url };
   const workspace = join(dir, 'workspace');
   mkdirSync(workspace, { recursive: true });
   // VS Code starts extension-provided MCP servers only in a trusted workspace; a test run cannot answer the trust modal.
@@ -55,12 +58,39 @@ export async function runInEditorSuite(launcher: Launcher): Promise<InEditorResu
     const exitCode =
       launcher === 'code-server' ? await viaCodeServer(dir, workspace, userSettings, env, say, [stack.as.url]) : await viaElectron(dir, workspace, userSettings, env, say);
     const results = existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as InEditorResult['results']) : undefined;
-    const leaks = filesContaining(dir, stack.mcp.stats.bearerTokens).map((f) => f.slice(dir.length));
-    return { exitCode, results, leaks, log };
+    // Once the editor has closed (its storage is flushed at shutdown): the user data, with the global
+    // and workspace storage (where VS Code caches provider definitions), and everything else here.
+    const leaks = filesContaining(dir, [...stack.mcp.stats.bearerTokens, ...report.gatewayTokens]).map((f) => f.slice(dir.length));
+    return { exitCode, results, leaks, gatewayTokens: report.gatewayTokens.length, log };
   } finally {
+    report.close();
     await stack.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Where the suite hands over the gateway token it copied the way a person does (Connect a Client…,
+ * Copy Token): in this process's memory only, so the search for it in files finds nothing of ours.
+ */
+async function startTokenReport(): Promise<{ url: string; gatewayTokens: string[]; close(): void }> {
+  const gatewayTokens: string[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk.slice(0, 4096)));
+    req.on('end', () => {
+      try {
+        const token = (JSON.parse(body) as { gatewayToken?: unknown }).gatewayToken;
+        if (typeof token === 'string' && token.length >= 16) gatewayTokens.push(token);
+        res.writeHead(204).end();
+      } catch {
+        res.writeHead(400).end();
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/gateway-token`, gatewayTokens, close: () => server.close() };
 }
 
 async function viaCodeServer(
@@ -74,7 +104,8 @@ async function viaCodeServer(
   const server = await startCodeServer({ dir, workspace, userSettings: userSettings as Record<string, unknown>, env, trustedDomains });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
   try {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    // The clipboard: Connect a Client… copies there, and the suite reads it back.
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
     const page = await context.newPage();
     let resolveExit!: (code: number) => void;
     const exit = new Promise<number>((r) => (resolveExit = r));

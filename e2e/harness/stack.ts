@@ -88,7 +88,8 @@ export async function startEnterpriseStack(options: { redirectUris?: string[]; c
   });
   const crm = await startProtectedMcpServer({ authorizationServer: as, name: 'enterprise-crm' });
   const wiki = await startProtectedMcpServer({ authorizationServer: as, name: 'enterprise-wiki' });
-  const auth = { clientId: 'mcp-hub-enterprise' };
+  // The person's company servers: chosen for the company identity, so they sign in by themselves after the IdP sign-in.
+  const auth = { clientId: 'mcp-hub-enterprise', enterprise: true };
   return {
     idp,
     idpSettings: { issuer: idp.issuer, clientId: 'mcp-hub', ...(options.callbackPort ? { callbackPort: options.callbackPort } : {}) },

@@ -69,6 +69,43 @@ async function callThroughVsCode(label: string, tool: string, input: Record<stri
   return result.content.map((part) => (part instanceof vscode.LanguageModelTextPart ? part.value : '')).join('');
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * "MCP Hub: Connect a Client…" as the person uses it: the first client in the list (its configuration
+ * goes to the clipboard), then the notification's Copy Token (the token goes to the clipboard).
+ */
+async function connectAClient(): Promise<{ config: string; token: string }> {
+  const before = `clipboard-before-${Date.now()}`;
+  await vscode.env.clipboard.writeText(before);
+  const command = Promise.resolve(vscode.commands.executeCommand('mcpHub.connectClient'));
+  let config = before;
+  for (let i = 0; i < 50 && config === before; i++) {
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    await sleep(200);
+    config = await vscode.env.clipboard.readText();
+  }
+  // The notification follows the copy; its one button (the primary action) is Copy Token.
+  await sleep(500);
+  let token = config;
+  for (let i = 0; i < 50 && token === config; i++) {
+    await vscode.commands.executeCommand('notification.acceptPrimaryAction');
+    await sleep(200);
+    token = await vscode.env.clipboard.readText();
+  }
+  await command;
+  await vscode.env.clipboard.writeText('');
+  return { config, token };
+}
+
+/** Hands the gateway token to the harness (over loopback, never a file), which looks for it in every file once the editor has closed. */
+async function reportGatewayToken(token: string): Promise<void> {
+  const url = process.env.MCP_HUB_E2E_REPORT_URL;
+  assert.ok(url, 'the harness listens for the gateway token');
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ gatewayToken: token }) });
+  assert.equal(response.status, 204);
+}
+
 async function pidOf(hub: McpHubApi, name: string): Promise<number> {
   return Number(/pid=(\d+)/.exec(text(await hub.callTool(name, 'whoami')))![1]);
 }
@@ -167,5 +204,18 @@ describe('MCP Hub in the editor', () => {
     assert.equal(await call, 'signed in when chat asked');
     const s = await waitFor(hub, OAUTH, ['running']);
     assert.ok(s.session, "the session is the hub's");
+  });
+
+  it("keeps the gateway token out of files: VS Code's client got it per start, and Connect a Client's configuration refers to it", async () => {
+    // After the journeys above with VS Code's own client (workbench.mcp.startServer, invokeTool).
+    const hub = await api();
+    await waitFor(hub, LOCAL, ['running']);
+    assert.equal(await callThroughVsCode(LOCAL, 'echo', { text: 'once more through the gateway' }), 'once more through the gateway');
+    const { config, token } = await connectAClient();
+    assert.match(token, /^[A-Za-z0-9_-]{43,}$/, 'Copy Token put the gateway token on the clipboard');
+    assert.ok(config.includes('${MCP_HUB_TOKEN}'), `the configuration refers to the token: ${config}`);
+    assert.ok(!config.includes(token), 'the configuration holds no token');
+    // The harness looks for it under the user data (settings, logs, global and workspace storage) after the editor closes.
+    await reportGatewayToken(token);
   });
 });

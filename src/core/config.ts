@@ -47,9 +47,11 @@ export interface AuthSettings {
   /** Where the workload's JWT comes from, for grantType 'jwt-bearer' (read again for every token). */
   readonly assertion?: AssertionSource;
   /**
-   * Enterprise-managed authorization through the company IdP (mcpHub.enterprise.idp): true uses it
-   * even where the authorization server does not advertise the JWT bearer grant; false never uses
-   * it. Unset: used where the authorization server advertises the grant and an IdP is configured.
+   * Enterprise-managed authorization through the company IdP (mcpHub.enterprise.idp), which gives
+   * the server the person's company identity: true chooses it for this server (it signs in by
+   * itself once the IdP is signed in, even where the authorization server does not advertise the
+   * JWT bearer grant); false never uses it. Unset: only when the person clicks Authenticate on this
+   * server and its authorization server advertises the grant.
    */
   readonly enterprise?: boolean;
   /** A PEM or JWK (JSON) private key for private_key_jwt client authentication. */

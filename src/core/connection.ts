@@ -208,7 +208,8 @@ export class ServerConnection {
 
   /**
    * Signs in through the company IdP by itself, when the server needs sign-in, has no session yet,
-   * the IdP is signed in and the server's authorization server takes the IdP's grant. Never a page.
+   * the IdP is signed in and the server was chosen for the company identity (auth.enterprise: true).
+   * Never a page.
    */
   async tryEnterprise(): Promise<void> {
     if (!this.auth || this._state.kind !== 'authRequired' || this.signIn.value || this.tryingEnterprise) return;

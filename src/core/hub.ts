@@ -484,8 +484,9 @@ export class McpHub {
   }
 
   /**
-   * Signed in to the IdP: every server waiting for sign-in that takes the IdP's grant connects. Signed
-   * out: every server signed in through it is signed out too.
+   * Signed in to the IdP: every server waiting for sign-in that was chosen for the company identity
+   * (auth.enterprise: true) connects; others wait for the person's Authenticate. Signed out: every
+   * server signed in through it is signed out too.
    */
   private async afterIdpChange(signedIn: boolean): Promise<void> {
     for (const record of this.records.values()) {
@@ -501,7 +502,7 @@ export class McpHub {
     return this.idp?.idp.status();
   }
 
-  /** Signs in to the company IdP in the browser; then the servers that take its grant connect. */
+  /** Signs in to the company IdP in the browser; then the servers chosen for it (auth.enterprise: true) connect. */
   async enterpriseSignIn(): Promise<void> {
     const idp = this.idp?.idp;
     if (!idp) throw hubError('no_idp', 'No company IdP is configured (mcpHub.enterprise.idp).');

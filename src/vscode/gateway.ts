@@ -1,15 +1,16 @@
 /**
  * The gateway in the editor: its token in SecretStorage, its settings, a fixed port shared between
  * windows (one holds it; another takes it over when that window closes), VS Code's own MCP client
- * fed through `lm.registerMcpServerDefinitionProvider` (sign-in asked for in
- * `resolveMcpServerDefinition`), and the commands that connect other clients and rotate the token.
+ * fed through `lm.registerMcpServerDefinitionProvider` (definitions without the token, which VS Code
+ * caches on disk; the token and any sign-in in `resolveMcpServerDefinition`, per start), and the
+ * commands that connect other clients and rotate the token.
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { clientConfigs } from '../core/gateway/client-configs';
+import { EditorClient } from '../core/gateway/editor-client';
 import type { InputRouter } from '../core/gateway/input-router';
 import { McpGateway, sessionIdleSetting } from '../core/gateway/gateway';
-import { whenReady } from '../core/gateway/surface';
 import type { McpHub } from '../core/hub';
 import type { Logger } from '../core/ports';
 import type { GatewayView } from '../protocol';
@@ -52,8 +53,9 @@ export class GatewayHost implements vscode.Disposable {
     return g && g.port !== 0 ? { on: true, address: `127.0.0.1:${g.port}`, sessions: g.sessionCount } : { on: false };
   }
 
-  get headers(): Record<string, string> {
-    return { Authorization: `Bearer ${this.token}` };
+  /** The token now: for a start of VS Code's own client and the person's clipboard only. */
+  currentToken(): string {
+    return this.token;
   }
 
   /** (Re)starts as the settings say; called at activation and when they change. */
@@ -131,14 +133,20 @@ export class GatewayHost implements vscode.Disposable {
   }
 }
 
-/** VS Code's own MCP client (chat, agent mode) gets one HTTP server per hub server, through the gateway. */
+/**
+ * VS Code's own MCP client (chat, agent mode) gets one HTTP server per hub server, through the
+ * gateway. VS Code keeps what provideMcpServerDefinitions returns in workspace storage, headers
+ * included: the definitions carry no token, which resolveMcpServerDefinition adds to each start.
+ */
 export function registerMcpProvider(hub: McpHub, host: GatewayHost): vscode.Disposable {
   const lm = vscode.lm as Partial<typeof vscode.lm>;
   if (typeof lm.registerMcpServerDefinitionProvider !== 'function') return { dispose: () => undefined };
+  const client = new EditorClient(hub, { url: (name) => host.url(name), token: () => host.currentToken() });
+  const listed = () => (shared() ? client.list() : []);
   const changed = new vscode.EventEmitter<void>();
   let last = '';
   const fireIfChanged = () => {
-    const now = JSON.stringify([host.url(), host.headers, names(hub)]);
+    const now = JSON.stringify(listed());
     if (now === last) return;
     last = now;
     changed.fire();
@@ -146,25 +154,19 @@ export function registerMcpProvider(hub: McpHub, host: GatewayHost): vscode.Disp
   const subscriptions = [host.onDidChange(fireIfChanged), hub.onDidChange(fireIfChanged), changed];
   const registration = lm.registerMcpServerDefinitionProvider(PROVIDER_ID, {
     onDidChangeMcpServerDefinitions: changed.event,
-    provideMcpServerDefinitions: () => {
-      if (!shared() || !host.running) return [];
-      return names(hub).map((name) => new vscode.McpHttpServerDefinition(name, vscode.Uri.parse(host.url(name)!), host.headers));
-    },
+    provideMcpServerDefinitions: () => listed().map((s) => new vscode.McpHttpServerDefinition(s.name, vscode.Uri.parse(s.url))),
     resolveMcpServerDefinition: async (definition) => {
-      const server = hub.server(definition.label);
-      if (!server) return undefined;
-      const ready = await whenReady(hub, server.name);
-      if (!ready) return undefined;
-      if (ready.state.kind !== 'authRequired') return definition;
-      const choice = await vscode.window.showInformationMessage(`${server.name} needs you to sign in. Sign in now?`, 'Sign In');
-      if (choice !== 'Sign In') return undefined;
-      try {
-        await hub.authenticate(server.name);
-        return definition;
-      } catch (error) {
-        void vscode.window.showWarningMessage(notificationText(error));
-        return undefined;
-      }
+      const start = await client.start(definition.label, {
+        confirmSignIn: async (name) => (await vscode.window.showInformationMessage(`${name} needs you to sign in. Sign in now?`, 'Sign In')) === 'Sign In',
+        signInFailed: (error) => void vscode.window.showWarningMessage(notificationText(error)),
+      });
+      if (!start) return undefined;
+      // Only HTTP definitions are provided. What resolve returns is not cached: the token lives in
+      // this start's definition, in memory.
+      const http = definition as vscode.McpHttpServerDefinition;
+      http.uri = vscode.Uri.parse(start.url);
+      http.headers = { ...http.headers, ...start.headers };
+      return http;
     },
   });
   return vscode.Disposable.from(registration, ...subscriptions);
@@ -174,31 +176,31 @@ function shared(): boolean {
   return vscode.workspace.getConfiguration(SECTION).get<boolean>('shareWithVSCode', true);
 }
 
-/** The hub servers a client can be offered: every valid entry that is not disabled. */
-function names(hub: McpHub): string[] {
-  return hub
-    .servers()
-    .filter((s) => s.config && s.state.kind !== 'disabled')
-    .map((s) => s.name);
-}
-
-/** "MCP Hub: Connect a Client…": a ready configuration on the clipboard, with what it grants. */
+/**
+ * "MCP Hub: Connect a Client…": a ready configuration on the clipboard, holding no token (it refers
+ * to the client's environment variable or input); the token goes to the clipboard apart, when the
+ * person asks, and is never shown.
+ */
 export async function connectClient(host: GatewayHost): Promise<void> {
   const url = host.url();
   if (!url) {
     void vscode.window.showWarningMessage('The MCP Hub gateway is off. Turn on mcpHub.gateway.enabled to connect other clients.');
     return;
   }
-  const token = host.headers.Authorization.slice('Bearer '.length);
-  const items = clientConfigs(url, token).map((c) => ({ label: c.label, detail: c.where, config: c }));
+  const items = clientConfigs(url).map((c) => ({ label: c.label, detail: c.where, config: c }));
   const picked = await vscode.window.showQuickPick(items, { title: 'Connect a client to the MCP Hub gateway', placeHolder: 'Which client?' });
   if (!picked) return;
   await vscode.env.clipboard.writeText(picked.config.text);
   const port = vscode.workspace.getConfiguration(SECTION).get<number>('port', 0);
   const stable = port === 0 ? ' The port changes with every window; set mcpHub.gateway.port for a stable URL.' : '';
-  void vscode.window.showInformationMessage(
-    `Copied the ${picked.config.label} configuration (${picked.config.where}). It holds the gateway token, which grants use of all your MCP Hub servers: keep it private, and rotate it with "MCP Hub: Rotate Gateway Token" if it leaks.${stable}`,
+  const copyToken = 'Copy Token';
+  const choice = await vscode.window.showInformationMessage(
+    `Copied the ${picked.config.label} configuration (${picked.config.where}). It holds no token. ${picked.config.token} The token grants use of all your MCP Hub servers: keep it private, and rotate it with "MCP Hub: Rotate Gateway Token" if it leaks.${stable}`,
+    copyToken,
   );
+  if (choice !== copyToken) return;
+  await vscode.env.clipboard.writeText(host.currentToken());
+  void vscode.window.showInformationMessage('Copied the gateway token (it replaced the configuration on the clipboard).');
 }
 
 export const GATEWAY_COMMANDS = {
@@ -212,7 +214,7 @@ export function registerGatewayCommands(host: GatewayHost): vscode.Disposable[] 
     vscode.commands.registerCommand(GATEWAY_COMMANDS.rotateToken, async () => {
       await host.rotateToken();
       void vscode.window.showInformationMessage(
-        'The MCP Hub gateway has a new token. VS Code uses it at once; give other clients their new configuration with "MCP Hub: Connect a Client…".',
+        'The MCP Hub gateway has a new token. VS Code\'s own client is handed it when it next starts each server; other clients need it where their configuration reads it ("MCP Hub: Connect a Client…", then Copy Token).',
       );
     }),
   ];

@@ -72,8 +72,8 @@ describe('enterprise-managed authorization through the company IdP', () => {
     hub.configureEnterprise(parseEnterpriseIdp({ issuer: idp.issuer, clientId: 'mcp-hub' }));
     await hub.applyConfig(
       entries({
-        crm: { url: one.url, auth: { clientId: AS_CLIENT.client_id, clientSecret: AS_CLIENT.client_secret } },
-        wiki: { url: two.url, auth: { clientId: AS_CLIENT.client_id, clientSecret: AS_CLIENT.client_secret } },
+        crm: { url: one.url, auth: { clientId: AS_CLIENT.client_id, clientSecret: AS_CLIENT.client_secret, enterprise: true } },
+        wiki: { url: two.url, auth: { clientId: AS_CLIENT.client_id, clientSecret: AS_CLIENT.client_secret, enterprise: true } },
       }),
       { trusted: true },
     );
@@ -131,7 +131,7 @@ describe('enterprise-managed authorization through the company IdP', () => {
     const other = createOAuthHub({ store: secrets, browser: new FakeBrowser(), logger });
     try {
       other.configureEnterprise(parseEnterpriseIdp({ issuer: idp.issuer, clientId: 'mcp-hub' }));
-      await other.applyConfig(entries({ intranet: { url: intranet.url, auth: { clientId: 'not-registered-here' } } }), { trusted: true });
+      await other.applyConfig(entries({ intranet: { url: intranet.url, auth: { clientId: 'not-registered-here', enterprise: true } } }), { trusted: true });
       const s = await waitFor(other, 'intranet', (x) => x.state.kind === 'authRequired' && (x.state as { code?: string }).code === 'enterprise_refused', 15_000);
       const reason = (s.state as { reason: string }).reason;
       assert.match(
@@ -154,7 +154,9 @@ describe('enterprise-managed authorization through the company IdP', () => {
       const status = await other.enterpriseStatus();
       assert.equal(status?.via, 'vscode');
       assert.equal(status?.signedIn, true);
-      await other.applyConfig(entries({ crm: { url: one.url, auth: { clientId: AS_CLIENT.client_id, clientSecret: AS_CLIENT.client_secret } } }), { trusted: true });
+      await other.applyConfig(entries({ crm: { url: one.url, auth: { clientId: AS_CLIENT.client_id, clientSecret: AS_CLIENT.client_secret, enterprise: true } } }), {
+        trusted: true,
+      });
       await waitForKind(other, 'crm', 'running', 15_000);
       assert.equal(text(await other.callTool('crm', 'who')), 'who done for ada');
     } finally {

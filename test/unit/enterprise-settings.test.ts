@@ -6,9 +6,10 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { parseEnterpriseIdp, parseServers } from '../../src/core/config';
+import { parseEnterpriseIdp, parseServers, type AuthSettings } from '../../src/core/config';
 import { readAssertion } from '../../src/core/oauth/assertion';
 import { isOAuthFlowError } from '../../src/core/oauth/errors';
+import { enterpriseChosen, usesEnterprise } from '../../src/core/oauth/jwt-bearer';
 import { scrubber } from '../../src/core/scrub';
 
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ3b3JrbG9hZC0xMjM0NTY3ODkwIn0.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU';
@@ -71,6 +72,44 @@ describe('auth for workload identity and enterprise servers', () => {
     assert.match(error({ grantType: 'jwt-bearer', assertion: { url: 'x' } }), /auth\.assertion: must be a string/);
     assert.match(error({ grantType: 'password' }), /auth\.grantType: must be "authorization_code", "client_credentials" or "jwt-bearer"/);
     assert.match(error({ enterprise: 'yes' }), /auth\.enterprise: must be true or false/);
+  });
+});
+
+describe('which servers get the company identity', () => {
+  const advertises = {
+    issuer: 'https://as.example.com',
+    authorization_endpoint: 'https://as.example.com/a',
+    token_endpoint: 'https://as.example.com/t',
+    response_types_supported: ['code'],
+    grant_types_supported: ['authorization_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer'],
+  };
+  const silent = { ...advertises, grant_types_supported: ['authorization_code'] };
+  const user = (a: AuthSettings) => ({ source: 'user' as const, auth: a });
+  const workspace = (a: AuthSettings) => ({ source: 'workspace' as const, auth: a });
+  const ctx = (personAsked: boolean, more: { idpConfigured?: boolean; refused?: boolean } = {}) => ({ idpConfigured: true, refused: false, personAsked, ...more });
+
+  it('by itself only where the person chose it (auth.enterprise: true in user settings)', () => {
+    assert.equal(enterpriseChosen(user({ enterprise: true })), true);
+    assert.equal(enterpriseChosen(user({})), false);
+    assert.equal(enterpriseChosen(user({ enterprise: false })), false);
+    assert.equal(enterpriseChosen(user({ enterprise: true, grantType: 'client_credentials' })), false);
+    assert.equal(enterpriseChosen(workspace({ enterprise: true })), false, 'a workspace does not choose for the person');
+    assert.equal(enterpriseChosen({ source: 'workspaceFolder', auth: { enterprise: true } }), false);
+    assert.equal(usesEnterprise(user({}), advertises, ctx(false)), false, 'advertising the grant is no choice');
+    assert.equal(usesEnterprise(workspace({ enterprise: true }), advertises, ctx(false)), false);
+    assert.equal(usesEnterprise(user({ enterprise: true }), silent, ctx(false)), true);
+    assert.equal(usesEnterprise(user({ enterprise: true }), undefined, ctx(false)), true);
+  });
+
+  it("on the person's Authenticate where auth.enterprise is true or the authorization server advertises the grant; never when false", () => {
+    assert.equal(usesEnterprise(user({}), advertises, ctx(true)), true);
+    assert.equal(usesEnterprise(user({}), silent, ctx(true)), false);
+    assert.equal(usesEnterprise(workspace({ enterprise: true }), silent, ctx(true)), true);
+    assert.equal(usesEnterprise(user({ enterprise: false }), advertises, ctx(true)), false);
+    assert.equal(usesEnterprise(user({ grantType: 'jwt-bearer' }), advertises, ctx(true)), false);
+    assert.equal(usesEnterprise(user({}), advertises, ctx(true, { idpConfigured: false })), false);
+    // Refused once: the next Authenticate uses the browser where it is offered.
+    assert.equal(usesEnterprise(user({ enterprise: true }), advertises, ctx(true, { refused: true })), false);
   });
 });
 

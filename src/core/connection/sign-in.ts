@@ -24,7 +24,7 @@ export class SignIn {
     private readonly events: SignInEvents,
     /** Runs however the sign-in ends, before `done` settles (the session shown may have changed). */
     after: () => Promise<void>,
-    /** Started by the hub (enterprise, no browser page), not by the person. */
+    /** Started by the hub (a server chosen for the company identity, no browser page), not by the person. */
     private readonly quiet = false,
   ) {
     this.done = this.run().finally(after);

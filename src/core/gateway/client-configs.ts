@@ -1,6 +1,9 @@
 /**
- * Ready configurations that point other MCP clients at the gateway's combined endpoint. Each holds
- * the token, so they are for the clipboard of the person who asked, never for a log or a notification.
+ * Ready configurations that point other MCP clients at the gateway's combined endpoint. None holds
+ * the token: each refers to it the client's own way (an environment variable, or VS Code's input
+ * prompt, which keeps the value in VS Code's secret storage), so the configuration is safe in any
+ * file, even a committed one. The token itself goes only to the clipboard, on the person's request.
+ * Where a client has no way to refer to it, the configuration says so and where the token may go.
  */
 export interface ClientConfig {
   readonly id: string;
@@ -8,49 +11,67 @@ export interface ClientConfig {
   /** Where it goes, in the client's own terms. */
   readonly where: string;
   readonly text: string;
+  /** How the client gets the token, for the person (never the token). */
+  readonly token: string;
 }
 
 export const GATEWAY_SERVER_NAME = 'mcp-hub';
+/** The environment variable the configurations read the token from. */
+export const TOKEN_ENV_VAR = 'MCP_HUB_TOKEN';
+/** VS Code mcp.json's input that asks for the token once and keeps it in VS Code's secret storage. */
+export const TOKEN_INPUT_ID = 'mcp-hub-token';
 
-export function clientConfigs(url: string, token: string): ClientConfig[] {
-  const header = `Bearer ${token}`;
+const FROM_ENV = `It reads the token from the environment variable ${TOKEN_ENV_VAR}: set that to the gateway token where the client starts (your shell profile or your system's secret store), never in a project's files.`;
+
+export function clientConfigs(url: string): ClientConfig[] {
   const json = (value: unknown) => JSON.stringify(value, null, 2);
   return [
     {
       id: 'claude-code',
       label: 'Claude Code',
       where: 'run in a terminal',
-      text: `claude mcp add --transport http ${GATEWAY_SERVER_NAME} ${url} --header "Authorization: ${header}"`,
+      // Single quotes: the shell must not expand the variable; Claude Code does, at each start.
+      text: `claude mcp add --transport http ${GATEWAY_SERVER_NAME} ${url} --header 'Authorization: Bearer \${${TOKEN_ENV_VAR}}'`,
+      token: FROM_ENV,
     },
     {
       id: 'vscode',
       label: 'VS Code (mcp.json)',
-      where: 'the "servers" of .vscode/mcp.json or your user mcp.json',
-      text: json({ servers: { [GATEWAY_SERVER_NAME]: { type: 'http', url, headers: { Authorization: header } } } }),
+      where: 'your user mcp.json ("MCP: Open User Configuration") or a .vscode/mcp.json',
+      text: json({
+        inputs: [{ type: 'promptString', id: TOKEN_INPUT_ID, description: 'MCP Hub gateway token', password: true }],
+        servers: { [GATEWAY_SERVER_NAME]: { type: 'http', url, headers: { Authorization: `Bearer \${input:${TOKEN_INPUT_ID}}` } } },
+      }),
+      token: 'VS Code asks for the token the first time it starts the server, and keeps it in its secret storage: paste it there.',
     },
     {
       id: 'cursor',
       label: 'Cursor',
       where: 'the "mcpServers" of ~/.cursor/mcp.json',
-      text: json({ mcpServers: { [GATEWAY_SERVER_NAME]: { url, headers: { Authorization: header } } } }),
+      text: json({ mcpServers: { [GATEWAY_SERVER_NAME]: { url, headers: { Authorization: `Bearer \${env:${TOKEN_ENV_VAR}}` } } } }),
+      token: FROM_ENV,
     },
     {
       id: 'codex',
       label: 'Codex CLI',
       where: '~/.codex/config.toml',
-      text: `[mcp_servers.${GATEWAY_SERVER_NAME}]\nurl = "${url}"\nhttp_headers = { Authorization = "${header}" }\n`,
+      text: `[mcp_servers.${GATEWAY_SERVER_NAME}]\nurl = "${url}"\nbearer_token_env_var = "${TOKEN_ENV_VAR}"\n`,
+      token: FROM_ENV,
     },
     {
       id: 'gemini',
       label: 'Gemini CLI',
       where: 'the "mcpServers" of ~/.gemini/settings.json',
-      text: json({ mcpServers: { [GATEWAY_SERVER_NAME]: { httpUrl: url, headers: { Authorization: header } } } }),
+      text: json({ mcpServers: { [GATEWAY_SERVER_NAME]: { httpUrl: url, headers: { Authorization: `Bearer \${${TOKEN_ENV_VAR}}` } } } }),
+      token: FROM_ENV,
     },
     {
       id: 'generic',
       label: 'Any Streamable HTTP client',
       where: 'the URL and the header to send with every request',
-      text: `URL: ${url}\nHeader: Authorization: ${header}\n`,
+      text: `URL: ${url}\nHeader: Authorization: Bearer <the gateway token>\n`,
+      token:
+        "Put the token where the client keeps secrets; if it can only read it from its configuration file, that file must stay private: a user-level file of yours, never in a project's files or a commit.",
     },
   ];
 }

@@ -1,10 +1,10 @@
 /**
  * The JWT bearer grant's decisions (RFC 7523), apart from the sign-in that runs it (ServerAuth):
- * whether a server signs in through the company IdP, where each assertion comes from (an ID-JAG
+ * whether a server signs in through the company IdP (and whether the hub may do so unasked), where each assertion comes from (an ID-JAG
  * from the IdP, or the workload's own token), and how a refusal is told.
  */
 import type { AuthorizationServerMetadata, OAuthDiscoveryState } from '@modelcontextprotocol/client';
-import type { AuthSettings } from '../config';
+import type { AuthSettings, ConfigSource } from '../config';
 import { readAssertion } from './assertion';
 import { OAuthFlowError } from './errors';
 import type { EnterpriseIdp } from './idp';
@@ -14,16 +14,35 @@ export type AssertionGrant = 'enterprise' | 'workload';
 export type AssertionTarget = { issuer: string; resource: string; scope?: string };
 
 /**
- * Whether a sign-in goes through the company IdP (Enterprise-Managed Authorization): an IdP is
- * configured, no grantType is set, auth.enterprise is not false, and the authorization server
- * advertises the JWT bearer grant (or auth.enterprise is true); unless the IdP route was refused
- * and the authorization server offers the browser sign-in instead.
+ * Whether the hub may hand this server the person's company identity by itself (the sign-in after
+ * the IdP sign-in, or on connect): only where the person chose that, `auth.enterprise: true` in
+ * their user settings. An authorization server that advertises the JWT bearer grant is no such
+ * choice: any server can advertise it, and an ID-JAG names the person (subject, name, email). Nor is
+ * a workspace's setting (a shared folder cannot choose where you sign in, nor who learns who you
+ * are); it counts on the person's Authenticate only. Organisation-managed servers will be the other
+ * choice here.
  */
-export function usesEnterprise(settings: AuthSettings, metadata: AuthorizationServerMetadata | undefined, idpConfigured: boolean, refused: boolean): boolean {
-  if (settings.grantType || settings.enterprise === false || !idpConfigured) return false;
-  const grants = metadata?.grant_types_supported;
-  if (refused && offersBrowser(metadata)) return false;
-  return settings.enterprise === true || !!grants?.includes(JWT_BEARER_GRANT);
+export function enterpriseChosen(config: { readonly source: ConfigSource; readonly auth?: AuthSettings }): boolean {
+  return config.source === 'user' && config.auth?.enterprise === true && !config.auth.grantType;
+}
+
+/**
+ * Whether a sign-in goes through the company IdP (Enterprise-Managed Authorization): an IdP is
+ * configured, no grantType is set, and either the person chose it for the server (enterpriseChosen),
+ * or the person asked for this server's sign-in (`personAsked`: their Authenticate) and auth.enterprise
+ * is true or the authorization server advertises the JWT bearer grant; never with auth.enterprise
+ * false, nor once the IdP route was refused where the authorization server offers the browser instead.
+ */
+export function usesEnterprise(
+  config: { readonly source: ConfigSource; readonly auth?: AuthSettings },
+  metadata: AuthorizationServerMetadata | undefined,
+  context: { idpConfigured: boolean; refused: boolean; personAsked: boolean },
+): boolean {
+  const settings = config.auth ?? {};
+  if (settings.grantType || settings.enterprise === false || !context.idpConfigured) return false;
+  if (context.refused && offersBrowser(metadata)) return false;
+  if (enterpriseChosen(config)) return true;
+  return context.personAsked && (settings.enterprise === true || !!metadata?.grant_types_supported?.includes(JWT_BEARER_GRANT));
 }
 
 /** Where each assertion comes from: the workload's token (read now), or an ID-JAG the IdP makes for the target. */

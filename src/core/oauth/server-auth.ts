@@ -31,7 +31,7 @@ import { CallbackServer } from './callback-server';
 import { DPOP_ALG, dpopSessionFor, generateDpopKey, type DpopKey } from './dpop';
 import { OAuthFlowError } from './errors';
 import { createOAuthFetch, type Challenge, type RefreshDecision } from './oauth-fetch';
-import { assertionSource, enterpriseRefusal, usesEnterprise, type AssertionGrant } from './jwt-bearer';
+import { assertionSource, enterpriseChosen, enterpriseRefusal, usesEnterprise, type AssertionGrant } from './jwt-bearer';
 import { HubOAuthProvider, type ProviderMode } from './provider';
 import { secretKeyFor, type OAuthSession, type TokenStore } from './token-store';
 import { OAuthTrace } from './trace';
@@ -73,7 +73,7 @@ const LEASE_POLL_MS = 200;
 
 export interface SignInHooks {
   readonly signal: AbortSignal;
-  /** Started by the hub, not the person: enterprise only, no browser page of any kind. */
+  /** Started by the hub, not the person: only a server chosen for the company identity (auth.enterprise: true), never a browser page. */
   readonly quiet?: boolean;
   /** The redirect URI is known (the panel shows it and offers to copy it). */
   readonly onRedirectUri?: (uri: string) => void;
@@ -229,8 +229,8 @@ export class ServerAuth {
   /** Set when the company IdP or the authorization server refused an enterprise sign-in: the next Authenticate uses the browser. */
   private enterpriseRefused = false;
 
-  private usesEnterprise(metadata: AuthorizationServerMetadata | undefined): boolean {
-    return usesEnterprise(this.settings, metadata, this.deps.idp?.() !== undefined, this.enterpriseRefused);
+  private usesEnterprise(metadata: AuthorizationServerMetadata | undefined, personAsked: boolean): boolean {
+    return usesEnterprise(this.config, metadata, { idpConfigured: this.deps.idp?.() !== undefined, refused: this.enterpriseRefused, personAsked });
   }
 
   /** The provider mode of the JWT bearer grant: the company IdP's ID-JAG, or the workload's token. */
@@ -238,26 +238,16 @@ export class ServerAuth {
     return { kind: 'assertion', grant, assertion: assertionSource(grant, this.settings, () => this.deps.idp?.()), staged };
   }
 
-  /** The last discovery of a quiet check (see enterpriseReady), so the check costs its requests once. */
-  private quietDiscovery: AuthorizationServerMetadata | undefined;
-
   /**
-   * Whether the hub may sign this server in through the company IdP by itself, now: no session yet,
-   * an IdP session at hand, and the authorization server takes the IdP's grant. Discovery runs once.
+   * Whether the hub may sign this server in through the company IdP by itself, now: the server was
+   * chosen for the company identity (enterpriseChosen), it has no session yet, and an IdP session is
+   * at hand. No request goes to the server before that: a server nobody chose is not even asked.
    */
   async enterpriseReady(): Promise<boolean> {
     const idp = this.deps.idp?.();
-    if (!idp || this.settings.grantType || this.settings.enterprise === false || this.enterpriseRefused || this.attempt) return false;
+    if (!idp || !enterpriseChosen(this.config) || this.enterpriseRefused || this.attempt) return false;
     if ((await this.session().catch(() => undefined))?.tokens) return false;
-    if (!(await idp.status()).signedIn) return false;
-    if (this.settings.enterprise !== true && !this.quietDiscovery) {
-      try {
-        this.quietDiscovery = (await discoverOAuthServerInfo(this.config.url, { fetchFn: this.fetch })).authorizationServerMetadata;
-      } catch {
-        return false;
-      }
-    }
-    return this.usesEnterprise(this.quietDiscovery);
+    return (await idp.status()).signedIn;
   }
 
   private onChallenge(c: Challenge): void {
@@ -353,7 +343,8 @@ export class ServerAuth {
     if (this.settings.grantType === 'jwt-bearer') return this.provider(session, this.assertionMode('workload', false));
     if (await this.isMachineToMachine(session)) return this.provider(session, { kind: 'clientCredentials' });
     if (!session?.tokens) return undefined;
-    if (session.grant === 'enterprise' && this.deps.idp?.()) {
+    // A new ID-JAG for a server signed in through the IdP before (chosen then), unless it is now set not to.
+    if (session.grant === 'enterprise' && this.deps.idp?.() && this.settings.enterprise !== false) {
       await this.refreshIfDue(session);
       return this.provider(await this.session(), this.assertionMode('enterprise', false));
     }
@@ -463,7 +454,7 @@ export class ServerAuth {
     const info = await attempt.until(discoverOAuthServerInfo(this.config.url, { fetchFn: this.fetch, ...(resourceMetadataUrl ? { resourceMetadataUrl } : {}) }));
     const discovery: OAuthDiscoveryState = { ...info, ...(resourceMetadataUrl ? { resourceMetadataUrl: resourceMetadataUrl.href } : {}) };
     const metadata = info.authorizationServerMetadata;
-    const grant = this.settings.grantType === 'jwt-bearer' ? 'workload' : this.usesEnterprise(metadata) ? 'enterprise' : undefined;
+    const grant = this.settings.grantType === 'jwt-bearer' ? 'workload' : this.usesEnterprise(metadata, !hooks.quiet) ? 'enterprise' : undefined;
     if (hooks.quiet && grant !== 'enterprise') throw new OAuthFlowError('interaction_required', 'Sign-in is required.');
     if (grant) return this.assertionSignIn(attempt, hooks, discovery, grant);
     if (this.usesClientCredentials(info.authorizationServerMetadata)) {

@@ -241,7 +241,7 @@ describe('McpHub with real servers', () => {
     const diff = await hub.applyConfig(config, { trusted: true });
     assert.deepEqual(diff.changed, ['theirs']);
     // Trusted is not enough: the person approves the entry before it runs.
-    assert.equal(hub.server('theirs')!.state.kind === 'disabled' && hub.server('theirs')!.state.reason, 'approval');
+    assert.deepEqual(hub.server('theirs')!.state, { kind: 'disabled', reason: 'approval' });
     await hub.decide('theirs', 'approved');
     await waitForKind(hub, 'theirs', 'running');
   });

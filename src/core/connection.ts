@@ -13,7 +13,7 @@ import { Slot, type Disposable } from './connection/slot';
 import { hasAuthorizationHeader } from './connection/transport';
 import { Emitter } from './events';
 import { hubError } from './errors';
-import { classifyFailure, describeSignInFailure, isScopeRefusal, signInEnded, toolRefused } from './failure';
+import { classifyFailure, describeSignInFailure, isScopeRefusal, logText, sessionEndsNotice, sessionExpired, signInEnded, toolRefused } from './failure';
 import { ServerAuth, type SessionInfo } from './oauth/server-auth';
 import { scrubState, transition, type ServerEvent, type ServerState } from './state';
 
@@ -33,6 +33,8 @@ export class ServerConnection {
   private readonly signIn = new Slot<SignIn>();
   /** The timer of the next retry after a failure. */
   private readonly retryTimer = new Slot<Disposable>();
+  /** The end of a session that cannot be renewed (no refresh token): the row then says so. */
+  private readonly sessionEnd = new Slot<Disposable>();
   private readonly backoff: Backoff;
   /** OAuth for this server: remote, without a static Authorization header, with OAuth deps given. */
   readonly auth: ServerAuth | undefined;
@@ -78,7 +80,7 @@ export class ServerConnection {
 
   /** Ends everything under way: the attempt (and its process), the sign-in, the pending retry. */
   private async clearAll(): Promise<void> {
-    await Promise.all([this.retryTimer.clear(), this.signIn.clear(), this.attempt.clear()]);
+    await Promise.all([this.retryTimer.clear(), this.sessionEnd.clear(), this.signIn.clear(), this.attempt.clear()]);
   }
 
   /** Marks the server disabled (by settings or workspace trust); it will not start until re-created. */
@@ -117,13 +119,23 @@ export class ServerConnection {
     this._onDidChangeState.dispose();
   }
 
-  /** A new attempt in the slot (the previous one closed first), run to its first result. */
-  private async connect(): Promise<void> {
+  /**
+   * A new attempt in the slot (the previous one closed first), run to its first result.
+   * `afterSignIn`: the start on tokens a sign-in has just saved.
+   */
+  private async connect(afterSignIn = false): Promise<void> {
     void this.retryTimer.clear();
+    void this.sessionEnd.clear();
+    let connected = false;
     const attempt: Attempt = new Attempt(attemptDeps(this.config, this.auth, this.deps), {
       connected: async (result) => {
+        connected = true;
         this.backoff.connected(this.deps.clock.now());
-        this.apply({ type: 'connected', ...result });
+        const endsAt = this.auth && attempt.usesSession ? await this.auth.unrenewableExpiry() : undefined;
+        const notice = endsAt !== undefined ? sessionEndsNotice(endsAt) : undefined;
+        this.apply({ type: 'connected', ...result, ...(notice ? { notice } : {}) });
+        if (notice) this.deps.logger.info(notice);
+        if (endsAt !== undefined) this.watchSessionEnd(attempt, endsAt);
         this.deps.logger.info(`connected (${result.tools.length} tools, ${result.resources.length} resources, ${result.prompts.length} prompts)`);
         if (this.auth && attempt.usesSession) {
           await this.refreshSession();
@@ -132,7 +144,7 @@ export class ServerConnection {
       },
       failed: (failure) => {
         void this.attempt.release(attempt);
-        this.onFailed(failure);
+        this.onFailed({ ...failure, freshSession: afterSignIn && !connected && failure.usesSession });
       },
       listChanged: (lists) => {
         this.apply({ type: 'listsChanged', ...lists });
@@ -143,12 +155,33 @@ export class ServerConnection {
     await attempt.run();
   }
 
+  /**
+   * At the end of a session that cannot be renewed, the live connection on it ends and the row says
+   * that the session ended (not that the connection was lost).
+   */
+  private watchSessionEnd(attempt: Attempt, endsAt: number): void {
+    const { clock } = this.deps;
+    const delay = Math.max(0, endsAt - clock.now());
+    // Beyond what a timer can hold (~24 days): the first refused request tells instead.
+    if (delay > 2 ** 31 - 1) return;
+    const timer = clock.setTimeout(() => {
+      if (this.attempt.value !== attempt || this._state.kind !== 'running' || this._state.signIn) return;
+      const ended = sessionExpired(endsAt);
+      this.deps.logger.info(logText({ code: ended.code, message: ended.message }));
+      void this.attempt.clear();
+      this.apply({ type: 'unauthorized', code: ended.code, reason: ended.message });
+    }, delay);
+    void this.sessionEnd.set({ dispose: () => clock.clearTimeout(timer) });
+  }
+
   /** A failed start or a lost connection: wait for the user, or retry after the backoff. */
-  private onFailed({ error, ...ctx }: AttemptFailure): void {
+  private onFailed({ error, ...ctx }: AttemptFailure & { freshSession?: boolean }): void {
     const config = this.config;
     const outcome = classifyFailure(error, { config, hasAuthorizationHeader: config.type !== 'stdio' && hasAuthorizationHeader(config), ...ctx });
     if (!('retry' in outcome)) {
       this.auth?.cancelRefresh();
+      const said = outcome.type === 'failed' ? outcome.message : outcome.reason;
+      this.deps.logger.warn(logText({ code: outcome.code ?? 'unauthorized', message: said, ...(outcome.detail ? { detail: outcome.detail } : {}) }));
       this.apply(outcome);
       if (outcome.type === 'unauthorized') void this.tryEnterprise();
       return;
@@ -193,7 +226,7 @@ export class ServerConnection {
           await this.refreshSession();
           // New tokens are saved: connect on them (a running server drops its old connection only now).
           this.apply({ type: 'start' });
-          await this.connect();
+          await this.connect(true);
         },
       },
       async () => {
@@ -229,7 +262,7 @@ export class ServerConnection {
   /** A sign-in ended without tokens: a running server keeps running; any other needs sign-in still. */
   private onSignInFailed(error: unknown): void {
     const failure = describeSignInFailure(error);
-    this.deps.logger.info(`sign-in did not complete (${failure.code})${failure.detail ? `: ${failure.detail}` : ''}`);
+    this.deps.logger.info(`sign-in did not complete: ${logText(failure)}`);
     this.apply(signInEnded(error, failure, this._state.kind === 'running'));
   }
 

@@ -16,7 +16,11 @@ export type HubErrorCode =
   /** A start did not finish within the server's timeout. */
   | 'start_timeout'
   /** A running server stopped answering, or its process exited. */
-  | 'connection_lost';
+  | 'connection_lost'
+  /** The MCP server refused the token a sign-in had just got for it (audience, resource or scope). */
+  | 'token_refused'
+  /** The session reached its expiry and has no refresh token to renew it. */
+  | 'session_expired';
 
 export class HubError extends Error {
   constructor(

@@ -107,6 +107,10 @@ export interface FailureContext {
   readonly stderrTail: readonly string[];
   /** The step-up the server's last refusal asks for (see `isScopeRefusal`), if that is why it failed. */
   readonly stepUp?: StepUp;
+  /** The start right after a sign-in saved new tokens: a refusal now is of a token just issued. */
+  readonly freshSession?: boolean;
+  /** When the session ended, if it has: expired, with no refresh token to renew it. */
+  readonly sessionEndedAt?: number;
 }
 
 /** A failure that retrying may cure: the error row's words; the caller adds when it retries. */
@@ -130,6 +134,11 @@ export function classifyFailure(error: unknown, ctx: FailureContext): Extract<Se
     };
   }
   if (step) return { type: 'unauthorized', code: 'insufficient_scope', reason: `Needs more permission (scope ${scopes(step)}). Authenticate to grant it.` };
+  // Whatever failed, a session past its end cannot work again: that is the news, not the symptom.
+  if (ctx.usesSession && ctx.sessionEndedAt !== undefined) {
+    const ended = sessionExpired(ctx.sessionEndedAt);
+    return { type: 'unauthorized', code: ended.code, reason: ended.message };
+  }
   if (error instanceof OAuthError && ctx.usesSession && !TRANSIENT_OAUTH_ERRORS.has(error.code)) {
     // The authorization server refused to renew the session (invalid_target, invalid_client…):
     // retrying will not help; signing in again will.
@@ -148,6 +157,11 @@ export function classifyFailure(error: unknown, ctx: FailureContext): Extract<Se
     return { type: 'unauthorized', code: f.code, reason: f.message, ...(f.detail ? { detail: f.detail } : {}) };
   }
   if (isUnauthorized(error) || isOAuthFlowError(error, 'interaction_required')) {
+    if (ctx.usesSession && ctx.freshSession) {
+      // Signing in again would get the same token: no Authenticate, no retry; the row says why.
+      const refused = tokenRefused();
+      return { type: 'failed', code: refused.code, message: refused.message };
+    }
     if (ctx.usesSession) return { type: 'unauthorized', code: 'session_rejected', reason: 'The session expired or was revoked; sign in again.' };
     if (ctx.hasAuthorizationHeader) {
       return {
@@ -180,8 +194,7 @@ export function isUnauthorized(error: unknown): boolean {
 
 /** Why a sign-in did not succeed: our words, whatever the flow threw. */
 export function describeSignInFailure(error: unknown): Failure {
-  if (error instanceof HubError) return { code: error.code, message: error.message, ...detailOf(error.detail) };
-  if (error instanceof OAuthError) return oauthFailure(error);
+  if (error instanceof HubError || error instanceof OAuthError) return describeError(error);
   const text = error instanceof Error ? error.message : String(error);
   return { code: 'sign_in_failed', message: 'The sign-in failed.', ...detailOf(text) };
 }
@@ -216,6 +229,32 @@ export function toolRefused(step: StepUp, server: string, tool: string): { error
   return { error: hubError('auth_required', `Server "${server}": ${message}`), event: { type: 'scopeNeeded', scopes, message } };
 }
 
+/** A time for a sentence: the panel's own format (date and time, short). */
+export function formatTime(at: number): string {
+  return new Date(at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** The MCP server refused the token a sign-in had just got for it. */
+export function tokenRefused(): HubError {
+  return hubError(
+    'token_refused',
+    "The server refused the token it was just given at sign-in (HTTP 401). The authorization server most likely issued it for another audience or resource than this server's URL, or without a scope the server requires; signing in again would get the same token. Ask the administrator of the server or of its authorization server, or check auth.scope.",
+  );
+}
+
+/** What the row says at sign-in of a session without a refresh token. */
+export function sessionEndsNotice(at: number): string {
+  return `Signed in without a refresh token, so the session ends at ${formatTime(at)} and cannot be renewed; Authenticate again then.`;
+}
+
+/** A session without a refresh token reached its expiry. */
+export function sessionExpired(at: number): HubError {
+  return hubError(
+    'session_expired',
+    `The session ended at ${formatTime(at)}: the authorization server gave no refresh token, so MCP Hub cannot renew it. Authenticate to sign in again.`,
+  );
+}
+
 /** A start that did not finish within the server's timeout. */
 export function startTimeout(config: ServerConfig): HubError {
   return hubError('start_timeout', `Timed out after ${config.timeoutSeconds} s waiting for the server to start (${SERVERS_SETTING}.${config.name}.timeout).`);
@@ -226,46 +265,34 @@ export function connectionLost(message: string): HubError {
   return hubError('connection_lost', message);
 }
 
-/** What a notification says for each code: our words only, no text from any server. */
-const NOTICE: Readonly<Record<string, string>> = {
-  authorization_denied: 'The authorization server refused the sign-in',
-  access_denied: 'The authorization server refused the sign-in',
-  invalid_scope: 'The authorization server refused the requested permission',
-  cancelled: 'The sign-in was cancelled',
-  timeout: 'The sign-in timed out',
-  state_mismatch: 'The browser returned a response that does not belong to this sign-in',
-  issuer_mismatch: 'The authorization response came from an unexpected issuer',
-  issuer_not_allowed: 'The server now names another authorization server; the client credentials were not sent',
-  unsafe_url: 'The authorization server gave an address MCP Hub does not use',
-  unreachable: 'The authorization server could not be reached',
-  redirect_refused: 'The authorization server redirected a request that carries credentials',
-  no_metadata: 'The authorization server publishes no metadata',
-  invalid_metadata: 'The authorization server metadata is not valid',
-  pkce_unsupported: 'The authorization server does not support PKCE',
-  grant_unsupported: 'The authorization server does not offer the browser sign-in',
-  response_too_large: 'The authorization server sent too much data',
-  callback_port_in_use: 'The callback port is in use by another program',
-  store_unavailable: 'VS Code secret storage is not available',
-  store_newer_version: 'The sign-in was saved by a newer version of MCP Hub',
-  not_running: 'The server is not running',
-  tool_not_allowed: 'The tool is filtered out in settings',
-  unknown_server: 'There is no such server in settings',
-  no_oauth: 'The server does not sign in with OAuth',
-  auth_required: 'The server needs you to sign in (or more permission)',
-  needs_input: 'The server needs a value from secret storage',
-  assertion_unavailable: 'The workload identity token could not be read',
-  no_idp: 'No company IdP is configured',
-  idp_sign_in_required: 'Sign in to your company IdP first',
-  idp_refused: 'Your company IdP refused the request',
-  enterprise_refused: "The server's authorization server refused the company IdP's grant",
-};
+/**
+ * What a failure is, in our words, for anything thrown: our own errors keep their code and
+ * message; the SDK's OAuth errors get a sentence of ours; anything else says only that it failed.
+ * The row, the notification and the log are all made from this, so they cannot disagree.
+ */
+export function describeError(error: unknown): Failure {
+  if (error instanceof HubError) return { code: ownCode(error.code) ?? 'error', message: error.message, ...detailOf(error.detail) };
+  if (error instanceof OAuthError) return oauthFailure(error);
+  return { code: 'error', message: 'The request failed.', ...detailOf(error instanceof Error ? error.message : String(error)) };
+}
+
+/** One line for the log: the same sentence and code as the row and the notification, then the details. */
+export function logText(f: Failure): string {
+  return `${f.message} [${f.code}]${f.detail ? `\n${f.detail}` : ''}`;
+}
 
 /**
- * A notification's sentence for a failure: our words and a stable code, never the server's text
- * (VS Code renders links in notifications). The details go to the panel and the log.
+ * A notification's sentence for a failure: the row's sentence and code (see describeError), with
+ * every address in it left to the panel, and never the other side's text (VS Code renders links
+ * in notifications; an address may be the authorization server's choice). The details go to the
+ * panel and the log.
  */
-export function notificationText(error: unknown): string {
-  const code = (error instanceof HubError ? ownCode(error.code) : error instanceof OAuthError ? oauthErrorCode(error.code) : undefined) ?? 'error';
-  const sentence = NOTICE[code] ?? (error instanceof OAuthError ? 'The authorization server refused the request' : 'The request failed');
-  return `${sentence} (${code}). See the server's details in the MCP Hub panel or log.`;
+export function notificationText(error: unknown, describe: (error: unknown) => Failure = describeError): string {
+  return notificationSentence(describe(error));
+}
+
+/** The notification for a failure already described (a row's code and message). */
+export function notificationSentence(f: Failure): string {
+  const sentence = scrubber.message(f.message).replace(/\bhttps?:\/\/[^\s,;()]+/g, '(address in the panel)');
+  return `${sentence} [${f.code}]${f.detail ? " See the server's details in the MCP Hub panel or log." : ''}`;
 }

@@ -33,7 +33,7 @@ export interface RunningAuth {
   readonly signIn?: { readonly redirectUri?: string };
   /** A tool was refused for lack of scope (403 insufficient_scope): Authenticate asks for these. */
   readonly needsScope?: { readonly scopes: readonly string[]; readonly message: string };
-  /** How the last sign-in for more permission ended when it did not succeed (our words). */
+  /** News about the session in our words: how the last sign-in for more permission ended when it did not succeed, or when a session without a refresh token ends. */
   readonly notice?: string;
   /** The cleaned text the authorization server sent with that failure (untrusted, scrubbed). */
   readonly noticeDetail?: string;
@@ -58,7 +58,8 @@ export type DisabledReason = 'settings' | 'untrusted' | 'approval';
 
 export type ServerEvent =
   | { readonly type: 'start' }
-  | ({ readonly type: 'connected'; readonly serverInfo: ServerInfo; readonly instructions?: string } & RunningLists)
+  /** `notice`: news about the session it connected on (e.g. that it cannot be renewed). */
+  | ({ readonly type: 'connected'; readonly serverInfo: ServerInfo; readonly instructions?: string; readonly notice?: string } & RunningLists)
   | ({ readonly type: 'listsChanged' } & Partial<RunningLists>)
   | { readonly type: 'failed'; readonly message: string; readonly detail?: string; readonly retryAt?: number; readonly code?: string }
   | { readonly type: 'unauthorized'; readonly reason: string; readonly detail?: string; readonly code?: string }
@@ -90,6 +91,7 @@ export function transition(state: ServerState, event: ServerEvent): ServerState 
         ...(event.filteredTools?.length ? { filteredTools: event.filteredTools } : {}),
         resources: event.resources,
         prompts: event.prompts,
+        ...opt('notice', event.notice),
       };
     case 'listsChanged':
       if (state.kind !== 'running') return undefined;

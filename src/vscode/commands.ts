@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { CALLBACK_PATH } from '../core/oauth/callback-server';
 import { isOAuthFlowError } from '../core/oauth/errors';
-import { notificationText } from '../core/failure';
+import { describeSignInFailure, notificationSentence, notificationText } from '../core/failure';
 import type { HubServer, McpHub } from '../core/hub';
 import type { InputStore } from '../core/inputs';
 import { scrubber } from '../core/scrub';
@@ -71,10 +71,17 @@ async function authenticate(hub: McpHub, name: string): Promise<void> {
       const sub = token.onCancellationRequested(() => void hub.cancelAuthentication(name));
       try {
         await hub.authenticate(name);
-        if (hub.server(name)?.state.kind === 'running') void vscode.window.setStatusBarMessage(`MCP Hub: signed in to ${shown(name)}`, 5000);
+        const state = hub.server(name)?.state;
+        if (state?.kind === 'running') void vscode.window.setStatusBarMessage(`MCP Hub: signed in to ${shown(name)}`, 5000);
+        // Signed in, but the server refused what the sign-in got: the row's sentence and code.
+        else if (state?.kind === 'error' && state.code) {
+          void vscode.window.showErrorMessage(
+            `MCP Hub: signed in, but ${shown(name)} did not connect. ${notificationSentence({ code: state.code, message: state.message, ...(state.detail ? { detail: state.detail } : {}) })}`,
+          );
+        }
       } catch (error) {
         if (isOAuthFlowError(error, 'cancelled')) return;
-        void vscode.window.showErrorMessage(`MCP Hub: the sign-in to ${shown(name)} did not complete. ${notificationText(error)}`);
+        void vscode.window.showErrorMessage(`MCP Hub: the sign-in to ${shown(name)} did not complete. ${notificationText(error, describeSignInFailure)}`);
       } finally {
         sub.dispose();
       }

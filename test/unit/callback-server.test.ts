@@ -163,7 +163,7 @@ describe('callback server', () => {
       const r = await get(`/callback?code=c&state=${STATE}${query ? '&' + query : ''}`);
       assert.equal(r.status, 400);
       await assert.rejects(result, (e: Error & { code?: string }) => {
-        assert.equal(e.code, 'issuer_mismatch');
+        assert.equal(e.code, 'response_issuer_mismatch');
         assert.doesNotMatch(e.message, /evil/);
         return true;
       });

@@ -5,6 +5,7 @@ import {
   InsecureTokenEndpointError,
   InsufficientScopeError,
   IssuerMismatchError,
+  RegistrationRejectedError,
   OAuthError,
   ProtocolError,
   SdkError,
@@ -78,24 +79,28 @@ describe('describeFailure: (error, config) -> code, our message, cleaned detail'
   }
 });
 
-describe('notificationText: our words and a stable code, nothing from the server', () => {
-  it('names the code of an authorization server refusal, not its description', () => {
-    const text = notificationText(
-      new OAuthFlowError('authorization_denied', 'The authorization server refused the sign-in (access_denied).', `${link} go to https://evil.example`),
-    );
-    assert.equal(text, "The authorization server refused the sign-in (authorization_denied). See the server's details in the MCP Hub panel or log.");
+describe("notificationText: the row's sentence and code, nothing from the server", () => {
+  it("says the error's own sentence and code, not the authorization server's description", () => {
+    const error = new OAuthFlowError('authorization_denied', 'The authorization server refused the sign-in (access_denied).', `${link} go to https://evil.example`);
+    const text = notificationText(error);
+    assert.equal(text, "The authorization server refused the sign-in (access_denied). [authorization_denied] See the server's details in the MCP Hub panel or log.");
+    const row = describeSignInFailure(error);
+    assert.ok(text.startsWith(`${row.message} [${row.code}]`), 'the same sentence and code as the row');
   });
-  it('never carries an issuer URL or other message text', () => {
-    const text = notificationText(new OAuthFlowError('issuer_not_allowed', 'The client credentials belong to https://a.example, but https://evil.example …'));
+  it("never carries an address, which may be the authorization server's choice", () => {
+    const text = notificationText(new OAuthFlowError('issuer_not_allowed', 'The client credentials belong to https://a.example, but https://evil.example/x names another.'));
     assert.doesNotMatch(text, /example/);
-    assert.match(text, /\(issuer_not_allowed\)/);
+    assert.match(text, /^The client credentials belong to \(address in the panel\), but \(address in the panel\) names another\. \[issuer_not_allowed\]$/);
   });
   it('turns an odd code into a plain word', () => {
-    assert.match(notificationText(new OAuthError('[x](command:y)', 'x')), /\(error\)/);
+    assert.match(notificationText(new OAuthError('[x](command:y)', 'x')), /\[oauth_error\]/);
+    assert.doesNotMatch(notificationText(new OAuthError('[x](command:y)', 'x')), /command:/);
   });
-  it('handles our own errors and unknown ones', () => {
-    assert.match(notificationText(hubError('not_running', 'Server "[a](command:b)" is not running')), /^The server is not running \(not_running\)/);
-    assert.match(notificationText(new Error('[a](command:b)')), /^The request failed \(error\)/);
+  it('handles our own errors and unknown ones, defusing markup in names', () => {
+    const ours = notificationText(hubError('not_running', 'Server "[a](command:b)" is not running.'));
+    assert.match(ours, /is not running\. \[not_running\]$/);
+    assert.doesNotMatch(ours, /\]\(command:/);
+    assert.match(notificationText(new Error('[a](command:b)')), /^The request failed\. \[error\]/);
   });
   it('describeSignInFailure keeps our message and moves the server text to the detail', () => {
     const f = describeSignInFailure(new OAuthError('invalid_grant', `nope ${link}`));
@@ -155,6 +160,24 @@ describe('classifyFailure: (error, context) -> a state event, or a failure to re
       { type: 'unauthorized', code: 'session_rejected', text: /expired or was revoked/ },
     ],
     ['a 401 on a session', new UnauthorizedError('Unauthorized'), ctx({ usesSession: true }), { type: 'unauthorized', code: 'session_rejected', text: /sign in again/ }],
+    [
+      'a 401 to the token a sign-in just got',
+      new UnauthorizedError('Unauthorized'),
+      ctx({ usesSession: true, freshSession: true }),
+      { type: 'failed', code: 'token_refused', text: /^The server refused the token it was just given at sign-in.*audience or resource.*same token/ },
+    ],
+    [
+      'interaction_required on a session just signed in',
+      new OAuthFlowError('interaction_required', 'needs the browser'),
+      ctx({ usesSession: true, freshSession: true }),
+      { type: 'failed', code: 'token_refused', text: /refused the token it was just given/ },
+    ],
+    [
+      'a lost connection after a session without a refresh token ended',
+      connectionLost('The connection to the server was lost.'),
+      ctx({ usesSession: true, sessionEndedAt: 1_700_000_000_000 }),
+      { type: 'unauthorized', code: 'session_expired', text: /^The session ended at .*no refresh token/ },
+    ],
     [
       'a 401 to a static Authorization header',
       httpError(401, 'Unauthorized'),
@@ -236,7 +259,24 @@ describe("inOurWords: the SDK v2 auth client's refusals, as our codes and words"
       'unsafe_url',
       /not https; MCP Hub sends credentials over http only to localhost, 127\.0\.0\.1 or ::1/,
     ],
-    ['an issuer mix-up', new IssuerMismatchError('authorization_response', 'https://as.example', `https://evil.example ${link}`), 'issuer_mismatch', /unexpected issuer/],
+    [
+      'an issuer mix-up',
+      new IssuerMismatchError('authorization_response', 'https://as.example', `https://evil.example ${link}`),
+      'response_issuer_mismatch',
+      /authorization response from another issuer/,
+    ],
+    [
+      'an issuer named in metadata',
+      new IssuerMismatchError('metadata', 'https://as.example/common', `https://evil.example ${link}`),
+      'metadata_issuer_mismatch',
+      /metadata fetched for https:\/\/as\.example\/common names a different issuer.*auth\.acceptIssuer/,
+    ],
+    [
+      'a refused registration',
+      new RegistrationRejectedError({ status: 403, body: `no ${link}`, submittedMetadata: { redirect_uris: [] } }),
+      'registration_refused',
+      /refused to register MCP Hub as a client \(HTTP 403\)\. Set auth\.clientId/,
+    ],
     ['another authorization server', new AuthorizationServerMismatchError('https://a.example', 'https://b.example'), 'issuer_not_allowed', /another authorization server/],
     ['an OAuth error on refresh', new OAuthError('invalid_grant', `revoked ${link}`), 'authorization_denied', /refused to renew the session \(invalid_grant\)/],
     ['an odd OAuth code', new OAuthError('[x](command:y)', 'x'), 'authorization_denied', /\(server_error\)/],

@@ -51,7 +51,7 @@ describe('issuer policy', () => {
       const { p } = provider({});
       await assert.rejects(
         p.saveDiscoveryState(discovery(issuer)),
-        (e: unknown) => isOAuthFlowError(e, 'issuer_mismatch') && /auth\.acceptIssuer/.test(e.message) && !/evil|other/.test(e.message),
+        (e: unknown) => isOAuthFlowError(e, 'metadata_issuer_mismatch') && /auth\.acceptIssuer/.test(e.message) && !/evil|other/.test(e.message),
       );
     }
   });
@@ -62,6 +62,6 @@ describe('issuer policy', () => {
     await p.saveDiscoveryState(discovery(named));
     assert.match(logger.text(), /accepting it as auth\.acceptIssuer says/);
     const other = provider({ acceptIssuer: named });
-    await assert.rejects(other.p.saveDiscoveryState(discovery('http://127.0.0.1:9/tenant/v3.0')), (e: unknown) => isOAuthFlowError(e, 'issuer_mismatch'));
+    await assert.rejects(other.p.saveDiscoveryState(discovery('http://127.0.0.1:9/tenant/v3.0')), (e: unknown) => isOAuthFlowError(e, 'metadata_issuer_mismatch'));
   });
 });

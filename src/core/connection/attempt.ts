@@ -46,6 +46,8 @@ export interface AttemptFailure {
   readonly stderrTail: readonly string[];
   /** The step-up the server's last 403 insufficient_scope asks for, when that is why it failed. */
   readonly stepUp: StepUp | undefined;
+  /** When the session ended (expired with no refresh token), if it has. */
+  readonly sessionEndedAt: number | undefined;
 }
 
 export interface AttemptEvents {
@@ -336,8 +338,10 @@ export class Attempt {
     await this.closeClient();
     // Listing at start-up can need more scope than the sign-in got, just like a tool call.
     const stepUp = this.deps.auth && isScopeRefusal(error) ? await this.deps.auth.takeStepUp() : undefined;
+    const endsAt = this.deps.auth && this.usesSession ? await this.deps.auth.unrenewableExpiry() : undefined;
+    const sessionEndedAt = endsAt !== undefined && endsAt <= this.deps.clock.now() ? endsAt : undefined;
     if (this.disposed) return;
-    this.events.failed({ error, usesSession: this.usesSession, stderrTail: [...this.stderrTail], stepUp });
+    this.events.failed({ error, usesSession: this.usesSession, stderrTail: [...this.stderrTail], stepUp, sessionEndedAt });
   }
 
   private clearDeadline(): void {

@@ -17,7 +17,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { timingSafeEqual } from 'node:crypto';
-import { OAuthFlowError } from './errors';
+import { OAuthFlowError, RESPONSE_ISSUER_MISMATCH } from './errors';
 import { scrubber } from '../scrub';
 import type { Logger } from '../ports';
 
@@ -244,7 +244,7 @@ export class CallbackServer {
       // Do not echo the received issuer: it is attacker-controlled.
       return {
         kind: 'done',
-        outcome: { ok: false, error: new OAuthFlowError('issuer_mismatch', 'The authorization response came from an unexpected issuer (RFC 9207 iss check failed).') },
+        outcome: { ok: false, error: new OAuthFlowError('response_issuer_mismatch', RESPONSE_ISSUER_MISMATCH) },
       };
     }
     const error = params.get('error');

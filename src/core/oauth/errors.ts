@@ -9,7 +9,12 @@ export type OAuthFlowErrorCode =
   | 'unsafe_url'
   | 'unreachable'
   | 'invalid_metadata'
-  | 'issuer_mismatch'
+  /** The authorization server's metadata names another issuer than the URL it was fetched for (RFC 8414 §3.3). */
+  | 'metadata_issuer_mismatch'
+  /** The authorization response came from another issuer than the sign-in's (RFC 9207 `iss`). */
+  | 'response_issuer_mismatch'
+  /** The authorization server does not register MCP Hub as a client (refused, or no registration endpoint). */
+  | 'registration_refused'
   | 'pkce_unsupported'
   | 'grant_unsupported'
   | 'no_metadata'
@@ -49,4 +54,16 @@ export class OAuthFlowError extends HubError {
 
 export function isOAuthFlowError(error: unknown, code?: OAuthFlowErrorCode): error is OAuthFlowError {
   return error instanceof OAuthFlowError && (code === undefined || error.code === code);
+}
+
+/** The sentence of `response_issuer_mismatch`, the same wherever the check fails (our callback server or the SDK). */
+export const RESPONSE_ISSUER_MISMATCH =
+  'The browser came back with an authorization response from another issuer than the one this sign-in was started with (RFC 9207); MCP Hub refused it. Another authorization server may be interfering: try again, and check the server if it persists.';
+
+/**
+ * The sentence of `metadata_issuer_mismatch`. The issuer named is left out: it is the server's
+ * value (the details show it, scrubbed, for auth.acceptIssuer).
+ */
+export function metadataIssuerMismatch(fetchedFor: string): string {
+  return `The authorization server metadata fetched for ${fetchedFor} names a different issuer than that address (RFC 8414), so MCP Hub refused it. If this server is known to do so (a multi-tenant endpoint, for example), set auth.acceptIssuer to the issuer it names (shown in the details).`;
 }

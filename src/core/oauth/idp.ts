@@ -169,7 +169,7 @@ export class EnterpriseIdp {
     if (!metadata) throw new OAuthFlowError('no_metadata', `The company IdP ${showUrl(issuer)} publishes no OpenID Connect discovery document.`);
     if (!sameIssuer(metadata.issuer, issuer)) {
       throw new OAuthFlowError(
-        'issuer_mismatch',
+        'metadata_issuer_mismatch',
         `The discovery document of ${showUrl(issuer)} names another issuer; check mcpHub.enterprise.idp.issuer.`,
         `issuer: ${metadata.issuer}`,
       );

@@ -9,6 +9,9 @@
  *  - expiresIn (saveTokens; v2 stores no expiry): `expires_in` becomes an absolute expiry for proactive refresh;
  *  - redirectBoundRegistration (clientInformation): a DCR registration is reused only for the exact
  *    redirect URI it was registered with;
+ *  - spareRegistration (clientInformation, registeredClient): a client registered by a sign-in that
+ *    then did not complete (cancelled, denied, timed out) is offered to the next one, which uses it
+ *    where it fits rather than registering yet another;
  *  - crossWindowRotation (invalidateCredentials 'tokens'): before dropping tokens after
  *    invalid_grant, re-read the store; another window may have rotated them;
  *  - noUnaskedBrowser (v2 runs auth() on a 401 mid call): a provider built for a transport (passive) never opens a browser or
@@ -44,7 +47,7 @@ import type { Clock, Logger } from '../ports';
 import { scrubber } from '../scrub';
 import { accountFromIdToken, type Account } from './account';
 import type { DpopKey } from './dpop';
-import { OAuthFlowError } from './errors';
+import { metadataIssuerMismatch, OAuthFlowError } from './errors';
 import { checkUrl, guardFor, isLoopbackHost, type Resolver } from './url-guard';
 import type { OAuthSession, TokenStore } from './token-store';
 
@@ -91,6 +94,8 @@ export interface ProviderOptions {
   readonly scope?: string;
   /** The DPoP session where dpopPolicy uses DPoP (see ServerAuth.dpopSession); the SDK signs with it. */
   readonly dpop?: () => Promise<DpopSession | undefined>;
+  /** A client a sign-in that did not complete registered (spareRegistration), preferred where it fits. */
+  readonly spareClient?: StoredClient;
   /** Who signed in, when the tokens of a browser sign-in carry no id_token (ServerAuth asks the userinfo endpoint). */
   readonly lookUpAccount?: (tokens: OAuthTokens, discovery: OAuthDiscoveryState | undefined) => Promise<Account | undefined>;
 }
@@ -129,6 +134,8 @@ interface StagedFlow {
   dpopKey?: DpopKey;
   /** Set when the sign-in ended (cancel, timeout, stop): nothing may be committed any more. */
   ended?: OAuthFlowError;
+  /** `client` was registered by this flow (not reused). */
+  registered?: boolean;
 }
 
 export class HubOAuthProvider implements OAuthClientProvider {
@@ -252,12 +259,27 @@ export class HubOAuthProvider implements OAuthClientProvider {
     }
     if (this.staged) {
       // Chosen once per flow, so the client the code was issued to is the one committed with the tokens.
-      if (this.flow.client === undefined) this.flow.client = this.reusable((await this.read())?.client) ?? null;
+      if (this.flow.client === undefined) this.flow.client = this.spare() ?? this.reusable((await this.read())?.client) ?? null;
       return this.flow.client ?? undefined;
     }
     const client = (await this.read())?.client;
     if (!client && this.mode.kind === 'passive') throw interactionRequired();
     return client;
+  }
+
+  /** spareRegistration: the spare client, when this flow may use it (same redirect URI, same issuer). */
+  private spare(): StoredClient | undefined {
+    const spare = this.options.spareClient;
+    const issuer = issuerOf(this.flow.discovery);
+    if (!spare || this.mode.kind !== 'interactive' || spare.redirect_uri !== this.mode.redirectUri) return undefined;
+    if (typeof spare.issuer === 'string' && (issuer === undefined || !sameIssuer(spare.issuer, issuer))) return undefined;
+    this.options.logger.info('reusing the client registered by the sign-in that did not complete');
+    return spare;
+  }
+
+  /** The client this flow registered itself (dynamic registration), if any: a spare when the flow does not complete. */
+  get registeredClient(): StoredClient | undefined {
+    return this.flow.registered && this.flow.client?.kind === 'dcr' ? this.flow.client : undefined;
   }
 
   /** A stored client this sign-in may use again: a DCR client only for the redirect URI it was registered with. */
@@ -280,6 +302,7 @@ export class HubOAuthProvider implements OAuthClientProvider {
         return;
       }
       this.flow.client = client;
+      this.flow.registered = kind === 'dcr';
     } else {
       await this.write((s) => ({ ...base(s, this.options.serverUrl), client }));
     }
@@ -299,9 +322,9 @@ export class HubOAuthProvider implements OAuthClientProvider {
     // The registration response as stored: RFC 7591 echoes the registered metadata, scope included.
     const registered = (client as { scope?: unknown } | null | undefined)?.scope;
     if (!client || client.kind !== 'dcr' || typeof registered !== 'string') return undefined;
-    const asUrl = this.flow.discovery?.authorizationServerUrl;
+    const issuer = issuerOf(this.flow.discovery);
     // A client stamped for another authorization server is not reused at all (the SDK registers anew).
-    if (!asUrl || (typeof client.issuer === 'string' && !sameIssuer(client.issuer, String(asUrl)))) return undefined;
+    if (!issuer || (typeof client.issuer === 'string' && !sameIssuer(client.issuer, issuer))) return undefined;
     const held = new Set(registered.split(' ').filter(Boolean));
     const asked = scope.split(' ').filter(Boolean);
     if (asked.every((x) => held.has(x))) return undefined;
@@ -519,11 +542,7 @@ export class HubOAuthProvider implements OAuthClientProvider {
       this.options.logger.warn(`the authorization server at ${showUrl(asUrl)} names the issuer ${showUrl(issuer)}; accepting it as auth.acceptIssuer says`);
       return;
     }
-    throw new OAuthFlowError(
-      'issuer_mismatch',
-      `The authorization server metadata fetched for ${new URL(asUrl).origin} names a different issuer; refusing it. If this server is known to do so, set auth.acceptIssuer to the issuer it names.`,
-      `issuer: ${issuer}`,
-    );
+    throw new OAuthFlowError('metadata_issuer_mismatch', metadataIssuerMismatch(showUrl(asUrl)), `issuer: ${issuer}`);
   }
 
   private async checkDiscovery(state: OAuthDiscoveryState): Promise<void> {

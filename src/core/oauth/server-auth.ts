@@ -17,6 +17,7 @@ import {
   InsecureTokenEndpointError,
   IssuerMismatchError,
   OAuthError,
+  RegistrationRejectedError,
   type AuthorizationServerMetadata,
   type DpopSession,
   type FetchLike,
@@ -29,10 +30,10 @@ import { fetchUserinfo, storedAccount, type Account } from './account';
 import type { EnterpriseIdp } from './idp';
 import { CallbackServer } from './callback-server';
 import { DPOP_ALG, dpopSessionFor, generateDpopKey, type DpopKey } from './dpop';
-import { OAuthFlowError } from './errors';
+import { metadataIssuerMismatch, OAuthFlowError, RESPONSE_ISSUER_MISMATCH } from './errors';
 import { createOAuthFetch, type Challenge, type RefreshDecision } from './oauth-fetch';
 import { assertionSource, enterpriseChosen, enterpriseRefusal, usesEnterprise, type AssertionGrant } from './jwt-bearer';
-import { HubOAuthProvider, type ProviderMode } from './provider';
+import { HubOAuthProvider, issuerOf, showUrl, type ProviderMode, type StoredClient } from './provider';
 import { secretKeyFor, type OAuthSession, type TokenStore } from './token-store';
 import { OAuthTrace } from './trace';
 import { guardFor, type Resolver } from './url-guard';
@@ -96,6 +97,8 @@ export class ServerAuth {
   readonly trace: OAuthTrace;
   /** The userinfo endpoint while it is being asked (it names the trace's step, and is an OAuth path). */
   private userinfoEndpoint: string | undefined;
+  /** spareRegistration: the client the last sign-in registered before it failed, for the next one. */
+  private spareClient: StoredClient | undefined;
 
   constructor(
     private readonly config: RemoteServerConfig,
@@ -168,6 +171,9 @@ export class ServerAuth {
     return this.dpopSessionCache.session;
   }
 
+  /** Refresh tokens whose refresh another window made: this window adopted its tokens (refreshIfDue says so). */
+  private readonly adopted = new Set<string>();
+
   /** One refresh across windows: take the lease, or wait for the window holding it and use its tokens. */
   private async coordinateRefresh(refreshToken: string): Promise<RefreshDecision> {
     const store = this.deps.store;
@@ -175,6 +181,7 @@ export class ServerAuth {
       const s = await this.session();
       if (!s?.tokens) return { proceed: false };
       if (s.tokens.refresh_token === refreshToken) return undefined;
+      this.adopted.add(refreshToken);
       const { issuer: _issuer, ...tokens } = s.tokens;
       const expiresIn = s.expiresAt ? Math.max(0, Math.floor((s.expiresAt - this.deps.clock.now()) / 1000)) : undefined;
       return { proceed: false, tokens: { ...tokens, ...(expiresIn !== undefined ? { expires_in: expiresIn } : {}) } };
@@ -281,6 +288,17 @@ export class ServerAuth {
     return this.deps.store.get(this.config.url);
   }
 
+  /**
+   * When the stored session ends for good: its expiry, when it has no refresh token and no other
+   * way to a new token (client credentials, a JWT assertion); else undefined.
+   */
+  async unrenewableExpiry(): Promise<number | undefined> {
+    const s = await this.session().catch(() => undefined);
+    if (!s?.tokens || s.tokens.refresh_token || s.expiresAt === undefined || s.grant !== undefined) return undefined;
+    if (this.settings.grantType === 'jwt-bearer' || (await this.isMachineToMachine(s))) return undefined;
+    return s.expiresAt;
+  }
+
   /** Whether the stored session was had through the company IdP (it ends when the IdP sign-in does). */
   async viaIdp(): Promise<boolean> {
     return (await this.session().catch(() => undefined))?.grant === 'enterprise';
@@ -328,6 +346,7 @@ export class ServerAuth {
         ...(this.deps.resolver ? { resolver: this.deps.resolver } : {}),
         dpop: () => this.dpopSession(),
         lookUpAccount: (tokens, discovery) => this.lookUpAccount(tokens, discovery),
+        ...(mode.kind === 'interactive' && this.spareClient ? { spareClient: this.spareClient } : {}),
       },
       session,
     );
@@ -397,9 +416,16 @@ export class ServerAuth {
           ...(dpop ? { dpop } : {}),
           fetchFn: this.fetch,
         });
+        if (this.adopted.delete(refreshToken)) {
+          // Another window refreshed: its tokens are stored already, with its refresh time.
+          scrubber.remember(...[tokens.access_token, tokens.refresh_token].filter((x): x is string => !!x));
+          this.deps.logger.info('adopted the access token another window had just refreshed');
+          return;
+        }
         await provider.saveTokens({ ...tokens, ...(s.issuer ? { issuer: s.issuer } : {}) });
         this.deps.logger.info('refreshed the access token before it expired');
       } catch (error) {
+        this.adopted.delete(refreshToken);
         // Another window may have rotated the refresh token; its tokens are in the store already.
         const now = await this.session();
         if (now?.tokens?.refresh_token !== refreshToken) return;
@@ -432,8 +458,11 @@ export class ServerAuth {
     if (this.disposed) attempt.end(stoppedError());
     try {
       await this.runSignIn(attempt, hooks);
+      this.spareClient = undefined;
       this.trace.add({ kind: 'info', label: 'Signed in' });
     } catch (error) {
+      // A client registered on the way is kept for the next try (the authorization server keeps it too).
+      this.spareClient = attempt.provider?.registeredClient ?? this.spareClient;
       const failure = attempt.ended ?? inOurWords(error, attempt.phase, attempt.scope);
       this.trace.add({ kind: 'error', label: 'Sign-in did not complete', note: `${failure.code}: ${failure.message}` });
       throw failure;
@@ -451,7 +480,11 @@ export class ServerAuth {
     // the issuer differs from the one a stored client was registered with).
     attempt.phase = 'discovery';
     const resourceMetadataUrl = sameOrigin(this.challenge?.resourceMetadataUrl, this.config.url);
-    const info = await attempt.until(discoverOAuthServerInfo(this.config.url, { fetchFn: this.fetch, ...(resourceMetadataUrl ? { resourceMetadataUrl } : {}) }));
+    // The SDK's exact issuer check is skipped: the issuer policy (saveDiscoveryState) decides, with
+    // the trailing-slash leniency and auth.acceptIssuer, before anything is sent to the server.
+    const info = await attempt.until(
+      discoverOAuthServerInfo(this.config.url, { fetchFn: this.fetch, skipIssuerMetadataValidation: true, ...(resourceMetadataUrl ? { resourceMetadataUrl } : {}) }),
+    );
     const discovery: OAuthDiscoveryState = { ...info, ...(resourceMetadataUrl ? { resourceMetadataUrl: resourceMetadataUrl.href } : {}) };
     const metadata = info.authorizationServerMetadata;
     const grant = this.settings.grantType === 'jwt-bearer' ? 'workload' : this.usesEnterprise(metadata, !hooks.quiet) ? 'enterprise' : undefined;
@@ -506,6 +539,7 @@ export class ServerAuth {
       (discovery.resourceMetadata?.scopes_supported?.join(' ') || undefined);
     attempt.scope = scope;
     attempt.phase = 'registration';
+    await attempt.until(this.assertClientAvailable(provider, discovery));
     const union = await attempt.until(provider.registrationScopeFor(scope));
     if (union) {
       // scopeBoundRegistration: one registration for the union, before the browser trip.
@@ -518,7 +552,8 @@ export class ServerAuth {
           fetchFn: this.fetch,
         }),
       );
-      await attempt.until(provider.saveClientInformation({ ...registered, issuer: String(discovery.authorizationServerUrl) }));
+      // Stamped as the SDK stamps what it registers: with the issuer the metadata names (checked by issuerPolicy).
+      await attempt.until(provider.saveClientInformation({ ...registered, issuer: issuerOf(discovery) ?? String(discovery.authorizationServerUrl) }));
     }
     // The issuer was checked by issuerPolicy (a trailing-slash difference accepted, with a warning).
     const options = { serverUrl: this.config.url, fetchFn: this.fetch, skipIssuerMetadataValidation: true, ...(scope ? { scope } : {}) };
@@ -536,6 +571,19 @@ export class ServerAuth {
     await attempt.until(auth(provider, { ...options, authorizationCode: code, ...(iss ? { iss } : {}) }));
     if (this.stepUp) this.stepUp.attempts++;
     this.deps.logger.info('signed in');
+  }
+
+  /**
+   * A browser sign-in needs a client: from settings, a stored or spare registration, a Client ID
+   * Metadata Document the authorization server takes, or dynamic registration. Without a
+   * registration endpoint there is none to make (the SDK would say so only in a plain Error).
+   */
+  private async assertClientAvailable(provider: HubOAuthProvider, discovery: OAuthDiscoveryState): Promise<void> {
+    const metadata = discovery.authorizationServerMetadata;
+    if (!metadata || metadata.registration_endpoint) return;
+    if (metadata.client_id_metadata_document_supported === true && provider.clientMetadataUrl) return;
+    if (await provider.clientInformation()) return;
+    throw registrationRefused('no_endpoint');
   }
 
   /**
@@ -606,6 +654,7 @@ export class ServerAuth {
     this.cancelRefresh();
     this.stepUp = undefined;
     this.challenge = undefined;
+    this.spareClient = undefined;
     await this.deps.store.delete(this.config.url);
     this.trace.add({ kind: 'info', label: 'Signed out' });
   }
@@ -710,8 +759,11 @@ export function inOurWords(error: unknown, phase: SignInPhase, scope?: string): 
     return new OAuthFlowError('unsafe_url', 'The token endpoint is not https; MCP Hub sends credentials over http only to localhost, 127.0.0.1 or ::1.', detail);
   }
   if (error instanceof IssuerMismatchError) {
-    return new OAuthFlowError('issuer_mismatch', 'The authorization server named an unexpected issuer (RFC 8414 / RFC 9207 check failed).');
+    // The received issuer is attacker-controllable on the response path: it is not kept at all.
+    if (error.kind === 'authorization_response') return new OAuthFlowError('response_issuer_mismatch', RESPONSE_ISSUER_MISMATCH);
+    return new OAuthFlowError('metadata_issuer_mismatch', metadataIssuerMismatch(error.expected ? showUrl(error.expected) : 'the authorization server'));
   }
+  if (error instanceof RegistrationRejectedError) return registrationRefused(error.status, error.body.slice(0, 2000));
   if (error instanceof AuthorizationServerMismatchError) {
     return new OAuthFlowError('issuer_not_allowed', 'The server now names another authorization server than the one this sign-in or its client belongs to; sign in again.');
   }
@@ -728,13 +780,25 @@ export function inOurWords(error: unknown, phase: SignInPhase, scope?: string): 
             : 'refused the token request';
     return new OAuthFlowError('authorization_denied', `The authorization server ${what} (${code}).`, detail);
   }
+  if (phase === 'registration') return registrationRefused('failed', detail);
   const message =
-    phase === 'discovery'
-      ? 'The OAuth metadata of the server or its authorization server could not be used.'
-      : phase === 'registration'
-        ? 'Registering MCP Hub with the authorization server failed (it may not offer dynamic client registration; set auth.clientId to a registered client).'
-        : 'The authorization server answered in a way MCP Hub cannot use.';
+    phase === 'discovery' ? 'The OAuth metadata of the server or its authorization server could not be used.' : 'The authorization server answered in a way MCP Hub cannot use.';
   return new OAuthFlowError('invalid_metadata', message, detail);
+}
+
+/** The authorization server did not register MCP Hub as a client: the fix is a client registered in advance. */
+function registrationRefused(why: 'no_endpoint' | 'failed' | number, detail?: string): OAuthFlowError {
+  const how =
+    why === 'no_endpoint'
+      ? 'does not offer dynamic client registration'
+      : why === 'failed'
+        ? 'did not register MCP Hub as a client'
+        : `refused to register MCP Hub as a client (HTTP ${why})`;
+  return new OAuthFlowError(
+    'registration_refused',
+    `The authorization server ${how}. Set auth.clientId (and auth.clientSecret, if the client has one) to a client registered with it in advance.`,
+    detail,
+  );
 }
 
 function scopeRefused(scope: string | undefined, detail: string | undefined): OAuthFlowError {

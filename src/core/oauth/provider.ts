@@ -107,14 +107,15 @@ export function issuerOf(discovery: OAuthDiscoveryState | undefined): string | u
 
 /**
  * A URL for a message: origin and path only (never query or fragment), and the path only when it is
- * plain, since a path chosen by a server could carry markup or a command link.
+ * plain, since a path chosen by a server could carry markup or a command link; keys in the path are
+ * masked by the scrubber, as on every surface.
  */
 export function showUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'an address that is not http(s)';
     const path = u.pathname === '/' ? '' : u.pathname;
-    return u.origin + (/^[\w\-./~%]{0,200}$/.test(path) ? path : '/…');
+    return scrubber.message(u.origin + (/^[\w\-./~%]{0,200}$/.test(path) ? path : '/…'));
   } catch {
     return 'an address that is not a URL';
   }

@@ -34,7 +34,7 @@ import { OAuthFlowError } from './errors';
 import { createOAuthFetch } from './oauth-fetch';
 import { sameIssuer, showUrl } from './provider';
 import { secretKeyFor, type OAuthSession, type TokenStore } from './token-store';
-import { checkUrl, guardFor, type Resolver } from './url-guard';
+import { checkTokenEndpoint, checkUrl, guardFor, type Resolver } from './url-guard';
 
 /** Where an IdP's ID token comes from when VS Code holds the sign-in (an authentication provider). */
 export interface IdTokenSource {
@@ -176,6 +176,7 @@ export class EnterpriseIdp {
     }
     const guard = guardFor(issuer, this.deps.resolver);
     await checkUrl(metadata.token_endpoint, "the IdP's token endpoint", guard);
+    checkTokenEndpoint(metadata.token_endpoint, "the IdP's token_endpoint");
     if (metadata.authorization_endpoint) await checkUrl(metadata.authorization_endpoint, "the IdP's authorization endpoint", guard);
     return metadata;
   }

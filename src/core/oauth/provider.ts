@@ -45,7 +45,7 @@ import { scrubber } from '../scrub';
 import { accountFromIdToken, type Account } from './account';
 import type { DpopKey } from './dpop';
 import { OAuthFlowError } from './errors';
-import { checkUrl, guardFor, isLoopbackHost, type Resolver } from './url-guard';
+import { checkTokenEndpoint, checkUrl, guardFor, isLoopbackHost, type Resolver } from './url-guard';
 import type { OAuthSession, TokenStore } from './token-store';
 
 export const CLIENT_NAME = 'MCP Hub';
@@ -535,6 +535,7 @@ export class HubOAuthProvider implements OAuthClientProvider {
       // authorization server metadata is its own authorization server at the default endpoints
       // (/authorize, /token, /register). Anywhere else, missing metadata is refused, not guessed.
       if (!state.resourceMetadata && new URL(asUrl).origin === new URL(this.options.serverUrl).origin) {
+        checkTokenEndpoint(new URL('/token', asUrl).href, 'the default token endpoint (/token, as the server publishes no metadata)');
         this.options.logger.info('no OAuth metadata: using the 2025-03-26 default endpoints on the server itself');
         return;
       }
@@ -564,6 +565,8 @@ export class HubOAuthProvider implements OAuthClientProvider {
       [metadata.registration_endpoint, 'the registration endpoint'],
     ];
     for (const [url, what] of endpoints) if (url) await checkUrl(url, what, guardFor(this.options.serverUrl, this.options.resolver));
+    // The SDK would refuse it only at the token request, after registration and the browser sign-in.
+    checkTokenEndpoint(metadata.token_endpoint, 'the token_endpoint');
   }
 
   /** The latest stored session (another window may have changed it). */

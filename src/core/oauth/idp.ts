@@ -233,6 +233,8 @@ export class EnterpriseIdp {
       logger.info(`opening the browser to sign in to the company IdP at ${authorizationUrl.origin}`);
       if (!(await this.deps.browser.open(authorizationUrl.href))) logger.warn('the browser could not be opened for the company IdP sign-in');
       const { code, iss } = await until(callback.result());
+      // A token endpoint that refuses the code may echo it; every surface masks it.
+      scrubber.remember(code);
       const tokens = await until(
         exchangeAuthorization(this.settings.issuer, {
           metadata,

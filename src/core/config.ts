@@ -3,7 +3,7 @@
  * entry becomes a ConfigError naming the server and the field, and never affects its neighbours.
  */
 
-import { isLoopbackHost } from './oauth/url-guard';
+import { HTTP_TOKEN_HOSTS, sdkSendsTokensTo } from './oauth/url-guard';
 
 export const SETTINGS_SECTION = 'mcpHub';
 export const SERVERS_KEY = 'servers';
@@ -340,8 +340,8 @@ export function parseEnterpriseIdp(raw: unknown): EnterpriseIdpSettings | undefi
   const issuer = str('issuer', true)!;
   const u = tryUrl(issuer);
   if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:') || u.search || u.hash) fail('issuer', 'must be the https URL of the IdP (its OpenID Connect issuer)');
-  // ID tokens travel to and from it: http only on this machine (127.0.0.0/8, ::1, localhost).
-  if (u?.protocol === 'http:' && !isLoopbackHost(u.hostname)) fail('issuer', 'must be https (http only for an IdP on this machine: localhost, 127.0.0.1 or ::1)');
+  // ID tokens travel to and from it: http only on this machine, on the hosts the SDK sends tokens to over http.
+  if (u?.protocol === 'http:' && !sdkSendsTokensTo(u)) fail('issuer', `must be https (http only for an IdP on this machine: ${HTTP_TOKEN_HOSTS})`);
   const clientId = str('clientId', true)!;
   const clientSecret = str('clientSecret');
   if (clientSecret !== undefined && !/^\$\{input:[\w.-]+\}$/.test(clientSecret)) fail('clientSecret', 'must be "${input:NAME}" (kept in secret storage), never the secret itself');

@@ -16,6 +16,7 @@ import { consentRequest, InMemoryConsentStore, needsConsent, type ConsentDecisio
 import { USER_INPUTS, type InputScope, type InputStore } from './inputs';
 import { scopedLogger, type Disposable } from './ports';
 import { scrubbedLogger, scrubber } from './scrub';
+import { routeSdkConsole } from './sdk-console';
 import type { ActionContext, ServerState } from './state';
 import type { SessionInfo } from './oauth/server-auth';
 import { EnterpriseIdp, type IdpStatus, type IdTokenSource } from './oauth/idp';
@@ -139,6 +140,8 @@ export class McpHub {
   /** The company IdP was configured, signed in or out, or a sign-in to it started or ended. */
   readonly onDidChangeEnterprise = this._onDidChangeEnterprise.event;
   private readonly inputSubscription: Disposable | undefined;
+  /** What the SDK writes to the console goes to our logger, scrubbed, while the hub runs. */
+  private readonly sdkConsole: Disposable;
   /** applyConfig calls run one after another; the last settings are re-applied when an input changes. */
   private applying: Promise<unknown> = Promise.resolve();
   private last: { entries: readonly ConfigEntry[]; options: ApplyOptions } | undefined;
@@ -154,6 +157,7 @@ export class McpHub {
       ...(deps.oauth ? { oauth: { ...deps.oauth, idp: () => this.idp?.idp } } : {}),
       untrustedFolder: () => (this.last && !this.last.options.trusted ? this.last.options.workspaceFolder : undefined),
     };
+    this.sdkConsole = routeSdkConsole(this.deps.logger);
     // An ${input:…} value set, changed or cleared (in any window) restarts exactly the servers using it.
     this.inputSubscription = deps.inputs?.onDidChange((name, scope) => {
       const affected = [...this.records.values()].some((r) => r.plan.inputs.includes(name) && sameScope(r.plan.inputScope, scope));
@@ -537,6 +541,7 @@ export class McpHub {
     await Promise.all(records.map((r) => this.retire(r)));
     this._onDidChange.dispose();
     this._onDidChangeOAuthTrace.dispose();
+    this.sdkConsole.dispose();
   }
 }
 

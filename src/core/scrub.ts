@@ -295,6 +295,46 @@ function maskPatterns(text: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Step 3, in URLs: hosted servers put keys in paths (`/v1/<32 hex>/mcp`, `/<uuid>/sse`). In the path
+// of every URL in the text, a part that looks like a key is masked: a UUID, 16 or more hex digits,
+// or a run of 20 or more base64url characters with a letter-and-digit stretch of 8 or more. Words
+// stay readable (`/mcp`, `/v1`, `/api/github`, `/.well-known/oauth-protected-resource`,
+// `my-server-2024`). Vendor prefixes (`ghp_`, `sk-`…) were masked before, keeping the prefix.
+
+/** A URL up to the end of its path: the scheme and authority, then the path (group 2). */
+const URL_WITH_PATH = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/[^\s/?#"'<>\\]*)(\/[^\s?#"'<>\\]*)/g;
+const PATH_RUN = /[A-Za-z0-9_-]+/g;
+const HEX_KEY = /(?<![A-Za-z0-9])(?:[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}|[0-9a-f]{16,})(?![A-Za-z0-9])/gi;
+/** The stretch of letters and digits mixed that makes a long run a token rather than a slug. */
+const MIXED_STRETCH = /(?=[A-Za-z_-]{0,64}[0-9])(?=[0-9_-]{0,64}[A-Za-z])[A-Za-z0-9]{8,}/;
+
+function isTokenRun(run: string): boolean {
+  return run.length >= 20 && run.split(/[-_]/).some((part) => MIXED_STRETCH.test(part));
+}
+
+function maskPathKeys(path: string): string {
+  return path.replace(PATH_RUN, (run) => (isTokenRun(run) ? MASK : run.replace(HEX_KEY, MASK)));
+}
+
+/**
+ * The parts of a URL's path that look like keys, as masked above. The hub has the scrubber remember
+ * them for each configured URL, so a server echoing its key outside a URL is masked too.
+ */
+export function urlPathKeys(url: string): string[] {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    return [];
+  }
+  return Array.from(path.matchAll(PATH_RUN), ([run]) => (isTokenRun(run) ? [run] : Array.from(run.matchAll(HEX_KEY), ([hex]) => hex))).flat();
+}
+
+function maskUrlPaths(text: string): string {
+  return text.replace(URL_WITH_PATH, (_whole, start: string, path: string) => start + maskPathKeys(path));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Step 4: markdown. VS Code turns `[label](https:|command:|file:…)` in notifications into links and
 // runs `command:` links on click; other renderers also honour `<scheme:…>` autolinks. Each marker is
 // inserted before the character that would complete a link, and a cap never ends on a colon, so
@@ -380,8 +420,12 @@ export class Scrubber {
     return this.message(`${parsed.protocol}${authority}${parsed.pathname}`);
   }
 
+  /**
+   * Steps 1 to 3 for the surfaces that show URLs of their own (log, message, detail, url). `content`
+   * leaves URL paths alone: a tool's answer may link a commit or a document by its ID on purpose.
+   */
   private clean(text: string, cap: number): string {
-    return maskPatterns(this.maskRemembered(stripInvisible(clipInput(text, cap * INPUT_FACTOR))));
+    return maskUrlPaths(maskPatterns(this.maskRemembered(stripInvisible(clipInput(text, cap * INPUT_FACTOR)))));
   }
 
   /** Masks every occurrence of every remembered form; overlapping ones are masked as one. */

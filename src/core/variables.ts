@@ -10,7 +10,7 @@
  * from and what is already known, and the next step starts from there, not from expanded text.
  */
 import { SERVERS_SETTING, type AuthSettings, type ServerConfig } from './config';
-import { scrubber } from './scrub';
+import { scrubber, urlPathKeys } from './scrub';
 
 export interface VariableContext {
   readonly userHome: string;
@@ -269,7 +269,9 @@ export async function resolveInputs(config: ServerConfig, read: (name: string) =
   const env = resolved.type === 'stdio' ? Object.values(resolved.env) : [];
   const headers = resolved.type === 'stdio' ? [] : Object.values(resolved.headers).flatMap(credentialParts);
   const assertion = resolved.auth?.assertion;
-  scrubber.remember(...headers, ...env, resolved.auth?.clientSecret, resolved.auth?.privateKey, assertion && 'value' in assertion ? assertion.value : undefined);
+  // A key written into the URL's path (`/v1/<key>/mcp`) is as secret as a header; echoed bare, it is masked too.
+  const pathKeys = resolved.type === 'stdio' ? [] : urlPathKeys(resolved.url);
+  scrubber.remember(...headers, ...env, ...pathKeys, resolved.auth?.clientSecret, resolved.auth?.privateKey, assertion && 'value' in assertion ? assertion.value : undefined);
   return { ok: true, config: resolved, secrets: [...values.values()] };
 }
 

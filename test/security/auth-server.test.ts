@@ -53,8 +53,12 @@ interface Behaviour {
   authorize?: () => Record<string, string>;
 }
 
-/** An authorization server that answers as `behaviour` says and records every request. */
-async function startHostileAuthorizationServer(host = '127.0.0.2') {
+/**
+ * An authorization server that answers as `behaviour` says and records every request. It is
+ * `localhost` (another origin than the legitimate one on 127.0.0.1): over http the SDK sends token
+ * requests to no other loopback host, and a token_endpoint elsewhere is refused before the sign-in.
+ */
+async function startHostileAuthorizationServer(host = 'localhost') {
   const requests: Recorded[] = [];
   let behaviour: Behaviour = {};
   let issuerPath = '';
@@ -101,7 +105,7 @@ async function startHostileAuthorizationServer(host = '127.0.0.2') {
       send({ status: 404, body: 'not found' });
     });
   });
-  await new Promise<void>((resolve) => http.listen(0, host, resolve));
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const origin = `http://${host}:${(http.address() as AddressInfo).port}`;
   return {
     origin,

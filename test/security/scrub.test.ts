@@ -76,6 +76,11 @@ const tables: Record<string, Hostile[]> = {
     { name: 'PEM private key', text: `key:\n-----BEGIN RSA PRIVATE KEY-----\n${PEM_BODY}\n-----END RSA PRIVATE KEY-----\n`, secrets: [PEM_BODY] },
     { name: 'PEM cut off', text: `failed to parse -----BEGIN PRIVATE KEY-----\\n${PEM_BODY}`, secrets: [PEM_BODY] },
     { name: 'JWK private key', text: `{"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","d":"${JWK_D}"}]}`, secrets: [JWK_D] },
+    {
+      name: 'keys in URL paths',
+      text: `GET https://mcp.example/v1/9f86d081884c7d659a2feaa0c55ad015/mcp failed, then https://mcp.example/3f2c8e1a-7b4d-4c9e-a1f0-5d6b7c8e9f01/sse and wss://x.example/k/Zk3qL9xWv2Rt8YpN4mBc7Hs/ws`,
+      secrets: ['9f86d081884c7d65', '3f2c8e1a-7b4d', 'Zk3qL9xWv2Rt'],
+    },
     { name: 'URL userinfo', text: `fetch https://admin:${PW}@internal.example/mcp failed`, secrets: [PW, `admin:${PW}`] },
     {
       name: 'remembered value, plain and encoded',

@@ -42,6 +42,11 @@ describe('mcpHub.enterprise.idp', () => {
     assert.throws(() => parseEnterpriseIdp({ issuer: 'https://idp.example.com' }), /\.clientId: must be a non-empty string/);
     assert.throws(() => parseEnterpriseIdp({ issuer: 'http://idp.example.com', clientId: 'x' }), /\.issuer: must be https \(http only for an IdP on this machine/);
     assert.ok(parseEnterpriseIdp({ issuer: 'http://[::1]:8080', clientId: 'x' }));
+    // The SDK sends no token over http to other loopback addresses: refused in settings, not after a sign-in.
+    assert.throws(
+      () => parseEnterpriseIdp({ issuer: 'http://127.0.0.2:8080', clientId: 'x' }),
+      /\.issuer: must be https \(http only for an IdP on this machine: localhost .*127\.0\.0\.1 or \[::1\]\)/,
+    );
     assert.throws(() => parseEnterpriseIdp({ issuer: 'https://idp.example.com', clientId: 'x', clientSecret: 's3cret' }), /\.clientSecret: must be "\$\{input:NAME\}"/);
     assert.throws(() => parseEnterpriseIdp({ issuer: 'https://idp.example.com', clientId: 'x', callbackPort: 70000 }), /\.callbackPort: must be a port number/);
     assert.throws(() => parseEnterpriseIdp('https://idp.example.com'), /mcpHub\.enterprise\.idp: must be an object/);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DETAIL_MAX, LOG_MAX, MESSAGE_MAX, Scrubber } from '../../src/core/scrub';
+import { DETAIL_MAX, LOG_MAX, MESSAGE_MAX, Scrubber, urlPathKeys } from '../../src/core/scrub';
 
 const JWS = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
 const JWE = 'eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..48V1_ALb6US04U3b.5eym8TW_c8SuK0ltJ3rpYIzOeDQz7TALvtu6UG9oMo4vpzs9tX_EFShS8iB7j6ji.XFBoMYUZodetZdvTiFvSkQ';
@@ -258,6 +258,44 @@ describe('scrubber: inputs and URLs', () => {
     assert.equal(s.url('command:workbench.action.x?[1]'), 'command :workbench.action.x');
     assert.equal(s.url('file:///tmp/x'), 'file :///tmp/x');
     assert.equal(s.url('not a url'), '(invalid URL)');
+  });
+  it('url masks keys in the path and keeps its words', () => {
+    const cases: Array<[string, string]> = [
+      ['https://mcp.example/v1/9f86d081884c7d659a2feaa0c55ad015/mcp', 'https://mcp.example/v1/***/mcp'],
+      ['https://mcp.example/3F2C8E1A-7B4D-4C9E-A1F0-5D6B7C8E9F01/sse?k=1', 'https://mcp.example/***/sse'],
+      ['https://mcp.example/k/Zk3qL9xWv2Rt8YpN4mBc7Hs/mcp', 'https://mcp.example/k/***/mcp'],
+      ['https://mcp.example/u/user_Zk3qL9xWv2Rt8Y-pN4mBc7Hs/mcp', 'https://mcp.example/u/***/mcp'],
+      ['https://mcp.example/ghp_0123456789abcdefghijABCDEFGHIJ012345/mcp', 'https://mcp.example/ghp_***/mcp'],
+      ['https://mcp.example/sk-proj-Ab12Cd34Ef56Gh78Ij90Kl12Mn34Op56/mcp', 'https://mcp.example/sk-proj-***/mcp'],
+      ['https://mcp.example/AKIAIOSFODNN7EXAMPLE/mcp', 'https://mcp.example/AKIA***/mcp'],
+      ['https://mcp.example/xoxb-1234567890-0987654321-AbCdEfGhIjKl/mcp', 'https://mcp.example/xoxb-***/mcp'],
+      ['https://mcp.example/keys/0123456789abcdef.json', 'https://mcp.example/keys/***.json'],
+      // Words, versions and slugs stay.
+      ['http://127.0.0.1:3000/mcp', 'http://127.0.0.1:3000/mcp'],
+      ['https://api.example/api/github/v1/sse', 'https://api.example/api/github/v1/sse'],
+      ['https://as.example/.well-known/oauth-protected-resource/mcp', 'https://as.example/.well-known/oauth-protected-resource/mcp'],
+      ['https://h/servers/my-github-server-2024/v1beta1/mcp', 'https://h/servers/my-github-server-2024/v1beta1/mcp'],
+      ['https://h/realms/acme/protocol/openid-connect/token', 'https://h/realms/acme/protocol/openid-connect/token'],
+      ['https://h/deadbeef/cafe/2024-06-01/mcp', 'https://h/deadbeef/cafe/2024-06-01/mcp'],
+    ];
+    for (const [input, shown] of cases) assert.equal(s.url(input), shown, input);
+  });
+  it('masks keys in the paths of URLs inside log lines, messages and details, not in content', () => {
+    const line = 'POST https://h.example/v1/9f86d081884c7d659a2feaa0c55ad015/mcp?x=1 failed; retry wss://h.example/3f2c8e1a-7b4d-4c9e-a1f0-5d6b7c8e9f01/ws';
+    const masked = 'POST https://h.example/v1/***/mcp?x=1 failed; retry wss://h.example/***/ws';
+    assert.equal(s.log(line), masked);
+    assert.equal(s.message(line), masked);
+    assert.equal(s.detail(line), masked);
+    // A tool's answer may link a commit or a document by its ID on purpose.
+    assert.equal(s.content('see https://git.example/r/commit/9f86d081884c7d659a2feaa0c55ad015'), 'see https://git.example/r/commit/9f86d081884c7d659a2feaa0c55ad015');
+  });
+  it('urlPathKeys names the key-like parts of a path', () => {
+    assert.deepEqual(urlPathKeys('https://h/v1/9f86d081884c7d659a2feaa0c55ad015/k/Zk3qL9xWv2Rt8YpN4mBc7Hs/mcp?q=1'), [
+      '9f86d081884c7d659a2feaa0c55ad015',
+      'Zk3qL9xWv2Rt8YpN4mBc7Hs',
+    ]);
+    assert.deepEqual(urlPathKeys('https://h/api/github/mcp'), []);
+    assert.deepEqual(urlPathKeys('not a url'), []);
   });
   it('is idempotent: text scrubbed twice is scrubbed once', () => {
     const inputs = [...MASKED.map(([input]) => input), ...PROSE, '[a](command:x) <https://a> x\u202Ey', 'x '.repeat(600), '😀'.repeat(300)];

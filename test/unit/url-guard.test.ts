@@ -1,7 +1,21 @@
 import assert from 'node:assert/strict';
 import type { LookupAddress } from 'node:dns';
 import { describe, it } from 'node:test';
-import { addressKind, addressRange, checkUrl, checkUrlForm, guardedLookup, guardFor, isLoopbackHost, type GuardOptions, type Resolver } from '../../src/core/oauth/url-guard';
+import {
+  addressKind,
+  addressRange,
+  checkTokenEndpoint,
+  checkUrl,
+  checkUrlForm,
+  guardedLookup,
+  guardFor,
+  HTTP_TOKEN_HOSTS,
+  isLoopbackHost,
+  sdkSendsTokensTo,
+  type GuardOptions,
+  type Resolver,
+} from '../../src/core/oauth/url-guard';
+import { isOAuthFlowError } from '../../src/core/oauth/errors';
 
 const resolveTo =
   (...addresses: string[]): Resolver =>
@@ -150,5 +164,39 @@ describe('SSRF guard', () => {
     const refused = guardedLookup(publicGuard(resolveTo('93.184.216.34', '10.0.0.1')));
     const error = await new Promise<Error | null>((resolve) => refused('as.example.com', { all: true }, (e) => resolve(e)));
     assert.equal(error?.message, 'Refused the host as.example.com: its host name resolves to a private address.');
+  });
+});
+
+describe('token endpoints over http: the SDK rule, checked before the sign-in', () => {
+  // What the README promises: over http, tokens go to localhost (and *.localhost), 127.0.0.1 and [::1] only.
+  const sent = [
+    'http://localhost:8080/token',
+    'http://LOCALHOST/token',
+    'http://app.localhost:1/token',
+    'http://127.0.0.1:9000/token',
+    'http://127.1/token',
+    'http://[::1]:3000/token',
+    'http://[0:0:0:0:0:0:0:1]/token',
+    'https://127.0.0.2/token',
+    'https://as.example/token',
+  ];
+  const refused = ['http://127.0.0.2:9000/token', 'http://127.255.255.254/token', 'http://localhost./token', 'http://2130706434/token', 'http://as.example/token'];
+  it('agrees with the hosts the README names', () => {
+    for (const url of sent) assert.equal(sdkSendsTokensTo(url), true, url);
+    for (const url of refused) assert.equal(sdkSendsTokensTo(url), false, url);
+    assert.equal(sdkSendsTokensTo('not a url'), false);
+    assert.equal(HTTP_TOKEN_HOSTS, 'localhost (or a name ending in .localhost), 127.0.0.1 or [::1]');
+  });
+  it('refuses in our words, naming the field and the origin only', () => {
+    for (const url of sent) checkTokenEndpoint(url, 'the token_endpoint');
+    assert.throws(
+      () => checkTokenEndpoint('http://127.0.0.2:9000/t/9f86d081884c7d659a2feaa0c55ad015?x=[a](command:y)', 'the token_endpoint'),
+      (e: unknown) =>
+        isOAuthFlowError(e) &&
+        e.code === 'unsafe_url' &&
+        e.message ===
+          'Refused the token_endpoint (http://127.0.0.2:9000): over http, tokens are sent only to localhost (or a name ending in .localhost), 127.0.0.1 or [::1], so the sign-in could not finish; use https or one of those hosts.',
+    );
+    assert.throws(() => checkTokenEndpoint('::', 'the token_endpoint'), /Refused the token_endpoint: it is not a valid URL\./);
   });
 });

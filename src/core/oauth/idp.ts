@@ -34,7 +34,7 @@ import { OAuthFlowError } from './errors';
 import { createOAuthFetch } from './oauth-fetch';
 import { sameIssuer, showUrl } from './provider';
 import { secretKeyFor, type OAuthSession, type TokenStore } from './token-store';
-import { checkUrl, guardFor, type Resolver } from './url-guard';
+import { checkTokenEndpoint, checkUrl, guardFor, type Resolver } from './url-guard';
 
 /** Where an IdP's ID token comes from when VS Code holds the sign-in (an authentication provider). */
 export interface IdTokenSource {
@@ -176,6 +176,7 @@ export class EnterpriseIdp {
     }
     const guard = guardFor(issuer, this.deps.resolver);
     await checkUrl(metadata.token_endpoint, "the IdP's token endpoint", guard);
+    checkTokenEndpoint(metadata.token_endpoint, "the IdP's token_endpoint");
     if (metadata.authorization_endpoint) await checkUrl(metadata.authorization_endpoint, "the IdP's authorization endpoint", guard);
     return metadata;
   }
@@ -232,6 +233,8 @@ export class EnterpriseIdp {
       logger.info(`opening the browser to sign in to the company IdP at ${authorizationUrl.origin}`);
       if (!(await this.deps.browser.open(authorizationUrl.href))) logger.warn('the browser could not be opened for the company IdP sign-in');
       const { code, iss } = await until(callback.result());
+      // A token endpoint that refuses the code may echo it; every surface masks it.
+      scrubber.remember(code);
       const tokens = await until(
         exchangeAuthorization(this.settings.issuer, {
           metadata,

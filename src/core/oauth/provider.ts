@@ -48,7 +48,7 @@ import { scrubber } from '../scrub';
 import { accountFromIdToken, type Account } from './account';
 import type { DpopKey } from './dpop';
 import { metadataIssuerMismatch, OAuthFlowError } from './errors';
-import { checkUrl, guardFor, isLoopbackHost, type Resolver } from './url-guard';
+import { checkTokenEndpoint, checkUrl, guardFor, isLoopbackHost, type Resolver } from './url-guard';
 import type { OAuthSession, TokenStore } from './token-store';
 
 export const CLIENT_NAME = 'MCP Hub';
@@ -112,14 +112,15 @@ export function issuerOf(discovery: OAuthDiscoveryState | undefined): string | u
 
 /**
  * A URL for a message: origin and path only (never query or fragment), and the path only when it is
- * plain, since a path chosen by a server could carry markup or a command link.
+ * plain, since a path chosen by a server could carry markup or a command link; keys in the path are
+ * masked by the scrubber, as on every surface.
  */
 export function showUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'an address that is not http(s)';
     const path = u.pathname === '/' ? '' : u.pathname;
-    return u.origin + (/^[\w\-./~%]{0,200}$/.test(path) ? path : '/…');
+    return scrubber.message(u.origin + (/^[\w\-./~%]{0,200}$/.test(path) ? path : '/…'));
   } catch {
     return 'an address that is not a URL';
   }
@@ -553,6 +554,7 @@ export class HubOAuthProvider implements OAuthClientProvider {
       // authorization server metadata is its own authorization server at the default endpoints
       // (/authorize, /token, /register). Anywhere else, missing metadata is refused, not guessed.
       if (!state.resourceMetadata && new URL(asUrl).origin === new URL(this.options.serverUrl).origin) {
+        checkTokenEndpoint(new URL('/token', asUrl).href, 'the default token endpoint (/token, as the server publishes no metadata)');
         this.options.logger.info('no OAuth metadata: using the 2025-03-26 default endpoints on the server itself');
         return;
       }
@@ -582,6 +584,8 @@ export class HubOAuthProvider implements OAuthClientProvider {
       [metadata.registration_endpoint, 'the registration endpoint'],
     ];
     for (const [url, what] of endpoints) if (url) await checkUrl(url, what, guardFor(this.options.serverUrl, this.options.resolver));
+    // The SDK would refuse it only at the token request, after registration and the browser sign-in.
+    checkTokenEndpoint(metadata.token_endpoint, 'the token_endpoint');
   }
 
   /** The latest stored session (another window may have changed it). */

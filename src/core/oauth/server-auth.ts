@@ -568,6 +568,8 @@ export class ServerAuth {
       this.trace.add({ kind: 'callback', label: 'Callback received', url: callback.redirectUri, note });
     });
     attempt.phase = 'token';
+    // A token endpoint that refuses the code may echo it (the SDK prints its answer); every surface masks it.
+    scrubber.remember(code);
     await attempt.until(auth(provider, { ...options, authorizationCode: code, ...(iss ? { iss } : {}) }));
     if (this.stepUp) this.stepUp.attempts++;
     this.deps.logger.info('signed in');

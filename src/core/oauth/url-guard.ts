@@ -19,6 +19,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
+import { assertSecureTokenEndpoint, InsecureTokenEndpointError } from '@modelcontextprotocol/client';
 import ipaddr from 'ipaddr.js';
 import { OAuthFlowError } from './errors';
 
@@ -197,6 +198,41 @@ export function checkUrlForm(raw: string, what: string, options: Pick<GuardOptio
     if (refused) throw refusal(what, url, refused);
   }
   return url;
+}
+
+/** The hosts the SDK sends token requests to over http; everything else needs https. */
+export const HTTP_TOKEN_HOSTS = 'localhost (or a name ending in .localhost), 127.0.0.1 or [::1]';
+
+/**
+ * Whether the SDK will send a token request to `url`. Its assertSecureTokenEndpoint allows http only
+ * on HTTP_TOKEN_HOSTS, narrower than the loopback this guard allows (all of 127.0.0.0/8), and it
+ * checks only when the token request is made: after registration, and after the person signed in
+ * in the browser. Asking the SDK's own check keeps the two rules the same.
+ */
+export function sdkSendsTokensTo(url: string | URL): boolean {
+  try {
+    assertSecureTokenEndpoint(url);
+    return true;
+  } catch (error) {
+    if (error instanceof InsecureTokenEndpointError || error instanceof TypeError) return false;
+    throw error;
+  }
+}
+
+/**
+ * Throws OAuthFlowError('unsafe_url') unless the SDK will send token requests to `raw`, so such an
+ * endpoint is refused when the metadata arrives: before registration and before any browser page.
+ * `what` names the endpoint by its metadata field, e.g. "the token_endpoint".
+ */
+export function checkTokenEndpoint(raw: string, what: string): void {
+  if (sdkSendsTokensTo(raw)) return;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new OAuthFlowError('unsafe_url', `Refused ${what}: it is not a valid URL.`);
+  }
+  throw refusal(what, url, `over http, tokens are sent only to ${HTTP_TOKEN_HOSTS}, so the sign-in could not finish; use https or one of those hosts`);
 }
 
 /**

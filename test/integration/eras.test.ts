@@ -140,24 +140,31 @@ describe('both protocol eras', () => {
     });
   }
 
-  it('connects a 2026-07-28-only server whose server/discover answers only after 8 s: slowness is never taken for the classic era', async () => {
-    const slow = await startModernHttpServer({ name: 'slow-discover', discoverDelayMs: 8_000 });
-    const slowLogger = new MemoryLogger();
-    const slowHub = createHub({ logger: slowLogger });
-    try {
-      // The probe gives up before the answer comes; the classic handshake that follows is refused
-      // (-32022), so the hub asks again in the 2026-07-28 revision, within the server's timeout.
-      await slowHub.applyConfig(entries({ s: { url: slow.url, timeout: 30 } }), { trusted: true });
-      const s = await waitForKind(slowHub, 's', 'running', 40_000);
-      assert.equal(revision(s.state), '2026-07-28');
-      assert.equal(text(await slowHub.callTool('s', 'echo', { text: 'late' })), 'late');
-      assert.equal(slow.stats.count('initialize'), 1, 'one refused classic handshake');
-      assert.equal(slow.stats.count('server/discover'), 2, 'the probe, then the 2026-07-28 connect');
-    } finally {
-      await slowHub.dispose();
-      await slow.close();
-    }
-  });
+  // A slow 2026-07-28-only server: the probe gives up before the answer comes, and the classic
+  // handshake that follows is refused (each modern server refuses it its own way), so the hub asks
+  // again in the 2026-07-28 revision, within the server's timeout.
+  const slowCases: Array<[NonNullable<Parameters<typeof startModernHttpServer>[0]>['classicRefusal'], number, number]> = [
+    ['unsupported-version', 8_000, 30],
+    ['method-not-found', 5_000, 12],
+    ['missing-header', 5_000, 12],
+  ];
+  for (const [refusal, delay, timeout] of slowCases) {
+    it(`connects a 2026-07-28-only server whose server/discover answers after ${delay / 1000} s and which refuses the classic handshake with ${refusal}`, async () => {
+      const slow = await startModernHttpServer({ name: 'slow-discover', discoverDelayMs: delay, classicRefusal: refusal });
+      const slowHub = createHub({ logger: new MemoryLogger() });
+      try {
+        await slowHub.applyConfig(entries({ s: { url: slow.url, timeout } }), { trusted: true });
+        const s = await waitForKind(slowHub, 's', 'running', (timeout + 10) * 1000);
+        assert.equal(revision(s.state), '2026-07-28');
+        assert.equal(text(await slowHub.callTool('s', 'echo', { text: 'late' })), 'late');
+        assert.equal(slow.stats.count('initialize'), 1, 'one refused classic handshake');
+        assert.equal(slow.stats.count('server/discover'), 2, 'the probe, then the 2026-07-28 connect');
+      } finally {
+        await slowHub.dispose();
+        await slow.close();
+      }
+    });
+  }
 
   it('pins either era with protocolVersion, and says so when the server does not speak it', async () => {
     const pinHub = createHub({ logger: new MemoryLogger() });

@@ -195,9 +195,36 @@ export class Attempt {
       }
       // A 4xx here came from the SDK's own initialize fallback: the POST endpoint is not Streamable HTTP.
       if (config.type === 'http' && isLegacyStatus(error)) return this.connectSse(remote, deadline, error);
+      if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) return this.afterSlowProbe(config, remote, deadline);
       // The SDK gives up on a 5xx or an unusable 2xx to the probe (SDK #2619); a classic server may still answer.
       logger.info(`negotiating the protocol era failed (${errorMessage(error)}); trying the classic handshake`);
       return this.openClassic(config, remote, deadline, false);
+    }
+  }
+
+  /**
+   * The probe ran out: a slow 2026-07-28 server (a cold start, a busy machine) or a classic one that
+   * ignores `server/discover`. The classic handshake first (quick for a classic server); refused in
+   * any way but an authorization challenge, the 2026-07-28 revision with the rest of the server's
+   * timeout. Modern servers refuse a 2025-era POST in many ways (-32022, -32601, -32020 in a 400), so
+   * no one refusal is taken as proof of anything but "not classic".
+   */
+  private async afterSlowProbe(config: RemoteServerConfig, remote: RemoteTransports, deadline: number): Promise<Client> {
+    const { logger } = this.deps;
+    logger.info('the server/discover probe ran out; trying the classic handshake');
+    try {
+      return await this.connectClient(remote.streamable(), deadline, LEGACY, { kind: 'legacy' });
+    } catch (classic) {
+      if (isAuthFailure(classic) || this.closed) throw classic;
+      logger.info(`the classic handshake failed too (${errorMessage(classic)}); asking again in the 2026-07-28 revision`);
+      try {
+        return await this.connectClient(remote.streamable(), deadline, MODERN);
+      } catch (modern) {
+        if (isAuthFailure(modern) || this.closed) throw modern;
+        // Neither era answered: a 4xx to the classic POST is the spec's sign of an HTTP+SSE server.
+        if (config.type === 'http' && isLegacyStatus(classic)) return this.connectSse(remote, deadline, classic);
+        throw modern instanceof SdkError && modern.code === SdkErrorCode.RequestTimeout ? modern : classic;
+      }
     }
   }
 

@@ -89,6 +89,8 @@ describe('company identity goes only to servers the person chose', () => {
       ],
       { trusted: true },
     );
+    // The person let it run (workspace servers ask first); running is not choosing the company identity.
+    await hub.decide('planted', 'approved');
   });
   after(async () => {
     await hub.dispose();

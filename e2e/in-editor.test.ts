@@ -13,5 +13,6 @@ it('passes the in-editor suite in a real VS Code, and no token (the gateway toke
   assert.ok(result.results.results.length >= 5, 'every in-editor test ran');
   assert.equal(result.exitCode, 0);
   assert.ok(result.gatewayTokens > 0, 'the suite handed over the gateway token to look for');
+  assert.ok(result.definitionCache, "the scan read VS Code's cache of provider definitions (mcp.extCachedServers)");
   assert.deepEqual(result.leaks, [], 'files holding a token (a server token, or the gateway token)');
 });

@@ -27,10 +27,14 @@ export interface InEditorResult {
   readonly leaks: string[];
   /** How many gateway tokens the suite handed over to look for (0: the check could not run). */
   readonly gatewayTokens: number;
+  /** Whether a file the scan read holds VS Code's cache of provider definitions. */
+  readonly definitionCache: boolean;
   readonly log: string[];
 }
 
 export const SUITE = join(ROOT, 'out/e2e/suite.js');
+/** The storage key under which VS Code caches extension-provided MCP server definitions (workspace storage). */
+const VSCODE_DEFINITION_CACHE = 'mcp.extCachedServers';
 
 export const USER_SETTINGS = {
   'telemetry.telemetryLevel': 'off',
@@ -61,7 +65,9 @@ export async function runInEditorSuite(launcher: Launcher): Promise<InEditorResu
     // Once the editor has closed (its storage is flushed at shutdown): the user data, with the global
     // and workspace storage (where VS Code caches provider definitions), and everything else here.
     const leaks = filesContaining(dir, [...stack.mcp.stats.bearerTokens, ...report.gatewayTokens]).map((f) => f.slice(dir.length));
-    return { exitCode, results, leaks, gatewayTokens: report.gatewayTokens.length, log };
+    // The scan saw where VS Code caches provider definitions (else finding nothing would prove nothing).
+    const definitionCache = filesContaining(dir, [VSCODE_DEFINITION_CACHE]).length > 0;
+    return { exitCode, results, leaks, gatewayTokens: report.gatewayTokens.length, definitionCache, log };
   } finally {
     report.close();
     await stack.close();
@@ -102,11 +108,17 @@ async function viaCodeServer(
   trustedDomains: string[],
 ): Promise<number> {
   const server = await startCodeServer({ dir, workspace, userSettings: userSettings as Record<string, unknown>, env, trustedDomains });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+  // A browser profile inside the run folder: the web workbench keeps its storage (workspace storage,
+  // where VS Code caches provider definitions) in the browser's IndexedDB, and the leak scan reads it.
+  // The clipboard: Connect a Client… copies there, and the suite reads it back.
+  const context = await chromium.launchPersistentContext(join(dir, 'browser-profile'), {
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+    viewport: { width: 1400, height: 900 },
+    permissions: ['clipboard-read', 'clipboard-write'],
+  });
   try {
-    // The clipboard: Connect a Client… copies there, and the suite reads it back.
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
-    const page = await context.newPage();
+    const page = context.pages()[0] ?? (await context.newPage());
     let resolveExit!: (code: number) => void;
     const exit = new Promise<number>((r) => (resolveExit = r));
     // The workbench reports the suite's end through these, if the page defines them (before goto).
@@ -124,7 +136,7 @@ async function viaCodeServer(
     user.stop();
     return code;
   } finally {
-    await browser.close();
+    await context.close();
     await server.stop();
     if (process.env.MCP_HUB_E2E_VERBOSE) say(server.output());
   }

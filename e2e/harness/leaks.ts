@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Files under `dir` (settings, logs, extension storage) that contain any of `secrets`. */
+/** Files under `dir` (settings, logs, extension storage, the browser's profile) that contain any of `secrets`. */
 export function filesContaining(dir: string, secrets: Iterable<string>): string[] {
-  const needles = [...secrets].filter((s) => s.length >= 16);
+  // As written (UTF-8, Latin-1) and as UTF-16, which is how a browser's storage may keep a string.
+  const needles = [...secrets].filter((s) => s.length >= 16).flatMap((s) => [s, Buffer.from(s, 'utf16le').toString('latin1')]);
   const hits: string[] = [];
   const walk = (d: string) => {
     for (const name of readdirSync(d)) {

@@ -130,5 +130,7 @@ describe('company identity goes only to servers the person chose', () => {
     // The workspace's own claim still waits for the person.
     assert.equal(hub.server('planted')!.state.kind, 'authRequired');
     assert.ok(!toHostile().some((e) => e.resource === planted.url));
+    const unchosen = toHostile().filter((e) => e.resource !== stranger.url).length;
+    console.log(`security[company-identity]: servers not chosen 2 (a hostile authorization server's, a workspace's claim), ID-JAGs asked for them ${unchosen}`);
   });
 });

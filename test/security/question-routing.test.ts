@@ -243,6 +243,7 @@ describe('question routing: a question goes only to the party whose call it is',
 
   it('figures: questions misrouted = 0', () => {
     assert.equal(seen.length, 24, `${seen.length} questions`);
+    console.log(`security[question-routing]: questions from concurrent callers ${seen.length}, misrouted ${misrouted().length}`);
     assert.deepEqual(misrouted(), []);
   });
 });

@@ -144,7 +144,14 @@ export class ServerConnection {
       },
       failed: (failure) => {
         void this.attempt.release(attempt);
-        this.onFailed({ ...failure, freshSession: afterSignIn && !connected && failure.usesSession });
+        const fresh = afterSignIn && !connected && failure.usesSession;
+        if (!fresh || !this.auth) return this.onFailed({ ...failure, freshSession: fresh });
+        // Refused right after a sign-in: a refused token, unless the server moved to another
+        // authorization server (then it asks for a sign-in there).
+        void this.auth.authorizationServerMoved().then(
+          (moved) => this.onFailed({ ...failure, freshSession: !moved }),
+          () => this.onFailed({ ...failure, freshSession: true }),
+        );
       },
       listChanged: (lists) => {
         this.apply({ type: 'listsChanged', ...lists });

@@ -44,7 +44,8 @@ export function createClient(serverName: string, options: ClientOptions, negotia
       negotiation.mode === 'legacy'
         ? { mode: 'legacy' }
         : negotiation.mode === 'auto'
-          ? { mode: 'auto', probe: { timeoutMs: negotiation.probeMs } }
+          ? // A probe that runs out is sent once more before anything is concluded: slowness is no era.
+            { mode: 'auto', probe: { timeoutMs: negotiation.probeMs, maxRetries: 1 } }
           : { mode: { pin: MODERN_REVISION } },
     // 2026-07-28 servers ask for input inside a tool call (input_required): the SDK answers through
     // the same elicitation and sampling handlers and retries the call.

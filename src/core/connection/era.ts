@@ -84,9 +84,9 @@ export function refusesClassic(error: unknown): boolean {
 }
 
 /**
- * How long the `server/discover` probe may wait before the classic handshake is tried: a quarter
- * of the server's own timeout, at least 5 s (or a third of a timeout shorter than 15 s). A slow
- * modern server refused by the classic handshake is still asked again in its own revision.
+ * How long each of the two `server/discover` probes may wait before the classic handshake is tried:
+ * a quarter of the server's own timeout, at least 5 s (or a third of a timeout shorter than 15 s).
+ * A slow modern server refused by the classic handshake is still asked again in its own revision.
  */
 export function probeBudgetMs(timeoutMs: number): number {
   return Math.max(Math.min(5_000, timeoutMs / 3), timeoutMs / 4);

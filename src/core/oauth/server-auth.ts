@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   auth,
+  discoverOAuthProtectedResourceMetadata,
   discoverOAuthServerInfo,
   refreshAuthorization,
   registerClient,
@@ -297,6 +298,24 @@ export class ServerAuth {
     if (!s?.tokens || s.tokens.refresh_token || s.expiresAt === undefined || s.grant !== undefined) return undefined;
     if (this.settings.grantType === 'jwt-bearer' || (await this.isMachineToMachine(s))) return undefined;
     return s.expiresAt;
+  }
+
+  /**
+   * Whether the server now names other authorization servers than the one the session came from (it
+   * moved, SEP-2352): a 401 right after a sign-in then asks for a sign-in there, not a refused token.
+   * One request for the protected-resource metadata; any failure answers no.
+   */
+  async authorizationServerMoved(): Promise<boolean> {
+    const issuer = (await this.session().catch(() => undefined))?.issuer;
+    if (!issuer) return false;
+    const resourceMetadataUrl = sameOrigin(this.challenge?.resourceMetadataUrl, this.config.url);
+    try {
+      const metadata = await discoverOAuthProtectedResourceMetadata(this.config.url, resourceMetadataUrl ? { resourceMetadataUrl } : {}, this.fetch);
+      const named = (metadata.authorization_servers ?? []).map(withoutSlash);
+      return named.length > 0 && !named.includes(withoutSlash(issuer));
+    } catch {
+      return false;
+    }
   }
 
   /** Whether the stored session was had through the company IdP (it ends when the IdP sign-in does). */
@@ -818,6 +837,10 @@ function scopeRefused(scope: string | undefined, detail: string | undefined): OA
 /** A client ID with a secret or a private key: enough for the client_credentials grant. */
 function hasClientCredentials(s: AuthSettings): boolean {
   return !!s.clientId && !!(s.clientSecret || s.privateKey);
+}
+
+function withoutSlash(url: string): string {
+  return url.replace(/\/+$/, '');
 }
 
 function sameOrigin(url: string | undefined, serverUrl: string): URL | undefined {

@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseEnterpriseIdp } from '../../src/core/config';
 import type { McpHub } from '../../src/core/hub';
 import { MemorySecretStore, secretKeyFor } from '../../src/core/oauth/token-store';
-import { JWT_BEARER_GRANT, startAuthorizationServer, TOKEN_EXCHANGE_GRANT, type AuthorizationServerFixture } from '../fixtures/authorization-server';
+import { idpHubClient, JWT_BEARER_GRANT, startAuthorizationServer, type AuthorizationServerFixture } from '../fixtures/authorization-server';
 import { startProtectedMcpServer, type ProtectedMcpServerFixture } from '../fixtures/protected-server';
 import { ScriptedBrowser } from '../fixtures/scripted-browser';
 import { createOAuthHub, entries, FakeBrowser, MemoryLogger, waitFor, waitForKind } from '../helpers';
@@ -40,16 +40,7 @@ describe('enterprise-managed authorization through the company IdP', () => {
       idTokenTTL: 3600,
       claims: (sub) => ({ name: `${sub[0].toUpperCase()}${sub.slice(1)} Lovelace`, email: `${sub}@example.com`, preferred_username: sub }),
       tokenExchange: { clientIdAt: () => AS_CLIENT.client_id },
-      clients: [
-        {
-          client_id: 'mcp-hub',
-          token_endpoint_auth_method: 'none',
-          application_type: 'native',
-          redirect_uris: ['http://127.0.0.1/callback'],
-          grant_types: ['authorization_code', 'refresh_token', TOKEN_EXCHANGE_GRANT],
-          response_types: ['code'],
-        },
-      ],
+      clients: [idpHubClient()],
     });
     as = await startAuthorizationServer({
       dynamicRegistration: false,

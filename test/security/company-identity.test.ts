@@ -10,13 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseEnterpriseIdp } from '../../src/core/config';
 import type { McpHub } from '../../src/core/hub';
 import { MemorySecretStore } from '../../src/core/oauth/token-store';
-import {
-  JWT_BEARER_GRANT,
-  startAuthorizationServer,
-  TOKEN_EXCHANGE_GRANT,
-  type AuthorizationServerFixture,
-  type AuthorizationServerOptions,
-} from '../fixtures/authorization-server';
+import { JWT_BEARER_GRANT, startAuthorizationServer, idpHubClient, type AuthorizationServerFixture, type AuthorizationServerOptions } from '../fixtures/authorization-server';
 import { startProtectedMcpServer, type ProtectedMcpServerFixture } from '../fixtures/protected-server';
 import { ScriptedBrowser } from '../fixtures/scripted-browser';
 import { createOAuthHub, entries, FakeBrowser, MemoryLogger, waitForKind } from '../helpers';
@@ -61,16 +55,7 @@ describe('company identity goes only to servers the person chose', () => {
       defaultScope: 'openid',
       claims: (sub) => ({ name: 'Ada Lovelace', email: `${sub}@example.com` }),
       tokenExchange: { clientIdAt: () => CLIENT.client_id },
-      clients: [
-        {
-          client_id: 'mcp-hub',
-          token_endpoint_auth_method: 'none',
-          application_type: 'native',
-          redirect_uris: ['http://127.0.0.1/callback'],
-          grant_types: ['authorization_code', 'refresh_token', TOKEN_EXCHANGE_GRANT],
-          response_types: ['code'],
-        },
-      ],
+      clients: [idpHubClient()],
     });
     company = await startAuthorizationServer({ dynamicRegistration: false, jwtBearer: { idpIssuer: idp.issuer, idpJwksUri: idp.jwksUri }, clients: AS_CLIENTS });
     // Advertises the JWT bearer grant and would take the IdP's ID-JAGs gladly.

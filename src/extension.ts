@@ -20,7 +20,7 @@ import { COMMANDS, registerCommands } from './vscode/commands';
 import { ConsentPrompter, WorkspaceConsentStore, workspaceId } from './vscode/consent';
 import { EnterpriseHost } from './vscode/enterprise';
 import { createLogger } from './vscode/logger';
-import { onDidChangeServerSettings, openServerSettings, readServerSettings } from './vscode/settings';
+import { onDidChangeServerSettings, openServerSettings, readEditorMcpPolicy, readServerSettings } from './vscode/settings';
 import { globalStateEras } from './vscode/eras';
 import { GATEWAY_COMMANDS, GatewayHost, registerGatewayCommands, registerMcpProvider } from './vscode/gateway';
 import { ServersViewProvider, VIEW_ID } from './vscode/view';
@@ -157,6 +157,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
         trusted: vscode.workspace.isTrusted,
         ...(folder?.scheme === 'file' ? { workspaceFolder: folder.fsPath } : {}),
         ...(id ? { workspaceId: id } : {}),
+        policy: readEditorMcpPolicy(),
       });
       consent.offerWaiting();
       logger.info(`settings applied: +${diff.added.length} -${diff.removed.length} ~${diff.changed.length} =${diff.unchanged.length}`);

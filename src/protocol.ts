@@ -4,7 +4,7 @@
  * crosses the boundary is checked with the guards below before use.
  */
 
-export type ServerStatus = 'starting' | 'running' | 'authRequired' | 'authenticating' | 'error' | 'needsInput' | 'awaitingApproval' | 'stopped' | 'disabled';
+export type ServerStatus = 'starting' | 'running' | 'authRequired' | 'authenticating' | 'error' | 'needsInput' | 'awaitingApproval' | 'blocked' | 'stopped' | 'disabled';
 
 export type ServerAction =
   | 'start'
@@ -267,6 +267,8 @@ export function statusLabel(view: ServerView): string {
       return `Needs a value: ${(view.missingInputs ?? []).map((n) => '${input:' + n + '}').join(', ')}`;
     case 'awaitingApproval':
       return 'Waiting for your approval';
+    case 'blocked':
+      return 'Blocked by policy';
     case 'stopped':
       return 'Stopped';
     case 'disabled':

@@ -86,6 +86,7 @@ export function toServerView(server: HubServer): ServerView {
     case 'stopped':
       return { ...base, status: 'stopped' };
     case 'disabled':
+      if (state.reason === 'policy') return { ...base, status: 'blocked', message: scrubber.message(`Not started: ${state.message ?? 'VS Code refuses it'}.`) };
       if (state.reason === 'approval') {
         const asked = server.consent;
         const runs = asked ? (asked.transport === 'stdio' ? `runs ${asked.runs}` : `connects to ${asked.runs}`) : undefined;

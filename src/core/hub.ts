@@ -14,6 +14,7 @@ import { hubError } from './errors';
 import { Emitter } from './events';
 import { consentRequest, InMemoryConsentStore, needsConsent, type ConsentDecision, type ConsentRequest, type ConsentStore } from './consent';
 import { USER_INPUTS, type InputScope, type InputStore } from './inputs';
+import { identityOf, OPEN_POLICY, policyRefusal, type EditorMcpPolicy, type ServerIdentity } from './policy';
 import { scopedLogger, type Disposable } from './ports';
 import { scrubbedLogger, scrubber } from './scrub';
 import { routeSdkConsole } from './sdk-console';
@@ -82,6 +83,8 @@ export interface ApplyOptions {
   readonly workspaceFolder?: string;
   /** Names the workspace (hex), for the ${input:…} values kept for it; default: a hash of the folder. */
   readonly workspaceId?: string;
+  /** VS Code's MCP policies (chat.mcp.access, allowed and denied servers); default: open. */
+  readonly policy?: EditorMcpPolicy;
 }
 
 export interface OAuthTraceChange {
@@ -270,11 +273,33 @@ export class McpHub {
     }
     const warnings = inline.map((f) => `${at}.${f} is written in settings.json, where Settings Sync and backups can read it. Move it to secret storage.`);
     const planned = { inputs, inputScope, warnings, inlineSecrets: inline.length > 0 };
+    // The editor's MCP policy first: what it refuses is never resolved, asked about or started.
+    const policy = options.policy ?? OPEN_POLICY;
+    const settingsName = entry.settingsKey ?? entry.name;
+    const refused = policyRefusal(policy, { name: settingsName });
+    if (refused) return { ...planned, fixedState: this.blocked(entry.name, refused) };
     if (raw.disabled) return { ...planned, fixedState: { kind: 'disabled', reason: 'settings' } };
     if (entry.source !== 'user' && !options.trusted) {
       this.deps.logger.info(`[${entry.name}] not started: defined in workspace settings and the workspace is not trusted`);
       return { ...planned, fixedState: { kind: 'disabled', reason: 'untrusted' } };
     }
+    const userHome = this.deps.userHome ?? homedir();
+    const trustedFolder = options.trusted ? options.workspaceFolder : undefined;
+    const statics = resolveStatic(raw, {
+      userHome,
+      env: this.deps.env ?? process.env,
+      workspaceOpen: options.workspaceFolder !== undefined,
+      ...(trustedFolder ? { workspaceFolder: trustedFolder } : {}),
+    });
+    if (!statics.ok) {
+      if (statics.reason === 'untrusted') return { ...planned, fixedState: { kind: 'disabled', reason: 'untrusted', message: statics.message } };
+      return { ...planned, fixedState: { kind: 'error', code: statics.reason === 'noFolder' ? 'no_workspace_folder' : 'invalid_variable', message: statics.message } };
+    }
+    // The lists as early as they can be met, so nothing is asked about what the policy refuses: on
+    // what would run once ${env:…} and ${workspaceFolder} are filled in (again below with the inputs).
+    const early = identityOf(settingsName, statics.config);
+    const listedEarly = hasInputs(early) ? undefined : policyRefusal(policy, early);
+    if (listedEarly) return { ...planned, fixedState: this.blocked(entry.name, listedEarly) };
     if (needsConsent(entry.source)) {
       // Trusted is not enough: this exact entry runs only once the person said yes to it.
       const consent = consentRequest(entry.name, entry.source, raw);
@@ -288,18 +313,6 @@ export class McpHub {
           fixedState: { kind: 'disabled', reason: 'approval', ...(message ? { message } : {}) },
         };
       }
-    }
-    const userHome = this.deps.userHome ?? homedir();
-    const trustedFolder = options.trusted ? options.workspaceFolder : undefined;
-    const statics = resolveStatic(raw, {
-      userHome,
-      env: this.deps.env ?? process.env,
-      workspaceOpen: options.workspaceFolder !== undefined,
-      ...(trustedFolder ? { workspaceFolder: trustedFolder } : {}),
-    });
-    if (!statics.ok) {
-      if (statics.reason === 'untrusted') return { ...planned, fixedState: { kind: 'disabled', reason: 'untrusted', message: statics.message } };
-      return { ...planned, fixedState: { kind: 'error', code: statics.reason === 'noFolder' ? 'no_workspace_folder' : 'invalid_variable', message: statics.message } };
     }
     let resolved: ServerConfig;
     try {
@@ -331,7 +344,15 @@ export class McpHub {
       const cwd = resolved.cwd ? (isAbsolute(resolved.cwd) ? resolved.cwd : resolve(home, resolved.cwd)) : home;
       resolved = { ...resolved, cwd };
     }
+    // Allow and deny lists match what would run: the URL or command line with its variables filled in.
+    const listed = policyRefusal(policy, identityOf(settingsName, resolved));
+    if (listed) return { ...planned, fixedState: this.blocked(entry.name, listed) };
     return { ...planned, resolved };
+  }
+
+  private blocked(name: string, why: string): ServerState {
+    this.deps.logger.info(`[${name}] not started: blocked by policy: ${why}`);
+    return { kind: 'disabled', reason: 'policy', message: why };
   }
 
   private createRecord(entry: ConfigEntry, plan: Plan): ServerRecord {
@@ -374,7 +395,9 @@ export class McpHub {
             ? (state.message ?? 'it is defined in workspace settings and the workspace is not trusted')
             : state.reason === 'approval'
               ? 'it is defined in workspace settings and waits for your approval (Approve… in the MCP Hub panel)'
-              : `it is disabled in ${SERVERS_SETTING}.${record.entry.settingsKey ?? name}.disabled`
+              : state.reason === 'policy'
+                ? `it is blocked by policy: ${state.message ?? 'VS Code refuses it'}`
+                : `it is disabled in ${SERVERS_SETTING}.${record.entry.settingsKey ?? name}.disabled`
           : `its settings are invalid: ${state.kind === 'error' ? state.message : state.kind}`;
       throw hubError('not_running', `Server "${name}" cannot start: ${why}.`);
     }
@@ -559,6 +582,11 @@ function scopeOf(source: ConfigSource, options: ApplyOptions): InputScope {
 
 function sameScope(a: InputScope, b: InputScope): boolean {
   return a.kind === b.kind && (a.kind === 'user' || a.id === (b as { id: string }).id);
+}
+
+/** Whether a server's URL or command line still holds an ${input:…} (its value is read only once the person approved it). */
+function hasInputs(identity: ServerIdentity): boolean {
+  return [identity.url ?? '', ...(identity.command ?? [])].some((part) => part.includes('${input:'));
 }
 
 function samePlan(record: ServerRecord, entry: ConfigEntry, plan: Plan): boolean {

@@ -52,9 +52,10 @@ export type ServerState =
 export type ServerStateKind = ServerState['kind'];
 /**
  * settings: "disabled": true; untrusted: the workspace must be trusted first (workspace entry, or
- * ${workspaceFolder}); approval: a workspace entry waits for the person's yes to its exact text.
+ * ${workspaceFolder}); approval: a workspace entry waits for the person's yes to its exact text;
+ * policy: VS Code's MCP policy refuses it (chat.mcp.access, allowed or denied servers).
  */
-export type DisabledReason = 'settings' | 'untrusted' | 'approval';
+export type DisabledReason = 'settings' | 'untrusted' | 'approval' | 'policy';
 
 export type ServerEvent =
   | { readonly type: 'start' }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { mergeScopes, parseServers, SERVERS_KEY, SERVERS_SETTING, SETTINGS_SECTION, type ConfigEntry, type ConfigSource, type ToolFilter } from '../core/config';
+import { ALLOWED_SERVERS_SETTING, DENIED_SERVERS_SETTING, MCP_ACCESS_SETTING, parseAccess, parseMatchers, type EditorMcpPolicy } from '../core/policy';
 import { switchTool } from '../core/tool-switch';
 
 /**
@@ -17,9 +18,22 @@ export function readServerSettings(): ConfigEntry[] {
   );
 }
 
+/**
+ * VS Code's own MCP policies (chat.mcp.access, chat.mcp.allowedServers, chat.mcp.deniedServers),
+ * as the editor applies them: an organisation's policy value wins over the person's settings, and
+ * these settings are application-wide, so no workspace can loosen them.
+ */
+export function readEditorMcpPolicy(): EditorMcpPolicy {
+  const config = vscode.workspace.getConfiguration();
+  const allowed = parseMatchers(config.get<unknown>(ALLOWED_SERVERS_SETTING));
+  const denied = parseMatchers(config.get<unknown>(DENIED_SERVERS_SETTING));
+  return { access: parseAccess(config.get<unknown>(MCP_ACCESS_SETTING)), ...(allowed ? { allowed } : {}), ...(denied ? { denied } : {}) };
+}
+
+/** Fires when MCP Hub's servers or VS Code's MCP policies change. */
 export function onDidChangeServerSettings(listener: () => void): vscode.Disposable {
   return vscode.workspace.onDidChangeConfiguration((e) => {
-    if (e.affectsConfiguration(SERVERS_SETTING)) listener();
+    if ([SERVERS_SETTING, MCP_ACCESS_SETTING, ALLOWED_SERVERS_SETTING, DENIED_SERVERS_SETTING].some((key) => e.affectsConfiguration(key))) listener();
   });
 }
 

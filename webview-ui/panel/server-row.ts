@@ -26,6 +26,7 @@ const STATUS_LOOKS: Record<ServerStatus, { icon: string; tone: string; spin?: bo
   error: { icon: 'error', tone: 'error' },
   needsInput: { icon: 'key', tone: 'warn' },
   awaitingApproval: { icon: 'shield', tone: 'warn' },
+  blocked: { icon: 'circle-slash', tone: 'error' },
   stopped: { icon: 'debug-stop', tone: 'muted' },
   disabled: { icon: 'circle-slash', tone: 'muted' },
 };
@@ -97,7 +98,7 @@ export class ServerRow extends LightElement {
     // The error's message is already in the status words, and so is a disabled server's.
     const message = str(view.message);
     const showMessage =
-      message && (status === 'authRequired' || running || status === 'needsInput' || status === 'awaitingApproval' || (status === 'disabled' && !label.includes(message)));
+      message && (status === 'authRequired' || running || status === 'needsInput' || status === 'awaitingApproval' || status === 'blocked' || (status === 'disabled' && !label.includes(message)));
     const redirectUri = str(view.redirectUri);
     const session = isRecord(view.session) ? view.session : undefined;
     const oauth = view.oauth === true;

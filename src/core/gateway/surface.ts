@@ -224,6 +224,8 @@ function notRunningText(server: HubServer): string {
     case 'error':
       return `${name} is not running in MCP Hub: ${scrubber.message(state.message)}`;
     case 'disabled':
+      if (state.reason === 'policy') return `${name} is blocked by policy in MCP Hub: ${scrubber.message(state.message ?? 'VS Code refuses it')}.`;
+      if (state.reason === 'approval') return `${name} is from a workspace's settings and waits for the person's approval in MCP Hub.`;
       return `${name} is disabled in MCP Hub.`;
     case 'stopped':
       return `${name} is stopped in MCP Hub; start it from the MCP Hub panel.`;

@@ -206,6 +206,38 @@ describe('MCP Hub in the editor', () => {
     assert.ok(s.session, "the session is the hub's");
   });
 
+  it('holds a workspace server until the person approves it, and stops everything when VS Code turns MCP off', async () => {
+    const hub = await api();
+    const local = vscode.workspace.getConfiguration('mcpHub').inspect<Record<string, Record<string, unknown>>>('servers')!.globalValue![LOCAL];
+    // A folder's settings bring a server: in a trusted workspace it still waits for the person's yes
+    // (a test run refuses the modal, as a dismissed modal decides nothing).
+    await vscode.workspace
+      .getConfiguration('mcpHub')
+      .update('servers', { 'folder-demo': { ...local, env: { FIXTURE_NAME: 'folder-demo' } } }, vscode.ConfigurationTarget.Workspace);
+    try {
+      const waiting = await waitFor(hub, 'folder-demo', ['disabled']);
+      assert.equal(waiting.source, 'workspace');
+      assert.ok(waiting.state.kind === 'disabled' && waiting.state.reason === 'approval', JSON.stringify(waiting.state));
+      await assert.rejects(hub.callTool('folder-demo', 'echo', { text: 'x' }), /waits for your approval/);
+    } finally {
+      await vscode.workspace.getConfiguration('mcpHub').update('servers', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    // chat.mcp.access (policy ChatMCP) "none" stops the person's own servers at once, and "all" starts them again.
+    const mcp = vscode.workspace.getConfiguration('chat.mcp');
+    await mcp.update('access', 'none', vscode.ConfigurationTarget.Global);
+    try {
+      const blocked = await waitFor(hub, LOCAL, ['disabled']);
+      assert.ok(
+        blocked.state.kind === 'disabled' && blocked.state.reason === 'policy' && /chat\.mcp\.access: none/.test(blocked.state.message ?? ''),
+        JSON.stringify(blocked.state),
+      );
+      await assert.rejects(hub.callTool(LOCAL, 'echo', { text: 'x' }), /blocked by policy/);
+    } finally {
+      await mcp.update('access', undefined, vscode.ConfigurationTarget.Global);
+    }
+    await waitFor(hub, LOCAL, ['running']);
+  });
+
   it("keeps the gateway token out of files: VS Code's client got it per start, and Connect a Client's configuration refers to it", async () => {
     // After the journeys above with VS Code's own client (workbench.mcp.startServer, invokeTool).
     const hub = await api();

@@ -113,7 +113,7 @@ describe('client configurations for the gateway', () => {
   it('covers the common clients, each with the URL and a reference to the token, never the token', () => {
     assert.deepEqual(
       configs.map((c) => c.id),
-      ['claude-code', 'vscode', 'cursor', 'codex', 'gemini', 'generic'],
+      ['claude-code', 'vscode', 'copilot', 'mcp-json', 'cursor', 'codex', 'gemini', 'generic'],
     );
     for (const c of configs) {
       assert.ok(c.text.includes(url), c.id);
@@ -138,6 +138,19 @@ describe('client configurations for the gateway', () => {
     const gemini = JSON.parse(byId('gemini').text) as { mcpServers: Record<string, { httpUrl: string; headers: Record<string, string> }> };
     assert.deepEqual(gemini.mcpServers['mcp-hub'], { httpUrl: url, headers: { Authorization: `Bearer \${${TOKEN_ENV_VAR}}` } });
     for (const id of ['claude-code', 'cursor', 'codex', 'gemini']) assert.match(byId(id).token, new RegExp(`environment variable ${TOKEN_ENV_VAR}`), id);
+  });
+
+  it("gives Copilot CLI, VS Code's Copilot harness and a workspace .mcp.json the portable format, the token as an environment-variable reference", () => {
+    for (const id of ['copilot', 'mcp-json']) {
+      const config = JSON.parse(byId(id).text) as { mcpServers: Record<string, unknown> };
+      assert.deepEqual(config, { mcpServers: { 'mcp-hub': { type: 'http', url, headers: { Authorization: `Bearer \${${TOKEN_ENV_VAR}}` }, tools: ['*'] } } }, id);
+      assert.match(byId(id).token, new RegExp(`environment variable ${TOKEN_ENV_VAR}`), id);
+    }
+    assert.match(byId('copilot').where, /~\/\.copilot\/mcp-config\.json/);
+    assert.match(byId('mcp-json').where, /\.mcp\.json at the workspace root/);
+    assert.match(byId('mcp-json').token, /safe to commit/);
+    // VS Code forwards no server that needs an ${input:} to its Copilot harness: the mcp.json entry says where to go instead.
+    assert.match(byId('vscode').token, /use the Copilot entry/);
   });
 
   it('says plainly, where a client has no reference, that the file holding the token must stay private', () => {

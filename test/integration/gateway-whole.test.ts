@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport, type Tool } from '@modelcontextprotocol/client';
+import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import { ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { McpGateway } from '../../src/core/gateway/gateway';
@@ -73,6 +74,13 @@ describe('the gateway, whole', () => {
           new ResourceTemplate('file:///docs/{name}', { list: undefined, complete: { name: (value) => ['readme.md', 'guide.md'].filter((n) => n.startsWith(value)) } }),
           { mimeType: 'text/markdown' },
           async (uri, { name }) => ({ contents: [{ uri: uri.href, mimeType: 'text/markdown', text: `doc ${String(name)}` }] }),
+        );
+        server.registerPrompt(
+          'cite',
+          { description: 'Quotes a document', argsSchema: { doc: completable(z.string(), (value) => ['readme.md', 'guide.md'].filter((n) => n.startsWith(value))) } },
+          ({ doc }) => ({
+            messages: [{ role: 'user', content: { type: 'resource', resource: { uri: `file:///docs/${doc}`, mimeType: 'text/markdown', text: `doc ${doc}` } } }],
+          }),
         );
         const ui = {
           resourceUri: 'ui://docs/view.html',
@@ -151,6 +159,18 @@ describe('the gateway, whole', () => {
     assert.deepEqual(completion.completion.values, ['guide.md']);
     const read = await client.readResource({ uri: 'mcp-hub://docs/file:///docs/guide.md' });
     assert.equal((read.contents[0] as { text: string }).text, 'doc guide.md');
+    await client.close();
+  });
+
+  it('completes prompt arguments at /mcp, and names the resources a prompt embeds with URIs /mcp serves', async () => {
+    const client = await connect('/mcp');
+    assert.ok((await client.listPrompts()).prompts.some((p) => p.name === 'docs__cite'));
+    const completion = await client.complete({ ref: { type: 'ref/prompt', name: 'docs__cite' }, argument: { name: 'doc', value: 're' } });
+    assert.deepEqual(completion.completion.values, ['readme.md']);
+    const prompt = await client.getPrompt({ name: 'docs__cite', arguments: { doc: 'readme.md' } });
+    const content = prompt.messages[0]?.content as { type: string; resource: { uri: string } };
+    assert.equal(content.resource.uri, 'mcp-hub://docs/file:///docs/readme.md');
+    await assert.rejects(client.complete({ ref: { type: 'ref/prompt', name: 'nobody__nothing' }, argument: { name: 'x', value: '' } }), /Nothing in MCP Hub to complete/);
     await client.close();
   });
 

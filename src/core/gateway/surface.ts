@@ -28,11 +28,11 @@ import {
 import { isRecord } from '../config';
 import { isHubError } from '../errors';
 import type { HubServer, McpHub } from '../hub';
+import { appsExtensionOf, isAppOnly, MCP_APPS_EXTENSION, rendersApps, withAppUri } from '../mcp-apps';
 import type { SampleAnswer } from '../ports';
 import { scrubber } from '../scrub';
 import type { HeldCalls, Progress } from './held-calls';
 import type { Asker, InputRouter } from './input-router';
-import { appsExtensionOf, isAppOnly, MCP_APPS_EXTENSION, rendersApps, withAppUri } from '../mcp-apps';
 import { combinedName, combinedUri, NameIndex, splitCombinedUri } from './names';
 
 /** One server by name, or undefined for all of them. */

@@ -109,7 +109,7 @@ export type ProtocolSetting = (typeof PROTOCOL_SETTINGS)[number];
 
 class FieldError extends Error {}
 
-function isRecord(v: unknown): v is Record<string, unknown> {
+export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 

@@ -15,7 +15,13 @@ export interface ServerInfo {
   /** The negotiated protocol revision, e.g. '2026-07-28' or '2025-11-25'. */
   readonly protocolVersion?: string;
   /** What the server offers beyond its lists: resources (and templates), their update subscriptions, completions. */
-  readonly offers?: { readonly resources?: boolean; readonly subscribe?: boolean; readonly completions?: boolean };
+  readonly offers?: {
+    readonly resources?: boolean;
+    readonly subscribe?: boolean;
+    readonly completions?: boolean;
+    /** The protocol extensions it declared (`capabilities.extensions`), such as MCP Apps. */
+    readonly extensions?: Readonly<Record<string, unknown>>;
+  };
 }
 
 export interface RunningLists {

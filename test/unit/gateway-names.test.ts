@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { clientConfigs, TOKEN_ENV_VAR, TOKEN_INPUT_ID } from '../../src/core/gateway/client-configs';
-import { combinedName, combinedUri, splitCombinedUri } from '../../src/core/gateway/names';
+import { combinedName, combinedUri, NameIndex, splitCombinedUri } from '../../src/core/gateway/names';
 
 const WELL_FORMED = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -30,13 +30,78 @@ describe('names at the combined endpoint', () => {
     assert.notEqual(combinedName('a', 'x'.repeat(80)), combinedName('a', `${'x'.repeat(79)}y`));
   });
 
-  it('wraps resource URIs with their server, and unwraps them', () => {
+  it('gives both entries of a colliding pair a hashed name: fix/dyn__echo and fix__dyn/echo', () => {
+    const index = new NameIndex([
+      { server: 'fix', name: 'dyn__echo' },
+      { server: 'fix__dyn', name: 'echo' },
+      { server: 'fix', name: 'plain' },
+    ]);
+    const a = index.nameOf('fix', 'dyn__echo')!;
+    const b = index.nameOf('fix__dyn', 'echo')!;
+    assert.notEqual(a, b);
+    assert.notEqual(a, 'fix__dyn__echo');
+    assert.notEqual(b, 'fix__dyn__echo');
+    assert.match(a, /^fix__dyn__echo_[0-9a-f]{8}$/);
+    assert.match(b, /^fix__dyn__echo_[0-9a-f]{8}$/);
+    assert.deepEqual(index.lookup(a), { server: 'fix', name: 'dyn__echo' });
+    assert.deepEqual(index.lookup(b), { server: 'fix__dyn', name: 'echo' });
+    assert.equal(index.lookup('fix__dyn__echo'), undefined, 'the contested plain name belongs to nobody');
+    assert.equal(index.nameOf('fix', 'plain'), 'fix__plain', 'names nobody contests stay plain');
+    // The same names whatever the order of the list.
+    const reversed = new NameIndex([
+      { server: 'fix', name: 'plain' },
+      { server: 'fix__dyn', name: 'echo' },
+      { server: 'fix', name: 'dyn__echo' },
+    ]);
+    assert.equal(reversed.nameOf('fix', 'dyn__echo'), a);
+    assert.equal(reversed.nameOf('fix__dyn', 'echo'), b);
+  });
+
+  it('keeps random lists of names unique, well-formed, reversible and independent of order (seeded)', () => {
+    // mulberry32: a small seeded generator, so a failure is the same on every run.
+    const seeded = (seed: number) => () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    // Few letters and many underscores, so that plain names collide often; and some characters to clean.
+    const alphabet = ['a', 'b', '_', '_', '__', '-', '.', ' ', 'é', 'x'.repeat(30)];
+    for (const seed of [1, 2, 3, 42, 2026]) {
+      const random = seeded(seed);
+      const word = () => Array.from({ length: 1 + Math.floor(random() * 4) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+      const entries = Array.from({ length: 300 }, () => ({ server: word(), name: word() }));
+      const index = new NameIndex(entries);
+      const distinct = new Map(entries.map((e) => [JSON.stringify([e.server, e.name]), e]));
+      const names = [...distinct.values()].map((e) => index.nameOf(e.server, e.name)!);
+      assert.equal(new Set(names).size, distinct.size, `seed ${seed}: every entry has its own name`);
+      for (const [i, e] of [...distinct.values()].entries()) {
+        assert.match(names[i], WELL_FORMED, `seed ${seed}: ${JSON.stringify(e)}`);
+        assert.deepEqual(index.lookup(names[i]), e, `seed ${seed}: the name leads back to its entry`);
+      }
+      const shuffled = [...entries].sort(() => random() - 0.5);
+      const again = new NameIndex(shuffled);
+      for (const e of distinct.values()) assert.equal(again.nameOf(e.server, e.name), index.nameOf(e.server, e.name), `seed ${seed}: order-independent`);
+    }
+  });
+
+  it('names resource URIs with their server, keeping ui:// for MCP Apps and templates as templates, and unwraps them', () => {
     const uri = combinedUri('files', 'file:///home/me/notes.md?x=1');
-    assert.match(uri, /^mcp-hub:\/\/files\//);
+    assert.equal(uri, 'mcp-hub://files/file:///home/me/notes.md?x=1');
     assert.deepEqual(splitCombinedUri(uri), { server: 'files', uri: 'file:///home/me/notes.md?x=1' });
     assert.deepEqual(splitCombinedUri(combinedUri('a/b c', 'x://y')), { server: 'a/b c', uri: 'x://y' });
+    // MCP Apps: ui:// stays ui://, with the server as the first segment.
+    assert.equal(combinedUri('basic', 'ui://get-time/mcp-app.html'), 'ui://basic/get-time/mcp-app.html');
+    assert.deepEqual(splitCombinedUri('ui://basic/get-time/mcp-app.html'), { server: 'basic', uri: 'ui://get-time/mcp-app.html' });
+    // A template expands the same way wrapped or not.
+    assert.equal(combinedUri('files', 'file:///{path}'), 'mcp-hub://files/file:///{path}');
+    assert.deepEqual(splitCombinedUri('mcp-hub://files/file:///notes.md'), { server: 'files', uri: 'file:///notes.md' });
+    // The form earlier versions handed out is still understood.
+    assert.deepEqual(splitCombinedUri(`mcp-hub://files/${encodeURIComponent('file:///a b.md')}`), { server: 'files', uri: 'file:///a b.md' });
     assert.equal(splitCombinedUri('file:///etc/passwd'), undefined);
     assert.equal(splitCombinedUri('mcp-hub://%E0%A4%A/x'), undefined);
+    assert.equal(splitCombinedUri('ui://only-a-server'), undefined);
+    assert.equal(splitCombinedUri('mcp-hub:///x'), undefined);
   });
 });
 
@@ -48,7 +113,7 @@ describe('client configurations for the gateway', () => {
   it('covers the common clients, each with the URL and a reference to the token, never the token', () => {
     assert.deepEqual(
       configs.map((c) => c.id),
-      ['claude-code', 'vscode', 'cursor', 'codex', 'gemini', 'generic'],
+      ['claude-code', 'vscode', 'copilot', 'mcp-json', 'cursor', 'codex', 'gemini', 'generic'],
     );
     for (const c of configs) {
       assert.ok(c.text.includes(url), c.id);
@@ -73,6 +138,19 @@ describe('client configurations for the gateway', () => {
     const gemini = JSON.parse(byId('gemini').text) as { mcpServers: Record<string, { httpUrl: string; headers: Record<string, string> }> };
     assert.deepEqual(gemini.mcpServers['mcp-hub'], { httpUrl: url, headers: { Authorization: `Bearer \${${TOKEN_ENV_VAR}}` } });
     for (const id of ['claude-code', 'cursor', 'codex', 'gemini']) assert.match(byId(id).token, new RegExp(`environment variable ${TOKEN_ENV_VAR}`), id);
+  });
+
+  it("gives Copilot CLI, VS Code's Copilot harness and a workspace .mcp.json the portable format, the token as an environment-variable reference", () => {
+    for (const id of ['copilot', 'mcp-json']) {
+      const config = JSON.parse(byId(id).text) as { mcpServers: Record<string, unknown> };
+      assert.deepEqual(config, { mcpServers: { 'mcp-hub': { type: 'http', url, headers: { Authorization: `Bearer \${${TOKEN_ENV_VAR}}` }, tools: ['*'] } } }, id);
+      assert.match(byId(id).token, new RegExp(`environment variable ${TOKEN_ENV_VAR}`), id);
+    }
+    assert.match(byId('copilot').where, /~\/\.copilot\/mcp-config\.json/);
+    assert.match(byId('mcp-json').where, /\.mcp\.json at the workspace root/);
+    assert.match(byId('mcp-json').token, /safe to commit/);
+    // VS Code forwards no server that needs an ${input:} to its Copilot harness: the mcp.json entry says where to go instead.
+    assert.match(byId('vscode').token, /use the Copilot entry/);
   });
 
   it('says plainly, where a client has no reference, that the file holding the token must stay private', () => {

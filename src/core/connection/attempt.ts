@@ -113,7 +113,12 @@ export class Attempt {
           version: version?.version ?? '',
           ...(version?.title ? { title: version.title } : {}),
           ...(protocolVersion ? { protocolVersion } : {}),
-          offers: { resources: caps.resources !== undefined, subscribe: caps.resources?.subscribe === true, completions: caps.completions !== undefined },
+          offers: {
+            resources: caps.resources !== undefined,
+            subscribe: caps.resources?.subscribe === true,
+            completions: caps.completions !== undefined,
+            ...(caps.extensions ? { extensions: caps.extensions } : {}),
+          },
         },
         ...(instructions ? { instructions } : {}),
         ...lists,

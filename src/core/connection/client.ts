@@ -5,6 +5,7 @@
 import { Client, type jsonSchemaValidator, type Prompt, type Resource, type Tool } from '@modelcontextprotocol/client';
 import { isToolAllowed, type ServerConfig } from '../config';
 import type { ElicitationHandler, SamplingHandler } from '../ports';
+import { MCP_APPS_CLIENT_CAPABILITY, MCP_APPS_EXTENSION } from '../mcp-apps';
 import type { RunningLists } from '../state';
 import { MODERN_REVISION } from './era';
 
@@ -38,6 +39,8 @@ export function createClient(serverName: string, options: ClientOptions, negotia
           }
         : {}),
       ...(sampling ? { sampling: {} } : {}),
+      // The hub passes MCP Apps on to the gateway's clients that render them (mcp-apps.ts).
+      extensions: { [MCP_APPS_EXTENSION]: MCP_APPS_CLIENT_CAPABILITY },
     },
     ...(options.jsonSchemaValidator ? { jsonSchemaValidator: options.jsonSchemaValidator } : {}),
     versionNegotiation:

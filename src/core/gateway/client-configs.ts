@@ -23,6 +23,18 @@ export const TOKEN_INPUT_ID = 'mcp-hub-token';
 
 const FROM_ENV = `It reads the token from the environment variable ${TOKEN_ENV_VAR}: set that to the gateway token where the client starts (your shell profile or your system's secret store), never in a project's files.`;
 
+/**
+ * The portable `mcpServers` format that Copilot CLI and VS Code's Copilot agent harness read (the
+ * harness does not read VS Code's mcp.json itself, and VS Code forwards no server there that needs
+ * an `${input:…}`), from ~/.copilot/mcp-config.json or a workspace's .mcp.json. `tools: ["*"]` is
+ * Copilot CLI's way of saying every tool.
+ */
+function portable(url: string): string {
+  return JSON.stringify({ mcpServers: { [GATEWAY_SERVER_NAME]: { type: 'http', url, headers: { Authorization: `Bearer \${${TOKEN_ENV_VAR}}` }, tools: ['*'] } } }, null, 2);
+}
+
+const FROM_ENV_COPILOT = `${FROM_ENV} In VS Code's Copilot harness that is the environment VS Code started in (start VS Code from a shell that has it).`;
+
 export function clientConfigs(url: string): ClientConfig[] {
   const json = (value: unknown) => JSON.stringify(value, null, 2);
   return [
@@ -42,7 +54,23 @@ export function clientConfigs(url: string): ClientConfig[] {
         inputs: [{ type: 'promptString', id: TOKEN_INPUT_ID, description: 'MCP Hub gateway token', password: true }],
         servers: { [GATEWAY_SERVER_NAME]: { type: 'http', url, headers: { Authorization: `Bearer \${input:${TOKEN_INPUT_ID}}` } } },
       }),
-      token: 'VS Code asks for the token the first time it starts the server, and keeps it in its secret storage: paste it there.',
+      token:
+        "VS Code asks for the token the first time it starts the server, and keeps it in its secret storage: paste it there. VS Code's Copilot agent harness is not given servers that need such an input: for the harness, use the Copilot entry.",
+    },
+    {
+      id: 'copilot',
+      label: 'Copilot CLI and VS Code’s Copilot agent harness',
+      where: 'the "mcpServers" of ~/.copilot/mcp-config.json (or $COPILOT_HOME/mcp-config.json)',
+      text: portable(url),
+      token: FROM_ENV_COPILOT,
+    },
+    {
+      id: 'mcp-json',
+      label: 'Workspace .mcp.json (portable, shared with the project)',
+      where:
+        'the "mcpServers" of .mcp.json at the workspace root, which Copilot CLI, VS Code’s Copilot harness and Claude Code read; set mcpHub.gateway.port so the URL in it stays the same',
+      text: portable(url),
+      token: `${FROM_ENV_COPILOT} The file refers to the variable only, so it is safe to commit; everyone who uses it sets the variable to their own gateway's token.`,
     },
     {
       id: 'cursor',

@@ -1,9 +1,15 @@
 /**
  * What a gateway client sees: an SDK `Server` whose handlers forward to the hub. One view is a
- * single hub server (/servers/<name>/mcp, names as the server gives them) or all of them (/mcp,
- * names made unique by names.ts). The hub's lifecycle stays behind it: a call to a server that is
- * starting or retrying waits for it within the server's timeout; a server that needs sign-in answers
- * with an error result that says so; step-up and refresh happen in the hub.
+ * single hub server (/servers/<name>/mcp, names and URIs as the server gives them) or all of them
+ * (/mcp, names made unique by names.ts, and every resource URI, in lists, tool results, prompts and
+ * MCP Apps' `_meta.ui.resourceUri`, one that /mcp serves). The hub's lifecycle stays behind it: a
+ * call to a server that is starting or retrying waits for it within the server's timeout; a server
+ * that needs sign-in answers with an error result that says so; step-up and refresh happen in the hub.
+ *
+ * MCP Apps pass through: tools keep `_meta.ui`, `ui://` resources keep their MIME type and `_meta`;
+ * the extension is declared to clients as the servers behind the endpoint declare it; an app-only
+ * tool is listed only to clients that render apps (they keep it from their model themselves) and
+ * stays callable by all.
  */
 import {
   CLIENT_CAPABILITIES_META_KEY,
@@ -11,18 +17,23 @@ import {
   Server,
   type CallToolResult,
   type ClientCapabilities,
+  type CompleteRequestParams,
+  type ContentBlock,
   type Prompt,
   type Resource,
+  type ResourceTemplateType,
   type ServerContext,
   type Tool,
 } from '@modelcontextprotocol/server';
+import { isRecord } from '../config';
 import { isHubError } from '../errors';
 import type { HubServer, McpHub } from '../hub';
+import { appsExtensionOf, isAppOnly, MCP_APPS_EXTENSION, rendersApps, withAppUri } from '../mcp-apps';
 import type { SampleAnswer } from '../ports';
 import { scrubber } from '../scrub';
 import type { HeldCalls, Progress } from './held-calls';
 import type { Asker, InputRouter } from './input-router';
-import { combinedName, combinedUri, splitCombinedUri } from './names';
+import { combinedName, combinedUri, NameIndex, splitCombinedUri } from './names';
 
 /** One server by name, or undefined for all of them. */
 export type View = string | undefined;
@@ -42,6 +53,8 @@ const INVALID_PARAMS = -32602;
 
 export function createSurface(hub: McpHub, view: View, options: SurfaceOptions): Server {
   const single = view !== undefined;
+  // As the servers behind this endpoint declared it when the client connects.
+  const apps = appsExtensionOf(running(hub, view).map((s) => (s.state.kind === 'running' ? s.state.serverInfo.offers?.extensions : undefined)));
   const server = new Server(
     { name: single ? view : 'mcp-hub', title: single ? `${view} (MCP Hub)` : 'MCP Hub', version: options.version },
     {
@@ -49,13 +62,18 @@ export function createSurface(hub: McpHub, view: View, options: SurfaceOptions):
         tools: { listChanged: true },
         resources: { listChanged: true },
         prompts: { listChanged: true },
-        ...(single ? { completions: {} } : {}),
+        completions: {},
+        ...(apps ? { extensions: { [MCP_APPS_EXTENSION]: apps } } : {}),
       },
       ...(single ? instructionsOf(hub.server(view)) : {}),
     },
   );
 
-  server.setRequestHandler('tools/list', () => ({ tools: tools(hub, view).map((t) => t.tool) }));
+  server.setRequestHandler('tools/list', (_request, ctx) => {
+    // A client that renders apps keeps app-only tools from its model itself, and needs them listed for its apps to call.
+    const all = rendersApps(clientCapabilities(server, ctx));
+    return { tools: tools(hub, view).flatMap((t) => (all || !isAppOnly(t.tool) ? [t.tool] : [])) };
+  });
   server.setRequestHandler('tools/call', async (request, ctx) => {
     // A tool of a server that is starting is not listed yet: wait for the server named in the call.
     const name = view ?? tools(hub, view).find((t) => t.tool.name === request.params.name)?.server ?? serverOfCombined(hub, request.params.name);
@@ -69,6 +87,8 @@ export function createSurface(hub: McpHub, view: View, options: SurfaceOptions):
     const progressToken = ctx.mcpReq._meta?.progressToken;
     const onprogress = progressToken !== undefined ? (p: Progress) => void forwardProgress(ctx, progressToken, p) : undefined;
     const { questions, held } = options;
+    // At /mcp, resource links and embedded resources name URIs /mcp serves.
+    const expose = <R>(result: R): R => (single ? result : withResourcesOf(name, result));
     try {
       if (ctx.mcpReq.envelope && questions && held) {
         // A 2026-07-28 client answers its server's questions in retries of the call (held-calls.ts).
@@ -86,13 +106,13 @@ export function createSurface(hub: McpHub, view: View, options: SurfaceOptions):
         }
         if (call) {
           call.progress = onprogress;
-          return await held.round(call, ctx.mcpReq.signal);
+          return expose(await held.round(call, ctx.mcpReq.signal));
         }
       }
       const call = () => hub.callTool(name, tool, args, { signal: ctx.mcpReq.signal, ...(onprogress ? { onprogress } : {}) });
       // The call is this client's even when it cannot answer: its questions then go to the person, never to another client.
       const asker = ctx.mcpReq.envelope ? muteAsker(name) : classicAsker(server, ctx, name);
-      return questions ? await questions.during(asker, call) : await call();
+      return expose(questions ? await questions.during(asker, call) : await call());
     } catch (error) {
       return failedCall(error, name, options);
     }
@@ -100,18 +120,18 @@ export function createSurface(hub: McpHub, view: View, options: SurfaceOptions):
 
   server.setRequestHandler('resources/list', () => ({ resources: resources(hub, view) }));
   server.setRequestHandler('resources/templates/list', async (_request, ctx) => {
-    if (!single) return { resourceTemplates: [] };
-    const ready = await whenReady(hub, view, ctx.mcpReq.signal);
-    if (ready?.state.kind !== 'running') return { resourceTemplates: [] };
-    // A server without resources has no templates either; its "method not found" is no error here.
-    const result = await hub.use(view, (client) => client.listResourceTemplates(undefined, { signal: ctx.mcpReq.signal })).catch(() => ({ resourceTemplates: [] }));
-    return { resourceTemplates: result.resourceTemplates };
+    const { signal } = ctx.mcpReq;
+    if (single) return { resourceTemplates: await templatesOf(hub, view, signal, true) };
+    const lists = await Promise.all(running(hub, undefined).map((s) => templatesOf(hub, s.name, signal, false)));
+    return { resourceTemplates: lists.flat() };
   });
   server.setRequestHandler('resources/read', async (request, ctx) => {
     const target = single ? { server: view, uri: request.params.uri } : splitCombinedUri(request.params.uri);
     if (!target) throw new ProtocolError(INVALID_PARAMS, `Not a resource of MCP Hub: ${scrubber.message(request.params.uri)}`);
     await requireRunning(hub, target.server, ctx);
-    return hub.use(target.server, (client) => client.readResource({ uri: target.uri }, { signal: ctx.mcpReq.signal }));
+    const result = await hub.use(target.server, (client) => client.readResource({ uri: target.uri }, { signal: ctx.mcpReq.signal }));
+    // MIME type and _meta (an app's csp and permissions) as the server gave them; only the URI is /mcp's.
+    return single ? result : { ...result, contents: result.contents.map((c) => ({ ...c, uri: combinedUri(target.server, c.uri) })) };
   });
 
   server.setRequestHandler('prompts/list', () => ({ prompts: prompts(hub, view).map((p) => p.prompt) }));
@@ -119,16 +139,59 @@ export function createSurface(hub: McpHub, view: View, options: SurfaceOptions):
     const target = prompts(hub, view).find((p) => p.prompt.name === request.params.name);
     if (!target) throw new ProtocolError(INVALID_PARAMS, `No prompt "${scrubber.message(request.params.name)}" in MCP Hub.`);
     await requireRunning(hub, target.server, ctx);
-    return hub.use(target.server, (client) => client.getPrompt({ ...request.params, name: target.upstream }, { signal: ctx.mcpReq.signal }));
+    const result = await hub.use(target.server, (client) => client.getPrompt({ ...request.params, name: target.upstream }, { signal: ctx.mcpReq.signal }));
+    return single ? result : { ...result, messages: result.messages.map((m) => ({ ...m, content: exposeContent(target.server, m.content) })) };
   });
 
-  if (single) {
-    server.setRequestHandler('completion/complete', async (request, ctx) => {
-      await requireRunning(hub, view, ctx);
-      return hub.use(view, (client) => client.complete(request.params, { signal: ctx.mcpReq.signal }));
-    });
-  }
+  server.setRequestHandler('completion/complete', async (request, ctx) => {
+    const target = single ? { server: view, params: request.params } : completionTarget(hub, request.params);
+    if (!target) throw new ProtocolError(INVALID_PARAMS, 'Nothing in MCP Hub to complete for this reference.');
+    await requireRunning(hub, target.server, ctx);
+    return hub.use(target.server, (client) => client.complete(target.params, { signal: ctx.mcpReq.signal }));
+  });
   return server;
+}
+
+/** The server and its own reference for a completion asked at /mcp (a prompt's name, or a template's URI). */
+function completionTarget(hub: McpHub, params: CompleteRequestParams): { server: string; params: CompleteRequestParams } | undefined {
+  const { ref } = params;
+  if (ref.type === 'ref/prompt') {
+    const p = prompts(hub, undefined).find((x) => x.prompt.name === ref.name);
+    return p && { server: p.server, params: { ...params, ref: { ...ref, name: p.upstream } } };
+  }
+  const split = splitCombinedUri(ref.uri);
+  return split && { server: split.server, params: { ...params, ref: { ...ref, uri: split.uri } } };
+}
+
+/**
+ * One server's resource templates, for its own endpoint (`wait`: within its timeout when starting)
+ * or for /mcp (URIs /mcp serves). A server without resources has no templates; its "method not
+ * found" is no error here.
+ */
+async function templatesOf(hub: McpHub, name: string, signal: AbortSignal, wait: boolean): Promise<ResourceTemplateType[]> {
+  const ready = wait ? await whenReady(hub, name, signal) : hub.server(name);
+  if (ready?.state.kind !== 'running' || ready.state.serverInfo.offers?.resources === false) return [];
+  const result = await hub.use(name, (client) => client.listResourceTemplates(undefined, { signal })).catch(() => ({ resourceTemplates: [] }));
+  if (wait) return result.resourceTemplates;
+  return result.resourceTemplates.map((t) => ({ ...t, name: combinedName(name, t.name), uriTemplate: combinedUri(name, t.uriTemplate) }));
+}
+
+/** A content block with the URI of a linked or embedded resource made one /mcp serves. */
+function exposeContent(server: string, c: ContentBlock): ContentBlock {
+  if (c.type === 'resource_link') return { ...c, uri: combinedUri(server, c.uri) };
+  if (c.type === 'resource') return { ...c, resource: { ...c.resource, uri: combinedUri(server, c.resource.uri) } };
+  return c;
+}
+
+/** A call's result (or a 2026-07-28 round of it) with its content's resources named for /mcp; anything else as it is. */
+function withResourcesOf<R>(server: string, result: R): R {
+  if (!isRecord(result) || !Array.isArray(result.content)) return result;
+  return { ...result, content: (result.content as ContentBlock[]).map((c) => exposeContent(server, c)) };
+}
+
+/** What the client declared: per request for a 2026-07-28 client, in the handshake for a classic one. */
+function clientCapabilities(server: Server, ctx: ServerContext): ClientCapabilities | undefined {
+  return modernCapabilities(ctx) ?? server.getClientCapabilities();
 }
 
 interface Listed<T> {
@@ -141,11 +204,29 @@ function running(hub: McpHub, view: View): HubServer[] {
   return hub.servers().filter((s) => s.state.kind === 'running' && (view === undefined || s.name === view));
 }
 
-/** The tools of the view (the allow/deny filters already applied by the hub), named for it. */
+/**
+ * The tools of the view (the allow/deny filters already applied by the hub), named for it: at /mcp
+ * by one index over all of them, with their apps' resource URIs made ones /mcp serves.
+ */
 export function tools(hub: McpHub, view: View): Array<Listed<Tool>> {
-  return running(hub, view).flatMap((s) =>
-    s.state.kind === 'running' ? s.state.tools.map((t) => ({ server: s.name, upstream: t.name, tool: view === undefined ? { ...t, name: combinedName(s.name, t.name) } : t })) : [],
-  );
+  const all = running(hub, view).flatMap((s) => (s.state.kind === 'running' ? s.state.tools.map((t) => ({ server: s.name, name: t.name, item: t })) : []));
+  if (view !== undefined) return all.map((e) => ({ server: e.server, upstream: e.name, tool: e.item }));
+  return named(all, (e, name) => withAppUri({ ...e.item, name }, (uri) => combinedUri(e.server, uri))).map((l) => ({ server: l.server, upstream: l.upstream, tool: l.item }));
+}
+
+/** Each entry once, under its name in one index over all of them. */
+function named<T, R>(
+  entries: ReadonlyArray<{ server: string; name: string; item: T }>,
+  rename: (e: { server: string; name: string; item: T }, name: string) => R,
+): Array<{ server: string; upstream: string; item: R }> {
+  const index = new NameIndex(entries);
+  const seen = new Set<string>();
+  return entries.flatMap((e) => {
+    const name = index.nameOf(e.server, e.name);
+    if (name === undefined || seen.has(name)) return [];
+    seen.add(name);
+    return [{ server: e.server, upstream: e.name, item: rename(e, name) }];
+  });
 }
 
 function resources(hub: McpHub, view: View): Resource[] {
@@ -155,11 +236,9 @@ function resources(hub: McpHub, view: View): Resource[] {
 }
 
 function prompts(hub: McpHub, view: View): Array<{ server: string; upstream: string; prompt: Prompt }> {
-  return running(hub, view).flatMap((s) =>
-    s.state.kind === 'running'
-      ? s.state.prompts.map((p) => ({ server: s.name, upstream: p.name, prompt: view === undefined ? { ...p, name: combinedName(s.name, p.name) } : p }))
-      : [],
-  );
+  const all = running(hub, view).flatMap((s) => (s.state.kind === 'running' ? s.state.prompts.map((p) => ({ server: s.name, name: p.name, item: p })) : []));
+  const listed = view !== undefined ? all.map((e) => ({ server: e.server, upstream: e.name, item: e.item })) : named(all, (e, name) => ({ ...e.item, name }));
+  return listed.map((l) => ({ server: l.server, upstream: l.upstream, prompt: l.item }));
 }
 
 /** The hub server a combined tool name belongs to, when that server is not running yet. */

@@ -98,7 +98,13 @@ export class ServerRow extends LightElement {
     // The error's message is already in the status words, and so is a disabled server's.
     const message = str(view.message);
     const showMessage =
-      message && (status === 'authRequired' || running || status === 'needsInput' || status === 'awaitingApproval' || status === 'blocked' || (status === 'disabled' && !label.includes(message)));
+      message &&
+      (status === 'authRequired' ||
+        running ||
+        status === 'needsInput' ||
+        status === 'awaitingApproval' ||
+        status === 'blocked' ||
+        (status === 'disabled' && !label.includes(message)));
     const redirectUri = str(view.redirectUri);
     const session = isRecord(view.session) ? view.session : undefined;
     const oauth = view.oauth === true;

@@ -127,6 +127,7 @@ export class ServerConnection {
     void this.retryTimer.clear();
     void this.sessionEnd.clear();
     let connected = false;
+    let settling: Promise<void> | undefined;
     const attempt: Attempt = new Attempt(attemptDeps(this.config, this.auth, this.deps), {
       connected: async (result) => {
         connected = true;
@@ -145,10 +146,10 @@ export class ServerConnection {
       failed: (failure) => {
         void this.attempt.release(attempt);
         const fresh = afterSignIn && !connected && failure.usesSession;
-        if (!fresh || !this.auth) return this.onFailed({ ...failure, freshSession: fresh });
+        if (!fresh || !this.auth || failure.stepUp) return this.onFailed({ ...failure, freshSession: fresh });
         // Refused right after a sign-in: a refused token, unless the server moved to another
-        // authorization server (then it asks for a sign-in there).
-        void this.auth.authorizationServerMoved().then(
+        // authorization server (then it asks for a sign-in there). connect() settles after this.
+        settling = this.auth.authorizationServerMoved().then(
           (moved) => this.onFailed({ ...failure, freshSession: !moved }),
           () => this.onFailed({ ...failure, freshSession: true }),
         );
@@ -160,6 +161,7 @@ export class ServerConnection {
     });
     await this.attempt.set(attempt);
     await attempt.run();
+    await settling;
   }
 
   /**

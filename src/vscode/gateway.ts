@@ -157,7 +157,10 @@ export function registerMcpProvider(hub: McpHub, host: GatewayHost): vscode.Disp
     provideMcpServerDefinitions: () => listed().map((s) => new vscode.McpHttpServerDefinition(s.name, vscode.Uri.parse(s.url))),
     resolveMcpServerDefinition: async (definition) => {
       const start = await client.start(definition.label, {
-        confirmSignIn: async (name) => (await vscode.window.showInformationMessage(`${name} needs you to sign in. Sign in now?`, 'Sign In')) === 'Sign In',
+        confirmSignIn: async (name, permission) => {
+          const [question, button] = permission ? [`${permission}. Authenticate now?`, 'Authenticate'] : [`${name} needs you to sign in. Sign in now?`, 'Sign In'];
+          return (await vscode.window.showInformationMessage(question, button)) === button;
+        },
         signInFailed: (error) => void vscode.window.showWarningMessage(notificationText(error)),
       });
       if (!start) return undefined;

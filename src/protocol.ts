@@ -79,7 +79,9 @@ export interface SessionView {
   readonly expiresAt?: number;
   /** Who is signed in, when the authorization server says (ID token or userinfo claims). */
   readonly account?: { readonly name?: string; readonly email?: string; readonly username?: string };
-  /** Epoch milliseconds of the sign-in or the last refresh. */
+  /** Epoch milliseconds of the sign-in. */
+  readonly obtainedAt?: number;
+  /** Epoch milliseconds of the last refresh; absent until one happened. */
   readonly refreshedAt?: number;
 }
 

@@ -26,6 +26,7 @@ export function toServerView(server: HubServer): ServerView {
             issuer: server.session.issuer ? scrubber.url(server.session.issuer) : '',
             scopes: server.session.scopes.map((s) => scrubber.message(s)),
             ...(server.session.expiresAt ? { expiresAt: server.session.expiresAt } : {}),
+            ...(server.session.obtainedAt ? { obtainedAt: server.session.obtainedAt } : {}),
             ...(server.session.refreshedAt ? { refreshedAt: server.session.refreshedAt } : {}),
             // Who is signed in: the account's claims were scrubbed and capped when they were stored.
             ...(server.session.account

@@ -88,7 +88,10 @@ export interface SessionView {
 export interface ServerView {
   readonly name: string;
   readonly transport: 'stdio' | 'streamable-http' | 'sse' | 'http' | 'invalid';
-  /** The command (without arguments) or the URL (without query): arguments and queries can hold secrets. */
+  /**
+   * The URL (without query), or the command line as far as it names the program (`npx
+   * @modelcontextprotocol/server-filesystem …`): queries, flags' values and key-like arguments can be secrets (scrub.ts decides).
+   */
   readonly target: string;
   readonly source: 'user' | 'workspace' | 'workspaceFolder';
   readonly status: ServerStatus;

@@ -12,7 +12,7 @@ export function toServerView(server: HubServer): ServerView {
   const base = {
     name: server.name,
     transport: config ? config.type : ('invalid' as const),
-    target: config ? (config.type === 'stdio' ? config.command : scrubber.url(config.url)) : '',
+    target: config ? (config.type === 'stdio' ? scrubber.commandLine(config.command, config.args) : scrubber.url(config.url)) : '',
     source: server.source,
     tools: [] as ServerView['tools'],
     resourceCount: 0,

@@ -170,7 +170,10 @@ describe('OAuth with a real authorization server', () => {
   it('steps up on 403 insufficient_scope with the union of scopes', async () => {
     const { hub: h } = await signedIn();
     const granted = h.server('secure')!.session!.scopes;
-    await assert.rejects(h.callTool('secure', 'admin_action'), /: secure needs more permission \(scope mcp:read mcp:admin\) for admin_action: grant it in MCP Hub \(Authenticate on secure's row\)$/);
+    await assert.rejects(
+      h.callTool('secure', 'admin_action'),
+      /: secure needs more permission \(scope mcp:read mcp:admin\) for admin_action: grant it in MCP Hub \(Authenticate on secure's row\)$/,
+    );
     const s = h.server('secure')!;
     // The server keeps running on its session and offers the extra permission.
     assert.equal(s.state.kind, 'running');

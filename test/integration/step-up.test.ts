@@ -111,7 +111,7 @@ describe('step-up against an authorization server that enforces registered scope
       await client.connect(new StreamableHTTPClientTransport(new URL(gateway.url('secure')), { requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } }));
       const result = await client.callTool({ name: 'admin_action', arguments: {} });
       assert.equal(result.isError, true);
-      const said = text(result as { content: unknown[] });
+      const said = text(result);
       assert.match(said, /^secure needs more permission \(scope [^)]*mcp:admin[^)]*\) for admin_action: grant it in MCP Hub \(Authenticate on secure's row\)$/);
       // The row says the same, without the tool (Authenticate asks for every scope refused so far).
       const row = toServerView(h.server('secure')!);
@@ -119,7 +119,10 @@ describe('step-up against an authorization server that enforces registered scope
       assert.equal(row.message, said);
       // The log says what the client was told; nothing calls it a sign-in.
       const lines = logger.lines.filter((l) => /admin_action|mcp:admin/.test(l));
-      assert.ok(lines.some((l) => l.includes(`gateway: a client's call was refused: ${said}`)), lines.join('\n'));
+      assert.ok(
+        lines.some((l) => l.includes(`gateway: a client's call was refused: ${said}`)),
+        lines.join('\n'),
+      );
       for (const l of lines) assert.doesNotMatch(l, /sign[ -]?in|signed out/i, l);
       assert.deepEqual(signInNeeded, [], 'the editor is not told a sign-in is needed');
       assert.deepEqual(permissionNeeded, ['secure']);

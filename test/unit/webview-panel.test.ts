@@ -188,7 +188,11 @@ describe('the panel (Lit components in happy-dom)', () => {
   it('labels the protocol badge "MCP <revision>" with its era in the tooltip', async () => {
     await send({
       type: 'servers',
-      servers: [server('classic', { protocolVersion: '2025-11-25' }), server('modern', { protocolVersion: '2026-07-28' }), server('stopped', { status: 'stopped', protocolVersion: '2025-11-25' })],
+      servers: [
+        server('classic', { protocolVersion: '2025-11-25' }),
+        server('modern', { protocolVersion: '2026-07-28' }),
+        server('stopped', { status: 'stopped', protocolVersion: '2025-11-25' }),
+      ],
     });
     const badge = (name: string) => row(name).querySelector('vscode-badge.revision');
     assert.equal(text(badge('classic')), 'MCP 2025-11-25');

@@ -47,18 +47,15 @@ export function createSurface(hub: McpHub, view: View, options: SurfaceOptions):
   // VS Code names an MCP server's tools `mcp_<prefix>_<tool>`, the prefix being the first 13
   // characters of serverInfo's title (or name), lowercased. One server's endpoint reports the hub's
   // name for it and no title, so its tools read `mcp_<server>_<tool>` there, the same for every server.
-  const server = new Server(
-    single ? { name: view, version: options.version } : { name: 'mcp-hub', title: 'MCP Hub', version: options.version },
-    {
-      capabilities: {
-        tools: { listChanged: true },
-        resources: { listChanged: true },
-        prompts: { listChanged: true },
-        ...(single ? { completions: {} } : {}),
-      },
-      ...(single ? instructionsOf(hub.server(view)) : {}),
+  const server = new Server(single ? { name: view, version: options.version } : { name: 'mcp-hub', title: 'MCP Hub', version: options.version }, {
+    capabilities: {
+      tools: { listChanged: true },
+      resources: { listChanged: true },
+      prompts: { listChanged: true },
+      ...(single ? { completions: {} } : {}),
     },
-  );
+    ...(single ? instructionsOf(hub.server(view)) : {}),
+  });
 
   server.setRequestHandler('tools/list', () => ({ tools: tools(hub, view).map((t) => t.tool) }));
   server.setRequestHandler('tools/call', async (request, ctx) => {

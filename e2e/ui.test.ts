@@ -129,6 +129,8 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     assert.equal(await status(OAUTH).innerText(), 'Authentication required');
     await panel().locator('.server[data-server="local-demo"][data-status="running"]').waitFor({ timeout: TIMEOUT });
     assert.match(await status('local-demo').innerText(), /^Connected · \d+ tools$/);
+    await panel().locator('.server[data-server="everything"][data-status="running"]').waitFor({ timeout: TIMEOUT });
+    assert.match(await row('everything').locator('vscode-badge.revision').innerText(), /^MCP \d{4}-\d{2}-\d{2}$/);
     await shot('1-auth-required');
   });
 

@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Frame, type FrameLocator, type Page } from 'playwright-core';
 import { freePort, startCodeServer, workbenchUrl, type CodeServer } from './harness/code-server';
 import { USER_SETTINGS } from './harness/in-editor';
+import { gatewayStarts, ourHostLogProblems } from './harness/host-log';
 import { filesContaining } from './harness/leaks';
 import { ARTIFACTS, CHROMIUM, ROOT } from './harness/paths';
 import { startDemoStack, startEnterpriseStack, type DemoStack, type EnterpriseStack } from './harness/stack';
@@ -86,7 +87,7 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'mcphub-ui-'));
-    stack = await startDemoStack({ broken: true, withInput: true });
+    stack = await startDemoStack({ broken: true, withInput: true, everything: true });
     // code-server forwards the loopback callback through its port proxy: the IdP's administrator
     // registers that redirect URI, for a fixed callback port.
     const editorPort = await freePort();
@@ -120,10 +121,16 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
   });
 
   it('shows a protected server as "Authentication required" and a local one as connected', async () => {
+    // Rows tell stdio servers apart by their program, and never show a value that may be secret.
+    await panel().locator('.server[data-server="everything"]').waitFor({ timeout: TIMEOUT });
+    assert.equal(await row('everything').locator('.target').innerText(), 'npx @modelcontextprotocol/server-everything …');
+    assert.equal(await row('local-demo').locator('.target').innerText(), 'node stdio-server.mjs');
     await panel().locator(`.server[data-server="${OAUTH}"][data-status="authRequired"]`).waitFor({ timeout: TIMEOUT });
     assert.equal(await status(OAUTH).innerText(), 'Authentication required');
     await panel().locator('.server[data-server="local-demo"][data-status="running"]').waitFor({ timeout: TIMEOUT });
     assert.match(await status('local-demo').innerText(), /^Connected · \d+ tools$/);
+    await panel().locator('.server[data-server="everything"][data-status="running"]').waitFor({ timeout: TIMEOUT });
+    assert.match(await row('everything').locator('vscode-badge.revision').innerText(), /^MCP \d{4}-\d{2}-\d{2}$/);
     await shot('1-auth-required');
   });
 
@@ -136,6 +143,12 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     assert.match(await status(OAUTH).innerText(), /^Connected · \d+ tools$/);
     await row(OAUTH).locator('.session').waitFor();
     assert.match(await row(OAUTH).locator('.session').innerText(), /Signed in/);
+    // Just signed in: the session line says so, not "refreshed".
+    assert.match(await row(OAUTH).locator('.session .signed-in').innerText(), /^signed in /);
+    // The protocol badge says what it is, and its tooltip which era.
+    const badge = row(OAUTH).locator('vscode-badge.revision');
+    assert.match(await badge.innerText(), /^MCP \d{4}-\d{2}-\d{2}$/);
+    assert.match((await badge.getAttribute('title')) ?? '', /^MCP protocol revision .*(classic era|and later)/);
     await row(OAUTH).locator('summary[data-section="tools"]').click();
     // The tool rows render when the section opens, each with its Run… button.
     await row(OAUTH).locator('[data-tool] [data-run]').first().waitFor({ timeout: TIMEOUT });
@@ -272,6 +285,20 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
       [],
       'files holding a token',
     );
+  });
+
+  it('leaves a quiet extension host log across the first activation and a reload, and starts the gateway once per window', () => {
+    const userData = join(dir, 'user-data');
+    const { files, problems } = ourHostLogProblems(userData);
+    assert.ok(files.length > 0, "the extension host's log was found");
+    assert.deepEqual(
+      problems.map((p) => `${p.level}: ${p.text}`),
+      [],
+      `errors and warnings of MCP Hub in ${files.join(', ')}`,
+    );
+    // Two windows (the first load and the reload): one gateway start each.
+    const { starts } = gatewayStarts(userData);
+    assert.equal(starts.length, 2, starts.join('\n'));
   });
 });
 

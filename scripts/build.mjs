@@ -25,6 +25,11 @@ await Promise.all([
     target: 'node20',
     external: ['vscode'],
     plugins: [sdkShims],
+    // The extension host defines a global \`navigator\` whose getter reports "PendingMigrationError:
+    // navigator is now a global in nodejs" as an error of the extension that read it. zod's
+    // \`allowsEval\` and jose's user agent check read it only to ask "a browser or worker?"; in the
+    // extension host the answer is no, so the bundle says so without touching the global.
+    define: { navigator: 'undefined' },
   }),
   // The sidebar panel and the workbench tabs (tool runner, a server's question, an image resource).
   ...[

@@ -133,7 +133,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
     gateway.onDidChange(() => view.refresh()),
     enterprise.onDidChange(() => view.refresh()),
     ...registerGatewayCommands(gateway),
-    context.secrets.onDidChange((e) => gateway.onSecretChanged(e.key)),
+    context.secrets.onDidChange((e) => void gateway.onSecretChanged(e.key)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('mcpHub.gateway')) void gateway.apply();
     }),

@@ -79,14 +79,19 @@ export interface SessionView {
   readonly expiresAt?: number;
   /** Who is signed in, when the authorization server says (ID token or userinfo claims). */
   readonly account?: { readonly name?: string; readonly email?: string; readonly username?: string };
-  /** Epoch milliseconds of the sign-in or the last refresh. */
+  /** Epoch milliseconds of the sign-in. */
+  readonly obtainedAt?: number;
+  /** Epoch milliseconds of the last refresh; absent until one happened. */
   readonly refreshedAt?: number;
 }
 
 export interface ServerView {
   readonly name: string;
   readonly transport: 'stdio' | 'streamable-http' | 'sse' | 'http' | 'invalid';
-  /** The command (without arguments) or the URL (without query): arguments and queries can hold secrets. */
+  /**
+   * The URL (without query), or the command line as far as it names the program (`npx
+   * @modelcontextprotocol/server-filesystem …`): queries, flags' values and key-like arguments can be secrets (scrub.ts decides).
+   */
   readonly target: string;
   readonly source: 'user' | 'workspace' | 'workspaceFolder';
   readonly status: ServerStatus;

@@ -12,7 +12,7 @@ export function toServerView(server: HubServer): ServerView {
   const base = {
     name: server.name,
     transport: config ? config.type : ('invalid' as const),
-    target: config ? (config.type === 'stdio' ? config.command : scrubber.url(config.url)) : '',
+    target: config ? (config.type === 'stdio' ? scrubber.commandLine(config.command, config.args) : scrubber.url(config.url)) : '',
     source: server.source,
     tools: [] as ServerView['tools'],
     resourceCount: 0,
@@ -26,6 +26,7 @@ export function toServerView(server: HubServer): ServerView {
             issuer: server.session.issuer ? scrubber.url(server.session.issuer) : '',
             scopes: server.session.scopes.map((s) => scrubber.message(s)),
             ...(server.session.expiresAt ? { expiresAt: server.session.expiresAt } : {}),
+            ...(server.session.obtainedAt ? { obtainedAt: server.session.obtainedAt } : {}),
             ...(server.session.refreshedAt ? { refreshedAt: server.session.refreshedAt } : {}),
             // Who is signed in: the account's claims were scrubbed and capped when they were stored.
             ...(server.session.account

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { ScriptedBrowser } from '../../test/fixtures/scripted-browser';
 import { startCodeServer, workbenchUrl } from './code-server';
+import { gatewayStarts, ourHostLogProblems, type LogEntry } from './host-log';
 import { filesContaining } from './leaks';
 import { ARTIFACTS, CHROMIUM, ROOT } from './paths';
 import { startDemoStack, type DemoStack } from './stack';
@@ -29,6 +30,10 @@ export interface InEditorResult {
   readonly gatewayTokens: number;
   /** Whether a file the scan read holds VS Code's cache of provider definitions. */
   readonly definitionCache: boolean;
+  /** The extension host's log files read, and the errors and warnings in them that are MCP Hub's. */
+  readonly hostLog: { files: string[]; problems: LogEntry[] };
+  /** MCP Hub's log channels found, and their "gateway listening" lines (one activation: one). */
+  readonly gateway: { logs: number; starts: string[] };
   readonly log: string[];
 }
 
@@ -49,7 +54,7 @@ export async function runInEditorSuite(launcher: Launcher): Promise<InEditorResu
   const dir = mkdtempSync(join(tmpdir(), 'mcphub-e2e-'));
   const log: string[] = [];
   const say = (m: string) => log.push(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
-  const stack = await startDemoStack();
+  const stack = await startDemoStack({ everything: true });
   const resultsFile = join(dir, 'results.json');
   const report = await startTokenReport();
   const env = { MCP_HUB_E2E_RESULTS: resultsFile, MCP_HUB_E2E_OAUTH_URL: stack.mcp.url, MCP_HUB_E2E_ISSUER: stack.as.issuer, MCP_HUB_E2E_REPORT_URL: report.url };
@@ -67,7 +72,10 @@ export async function runInEditorSuite(launcher: Launcher): Promise<InEditorResu
     const leaks = filesContaining(dir, [...stack.mcp.stats.bearerTokens, ...report.gatewayTokens]).map((f) => f.slice(dir.length));
     // The scan saw where VS Code caches provider definitions (else finding nothing would prove nothing).
     const definitionCache = filesContaining(dir, [VSCODE_DEFINITION_CACHE]).length > 0;
-    return { exitCode, results, leaks, gatewayTokens: report.gatewayTokens.length, definitionCache, log };
+    const userDataDir = join(dir, 'user-data');
+    const hostLog = ourHostLogProblems(userDataDir);
+    const gateway = gatewayStarts(userDataDir);
+    return { exitCode, results, leaks, gatewayTokens: report.gatewayTokens.length, definitionCache, hostLog, gateway, log };
   } finally {
     report.close();
     await stack.close();

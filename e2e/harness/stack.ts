@@ -15,7 +15,9 @@ export interface DemoStack {
   close(): Promise<void>;
 }
 
-export async function startDemoStack(options: { node?: string; asPort?: number; mcpPort?: number; broken?: boolean; withInput?: boolean } = {}): Promise<DemoStack> {
+export async function startDemoStack(
+  options: { node?: string; asPort?: number; mcpPort?: number; broken?: boolean; withInput?: boolean; everything?: boolean } = {},
+): Promise<DemoStack> {
   const as = await startAuthorizationServer({ host: '::1', ...(options.asPort ? { port: options.asPort } : {}) });
   const mcp = await startProtectedMcpServer({ authorizationServer: as, name: 'demo-protected', stepUpTool: true, ...(options.mcpPort ? { port: options.mcpPort } : {}) });
   const node = options.node ?? process.execPath;
@@ -30,6 +32,10 @@ export async function startDemoStack(options: { node?: string; asPort?: number; 
       args: [join(ROOT, 'test/fixtures/stdio-server.mjs')],
       env: { FIXTURE_NAME: 'keyed-demo', DEMO_API_KEY: '${input:demo-api-key}' },
     };
+  }
+  if (options.everything) {
+    // The reference server, the way people add it (npx finds it in this project's node_modules, offline).
+    servers.everything = { command: 'npx', args: ['-y', '@modelcontextprotocol/server-everything', 'stdio'], cwd: ROOT };
   }
   if (options.broken) {
     servers['broken-demo'] = { command: node, args: [join(ROOT, 'test/fixtures/stdio-server.mjs')], env: { FIXTURE_EXIT_EARLY: '1' } };

@@ -9,6 +9,8 @@ import type { McpHubApi } from '../../src/extension';
 
 const OAUTH = 'protected-demo';
 const LOCAL = 'local-demo';
+/** The reference server (npx @modelcontextprotocol/server-everything). */
+const EVERYTHING = 'everything';
 const text = (r: { content: unknown[] }) => (r.content[0] as { text: string }).text;
 
 async function api(): Promise<McpHubApi> {
@@ -54,17 +56,39 @@ async function until(done: () => boolean, what: string, ms = 60_000): Promise<vo
   }
 }
 
-/** VS Code's own MCP client: start the hub server it knows as `label`, then call one of its tools as chat would. */
-async function callThroughVsCode(label: string, tool: string, input: Record<string, unknown>): Promise<string> {
+/**
+ * The name VS Code gives a hub server's tool: `mcp_<prefix>_<tool>`, the prefix being the server's
+ * serverInfo title or name (the gateway reports the hub's name for the server, and no title),
+ * lowercased, other characters as `_`, cut to 13 characters; dots become `_` and the whole is cut
+ * to 64 (VS Code's rule, 1.139).
+ */
+function vsCodeToolName(server: string, tool: string): string {
+  return `mcp_${server
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]+/g, '_')
+    .slice(0, 13)}_${tool}`
+    .replaceAll('.', '_')
+    .slice(0, 64);
+}
+
+/** Starts the hub server VS Code knows as `label` in VS Code's own MCP client, until it lists `tool` under the name it is expected to have. */
+async function startInVsCode(label: string, tool: string): Promise<vscode.LanguageModelToolInformation> {
   // VS Code names extension-provided servers <extension id>/<label>. It learns of them shortly after
   // activation (when the provider's definitions change), so the start is repeated until the tools are there.
-  const find = () => vscode.lm.tools.find((t) => t.tags.includes('mcp') && t.name.endsWith(`_${tool}`) && t.name.includes(label.slice(0, 5).replace(/-/g, '_')));
+  const name = vsCodeToolName(label, tool);
+  const find = () => vscode.lm.tools.find((t) => t.tags.includes('mcp') && t.name === name);
   let found: vscode.LanguageModelToolInformation | undefined;
   for (let i = 0; i < 30 && !found; i++) {
     await vscode.commands.executeCommand('workbench.mcp.startServer', `mcp-hub.mcp-hub/${label}`, { waitForLiveTools: true, errorOnUserInteraction: true });
     for (let j = 0; j < 10 && !(found = find()); j++) await new Promise((r) => setTimeout(r, 100));
   }
-  assert.ok(found, `VS Code lists a tool of ${label} (it has: ${vscode.lm.tools.map((t) => t.name).join(', ')})`);
+  assert.ok(found, `VS Code lists ${name} (it has: ${vscode.lm.tools.map((t) => t.name).join(', ')})`);
+  return found;
+}
+
+/** VS Code's own MCP client: start the hub server it knows as `label`, then call one of its tools as chat would. */
+async function callThroughVsCode(label: string, tool: string, input: Record<string, unknown>): Promise<string> {
+  const found = await startInVsCode(label, tool);
   const result = await vscode.lm.invokeTool(found.name, { input, toolInvocationToken: undefined });
   return result.content.map((part) => (part instanceof vscode.LanguageModelTextPart ? part.value : '')).join('');
 }
@@ -130,6 +154,23 @@ describe('MCP Hub in the editor', () => {
     const hub = await api();
     await waitFor(hub, LOCAL, ['running']);
     assert.equal(await callThroughVsCode(LOCAL, 'echo', { text: 'from VS Code chat' }), 'from VS Code chat');
+  });
+
+  it("names every hub server's tools in VS Code mcp_<server>_<tool>, the same shape for each", async () => {
+    const hub = await api();
+    for (const server of [LOCAL, EVERYTHING]) {
+      await waitFor(hub, server, ['running']);
+      await startInVsCode(server, 'echo');
+      const mine = hub.listTools(server).map((t) => t.name);
+      assert.ok(mine.length > 1, `${server} has tools`);
+      const prefix = vsCodeToolName(server, '');
+      const listed = vscode.lm.tools.filter((t) => t.tags.includes('mcp') && t.name.startsWith(prefix)).map((t) => t.name);
+      assert.deepEqual(listed.sort(), mine.map((t) => vsCodeToolName(server, t)).sort(), `${server}'s tools in vscode.lm.tools`);
+    }
+    const names = vscode.lm.tools.map((t) => t.name);
+    assert.ok(names.includes('mcp_local-demo_echo') && names.includes('mcp_everything_echo'), names.join(', '));
+    assert.ok(!names.some((n) => /mcp_hub|_mc_/.test(n)), `no repeated or cut-off parts: ${names.join(', ')}`);
+    assert.equal(await callThroughVsCode(EVERYTHING, 'echo', { message: 'named well' }), 'Echo: named well');
   });
 
   it('applies a settings edit as a diff', async () => {

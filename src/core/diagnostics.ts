@@ -46,7 +46,8 @@ export function diagnosticsReport(hub: McpHub, name: string, extra: DiagnosticsE
           `- Issuer: ${session.issuer ? scrubber.url(session.issuer) : 'unknown'}`,
           `- Scopes: ${session.scopes.length > 0 ? session.scopes.map(text).join(' ') : 'none named'}`,
           `- Expires: ${time(session.expiresAt)}`,
-          `- Refreshed: ${time(session.refreshedAt)}`,
+          `- Signed in: ${time(session.obtainedAt)}`,
+          `- Refreshed: ${session.refreshedAt === undefined ? 'not yet' : time(session.refreshedAt)}`,
           `- Account known: ${session.account ? 'yes' : 'no'}`,
         ]
       : server.oauth

@@ -10,6 +10,10 @@ export type HubErrorCode =
   | 'unknown_server'
   | 'no_oauth'
   | 'auth_required'
+  /** A tool was refused for lack of scope (403 insufficient_scope): more permission, not a sign-in. */
+  | 'insufficient_scope'
+  /** The server still refuses a tool after signing in again with the scopes it asked for. */
+  | 'scope_refused'
   | 'needs_input'
   /** No company IdP is configured (mcpHub.enterprise.idp). */
   | 'no_idp'

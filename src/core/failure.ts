@@ -133,7 +133,7 @@ export function classifyFailure(error: unknown, ctx: FailureContext): Extract<Se
       message: `The server still refuses access after signing in again with scope ${scopes(step)}; the account may not be allowed to use it.`,
     };
   }
-  if (step) return { type: 'unauthorized', code: 'insufficient_scope', reason: `Needs more permission (scope ${scopes(step)}). Authenticate to grant it.` };
+  if (step) return { type: 'unauthorized', code: 'insufficient_scope', reason: permissionText(ctx.config.name, step.scopes) };
   // Whatever failed, a session past its end cannot work again: that is the news, not the symptom.
   if (ctx.usesSession && ctx.sessionEndedAt !== undefined) {
     const ended = sessionExpired(ctx.sessionEndedAt);
@@ -217,16 +217,26 @@ export function signInEnded(error: unknown, failure: Failure, running: boolean):
   return { type: 'authEnded', notice, ...detail };
 }
 
+/**
+ * A missing permission (403 insufficient_scope), in the one sentence the tool result (through the
+ * gateway and VS Code's client), the panel's row and the log all use. It is no sign-in: the server
+ * keeps its session, and Authenticate on its row asks for the extra scopes.
+ */
+export function permissionText(server: string, scopes: readonly string[], tool?: string): string {
+  const asked = scopes.map((x) => scrubber.message(x)).join(' ');
+  return `${server} needs more permission (scope ${asked})${tool === undefined ? '' : ` for ${scrubber.message(tool)}`}: grant it in MCP Hub (Authenticate on ${server}'s row)`;
+}
+
 /** A tool call refused for lack of scope: the error for the caller and, if more scope may help, the event that offers it. */
 export function toolRefused(step: StepUp, server: string, tool: string): { error: HubError; event?: Extract<ServerEvent, { type: 'scopeNeeded' }> } {
+  const scopes = step.scopes.map((x) => scrubber.message(x));
   if ('exhausted' in step) {
-    const why = `still refuses "${tool}" after signing in again with scope ${step.scopes.join(' ')}; the account may not be allowed to use it.`;
-    return { error: hubError('auth_required', `Server "${server}" ${why}`) };
+    const why = `still refuses ${scrubber.message(tool)} after signing in again with scope ${scopes.join(' ')}; the account may not be allowed to use it.`;
+    return { error: hubError('scope_refused', `${server} ${why}`) };
   }
   // Authenticate then asks for the union of scopes.
-  const scopes = step.scopes.map((x) => scrubber.message(x));
-  const message = `Needs more permission (scope ${scopes.join(' ')}) for "${scrubber.message(tool)}". Authenticate to grant it.`;
-  return { error: hubError('auth_required', `Server "${server}": ${message}`), event: { type: 'scopeNeeded', scopes, message } };
+  const message = permissionText(server, scopes, tool);
+  return { error: hubError('insufficient_scope', message), event: { type: 'scopeNeeded', scopes, message } };
 }
 
 /** A time for a sentence: the panel's own format (date and time, short). */

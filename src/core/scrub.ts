@@ -335,6 +335,42 @@ function maskUrlPaths(text: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Step 3, in command lines: a stdio server's row names its program (`npx @scope/server`, `node
+// server.mjs`, `docker run ghcr.io/org/image`), so that rows of node- or npx-based servers differ,
+// and nothing that may be secret. Left out: every flag with its value (`--token x`, `-e KEY`,
+// `--api-key=x`), anything with a variable (`${input:key}`, `$HOME`), URLs, and anything the steps
+// above would mask or that looks like a key. Only the first argument left may be any plain word (a
+// subcommand such as `run`, a package such as `mcp-server-fetch`); a second is shown only when it
+// clearly names a program (a scoped or versioned package, a path to an image or a script), since a
+// plain word there could be a password. Paths keep their last part. `…` stands for what is left out.
+
+/** Flags that take no value (so the argument after them is not theirs), for the usual launchers. */
+const VALUELESS_FLAGS = new Set(['-y', '--yes', '-q', '--quiet', '--silent', '--rm', '--no-install', '--']);
+/** Flags whose value is the program itself: `python -m module`, `uvx --from package`, `npx --package package`. */
+const PROGRAM_FLAGS = new Set(['-m', '--from', '--package']);
+const PLAIN_ARG = /^[@A-Za-z0-9._/:+~-]+$/;
+const SCRIPT = /\.(?:[cm]?[jt]s|py|rb|sh|jar|php|pl|exe|dll|bat|cmd|ps1)$/i;
+/** `@scope/name`, `name@1.2.3`, `registry/org/image[:tag]`: a program's name, not a word someone could choose as a password. */
+const PROGRAM_NAME =
+  /^(?:@[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*(?:@[A-Za-z0-9._^~-]+)?|[a-z0-9][a-z0-9._-]*@[A-Za-z0-9._^~-]+|[a-z0-9][a-z0-9.-]*(?:\/[a-z0-9][a-z0-9._-]*)+(?::[A-Za-z0-9._-]+)?)$/;
+
+/** The last part of a path (`/home/me/servers/weather.mjs` -> `weather.mjs`); other text as it is. */
+function lastPart(arg: string): string {
+  if (!/^(?:[A-Za-z]:)?[\\/]|^\.{1,2}[\\/]|^~[\\/]/.test(arg)) return arg;
+  const parts = arg.split(/[\\/]+/).filter((p) => p !== '');
+  return parts[parts.length - 1] ?? arg;
+}
+
+/** Whether an argument may be shown: plain, no variable or URL, nothing a mask would touch, nothing key-like. */
+function showable(arg: string, clean: (text: string) => string): boolean {
+  if (arg.length === 0 || arg.length > 100 || !PLAIN_ARG.test(arg) || arg.includes('://')) return false;
+  // `user:password@host`: a colon or an at sign only in a package or image name.
+  if (/[:@]/.test(arg) && !PROGRAM_NAME.test(arg)) return false;
+  if (clean(arg) !== arg) return false;
+  return !Array.from(arg.matchAll(PATH_RUN)).some(([run]) => isTokenRun(run) || new RegExp(HEX_KEY.source, 'i').test(run));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Step 4: markdown. VS Code turns `[label](https:|command:|file:…)` in notifications into links and
 // runs `command:` links on click; other renderers also honour `<scheme:…>` autolinks. Each marker is
 // inserted before the character that would complete a link, and a cap never ends on a colon, so
@@ -418,6 +454,49 @@ export class Scrubber {
     }
     const authority = parsed.host !== '' || parsed.href.startsWith(`${parsed.protocol}//`) ? `//${parsed.host}` : '';
     return this.message(`${parsed.protocol}${authority}${parsed.pathname}`);
+  }
+
+  /**
+   * A stdio server's command line for its row: the program and what names it, never a value that
+   * may be secret (see "in command lines" above). E.g. `npx @modelcontextprotocol/server-filesystem …`.
+   */
+  commandLine(command: string, args: readonly string[]): string {
+    const clean = (text: string) => this.message(text);
+    const program = showable(lastPart(command), clean) ? lastPart(command) : '(command)';
+    const shown: string[] = [];
+    /** Arguments looked at: shown, or left out (a flag, a flag's value). */
+    let next = 0;
+    let leftOut = false;
+    while (next < args.length && shown.length < 2) {
+      const arg = args[next];
+      if (arg.startsWith('-')) {
+        const flag = arg.split('=')[0];
+        const value = arg.includes('=') ? undefined : args[next + 1];
+        // A script after a flag is the program (`node --inspect server.mjs`), not the flag's value.
+        const secretFlag = isSecretName(flag.replace(/^-+/, ''), false);
+        const takesValue = value !== undefined && !value.startsWith('-') && !VALUELESS_FLAGS.has(flag) && (secretFlag || !SCRIPT.test(value));
+        if (PROGRAM_FLAGS.has(flag) && takesValue && showable(value, clean)) {
+          // `python -m module`: the module is the program; what follows is its arguments.
+          shown.push(flag, value);
+          next += 2;
+          break;
+        }
+        if (!VALUELESS_FLAGS.has(flag)) leftOut = true;
+        // A flag's value goes with it.
+        next += takesValue ? 2 : 1;
+        continue;
+      }
+      const part = lastPart(arg);
+      const program = PROGRAM_NAME.test(arg) || SCRIPT.test(part);
+      // Past the first argument only what clearly names a program: a plain word there could be a password.
+      if (!showable(part, clean) || (shown.length > 0 && !program)) break;
+      shown.push(part);
+      next += 1;
+      // A script or a named package is the program: what follows is its arguments.
+      if (program) break;
+    }
+    const more = leftOut || next < args.length;
+    return [program, ...shown, ...(more ? ['…'] : [])].join(' ');
   }
 
   /**

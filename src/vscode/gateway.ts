@@ -5,18 +5,17 @@
  * caches on disk; the token and any sign-in in `resolveMcpServerDefinition`, per start), and the
  * commands that connect other clients and rotate the token.
  */
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { clientConfigs } from '../core/gateway/client-configs';
 import { EditorClient } from '../core/gateway/editor-client';
 import type { InputRouter } from '../core/gateway/input-router';
 import { McpGateway, sessionIdleSetting } from '../core/gateway/gateway';
+import { GatewayToken } from '../core/gateway/token';
 import type { McpHub } from '../core/hub';
 import type { Logger } from '../core/ports';
 import type { GatewayView } from '../protocol';
 import { notificationText } from '../core/failure';
 
-const TOKEN_KEY = 'mcpHub.gateway.token';
 const SECTION = 'mcpHub.gateway';
 /** How often a window waiting for a fixed port held by another window tries again. */
 const TAKEOVER_MS = 5_000;
@@ -27,17 +26,20 @@ export class GatewayHost implements vscode.Disposable {
   private token = '';
   private retry: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
+  private readonly stored: GatewayToken;
   private readonly _onDidChange = new vscode.EventEmitter<void>();
   /** The gateway started, stopped, moved or got a new token. */
   readonly onDidChange = this._onDidChange.event;
 
   constructor(
     private readonly hub: McpHub,
-    private readonly secrets: vscode.SecretStorage,
+    secrets: vscode.SecretStorage,
     private readonly logger: Logger,
     private readonly version: string,
     private readonly questions?: InputRouter,
-  ) {}
+  ) {
+    this.stored = new GatewayToken(secrets);
+  }
 
   get running(): boolean {
     return this.gateway !== undefined && this.gateway.port !== 0;
@@ -66,7 +68,7 @@ export class GatewayHost implements vscode.Disposable {
       this._onDidChange.fire();
       return;
     }
-    this.token = await this.ensureToken();
+    this.token = await this.stored.current();
     const port = config.get<number>('port', 0);
     const idle = sessionIdleSetting(config.get<unknown>('sessionIdleMinutes'));
     if (idle.problem) this.logger.warn(`gateway: ${idle.problem}`);
@@ -99,17 +101,9 @@ export class GatewayHost implements vscode.Disposable {
     }
   }
 
-  private async ensureToken(): Promise<string> {
-    const stored = await this.secrets.get(TOKEN_KEY);
-    if (stored && stored.length >= 43) return stored;
-    const fresh = randomBytes(32).toString('base64url');
-    await this.secrets.store(TOKEN_KEY, fresh);
-    return fresh;
-  }
-
   /** A new token: every client must be given it again (VS Code's own client gets it at once). */
   async rotateToken(): Promise<void> {
-    await this.secrets.store(TOKEN_KEY, randomBytes(32).toString('base64url'));
+    await this.stored.replace();
     await this.apply();
   }
 
@@ -127,9 +121,9 @@ export class GatewayHost implements vscode.Disposable {
     this._onDidChange.dispose();
   }
 
-  /** Reacts to another window rotating the token. */
-  onSecretChanged(key: string): void {
-    if (key === TOKEN_KEY) void this.apply();
+  /** Reacts to another window rotating the token; our own writes (the first token, a rotation here) change nothing. */
+  async onSecretChanged(key: string): Promise<void> {
+    if (await this.stored.changedElsewhere(key)) await this.apply();
   }
 }
 
@@ -157,7 +151,10 @@ export function registerMcpProvider(hub: McpHub, host: GatewayHost): vscode.Disp
     provideMcpServerDefinitions: () => listed().map((s) => new vscode.McpHttpServerDefinition(s.name, vscode.Uri.parse(s.url))),
     resolveMcpServerDefinition: async (definition) => {
       const start = await client.start(definition.label, {
-        confirmSignIn: async (name) => (await vscode.window.showInformationMessage(`${name} needs you to sign in. Sign in now?`, 'Sign In')) === 'Sign In',
+        confirmSignIn: async (name, permission) => {
+          const [question, button] = permission ? [`${permission}. Authenticate now?`, 'Authenticate'] : [`${name} needs you to sign in. Sign in now?`, 'Sign In'];
+          return (await vscode.window.showInformationMessage(question, button)) === button;
+        },
         signInFailed: (error) => void vscode.window.showWarningMessage(notificationText(error)),
       });
       if (!start) return undefined;

@@ -31,8 +31,10 @@ export class ServersViewProvider implements vscode.WebviewViewProvider, vscode.D
     this.view = view;
     this.ready = false;
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
-    view.webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: [dist] };
+    // The HTML (with its CSP) first: options set before it render the empty page, which VS Code reports
+    // as "created a webview without a content security policy".
     view.webview.html = this.html(view.webview, dist);
+    view.webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: [dist] };
     this.disposables.push(
       view.webview.onDidReceiveMessage((raw: unknown) => {
         const message = parseWebviewMessage(raw);

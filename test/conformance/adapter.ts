@@ -185,10 +185,15 @@ async function callEach(hub: McpHub, tools: readonly Tool[], signIns: { count: n
       try {
         result = await hub.callTool(NAME, tool.name, args);
       } catch (error) {
-        // "Needs more permission … Authenticate to grant it": the row offers Authenticate (the server
+        // "<server> needs more permission … (Authenticate on <server>'s row)": the row offers Authenticate (the server
         // keeps running on its session meanwhile); click it as a user would, then retry once.
         const server = hub.server(NAME);
-        if (!(error instanceof HubError && error.code === 'auth_required') || !server || !actionsFor(server.state, server.actionContext).includes('authenticate')) throw error;
+        if (
+          !(error instanceof HubError && (error.code === 'auth_required' || error.code === 'insufficient_scope')) ||
+          !server ||
+          !actionsFor(server.state, server.actionContext).includes('authenticate')
+        )
+          throw error;
         logger.info(`${tool.name}: ${error.message}`);
         if (server.state.kind === 'running') {
           if (signIns.count >= MAX_SIGN_INS) throw error;

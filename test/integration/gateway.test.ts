@@ -89,6 +89,8 @@ describe('the local gateway', () => {
 
   it('lists and calls a stdio server through its own endpoint, with the filters applied (classic client)', async () => {
     const client = await connect('/servers/local/mcp');
+    // VS Code names the tools mcp_<serverInfo title or name, cut to 13 characters>_<tool>: the hub's name for the server, nothing more.
+    assert.deepEqual(client.getServerVersion(), { name: 'local', version: '0.0.0' });
     const { tools } = await client.listTools();
     assert.deepEqual(
       tools.map((t) => t.name).sort(),

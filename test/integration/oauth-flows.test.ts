@@ -57,7 +57,11 @@ describe('OAuth flows', () => {
     await waitForKind(h, 'secure', 'authRequired');
     await h.authenticate('secure');
     const s = h.server('secure')!;
-    assert.deepEqual(s.state, { kind: 'authRequired', code: 'insufficient_scope', reason: 'Needs more permission (scope mcp:read mcp:admin). Authenticate to grant it.' });
+    assert.deepEqual(s.state, {
+      kind: 'authRequired',
+      code: 'insufficient_scope',
+      reason: "secure needs more permission (scope mcp:read mcp:admin): grant it in MCP Hub (Authenticate on secure's row)",
+    });
     await h.authenticate('secure');
     assert.equal(h.server('secure')!.state.kind, 'running');
     // The union of what the first sign-in got and what the 403 asked for (and, as the SDK adds where the authorization server lists it, a refresh token).

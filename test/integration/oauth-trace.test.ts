@@ -69,7 +69,8 @@ describe('who is signed in, and why not', () => {
     const { hub: h, store } = await signedIn({ url: mcp.url, auth: { scope: OPENID } });
     const session = h.server('secure')!.session!;
     assert.deepEqual(session.account, ACCOUNT);
-    assert.ok(session.refreshedAt && Math.abs(session.refreshedAt - Date.now()) < 60_000);
+    assert.ok(session.obtainedAt && Math.abs(session.obtainedAt - Date.now()) < 60_000, 'when it signed in');
+    assert.equal(session.refreshedAt, undefined, 'not refreshed yet');
     const stored = JSON.parse((await store.get(store.keys()[0]))!).sessions[mcp.url];
     assert.ok(stored.tokens.access_token && !('id_token' in stored.tokens), 'the id_token is not stored');
     assert.equal(stored.account.email, 'alice@example.com', 'the account is stored with the session');
@@ -98,7 +99,7 @@ describe('who is signed in, and why not', () => {
     const { hub: h } = await signedIn({ url: mcp.url });
     const session = h.server('secure')!.session!;
     assert.equal(session.account, undefined);
-    assert.ok(session.refreshedAt);
+    assert.ok(session.obtainedAt);
   });
 
   it('traces a sign-in step by step, live, in order, with statuses and without secrets', async () => {
@@ -169,7 +170,8 @@ describe('who is signed in, and why not', () => {
   it('adds a refresh step when the token is refreshed, and keeps the account', async () => {
     as.setTokenTTL({ accessToken: 4 });
     const { hub: h } = await signedIn({ url: mcp.url, auth: { scope: OPENID } });
-    const signedInAt = h.server('secure')!.session!.refreshedAt!;
+    const signedInAt = h.server('secure')!.session!.obtainedAt!;
+    assert.equal(h.server('secure')!.session!.refreshedAt, undefined);
     const refresh = () => h.oauthTrace('secure').find((s) => s.kind === 'refresh');
     while (!refresh()) await new Promise((r) => setTimeout(r, 100));
     const step = refresh()!;
@@ -177,6 +179,7 @@ describe('who is signed in, and why not', () => {
     assert.equal(lastSignIn(h.oauthTrace('secure')).at(-1), step, 'the refresh joins the sign-in it follows');
     const s = await waitFor(h, 'secure', (x) => (x.session?.refreshedAt ?? 0) > signedInAt);
     assert.deepEqual(s.session?.account, ACCOUNT, 'a refresh without an id_token keeps the account');
+    assert.equal(s.session?.obtainedAt, signedInAt, 'and when it signed in');
   });
 
   it('shows the error the authorization server sent to the callback, and the failure', async () => {

@@ -170,7 +170,10 @@ describe('OAuth with a real authorization server', () => {
   it('steps up on 403 insufficient_scope with the union of scopes', async () => {
     const { hub: h } = await signedIn();
     const granted = h.server('secure')!.session!.scopes;
-    await assert.rejects(h.callTool('secure', 'admin_action'), /Needs more permission \(scope mcp:read mcp:admin\) for "admin_action"/);
+    await assert.rejects(
+      h.callTool('secure', 'admin_action'),
+      /: secure needs more permission \(scope mcp:read mcp:admin\) for admin_action: grant it in MCP Hub \(Authenticate on secure's row\)$/,
+    );
     const s = h.server('secure')!;
     // The server keeps running on its session and offers the extra permission.
     assert.equal(s.state.kind, 'running');
@@ -281,7 +284,7 @@ describe('OAuth with a real authorization server', () => {
     const regs = as.stats.registrations.length;
     const firstRedirect = as.stats.authorizationRequests.at(-1)!.redirect_uri;
     // A step-up sign-in keeps the client registration (logout would delete it with the session).
-    await assert.rejects(h.callTool('secure', 'admin_action'), /Needs more permission/);
+    await assert.rejects(h.callTool('secure', 'admin_action'), /needs more permission/);
     await h.authenticate('secure');
     assert.equal(as.stats.authorizationRequests.at(-1)!.redirect_uri, firstRedirect);
     assert.equal(as.stats.registrations.length, regs, 'no second registration');

@@ -6,6 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import type { McpHub } from '../../src/core/hub';
 import { actionsFor } from '../../src/core/state';
 import { toServerView } from '../../src/view-model';
+import { McpGateway } from '../../src/core/gateway/gateway';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { MemorySecretStore } from '../../src/core/oauth/token-store';
 import { startAuthorizationServer, type AuthorizationServerFixture } from '../fixtures/authorization-server';
 import { startProtectedMcpServer, type ProtectedMcpServerFixture } from '../fixtures/protected-server';
@@ -63,7 +65,7 @@ describe('step-up against an authorization server that enforces registered scope
       const trips = browser.opened.length;
       const w = watch(h, 'secure');
 
-      await assert.rejects(h.callTool('secure', 'admin_action'), /Needs more permission \(scope [^)]*mcp:admin[^)]*\) for "admin_action"/);
+      await assert.rejects(h.callTool('secure', 'admin_action'), /secure needs more permission \(scope [^)]*mcp:admin[^)]*\) for admin_action: grant it in MCP Hub/);
       const after403 = h.server('secure')!;
       assert.equal(after403.state.kind, 'running', 'a 403 on one tool does not take the server down');
       assert.ok(after403.state.kind === 'running' && after403.state.needsScope?.scopes.includes('mcp:admin'));
@@ -82,6 +84,51 @@ describe('step-up against an authorization server that enforces registered scope
       assert.equal(w.seen.lostSession, false, 'the session was there at every step');
       assert.ok(!w.seen.kinds.has('authRequired'), `never signed out: ${[...w.seen.kinds].join(',')}`);
     } finally {
+      await h.dispose();
+    }
+  });
+
+  it('words a missing permission as one, and as no sign-in: the tool result through the gateway, the row, the log', async () => {
+    const browser = new FakeBrowser(new ScriptedBrowser());
+    const logger = new MemoryLogger();
+    const h = createOAuthHub({ store: new MemorySecretStore(), browser, logger });
+    const TOKEN = 'gw-token-0123456789abcdef0123456789abcdef';
+    const signInNeeded: string[] = [];
+    const permissionNeeded: string[] = [];
+    const gateway = new McpGateway(h, {
+      token: () => TOKEN,
+      version: '0',
+      logger,
+      onSignInNeeded: (s) => signInNeeded.push(s),
+      onPermissionNeeded: (s) => permissionNeeded.push(s),
+    });
+    const client = new Client({ name: 'step-up-test', version: '0' });
+    try {
+      await h.applyConfig(entries({ secure: { url: mcp.url } }), { trusted: true });
+      await waitForKind(h, 'secure', 'authRequired');
+      await h.authenticate('secure');
+      await gateway.start();
+      await client.connect(new StreamableHTTPClientTransport(new URL(gateway.url('secure')), { requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } }));
+      const result = await client.callTool({ name: 'admin_action', arguments: {} });
+      assert.equal(result.isError, true);
+      const said = text(result);
+      assert.match(said, /^secure needs more permission \(scope [^)]*mcp:admin[^)]*\) for admin_action: grant it in MCP Hub \(Authenticate on secure's row\)$/);
+      // The row says the same, without the tool (Authenticate asks for every scope refused so far).
+      const row = toServerView(h.server('secure')!);
+      assert.equal(row.status, 'running');
+      assert.equal(row.message, said);
+      // The log says what the client was told; nothing calls it a sign-in.
+      const lines = logger.lines.filter((l) => /admin_action|mcp:admin/.test(l));
+      assert.ok(
+        lines.some((l) => l.includes(`gateway: a client's call was refused: ${said}`)),
+        lines.join('\n'),
+      );
+      for (const l of lines) assert.doesNotMatch(l, /sign[ -]?in|signed out/i, l);
+      assert.deepEqual(signInNeeded, [], 'the editor is not told a sign-in is needed');
+      assert.deepEqual(permissionNeeded, ['secure']);
+    } finally {
+      await client.close();
+      await gateway.stop();
       await h.dispose();
     }
   });

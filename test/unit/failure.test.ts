@@ -131,7 +131,7 @@ describe('classifyFailure: (error, context) -> a state event, or a failure to re
       'a refusal for lack of scope',
       new OAuthFlowError('interaction_required', 'needs the browser'),
       ctx({ usesSession: true, stepUp: { scopes: ['mcp:read', 'mcp:write'] } }),
-      { type: 'unauthorized', code: 'insufficient_scope', text: /^Needs more permission \(scope mcp:read mcp:write\)/ },
+      { type: 'unauthorized', code: 'insufficient_scope', text: /^s needs more permission \(scope mcp:read mcp:write\): grant it in MCP Hub \(Authenticate on s's row\)$/ },
     ],
     [
       'the authorization server refusing to renew a session',
@@ -226,14 +226,17 @@ describe('classifyFailure: (error, context) -> a state event, or a failure to re
 describe('toolRefused and signInEnded: what a refusal or an unfinished sign-in does to the state', () => {
   it('offers the extra scope on a running server', () => {
     const r = toolRefused({ scopes: ['mcp:write'] }, 's', 'write');
-    assert.equal(r.error.code, 'auth_required');
+    assert.equal(r.error.code, 'insufficient_scope', 'more permission, not a sign-in');
     assert.deepEqual(r.event?.scopes, ['mcp:write']);
-    assert.match(r.event?.message ?? '', /^Needs more permission \(scope mcp:write\) for "write"/);
+    const sentence = "s needs more permission (scope mcp:write) for write: grant it in MCP Hub (Authenticate on s's row)";
+    assert.equal(r.event?.message, sentence, 'the row');
+    assert.equal(r.error.message, sentence, 'the caller (tool result, log)');
   });
   it('offers nothing more when signing in again did not help', () => {
     const r = toolRefused({ exhausted: true, scopes: ['mcp:write'] }, 's', 'write');
     assert.equal(r.event, undefined);
-    assert.match(r.error.message, /still refuses "write" after signing in again/);
+    assert.equal(r.error.code, 'scope_refused');
+    assert.match(r.error.message, /^s still refuses write after signing in again/);
   });
   it('keeps a running server running, with a notice', () => {
     const cancelled = new OAuthFlowError('cancelled', 'Cancelled.');

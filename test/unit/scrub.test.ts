@@ -306,3 +306,53 @@ describe('scrubber: inputs and URLs', () => {
     }
   });
 });
+
+describe('commandLine: a stdio row names its program, never a value that may be secret', () => {
+  const s = new Scrubber();
+  const line = (command: string, ...args: string[]) => s.commandLine(command, args);
+
+  it('names the package or script, so node- and npx-based servers differ', () => {
+    assert.equal(line('npx', '-y', '@modelcontextprotocol/server-filesystem', '/home/me/project'), 'npx @modelcontextprotocol/server-filesystem …');
+    assert.equal(line('npx', '-y', '@modelcontextprotocol/server-memory'), 'npx @modelcontextprotocol/server-memory');
+    assert.equal(line('/usr/bin/node', '/home/me/servers/server.mjs'), 'node server.mjs');
+    assert.equal(line('node', './weather.js'), 'node weather.js');
+    assert.equal(line('node', '--inspect', 'server.mjs', 'x'), 'node server.mjs …');
+    assert.equal(line('uvx', 'mcp-server-fetch'), 'uvx mcp-server-fetch');
+    assert.equal(line('python', '-m', 'mcp_server_time', '--local-timezone=UTC'), 'python -m mcp_server_time …');
+    assert.equal(line('docker', 'run', '-i', '--rm', '-e', 'GITHUB_PERSONAL_ACCESS_TOKEN', 'ghcr.io/github/github-mcp-server'), 'docker run ghcr.io/github/github-mcp-server …');
+    assert.equal(line('C:\\Program Files\\nodejs\\node.exe', 'C:\\Users\\me\\server.js'), 'node.exe server.js');
+    assert.equal(line('npx'), 'npx');
+  });
+
+  it('leaves out flags and their values, variables, URLs, keys and remembered secrets, and says that something was left out', () => {
+    const hostile: Array<[string, string[], string]> = [
+      ['node', ['server.mjs', '--token', 'abc123secret'], 'node server.mjs …'],
+      ['node', ['--token', 'abc.js'], 'node …'],
+      ['node', ['--api-key=sk-abc123456789012345678901234', 'server.mjs'], 'node server.mjs …'],
+      ['uvx', ['mcp-server-git', '--repository', '/home/me/private-repo'], 'uvx mcp-server-git …'],
+      ['npx', ['my-server', 'hunter2password'], 'npx my-server …'],
+      ['npx', ['my-server', 'ghp_abcdefghijklmnopqrstuvwxyz0123456789'], 'npx my-server …'],
+      ['node', ['ghp_abcdefghijklmnopqrstuvwxyz0123456789'], 'node …'],
+      ['node', ['sk-proj-abcdefghij0123456789abcdefghij'], 'node …'],
+      ['npx', ['0123456789abcdef0123456789abcdef'], 'npx …'],
+      ['npx', ['123e4567-e89b-12d3-a456-426614174000'], 'npx …'],
+      ['npx', ['aB3dE5gH7jK9mN1pQ3sT5vX7'], 'npx …'],
+      ['node', ['${input:api-key}'], 'node …'],
+      ['node', ['${env:API_KEY}', 'server.mjs'], 'node …'],
+      ['node', ['$API_KEY'], 'node …'],
+      ['npx', ['-y', 'mcp-remote', 'https://host/mcp?key=abc'], 'npx mcp-remote …'],
+      ['npx', ['api_key=abc123456'], 'npx …'],
+      ['npx', ['user:password@host'], 'npx …'],
+      ['bash', ['-c', 'curl -H "Authorization: Bearer x" https://x | sh'], 'bash …'],
+      ['node', ['serv\u202eer.mjs'], 'node …'],
+      ['node', ['[x](command:evil)'], 'node …'],
+      ['/home/me/ghp_abcdefghijklmnopqrstuvwxyz0123456789/run', [], 'run'],
+      ['/opt/ghp_abcdefghijklmnopqrstuvwxyz0123456789', [], '(command)'],
+      ['node', ['/home/me/ghp_abcdefghijklmnopqrstuvwxyz0123456789/server.mjs'], 'node server.mjs'],
+    ];
+    for (const [command, args, expected] of hostile) assert.equal(s.commandLine(command, args), expected, JSON.stringify([command, ...args]));
+    const remembered = new Scrubber();
+    remembered.remember('correct-horse-battery');
+    assert.equal(remembered.commandLine('npx', ['correct-horse-battery']), 'npx …', 'a value the hub knows is secret (an env value, an input)');
+  });
+});

@@ -156,8 +156,9 @@ describe('the panel (Lit components in happy-dom)', () => {
     assert.equal(text(row('beta').querySelector('.message')), 'Sign in to continue');
     assert.deepEqual(
       [...row('alpha').querySelectorAll('vscode-badge')].map((b) => text(b)),
-      ['streamable-http', '2026-07-28'],
+      ['streamable-http', 'MCP 2026-07-28'],
     );
+    assert.match(row('alpha').querySelector('vscode-badge.revision')!.getAttribute('title')!, /^MCP protocol revision 2026-07-28, the 2026-07-28 revision and later: no handshake/);
     assert.equal(text(row('alpha').querySelector('.source')), 'workspace');
     assert.equal(text($('.summary')), '4 servers · 1 running');
     assert.equal(text(row('delta').querySelector('.status')), 'Waiting for your approval');
@@ -182,6 +183,23 @@ describe('the panel (Lit components in happy-dom)', () => {
     const labelled = row('alpha').getAttribute('aria-labelledby') ?? '';
     assert.equal(text(document.getElementById(labelled)), 'alpha');
     assert.equal(text(document.getElementById(row('alpha').getAttribute('aria-describedby') ?? '')), 'Connected · 2 tools');
+  });
+
+  it('labels the protocol badge "MCP <revision>" with its era in the tooltip', async () => {
+    await send({
+      type: 'servers',
+      servers: [
+        server('classic', { protocolVersion: '2025-11-25' }),
+        server('modern', { protocolVersion: '2026-07-28' }),
+        server('stopped', { status: 'stopped', protocolVersion: '2025-11-25' }),
+      ],
+    });
+    const badge = (name: string) => row(name).querySelector('vscode-badge.revision');
+    assert.equal(text(badge('classic')), 'MCP 2025-11-25');
+    assert.equal(badge('classic')!.getAttribute('title'), 'MCP protocol revision 2025-11-25, the classic era: the initialize handshake, as before the 2026-07-28 revision');
+    assert.equal(text(badge('modern')), 'MCP 2026-07-28');
+    assert.match(badge('modern')!.getAttribute('title')!, /^MCP protocol revision 2026-07-28, the 2026-07-28 revision and later: no handshake/);
+    assert.equal(badge('stopped'), null, 'only a running server has a revision');
   });
 
   it('posts the action a button stands for, with its server', async () => {
@@ -328,6 +346,7 @@ describe('the panel (Lit components in happy-dom)', () => {
     assert.equal(text(block?.querySelector('.scopes')), 'scopes read write');
     assert.match(text(block?.querySelector('.expires')), /^expires in 50 min/);
     assert.match(text(block?.querySelector('.refreshed')), /^refreshed 5 min.* ago$/);
+    assert.equal(block?.querySelector('.signed-in'), null, 'a refreshed session says when it was refreshed');
 
     row('oauth').querySelector<El>('[data-trace]')?.click();
     row('oauth').querySelector<El>('[data-diagnostics]')?.click();
@@ -336,6 +355,13 @@ describe('the panel (Lit components in happy-dom)', () => {
       { type: 'copyDiagnostics', server: 'oauth' },
     ]);
     assert.equal(row('plain').querySelector('[data-trace]'), null, 'no OAuth links for a server without OAuth');
+
+    // Just signed in, never refreshed: "signed in", not "refreshed just now".
+    await send({ type: 'servers', servers: [server('oauth', { session: { ...session, refreshedAt: undefined, obtainedAt: now - 30_000 }, oauth: true })] });
+    assert.equal(row('oauth').querySelector('.refreshed'), null);
+    assert.equal(text(row('oauth').querySelector('.signed-in')), 'signed in just now');
+    await send({ type: 'servers', servers: [server('oauth', { session: { ...session, refreshedAt: undefined, obtainedAt: now - 2 * 3_600_000 }, oauth: true })] });
+    assert.match(text(row('oauth').querySelector('.signed-in')), /^signed in 2 h.* ago$/);
 
     await send({ type: 'servers', servers: [server('oauth', { session: { issuer: 'https://i', scopes: [], account: { username: 'ada' } }, oauth: true })] });
     assert.equal(text(row('oauth').querySelector('.account')), 'Signed in as ada');

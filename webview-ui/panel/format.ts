@@ -79,16 +79,20 @@ export function expiryText(expiresAt: number, now: number): string {
   return diff >= 0 ? `expires ${phrase}` : `expired ${phrase}`;
 }
 
-/** "refreshed 3 min. ago": minutes are enough for a sign-in that lasts an hour or more. */
-export function refreshedText(refreshedAt: number, now: number): string {
-  const ago = Math.max(0, now - refreshedAt);
-  if (ago < MINUTE) return 'refreshed just now';
-  if (ago < HOUR) return `refreshed ${relative.format(-Math.floor(ago / MINUTE), 'minute')}`;
-  if (ago < DAY) return `refreshed ${relative.format(-Math.floor(ago / HOUR), 'hour')}`;
-  return `refreshed ${new Date(refreshedAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}`;
+/** "refreshed 3 min. ago", "signed in 2 hr. ago": minutes are enough for a sign-in that lasts an hour or more. */
+export function agoText(what: 'refreshed' | 'signed in', at: number, now: number): string {
+  const ago = Math.max(0, now - at);
+  if (ago < MINUTE) return `${what} just now`;
+  if (ago < HOUR) return `${what} ${relative.format(-Math.floor(ago / MINUTE), 'minute')}`;
+  if (ago < DAY) return `${what} ${relative.format(-Math.floor(ago / HOUR), 'hour')}`;
+  return `${what} ${new Date(at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}`;
 }
 
-export type TimeKind = 'retry' | 'expiry' | 'refreshed';
+export function refreshedText(refreshedAt: number, now: number): string {
+  return agoText('refreshed', refreshedAt, now);
+}
+
+export type TimeKind = 'retry' | 'expiry' | 'refreshed' | 'signedIn';
 
 export function timeText(kind: TimeKind, at: number, now: number): string {
   switch (kind) {
@@ -98,5 +102,19 @@ export function timeText(kind: TimeKind, at: number, now: number): string {
       return expiryText(at, now);
     case 'refreshed':
       return refreshedText(at, now);
+    case 'signedIn':
+      return agoText('signed in', at, now);
   }
+}
+
+/** The first revision of MCP's second era (no `initialize` handshake); revisions are dates, so they sort as text. */
+const MODERN_ERA = '2026-07-28';
+
+/** The protocol badge: what it is ("MCP 2025-11-25") and, in its tooltip, which era that revision belongs to. */
+export function revisionBadge(revision: string): { label: string; title: string } {
+  const era =
+    revision >= MODERN_ERA
+      ? `the ${MODERN_ERA} revision and later: no handshake, the server describes itself through server/discover`
+      : 'the classic era: the initialize handshake, as before the 2026-07-28 revision';
+  return { label: `MCP ${revision}`, title: `MCP protocol revision ${revision}, ${era}` };
 }

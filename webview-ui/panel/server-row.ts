@@ -9,7 +9,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import { ACTION_LABELS, type ServerAction, type ServerStatus, type ServerView } from '../../src/protocol';
 import { LightElement } from './light-element';
-import { actionsOf, isRecord, num, plural, records, safeStatusLabel, str, strings } from './format';
+import { actionsOf, isRecord, num, plural, records, revisionBadge, safeStatusLabel, str, strings } from './format';
 import { icon } from './icon';
 import { isOpen, post, setOpen, type Section } from './vscode-api';
 import './prompt-list';
@@ -91,7 +91,8 @@ export class ServerRow extends LightElement {
 
     const serverName = str(view.serverName);
     const transport = str(view.transport);
-    const revision = running ? str(view.protocolVersion) : undefined;
+    const revisionText = running ? str(view.protocolVersion) : undefined;
+    const revision = revisionText === undefined ? undefined : revisionBadge(revisionText);
     const source = SOURCES[view.source];
     const target = str(view.target);
     const retryAt = status === 'error' ? num(view.retryAt) : undefined;
@@ -114,7 +115,7 @@ export class ServerRow extends LightElement {
       <div class="server-head">
         <span class="name" id=${`${this.uid}-name`} title=${serverName ? [serverName, str(view.serverVersion)].filter(Boolean).join(' ') : name}>${name}</span>
         ${transport ? html`<vscode-badge class=${transport === 'invalid' ? 'transport invalid' : 'transport'}>${transport}</vscode-badge>` : nothing}
-        ${revision ? html`<vscode-badge class="revision" title=${`MCP protocol revision ${revision}`}>${revision}</vscode-badge>` : nothing}
+        ${revision ? html`<vscode-badge class="revision" title=${revision.title}>${revision.label}</vscode-badge>` : nothing}
         ${source ? html`<span class="source muted" title=${source.title}>${source.label}</span>` : nothing}
         <span class="icon-actions">${actions.filter((a) => !TEXT_ACTIONS.has(a)).map((a) => this.renderIconAction(name, a))}</span>
       </div>

@@ -1,5 +1,5 @@
 /**
- * <mcp-session>: who is signed in to a server (account, issuer, scopes, expiry, last refresh) and, for
+ * <mcp-session>: who is signed in to a server (account, issuer, scopes, expiry, sign-in or last refresh) and, for
  * servers that sign in with OAuth, the way to its OAuth trace and a diagnostics report.
  */
 import { html, nothing } from 'lit';
@@ -43,9 +43,15 @@ export class SessionInfo extends LightElement {
     const scopes = strings(session.scopes);
     const expiresAt = num(session.expiresAt);
     const refreshedAt = num(session.refreshedAt);
+    const obtainedAt = num(session.obtainedAt);
+    // "signed in <time>" until the tokens were refreshed, then "refreshed <time>".
     const times = [
       expiresAt !== undefined ? html`<mcp-time class="expires" kind="expiry" .at=${expiresAt}></mcp-time>` : undefined,
-      refreshedAt !== undefined ? html`<mcp-time class="refreshed" kind="refreshed" .at=${refreshedAt}></mcp-time>` : undefined,
+      refreshedAt !== undefined
+        ? html`<mcp-time class="refreshed" kind="refreshed" .at=${refreshedAt}></mcp-time>`
+        : obtainedAt !== undefined
+          ? html`<mcp-time class="signed-in" kind="signedIn" .at=${obtainedAt}></mcp-time>`
+          : undefined,
     ].filter((t) => t !== undefined);
     return html`<div class="session">
       ${icon('account', 'session-icon')}

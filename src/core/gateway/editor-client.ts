@@ -28,8 +28,11 @@ export interface ServerStart {
 }
 
 export interface StartChoices {
-  /** Asks the person whether to sign in now to a server that needs it. */
-  confirmSignIn(name: string): Promise<boolean>;
+  /**
+   * Asks the person whether to sign in now to a server that needs it; `permission` is set when what
+   * it needs is more permission (the sentence that says which), not a first sign-in.
+   */
+  confirmSignIn(name: string, permission?: string): Promise<boolean>;
   /** Tells the person a sign-in did not complete. */
   signInFailed(error: unknown): void;
 }
@@ -61,7 +64,8 @@ export class EditorClient {
     const ready = await whenReady(this.hub, server.name);
     if (!ready) return undefined;
     if (ready.state.kind === 'authRequired') {
-      if (!(await choices.confirmSignIn(server.name))) return undefined;
+      const permission = ready.state.code === 'insufficient_scope' ? ready.state.reason : undefined;
+      if (!(await choices.confirmSignIn(server.name, permission))) return undefined;
       try {
         await this.hub.authenticate(server.name);
       } catch (error) {

@@ -45,6 +45,8 @@ export interface GatewayOptions {
   readonly logger: Logger;
   /** A call met a server that needs sign-in: the editor offers Authenticate. */
   readonly onSignInNeeded?: (server: string) => void;
+  /** A call needed more permission than the server's session has (`text`: which, for the log). */
+  readonly onPermissionNeeded?: (server: string, text: string) => void;
   /** A classic client session opened or closed. */
   readonly onSessionsChanged?: (count: number) => void;
   /** The hub's elicitation and sampling handler, when it is a router: a calling client answers its server's questions. */
@@ -208,8 +210,18 @@ export class McpGateway {
   }
 
   private surface(view: View): Server {
-    const { version, onSignInNeeded, questions } = this.options;
-    return createSurface(this.hub, view, { version, held: this.held, ...(onSignInNeeded ? { onSignInNeeded } : {}), ...(questions ? { questions } : {}) });
+    const { version, onSignInNeeded, onPermissionNeeded, questions, logger } = this.options;
+    return createSurface(this.hub, view, {
+      version,
+      held: this.held,
+      ...(onSignInNeeded ? { onSignInNeeded } : {}),
+      // The log says what the client was told, in the same words as the row.
+      onPermissionNeeded: (server, text) => {
+        logger.info(`gateway: a client's call was refused: ${text}`);
+        onPermissionNeeded?.(server, text);
+      },
+      ...(questions ? { questions } : {}),
+    });
   }
 
   /**

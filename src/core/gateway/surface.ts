@@ -46,6 +46,8 @@ export interface SurfaceOptions {
   readonly held?: HeldCalls;
   /** Called when a call needs sign-in, so the editor can offer Authenticate. */
   readonly onSignInNeeded?: (server: string) => void;
+  /** Called when a call needs more permission (scope) than the server's session has; `text` says which, for the log. */
+  readonly onPermissionNeeded?: (server: string, text: string) => void;
 }
 
 const METHOD_NOT_FOUND = -32601;
@@ -55,19 +57,19 @@ export function createSurface(hub: McpHub, view: View, options: SurfaceOptions):
   const single = view !== undefined;
   // As the servers behind this endpoint declared it when the client connects.
   const apps = appsExtensionOf(running(hub, view).map((s) => (s.state.kind === 'running' ? s.state.serverInfo.offers?.extensions : undefined)));
-  const server = new Server(
-    { name: single ? view : 'mcp-hub', title: single ? `${view} (MCP Hub)` : 'MCP Hub', version: options.version },
-    {
-      capabilities: {
-        tools: { listChanged: true },
-        resources: { listChanged: true },
-        prompts: { listChanged: true },
-        completions: {},
-        ...(apps ? { extensions: { [MCP_APPS_EXTENSION]: apps } } : {}),
-      },
-      ...(single ? instructionsOf(hub.server(view)) : {}),
+  // VS Code names an MCP server's tools `mcp_<prefix>_<tool>`, the prefix being the first 13
+  // characters of serverInfo's title (or name), lowercased. One server's endpoint reports the hub's
+  // name for it and no title, so its tools read `mcp_<server>_<tool>` there, the same for every server.
+  const server = new Server(single ? { name: view, version: options.version } : { name: 'mcp-hub', title: 'MCP Hub', version: options.version }, {
+    capabilities: {
+      tools: { listChanged: true },
+      resources: { listChanged: true },
+      prompts: { listChanged: true },
+      completions: {},
+      ...(apps ? { extensions: { [MCP_APPS_EXTENSION]: apps } } : {}),
     },
-  );
+    ...(single ? instructionsOf(hub.server(view)) : {}),
+  });
 
   server.setRequestHandler('tools/list', (_request, ctx) => {
     // A client that renders apps keeps app-only tools from its model itself, and needs them listed for its apps to call.
@@ -297,6 +299,8 @@ function notRunningText(server: HubServer): string {
   const { name, state } = server;
   switch (state.kind) {
     case 'authRequired':
+      // More permission is no sign-in: the reason is the permission sentence (failure.ts permissionText).
+      if (state.code === 'insufficient_scope') return scrubber.message(state.reason);
       return `Sign in to ${name} in MCP Hub: it needs you to sign in (the Authenticate button in the MCP Hub panel, or the command "MCP Hub: Authenticate").`;
     case 'needsInput':
       return `${name} needs a value in MCP Hub (Set Value… in the MCP Hub panel) before it can start.`;
@@ -314,8 +318,12 @@ function notRunningText(server: HubServer): string {
 }
 
 function notRunning(server: HubServer, options: SurfaceOptions): CallToolResult {
-  if (server.state.kind === 'authRequired') options.onSignInNeeded?.(server.name);
-  return errorResult(notRunningText(server));
+  const text = notRunningText(server);
+  if (server.state.kind === 'authRequired') {
+    if (server.state.code === 'insufficient_scope') options.onPermissionNeeded?.(server.name, text);
+    else options.onSignInNeeded?.(server.name);
+  }
+  return errorResult(text);
 }
 
 /** A JSON-RPC error from the server stays one; the hub's own refusals become error results in our words. */
@@ -324,6 +332,12 @@ function failedCall(error: unknown, server: string, options: SurfaceOptions): Ca
   if (isHubError(error, 'auth_required')) {
     options.onSignInNeeded?.(server);
     return errorResult(`Sign in to ${server} in MCP Hub: ${error.message}`);
+  }
+  // A missing permission, or one signing in again did not bring: our sentence as it is (no sign-in wording).
+  if (isHubError(error, 'insufficient_scope') || isHubError(error, 'scope_refused')) {
+    const text = scrubber.message(error.message);
+    if (error.code === 'insufficient_scope') options.onPermissionNeeded?.(server, text);
+    return errorResult(text);
   }
   const message = error instanceof Error ? error.message : String(error);
   return errorResult(`${server}: ${scrubber.message(message)}`);

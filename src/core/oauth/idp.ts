@@ -276,7 +276,8 @@ export class EnterpriseIdp {
       discovery: { authorizationServerUrl: this.settings.issuer, authorizationServerMetadata: metadata },
       tokens: { ...tokens, id_token: idToken, ...(tokens.refresh_token || !previous?.tokens?.refresh_token ? {} : { refresh_token: previous.tokens.refresh_token }) },
       ...(expiresAt ? { expiresAt } : {}),
-      refreshedAt: now,
+      // A sign-in obtains; a renewal (with the previous session) refreshes.
+      ...(previous ? { refreshedAt: now, ...(previous.obtainedAt !== undefined ? { obtainedAt: previous.obtainedAt } : {}) } : { obtainedAt: now }),
       ...(account ? { account } : {}),
       updatedAt: now,
     }));

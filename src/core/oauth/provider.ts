@@ -352,7 +352,7 @@ export class HubOAuthProvider implements OAuthClientProvider {
     const expiry =
       typeof tokens.expires_in === 'number' ? { expiresAt: now + tokens.expires_in * 1000, lifetimeMs: tokens.expires_in * 1000 } : { expiresAt: undefined, lifetimeMs: undefined };
     const grant = this.mode.kind === 'clientCredentials' ? ('client_credentials' as const) : this.mode.kind === 'assertion' ? this.mode.grant : undefined;
-    if (this.staged) return this.commit(tokens, grant, { ...expiry, refreshedAt: now }, account);
+    if (this.staged) return this.commit(tokens, grant, { ...expiry, obtainedAt: now }, account);
     const known = this.session?.tokens;
     await this.write((s) => {
       if (this.mode.kind === 'passive') {
@@ -372,7 +372,8 @@ export class HubOAuthProvider implements OAuthClientProvider {
         // A refresh keeps how the session was had (an enterprise session stays one).
         grant: grant ?? (this.mode.kind === 'passive' ? s?.grant : undefined),
         ...expiry,
-        refreshedAt: now,
+        // Tokens that replace tokens are a refresh; the first ones (a machine's first request) are obtained.
+        ...(s?.tokens ? { refreshedAt: now } : { obtainedAt: now, refreshedAt: undefined }),
         ...(account ? { account } : {}),
       };
     });
@@ -384,7 +385,7 @@ export class HubOAuthProvider implements OAuthClientProvider {
   private async commit(
     tokens: OAuthTokens,
     grant: OAuthSession['grant'],
-    times: { expiresAt?: number; lifetimeMs?: number; refreshedAt: number },
+    times: { expiresAt?: number; lifetimeMs?: number; obtainedAt: number },
     fromIdToken: Account | undefined,
   ): Promise<void> {
     if (this.flow.ended) throw this.flow.ended;
@@ -394,7 +395,7 @@ export class HubOAuthProvider implements OAuthClientProvider {
     const account = fromIdToken ?? (grant ? undefined : await this.options.lookUpAccount?.(tokens, flow.discovery));
     // The sign-in may have ended while the userinfo endpoint answered.
     if (flow.ended) throw flow.ended;
-    const { refreshedAt, ...expiry } = times;
+    const { obtainedAt, ...expiry } = times;
     const issuer = tokens.issuer ?? issuerOf(flow.discovery);
     await this.write((s) => {
       const next: { -readonly [K in keyof OAuthSession]: OAuthSession[K] } = {
@@ -405,7 +406,8 @@ export class HubOAuthProvider implements OAuthClientProvider {
         tokens,
         ...(grant ? { grant } : {}),
         ...(expiry.expiresAt !== undefined ? expiry : {}),
-        refreshedAt,
+        // A sign-in: no refresh has happened to these tokens yet.
+        obtainedAt,
         ...(account ? { account } : {}),
       };
       const client = settings.clientId ? undefined : flow.client;

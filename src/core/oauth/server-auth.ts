@@ -53,7 +53,9 @@ export interface SessionInfo {
   readonly issuer?: string;
   readonly scopes: readonly string[];
   readonly expiresAt?: number;
-  /** Epoch ms of the last successful token refresh, or of the sign-in. */
+  /** Epoch ms of the sign-in the tokens come from. */
+  readonly obtainedAt?: number;
+  /** Epoch ms of the last refresh of those tokens; absent until one happened. */
   readonly refreshedAt?: number;
   /** Who signed in, when the authorization server said (id_token claims or userinfo; scrubbed, capped). */
   readonly account?: Account;
@@ -331,6 +333,7 @@ export class ServerAuth {
       ...(s.issuer ? { issuer: s.issuer } : {}),
       scopes: s.tokens.scope?.split(' ').filter(Boolean) ?? [],
       ...(s.expiresAt ? { expiresAt: s.expiresAt } : {}),
+      ...(typeof s.obtainedAt === 'number' ? { obtainedAt: s.obtainedAt } : {}),
       ...(typeof s.refreshedAt === 'number' ? { refreshedAt: s.refreshedAt } : {}),
       ...(account ? { account } : {}),
     };

@@ -45,7 +45,12 @@ export interface OAuthSession {
   readonly expiresAt?: number;
   /** The access token's lifetime (`expires_in`) in ms, which sets how early it is refreshed. */
   readonly lifetimeMs?: number;
-  /** Epoch ms of the last tokens received: the sign-in, or the last refresh. */
+  /** Epoch ms of the sign-in (or a machine's first token request) the tokens come from. */
+  readonly obtainedAt?: number;
+  /**
+   * Epoch ms of the last refresh of those tokens; absent until one happened. (Sessions stored before
+   * `obtainedAt` existed have this set at sign-in too.)
+   */
   readonly refreshedAt?: number;
   /** Who signed in, when the authorization server said (claims scrubbed and capped, see account.ts). */
   readonly account?: Account;

@@ -68,8 +68,9 @@ export class ToolRunners implements vscode.Disposable {
     });
     panel.title = title(server, tool);
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
-    panel.webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: [dist] };
+    // The HTML (with its CSP) before the options: a restored panel would otherwise render an empty page without one.
     panel.webview.html = webviewHtml(panel.webview, dist, { script: 'workbench.js', title: title(server, tool), view: 'tool', media: true });
+    panel.webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: [dist] };
     this.open.set(key(server, tool), runner);
     panel.onDidDispose(() => {
       runner.dispose();

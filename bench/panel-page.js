@@ -35,3 +35,26 @@ window.__deliver = (data) =>
         });
       });
   });
+
+/**
+ * The panel's first render: posts `data`, waits until the panel, its rows and their lists have
+ * rendered (the panel works out which rows of each list are in view and renders them before the
+ * frame: RowWindow), forces style and layout, and says how many tool rows are then in the page and
+ * how long until the next frame.
+ */
+window.__firstRender = (data) =>
+  new Promise((resolve) => {
+    const t0 = performance.now();
+    window.dispatchEvent(new MessageEvent('message', { data }));
+    const panel = document.querySelector('mcp-hub-panel');
+    // settled() twice: the rows, then the rows of each list in view that the panel then asks for.
+    panel
+      .settled()
+      .then(() => panel.settled())
+      .then(() => {
+        document.body.getBoundingClientRect();
+        const ms = performance.now() - t0;
+        const rows = document.querySelectorAll('[data-tool]').length;
+        requestAnimationFrame(() => resolve({ ms, rows, frameMs: performance.now() - t0 }));
+      });
+  });

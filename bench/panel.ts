@@ -71,7 +71,7 @@ export async function panelFigures(root: string, chromiumPath: string): Promise<
   const openTools = { open: { tools: Array.from({ length: SERVERS }, (_, i) => serverName(i)), resources: [], prompts: [], detail: [] } };
   writeFileSync(
     page,
-    `<!DOCTYPE html><html><head><link rel="stylesheet" href="${pathToFileURL(join(root, 'dist/webview.css')).href}"></head><body><div id="root"></div>
+    `<!DOCTYPE html><html><head><link rel="stylesheet" href="${pathToFileURL(join(root, 'dist/codicons/codicon.css')).href}" id="vscode-codicon-stylesheet"><link rel="stylesheet" href="${pathToFileURL(join(root, 'dist/webview.css')).href}"></head><body><div id="root"></div>
 <script>window.__state = ${JSON.stringify(openTools)};
 window.acquireVsCodeApi = () => ({ postMessage() {}, getState: () => window.__state, setState: (s) => { window.__state = s; } });</script>
 <script src="${pathToFileURL(bundle).href}"></script><script src="${pathToFileURL(join(root, 'bench/panel-page.js')).href}"></script></body></html>`,
@@ -82,7 +82,8 @@ window.acquireVsCodeApi = () => ({ postMessage() {}, getState: () => window.__st
     await tab.goto(pathToFileURL(page).href);
     // The whole list, as after `ready`.
     const views = Array.from({ length: SERVERS }, (_, i) => toServerView(hubServer(i, running(i, 0))));
-    const first = await deliver(tab, { type: 'servers', servers: views, gateway: { on: true, address: '127.0.0.1:4567', sessions: 1 } });
+    const message: ExtensionToWebview = { type: 'servers', servers: views, gateway: { on: true, address: '127.0.0.1:4567', sessions: 1 } };
+    const first = await tab.evaluate((m) => (globalThis as unknown as PageHooks).__firstRender(m), message);
     const toolRows = await tab.evaluate(() => (globalThis as unknown as PageHooks).__toolRows());
 
     const times: number[] = [];
@@ -104,7 +105,9 @@ window.acquireVsCodeApi = () => ({ postMessage() {}, getState: () => window.__st
     await cdp.send('HeapProfiler.collectGarbage');
     const heap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
     console.log(`(i) the panel with ${SERVERS} servers and ${SERVERS * TOOLS_PER_SERVER} tools (${toolRows} tool rows shown, every Tools section open), in Chromium`);
-    console.log(`    first render of the whole list ${first.ms.toFixed(1)} ms`);
+    console.log(
+      `    first render of the whole list, rendered and laid out with the tool rows in view (${first.rows} then): ${first.ms.toFixed(1)} ms (target: <= 100 ms; before the lists rendered only the rows in view: 2.6 s); to the next frame ${first.frameMs.toFixed(1)} ms`,
+    );
     console.log(
       `    one server's change to its row re-rendered and laid out: median ${median(times).toFixed(2)} ms, p95 ${p95(times).toFixed(2)} ms over ${CHANGES} changes (target: median <= 16 ms)`,
     );
@@ -120,6 +123,7 @@ window.acquireVsCodeApi = () => ({ postMessage() {}, getState: () => window.__st
 
 interface PageHooks {
   __toolRows(): Promise<number>;
+  __firstRender(message: unknown): Promise<{ ms: number; rows: number; frameMs: number }>;
   __deliver(message: unknown): Promise<{ ms: number; frameMs: number; rows: number }>;
 }
 

@@ -17,6 +17,7 @@ import { num, plural, safeStatusLabel, str } from './format';
 import { captureFocus, restoreFocus } from './focus';
 import { icon } from './icon';
 import { post, pruneOpen } from './vscode-api';
+import { settleWindows } from './row-window';
 import './server-row';
 
 const EXAMPLE = `"mcpHub.servers": {
@@ -102,13 +103,18 @@ export class HubPanel extends LightElement {
       if (removed.size > 0) pruneOpen(new Set(next.map((s) => s.name)));
       this.announce(next.filter((s) => changed.get(s.name) === s));
     }
-    void this.settled().then(() => restoreFocus(this, focus));
+    void this.settled().then(() => {
+      // The lists' rows in view, in this frame; then the focus, which may be on one of them.
+      settleWindows();
+      return this.settled().then(() => restoreFocus(this, focus));
+    });
   }
 
-  /** Resolves when the panel and its rows have rendered. */
+  /** Resolves when the panel, its rows and their lists have rendered. */
   async settled(): Promise<void> {
     await this.updateComplete;
     await Promise.all([...this.querySelectorAll('mcp-server-row')].map((row) => row.updateComplete));
+    await Promise.all([...this.querySelectorAll<LightElement>('mcp-tool-list, mcp-resource-list, mcp-prompt-list')].map((list) => list.updateComplete));
   }
 
   /** Tells a screen reader which servers changed status (the first list is not news). */

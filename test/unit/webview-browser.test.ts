@@ -1,6 +1,7 @@
 // The panel in a real browser engine (Chromium, which VS Code's webviews run on), where happy-dom has
 // no layout: the long lists render only the rows in view (RowWindow), scrolling brings the others,
-// the keyboard walks the whole list, and a focused row stays while it is scrolled away. The panel is bundled from source as the
+// the keyboard walks the whole list, a focused row stays while it is scrolled away, and the header's
+// gateway line shows in full at the side bar's default width. The panel is bundled from source as the
 // build does (esbuild, iife) and loaded with the webview's stylesheets.
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -140,5 +141,15 @@ window.acquireVsCodeApi = () => ({ postMessage(m) { window.__posted.push(m); }, 
     await frames();
     assert.ok(!(await rendered()).includes(0));
     assert.equal(await focusedTool(), `tool_${steps - 5}`, 'the focused row is kept');
+  });
+
+  it("shows the gateway line in full at the side bar's default width", async () => {
+    await load(300, { type: 'servers', servers: [server('alpha', { tools: [] })], gateway: { on: true, address: '127.0.0.1:45931', sessions: 2 } }, []);
+    const line = await call<{ text: string; clipped: boolean; right: number }>('__box("#mcp-gateway")');
+    assert.equal(line.text, 'Gateway on port 45931 · 2 clients');
+    assert.equal(line.clipped, false, 'the text is not cut off');
+    assert.ok(line.right <= 300, 'the text is inside the side bar');
+    const button = await call<{ right: number; width: number; clipped: boolean }>(`__box('.gateway-bar [data-command="connectClient"]')`);
+    assert.ok(button.width > 0 && button.right <= 300 && !button.clipped, 'Connect a Client… is there in full too');
   });
 });

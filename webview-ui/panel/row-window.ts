@@ -57,11 +57,13 @@ function flush(): void {
 
 /**
  * Works out now, not in the next frame, the windows of the lists that have rendered since the last
- * time: the panel calls it once its rows have rendered, so the first frame already shows the rows in
- * view (one layout for every list), rather than empty lists for a frame.
+ * time (one layout for all of them); false when there were none. The panel calls it once its rows
+ * have rendered, so the first frame already shows the rows in view.
  */
-export function settleWindows(): void {
-  if (due.size > 0) flush();
+export function settleWindows(): boolean {
+  if (due.size === 0) return false;
+  flush();
+  return true;
 }
 
 /** Scrolling, resizing or a layout change elsewhere (a section opening above moves a list). */

@@ -37,20 +37,28 @@ window.__deliver = (data) =>
   });
 
 /**
- * The panel's first render: posts `data`, waits until the panel, its rows and their lists have
- * rendered (the panel works out which rows of each list are in view and renders them before the
- * frame: RowWindow), forces style and layout, and says how many tool rows are then in the page and
- * how long until the next frame.
+ * The panel's first render: posts `data` and takes the time until the tool rows in view are rendered
+ * and laid out. The panel renders them before the first frame (RowWindow, HubPanel.rendered); were
+ * they to come later, the time runs on frame by frame until they are there (at most 10 frames).
  */
 window.__firstRender = (data) =>
   new Promise((resolve) => {
     const t0 = performance.now();
     window.dispatchEvent(new MessageEvent('message', { data }));
-    // `rendered`: the server rows in view, then the rows in view of their lists.
-    document.querySelector('mcp-hub-panel').rendered.then(() => {
-      document.body.getBoundingClientRect();
-      const ms = performance.now() - t0;
-      const rows = document.querySelectorAll('[data-tool]').length;
-      requestAnimationFrame(() => resolve({ ms, rows, frameMs: performance.now() - t0 }));
-    });
+    const panel = document.querySelector('mcp-hub-panel');
+    const lists = () => Promise.all([...document.querySelectorAll('mcp-tool-list')].map((e) => e.updateComplete));
+    let frames = 0;
+    const check = () =>
+      lists().then(() => {
+        document.body.getBoundingClientRect();
+        const rows = document.querySelectorAll('[data-tool]').length;
+        if (rows > 0 || frames >= 10) {
+          const ms = performance.now() - t0;
+          requestAnimationFrame(() => resolve({ ms, rows, frames, frameMs: performance.now() - t0 }));
+        } else {
+          frames++;
+          requestAnimationFrame(() => void check());
+        }
+      });
+    panel.rendered.then(check);
   });

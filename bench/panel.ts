@@ -84,12 +84,12 @@ window.acquireVsCodeApi = () => ({ postMessage() {}, getState: () => window.__st
     // sample is at the mercy of whatever else the machine is doing), the median reported.
     const views = Array.from({ length: SERVERS }, (_, i) => toServerView(hubServer(i, running(i, 0))));
     const message: ExtensionToWebview = { type: 'servers', servers: views, gateway: { on: true, address: '127.0.0.1:4567', sessions: 1 } };
-    const firsts: { ms: number; rows: number; frameMs: number }[] = [];
+    const firsts: { ms: number; rows: number; frames: number; frameMs: number }[] = [];
     for (let n = 0; n < FIRST_RENDERS; n++) {
       await tab.goto(pathToFileURL(page).href);
       firsts.push(await tab.evaluate((m) => (globalThis as unknown as PageHooks).__firstRender(m), message));
     }
-    const first = { ms: median(firsts.map((f) => f.ms)), frameMs: median(firsts.map((f) => f.frameMs)), rows: firsts[0].rows };
+    const first = { ms: median(firsts.map((f) => f.ms)), frameMs: median(firsts.map((f) => f.frameMs)), rows: firsts[0].rows, frames: median(firsts.map((f) => f.frames)) };
     const toolRows = await tab.evaluate(() => (globalThis as unknown as PageHooks).__toolRows());
 
     const times: number[] = [];
@@ -112,7 +112,7 @@ window.acquireVsCodeApi = () => ({ postMessage() {}, getState: () => window.__st
     const heap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
     console.log(`(i) the panel with ${SERVERS} servers and ${SERVERS * TOOLS_PER_SERVER} tools (${toolRows} tool rows shown, every Tools section open), in Chromium`);
     console.log(
-      `    first render of the whole list, rendered and laid out with the tool rows in view (${first.rows} then): median ${first.ms.toFixed(1)} ms of ${FIRST_RENDERS} fresh panels (${Math.min(...firsts.map((f) => f.ms)).toFixed(1)}-${Math.max(...firsts.map((f) => f.ms)).toFixed(1)}; target: <= 100 ms; before the lists rendered only the rows in view: 2.6 s), to the next frame ${first.frameMs.toFixed(1)} ms`,
+      `    first render of the whole list, until the tool rows in view (${first.rows}) are rendered and laid out (after ${first.frames} frame(s)): median ${first.ms.toFixed(1)} ms of ${FIRST_RENDERS} fresh panels (${Math.min(...firsts.map((f) => f.ms)).toFixed(1)}-${Math.max(...firsts.map((f) => f.ms)).toFixed(1)}; target: <= 100 ms; before the lists rendered only the rows in view: 2,703 ms on 2026-12-06), to the next frame ${first.frameMs.toFixed(1)} ms`,
     );
     console.log(
       `    one server's change to its row re-rendered and laid out: median ${median(times).toFixed(2)} ms, p95 ${p95(times).toFixed(2)} ms over ${CHANGES} changes (target: median <= 16 ms)`,
@@ -129,7 +129,7 @@ window.acquireVsCodeApi = () => ({ postMessage() {}, getState: () => window.__st
 
 interface PageHooks {
   __toolRows(): Promise<number>;
-  __firstRender(message: unknown): Promise<{ ms: number; rows: number; frameMs: number }>;
+  __firstRender(message: unknown): Promise<{ ms: number; rows: number; frames: number; frameMs: number }>;
   __deliver(message: unknown): Promise<{ ms: number; frameMs: number; rows: number }>;
 }
 

@@ -9,6 +9,7 @@
  * styles: looks come from style.css classes and the controls' constructable stylesheets.
  */
 import { html, nothing } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import { parseExtensionMessage, type EnterpriseView, type GatewayView, type ServerView } from '../../src/protocol';
 import { LightElement } from './light-element';
@@ -16,7 +17,7 @@ import { num, plural, safeStatusLabel, str } from './format';
 import { captureFocus, restoreFocus } from './focus';
 import { icon } from './icon';
 import { post, pruneOpen } from './vscode-api';
-import { RowWindow, settleWindows } from './row-window';
+import { settleWindows } from './row-window';
 import './server-row';
 
 const EXAMPLE = `"mcpHub.servers": {
@@ -50,8 +51,6 @@ export class HubPanel extends LightElement {
   declare enterprise: EnterpriseView | undefined;
   declare loaded: boolean;
   declare announcement: string;
-  /** Only the rows in view are rendered: a row with every tools section open is thousands of pixels tall. */
-  private readonly rows = new RowWindow<ServerView>(this, (s) => s.name, ':scope > .content > ul.servers');
   /** Resolves when the last message is on screen: the rows in view, their lists and the focus. */
   rendered: Promise<void> = Promise.resolve();
   /** The statuses last shown, to announce changes; undefined before the first list. */
@@ -110,9 +109,9 @@ export class HubPanel extends LightElement {
   }
 
   /**
-   * Renders the rows in view of the server list, then of the lists in those rows, in this frame (one
-   * layout a level, not one a list), rather than empty lists for a frame; then the focus is put
-   * back, as it may have been on one of them.
+   * Renders the rows in view of the lists in the server rows in this frame (one layout for all the
+   * lists, not one a list), rather than empty lists for a frame; then the focus is put back, as it
+   * may have been on one of them.
    */
   private async settleWindows(): Promise<void> {
     for (let level = 0; level < 3; level++) {
@@ -159,12 +158,13 @@ export class HubPanel extends LightElement {
             ? html`<p class="muted loading">Loading servers…</p>`
             : this.servers.length === 0
               ? this.renderEmpty()
-              : html`<ul class="servers" aria-label="MCP servers">
-                  ${this.rows.render(this.servers, (s, i) => {
-                    const place = this.rows.position(i);
-                    return html`<mcp-server-row data-row-key=${s.name} aria-setsize=${place.setsize} aria-posinset=${place.posinset} .server=${s}></mcp-server-row>`;
-                  })}
-                </ul>`
+              : html`<div class="servers" role="list" aria-label="MCP servers">
+                  ${repeat(
+                    this.servers,
+                    (s) => s.name,
+                    (s) => html`<mcp-server-row .server=${s}></mcp-server-row>`,
+                  )}
+                </div>`
         }
       </div>
       <div class="sr-only" role="status" aria-live="polite" aria-atomic="true">${this.announcement}</div>

@@ -1,11 +1,12 @@
 /**
  * RowWindow: a list that renders only the rows in view. Hand-written rather than
- * @lit-labs/virtualizer because the panel has up to one list per server section, all in the one
- * scroller of the webview's document, light-DOM rows whose heights vary, and a keyboard contract
- * (the focused row stays rendered) that is simplest to keep with a small window of our own.
+ * @lit-labs/virtualizer (a new dependency) because the panel has up to one list per server section,
+ * all in the one scroller of the webview's document, light-DOM rows whose heights vary, a CSP that
+ * refuses style attributes, and a keyboard contract (the focused row stays rendered) that is
+ * simplest to keep with a small window of our own.
  *
- * The rows above and below the window are stood in for by two spacers of their (measured, else
- * estimated) height, so the scrollbar and the page's layout are those of the whole list. Each
+ * The rows above and below the window (and around a focused row kept outside it) are stood in for
+ * by spacers of their (measured, else estimated) height, so the scrollbar and the page's layout are those of the whole list. Each
  * rendered row (an <li data-row-key=…>) carries aria-setsize and aria-posinset (position()), so a
  * screen reader still says "37 of 100".
  * Rows are measured after each render, and the window is worked out again on any scroll, resize or

@@ -19,6 +19,7 @@ import { toServerView } from '../src/view-model';
 const SERVERS = 50;
 const TOOLS_PER_SERVER = 100;
 const CHANGES = 200;
+const FIRST_RENDERS = 7;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)];
@@ -71,7 +72,7 @@ export async function panelFigures(root: string, chromiumPath: string): Promise<
   const openTools = { open: { tools: Array.from({ length: SERVERS }, (_, i) => serverName(i)), resources: [], prompts: [], detail: [] } };
   writeFileSync(
     page,
-    `<!DOCTYPE html><html><head><link rel="stylesheet" href="${pathToFileURL(join(root, 'dist/webview.css')).href}"></head><body><div id="root"></div>
+    `<!DOCTYPE html><html><head><link rel="stylesheet" href="${pathToFileURL(join(root, 'dist/codicons/codicon.css')).href}" id="vscode-codicon-stylesheet"><link rel="stylesheet" href="${pathToFileURL(join(root, 'dist/webview.css')).href}"></head><body><div id="root"></div>
 <script>window.__state = ${JSON.stringify(openTools)};
 window.acquireVsCodeApi = () => ({ postMessage() {}, getState: () => window.__state, setState: (s) => { window.__state = s; } });</script>
 <script src="${pathToFileURL(bundle).href}"></script><script src="${pathToFileURL(join(root, 'bench/panel-page.js')).href}"></script></body></html>`,
@@ -79,10 +80,16 @@ window.acquireVsCodeApi = () => ({ postMessage() {}, getState: () => window.__st
   const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--js-flags=--expose-gc'] });
   try {
     const tab = await browser.newPage({ viewport: { width: 400, height: 1000 } });
-    await tab.goto(pathToFileURL(page).href);
-    // The whole list, as after `ready`.
+    // The whole list, as after `ready`, in a freshly loaded panel: FIRST_RENDERS times (one
+    // sample is at the mercy of whatever else the machine is doing), the median reported.
     const views = Array.from({ length: SERVERS }, (_, i) => toServerView(hubServer(i, running(i, 0))));
-    const first = await deliver(tab, { type: 'servers', servers: views, gateway: { on: true, address: '127.0.0.1:4567', sessions: 1 } });
+    const message: ExtensionToWebview = { type: 'servers', servers: views, gateway: { on: true, address: '127.0.0.1:4567', sessions: 1 } };
+    const firsts: { ms: number; rows: number; frames: number; frameMs: number }[] = [];
+    for (let n = 0; n < FIRST_RENDERS; n++) {
+      await tab.goto(pathToFileURL(page).href);
+      firsts.push(await tab.evaluate((m) => (globalThis as unknown as PageHooks).__firstRender(m), message));
+    }
+    const first = { ms: median(firsts.map((f) => f.ms)), frameMs: median(firsts.map((f) => f.frameMs)), rows: firsts[0].rows, frames: median(firsts.map((f) => f.frames)) };
     const toolRows = await tab.evaluate(() => (globalThis as unknown as PageHooks).__toolRows());
 
     const times: number[] = [];
@@ -104,7 +111,9 @@ window.acquireVsCodeApi = () => ({ postMessage() {}, getState: () => window.__st
     await cdp.send('HeapProfiler.collectGarbage');
     const heap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
     console.log(`(i) the panel with ${SERVERS} servers and ${SERVERS * TOOLS_PER_SERVER} tools (${toolRows} tool rows shown, every Tools section open), in Chromium`);
-    console.log(`    first render of the whole list ${first.ms.toFixed(1)} ms`);
+    console.log(
+      `    first render of the whole list, until the tool rows in view (${first.rows}) are rendered and laid out (after ${first.frames} frame(s)): median ${first.ms.toFixed(1)} ms of ${FIRST_RENDERS} fresh panels (${Math.min(...firsts.map((f) => f.ms)).toFixed(1)}-${Math.max(...firsts.map((f) => f.ms)).toFixed(1)}; target: <= 100 ms; before the lists rendered only the rows in view: 2,703 ms on 2026-12-06), to the next frame ${first.frameMs.toFixed(1)} ms`,
+    );
     console.log(
       `    one server's change to its row re-rendered and laid out: median ${median(times).toFixed(2)} ms, p95 ${p95(times).toFixed(2)} ms over ${CHANGES} changes (target: median <= 16 ms)`,
     );
@@ -120,6 +129,7 @@ window.acquireVsCodeApi = () => ({ postMessage() {}, getState: () => window.__st
 
 interface PageHooks {
   __toolRows(): Promise<number>;
+  __firstRender(message: unknown): Promise<{ ms: number; rows: number; frames: number; frameMs: number }>;
   __deliver(message: unknown): Promise<{ ms: number; frameMs: number; rows: number }>;
 }
 

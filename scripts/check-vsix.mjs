@@ -1,7 +1,9 @@
 // After `npm run package`: every bundle the build wrote (dist/*.js, *.css) must be in the VSIX, so
-// no webview of the installed extension loads a script that was left out (.vscodeignore).
+// no webview of the installed extension loads a script that was left out (.vscodeignore); the icon
+// must be in it; and the packaged README (dist/README.md, scripts/package.mjs) may show only https
+// images: the extension's page drops any other src, which leaves a broken image.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,4 +20,17 @@ if (missing.length > 0) {
   console.error(`The VSIX leaves out ${missing.join(', ')}: add them to .vscodeignore.`);
   process.exit(1);
 }
-console.log(`VSIX check: all ${bundles.length} bundles are packaged (${bundles.join(', ')})`);
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+if (typeof manifest.icon !== 'string' || !packaged.has(manifest.icon)) {
+  console.error(manifest.icon ? `The VSIX leaves out the icon ${manifest.icon}: add it to .vscodeignore.` : 'package.json has no icon.');
+  process.exit(1);
+}
+const images = [...readFileSync(join(root, 'dist/README.md'), 'utf8').matchAll(/!\[[^\]]*\]\(([^)\s]+)\)|<img\b[^>]*\bsrc=["']?([^"'\s>]+)/gi)].map((m) => m[1] ?? m[2]);
+const broken = images.filter((src) => !/^https:\/\//i.test(src));
+if (broken.length > 0) {
+  console.error(`The packaged README shows images the extension's page cannot load: ${broken.join(', ')}`);
+  process.exit(1);
+}
+console.log(
+  `VSIX check: all ${bundles.length} bundles are packaged (${bundles.join(', ')}), the icon (${manifest.icon}), and the README with ${images.length ? `${images.length} https images` : 'no images (npm run package -- --images-url=https://… puts them in)'}`,
+);

@@ -1,4 +1,4 @@
-// `npm run test:e2e`: the e2e suites in a real VS Code. Builds the extension and the in-editor suite,
+// `npm run test:e2e`: the e2e suites in a real VS Code (the last one installs the VSIX). Builds the extension and the in-editor suite,
 // picks a launcher (--launcher=code-server|electron, or MCP_HUB_E2E_LAUNCHER; by default
 // @vscode/test-electron when VS Code's download site answers, else the offline code-server one,
 // which e2e/setup.sh installs into .cache/), then runs e2e/*.test.ts with node:test.
@@ -33,6 +33,9 @@ const run = (cmd, args, env = {}) => {
 
 // The UI suite drives the browser workbench, so it needs code-server and Chromium either way.
 run('bash', ['e2e/setup.sh']);
+// The VSIX, for the installed extension's page (e2e/vsix.test.ts); then the development build the
+// other suites load.
+run(process.execPath, ['scripts/package.mjs']);
 run(process.execPath, ['scripts/build.mjs']);
 await esbuild.build({
   entryPoints: [join(root, 'e2e/suite/index.ts')],
@@ -44,4 +47,6 @@ await esbuild.build({
   external: ['vscode', 'mocha'],
   logLevel: 'warning',
 });
-run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', 'e2e/in-editor.test.ts', 'e2e/ui.test.ts'], { MCP_HUB_E2E_LAUNCHER: launcher });
+run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', 'e2e/in-editor.test.ts', 'e2e/ui.test.ts', 'e2e/vsix.test.ts'], {
+  MCP_HUB_E2E_LAUNCHER: launcher,
+});

@@ -44,7 +44,7 @@ async function setUpDom(): Promise<void> {
   for (const name of [
     'customElements', 'HTMLElement', 'Element', 'Node', 'Text', 'Comment', 'Document', 'DocumentFragment', 'ShadowRoot',
     'HTMLTemplateElement', 'CSSStyleSheet', 'NodeFilter', 'Event', 'CustomEvent', 'MouseEvent', 'KeyboardEvent', 'FocusEvent',
-    'MessageEvent', 'MutationObserver', 'getComputedStyle', 'matchMedia',
+    'MessageEvent', 'MutationObserver', 'ResizeObserver', 'getComputedStyle', 'matchMedia',
   ]) {
     const value: unknown = (window as unknown as Record<string, unknown>)[name];
     globals[name] = typeof value === 'function' && /^[a-z]/.test(name) ? (value as (...a: unknown[]) => unknown).bind(window) : value;
@@ -272,34 +272,38 @@ describe('the panel (Lit components in happy-dom)', () => {
     assert.equal(text(row('beta').querySelector('.tool-reason')), 'in tools.deny');
   });
 
-  it('shows a page of tools at a time when a server has thousands', async () => {
+  // happy-dom lays nothing out: every list sits at the top of its 768-pixel view, rows unmeasured.
+  // The virtualised list in a real browser (scrolling, measuring, the keyboard): panel-window.test.ts.
+  it('renders only the tool rows in view when a server has thousands, each saying its place in the list', async () => {
     const tools = Array.from({ length: 2500 }, (_, i) => ({ name: `tool-${i}` }));
     await send({ type: 'servers', servers: [server('alpha', { tools })] });
     await openSection('alpha', 'tools');
-    assert.equal(row('alpha').querySelectorAll('[data-tool]').length, 100, 'the first page');
-    const more = row('alpha').querySelector<El>('[data-more="tools"]');
-    assert.equal(text(more), 'Show 100 more (100 of 2,500)');
-    more?.click();
-    await settle();
-    assert.equal(row('alpha').querySelectorAll('[data-tool]').length, 200);
+    const rows = [...row('alpha').querySelectorAll<El>('ul.tools > [data-tool]')];
+    assert.ok(rows.length > 10 && rows.length < 60, `the rows in view and a little beyond, not 2,500 (${rows.length})`);
+    assert.deepEqual(
+      rows.slice(0, 3).map((r) => [r.dataset.tool, r.getAttribute('aria-posinset'), r.getAttribute('aria-setsize')]),
+      [
+        ['tool-0', '1', '2500'],
+        ['tool-1', '2', '2500'],
+        ['tool-2', '3', '2500'],
+      ],
+    );
+    // The rows not rendered are stood in for by a spacer as tall as they would be (56 px each, unmeasured).
+    const spacer = row('alpha').querySelector<El>('ul.tools > .row-spacer');
+    assert.equal(spacer?.getAttribute('aria-hidden'), 'true');
+    assert.equal(spacer?.style.height, `${(2500 - rows.length) * 56}px`);
+    assert.equal(row('alpha').querySelector('[data-more]'), null, 'no paging: the list scrolls');
   });
 
-  it('pages resources by 50 with Show more, opens one, and opens the templates', async () => {
+  it('lists resources in view, opens one, and opens the templates', async () => {
     const resources = Array.from({ length: 120 }, (_, i) => ({ uri: `file:///r/${i}.txt`, name: `r${i}.txt`, mimeType: 'text/plain' }));
     await send({ type: 'servers', servers: [server('gamma', { resources, resourceCount: 5000, templates: true })] });
     assert.equal(text(row('gamma').querySelector('summary[data-section="resources"]')), 'Resources (5,000)');
     await openSection('gamma', 'resources');
     takePosted();
-    const listed = () => row('gamma').querySelectorAll('[data-resource]').length;
-    assert.equal(listed(), 50);
-    row('gamma').querySelector<El>('[data-more="resources"]')?.click();
-    await settle();
-    assert.equal(listed(), 100);
-    assert.equal(text(row('gamma').querySelector('[data-more="resources"]')), 'Show 20 more (100 of 120)');
-    row('gamma').querySelector<El>('[data-more="resources"]')?.click();
-    await settle();
-    assert.equal(listed(), 120);
-    assert.equal(row('gamma').querySelector('[data-more="resources"]'), null, 'nothing more to show');
+    const listed = [...row('gamma').querySelectorAll<El>('ul.resources > li[data-row-key]')];
+    assert.ok(listed.length > 10 && listed.length < 120, `only the resources in view (${listed.length} of 120)`);
+    assert.equal(listed[0]?.getAttribute('aria-setsize'), '120');
     assert.equal(text(row('gamma').querySelector('.note')), 'The list holds the first 120 of 5,000 resources.');
 
     const item = row('gamma').querySelector<El>('[data-resource="file:///r/7.txt"]');

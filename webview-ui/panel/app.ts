@@ -17,6 +17,7 @@ import { num, plural, safeStatusLabel, str } from './format';
 import { captureFocus, restoreFocus } from './focus';
 import { icon } from './icon';
 import { post, pruneOpen } from './vscode-api';
+import { settleWindows } from './row-window';
 import './server-row';
 
 const EXAMPLE = `"mcpHub.servers": {
@@ -50,6 +51,8 @@ export class HubPanel extends LightElement {
   declare enterprise: EnterpriseView | undefined;
   declare loaded: boolean;
   declare announcement: string;
+  /** Resolves when the last message is on screen: the rows in view, their lists and the focus. */
+  rendered: Promise<void> = Promise.resolve();
   /** The statuses last shown, to announce changes; undefined before the first list. */
   private statuses: Map<string, string> | undefined;
   private announceTimer: ReturnType<typeof setTimeout> | undefined;
@@ -102,13 +105,27 @@ export class HubPanel extends LightElement {
       if (removed.size > 0) pruneOpen(new Set(next.map((s) => s.name)));
       this.announce(next.filter((s) => changed.get(s.name) === s));
     }
-    void this.settled().then(() => restoreFocus(this, focus));
+    this.rendered = this.settleWindows().then(() => restoreFocus(this, focus));
   }
 
-  /** Resolves when the panel and its rows have rendered. */
+  /**
+   * Renders the rows in view of the lists in the server rows in this frame (one layout for all the
+   * lists, not one a list), rather than empty lists for a frame; then the focus is put back, as it
+   * may have been on one of them.
+   */
+  private async settleWindows(): Promise<void> {
+    for (let level = 0; level < 3; level++) {
+      await this.settled();
+      if (!settleWindows()) return;
+    }
+    await this.settled();
+  }
+
+  /** Resolves when the panel, its rows and their lists have rendered. */
   async settled(): Promise<void> {
     await this.updateComplete;
     await Promise.all([...this.querySelectorAll('mcp-server-row')].map((row) => row.updateComplete));
+    await Promise.all([...this.querySelectorAll<LightElement>('mcp-tool-list, mcp-resource-list, mcp-prompt-list')].map((list) => list.updateComplete));
   }
 
   /** Tells a screen reader which servers changed status (the first list is not news). */

@@ -1,13 +1,13 @@
 /**
  * <mcp-prompt-list>: a server's prompts with their descriptions and argument names; one opens where its
- * arguments are filled in and its messages previewed.
+ * arguments are filled in and its messages previewed. Only the rows in view are in the DOM (RowWindow).
  */
 import { html, nothing } from 'lit';
-import { repeat } from 'lit/directives/repeat.js';
 import type { PromptView } from '../../src/protocol';
-import { LightElement } from './light-element';
 import { isRecord, records, str } from './format';
 import { icon } from './icon';
+import { LightElement } from './light-element';
+import { RowWindow } from './row-window';
 import { post } from './vscode-api';
 
 /** "city, units?" : the names of a prompt's arguments, optional ones marked with "?". */
@@ -28,6 +28,7 @@ export class PromptList extends LightElement {
 
   declare server: string;
   declare prompts: readonly PromptView[] | undefined;
+  private readonly rows = new RowWindow<PromptView>(this, (p) => p.name, ':scope > ul.prompts');
 
   constructor() {
     super();
@@ -38,20 +39,17 @@ export class PromptList extends LightElement {
   protected override render() {
     const prompts = records<PromptView>(this.prompts, 'name');
     return html`<ul class="items prompts" aria-label=${`Prompts of ${this.server}`}>
-      ${repeat(
-        prompts,
-        (p) => p.name,
-        (p) => this.renderPrompt(p),
-      )}
+      ${this.rows.render(prompts, (p, i) => this.renderPrompt(p, i))}
     </ul>`;
   }
 
-  private renderPrompt(prompt: PromptView) {
+  private renderPrompt(prompt: PromptView, index: number) {
     const name = prompt.name;
+    const place = this.rows.position(index);
     const title = str(prompt.title);
     const description = str(prompt.description);
     const args = argumentText(prompt.arguments);
-    return html`<li class="item">
+    return html`<li class="item" data-row-key=${name} aria-setsize=${place.setsize} aria-posinset=${place.posinset}>
       <button
         type="button"
         class="item-button"

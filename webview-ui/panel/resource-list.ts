@@ -1,18 +1,15 @@
 /**
- * <mcp-resource-list>: a server's resources, 50 at a time, each opening in a read-only editor, and the
- * way to its resource templates. The extension sends at most MAX_RESOURCE_VIEWS of them; the total
+ * <mcp-resource-list>: a server's resources, each opening in a read-only editor (only the rows in view
+ * are in the DOM: RowWindow), and the way to its resource templates. The extension sends at most MAX_RESOURCE_VIEWS of them; the total
  * (resourceCount) is said when it is larger.
  */
 import { html, nothing } from 'lit';
-import { repeat } from 'lit/directives/repeat.js';
 import type { ResourceView } from '../../src/protocol';
-import { LightElement } from './light-element';
 import { plural, records, str } from './format';
-import { focusControl } from './focus';
 import { icon } from './icon';
+import { LightElement } from './light-element';
+import { RowWindow } from './row-window';
 import { post } from './vscode-api';
-
-export const RESOURCE_PAGE = 50;
 
 export class ResourceList extends LightElement {
   static override properties = {
@@ -20,14 +17,13 @@ export class ResourceList extends LightElement {
     resources: { attribute: false },
     total: { type: Number },
     templates: { type: Boolean },
-    limit: { state: true },
   };
 
   declare server: string;
   declare resources: readonly ResourceView[] | undefined;
   declare total: number;
   declare templates: boolean;
-  declare limit: number;
+  private readonly rows = new RowWindow<ResourceView>(this, (r) => r.uri, ':scope > ul.resources');
 
   constructor() {
     super();
@@ -35,13 +31,10 @@ export class ResourceList extends LightElement {
     this.resources = undefined;
     this.total = 0;
     this.templates = false;
-    this.limit = RESOURCE_PAGE;
   }
 
   protected override render() {
     const resources = records<ResourceView>(this.resources, 'uri');
-    const shown = resources.length > this.limit ? resources.slice(0, this.limit) : resources;
-    const rest = resources.length - shown.length;
     return html`
       ${
         this.templates
@@ -59,33 +52,23 @@ export class ResourceList extends LightElement {
           : nothing
       }
       ${
-        shown.length > 0
+        resources.length > 0
           ? html`<ul class="items resources" aria-label=${`Resources of ${this.server}`}>
-              ${repeat(
-                shown,
-                (r) => r.uri,
-                (r) => this.renderResource(r),
-              )}
+              ${this.rows.render(resources, (r, i) => this.renderResource(r, i))}
             </ul>`
-          : nothing
-      }
-      ${
-        rest > 0
-          ? html`<button type="button" class="link-button more" data-more="resources" data-server=${this.server} data-focus="more:resources" @click=${() => this.showMore()}>
-              Show ${Math.min(rest, RESOURCE_PAGE).toLocaleString()} more (${shown.length.toLocaleString()} of ${resources.length.toLocaleString()})
-            </button>`
           : nothing
       }
       ${this.total > resources.length ? html`<div class="note muted">The list holds the first ${resources.length.toLocaleString()} of ${plural(this.total, 'resource', 'resources')}.</div>` : nothing}
     `;
   }
 
-  private renderResource(resource: ResourceView) {
+  private renderResource(resource: ResourceView, index: number) {
     const uri = resource.uri;
+    const place = this.rows.position(index);
     const label = str(resource.title) ?? str(resource.name) ?? uri;
     const mimeType = str(resource.mimeType);
     const description = str(resource.description);
-    return html`<li class="item">
+    return html`<li class="item" data-row-key=${uri} aria-setsize=${place.setsize} aria-posinset=${place.posinset}>
       <button
         type="button"
         class="item-button"
@@ -99,15 +82,6 @@ export class ResourceList extends LightElement {
       </button>
       ${description ? html`<div class="item-description muted" title=${description}>${description}</div>` : nothing}
     </li>`;
-  }
-
-  private showMore(): void {
-    const first = this.limit;
-    this.limit += RESOURCE_PAGE;
-    void this.updateComplete.then(() => {
-      const next = this.querySelectorAll<HTMLElement>('[data-resource]')[first];
-      if (next) focusControl(next);
-    });
   }
 }
 

@@ -2,22 +2,20 @@
  * <mcp-tool-list>: a server's tools (name, title, description, annotation badges, Run…, and a switch
  * when the entry's settings may be written), then the tools its settings filter out, with why.
  * Servers can offer thousands of tools: the row renders this list only while its section is open,
- * rows are keyed by name so an update touches only the tools that changed, and it shows a page at a time.
+ * rows are keyed by name so an update touches only the tools that changed, and only the rows in view
+ * are in the DOM (RowWindow).
  */
 import { html, nothing } from 'lit';
 import { live } from 'lit/directives/live.js';
-import { repeat } from 'lit/directives/repeat.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import type { FilteredToolView, ToolAnnotationsView, ToolView } from '../../src/protocol';
-import { LightElement } from './light-element';
 import { isRecord, records, str } from './format';
-import { focusControl } from './focus';
+import { LightElement } from './light-element';
+import { RowWindow } from './row-window';
 import { post } from './vscode-api';
-
-export const TOOL_PAGE = 100;
 
 /** The hints a tool's server gives (only those it sets to true), in a fixed order. */
 const ANNOTATIONS: ReadonlyArray<{ key: keyof ToolAnnotationsView; label: string; hint: string }> = [
@@ -37,14 +35,14 @@ export class ToolList extends LightElement {
     tools: { attribute: false },
     filtered: { attribute: false },
     switches: { type: Boolean },
-    limit: { state: true },
   };
 
   declare server: string;
   declare tools: readonly ToolView[];
   declare filtered: readonly FilteredToolView[] | undefined;
   declare switches: boolean;
-  declare limit: number;
+  private readonly offered = new RowWindow<ToolView>(this, (t) => t.name, ':scope > ul.tools:not(.filtered)');
+  private readonly filteredOut = new RowWindow<FilteredToolView>(this, (t) => t.name, ':scope > ul.tools.filtered');
 
   constructor() {
     super();
@@ -52,54 +50,37 @@ export class ToolList extends LightElement {
     this.tools = [];
     this.filtered = undefined;
     this.switches = false;
-    this.limit = TOOL_PAGE;
   }
 
   protected override render() {
     const tools = records<ToolView>(this.tools, 'name');
     const filtered = records<FilteredToolView>(this.filtered, 'name');
-    const shown = tools.length > this.limit ? tools.slice(0, this.limit) : tools;
-    const rest = tools.length - shown.length;
     return html`
       ${
-        shown.length > 0
+        tools.length > 0
           ? html`<ul class="tools" aria-label=${`Tools of ${this.server}`}>
-              ${repeat(
-                shown,
-                (t) => t.name,
-                (t) => this.renderTool(t),
-              )}
+              ${this.offered.render(tools, (t, i) => this.renderTool(t, i))}
             </ul>`
-          : nothing
-      }
-      ${
-        rest > 0
-          ? html`<button type="button" class="link-button more" data-more="tools" data-server=${this.server} data-focus="more:tools" @click=${() => this.showMore()}>
-              Show ${Math.min(rest, TOOL_PAGE).toLocaleString()} more (${shown.length.toLocaleString()} of ${tools.length.toLocaleString()})
-            </button>`
           : nothing
       }
       ${
         filtered.length > 0
           ? html`<div class="filtered-heading muted">Filtered out by settings (${filtered.length.toLocaleString()})</div>
               <ul class="tools filtered" aria-label=${`Tools of ${this.server} filtered out by settings`}>
-                ${repeat(
-                  filtered,
-                  (t) => t.name,
-                  (t) => this.renderFiltered(t),
-                )}
+                ${this.filteredOut.render(filtered, (t, i) => this.renderFiltered(t, i))}
               </ul>`
           : nothing
       }
     `;
   }
 
-  private renderTool(tool: ToolView) {
+  private renderTool(tool: ToolView, index: number) {
     const name = tool.name;
     const title = str(tool.title);
     const description = str(tool.description);
     const badges = annotationsOf(tool.annotations);
-    return html`<li class="tool" data-tool=${name}>
+    const place = this.offered.position(index);
+    return html`<li class="tool" data-tool=${name} data-row-key=${name} aria-setsize=${place.setsize} aria-posinset=${place.posinset}>
       <div class="tool-head">
         ${this.switches ? this.renderSwitch(name, true) : html`<code class="tool-name">${name}</code>`}
         ${title && title !== name ? html`<span class="tool-title muted" title=${title}>${title}</span>` : nothing}
@@ -124,9 +105,10 @@ export class ToolList extends LightElement {
     </li>`;
   }
 
-  private renderFiltered(tool: FilteredToolView) {
+  private renderFiltered(tool: FilteredToolView, index: number) {
     const reason = str(tool.reason);
-    return html`<li class="tool off" data-tool=${tool.name}>
+    const place = this.filteredOut.position(index);
+    return html`<li class="tool off" data-tool=${tool.name} data-row-key=${tool.name} aria-setsize=${place.setsize} aria-posinset=${place.posinset}>
       <div class="tool-head">${this.switches ? this.renderSwitch(tool.name, false) : html`<code class="tool-name">${tool.name}</code>`}</div>
       ${reason ? html`<div class="tool-reason">${reason}</div>` : nothing}
     </li>`;
@@ -145,16 +127,6 @@ export class ToolList extends LightElement {
       @change=${(e: Event) => post({ type: 'setToolEnabled', server: this.server, tool: name, enabled: (e.currentTarget as VscodeCheckbox).checked })}
       ><code class="tool-name">${name}</code></vscode-checkbox
     >`;
-  }
-
-  private showMore(): void {
-    const first = this.limit;
-    this.limit += TOOL_PAGE;
-    // The button may be gone (nothing more to show): go on from the first tool just shown.
-    void this.updateComplete.then(() => {
-      const next = this.querySelectorAll('ul.tools:not(.filtered) > li')[first]?.querySelector<HTMLElement>('[data-focus]');
-      if (next) focusControl(next);
-    });
   }
 }
 

@@ -157,15 +157,13 @@ describe('McpHub with real servers', () => {
 
   it('times out a hung server without delaying the others', async () => {
     newHub();
-    const started = Date.now();
-    await hub.applyConfig(entries({ hung: stdioEntry({ FIXTURE_HANG: '1' }, { timeout: 1.5 }), fine: stdioEntry() }), { trusted: true });
-    await waitForKind(hub, 'fine', 'running');
-    const fineAfter = Date.now() - started;
-    assert.equal(hub.server('hung')!.state.kind, 'starting');
-    const s = await waitForKind(hub, 'hung', 'error');
+    await hub.applyConfig(entries({ hung: stdioEntry({ FIXTURE_HANG: '1' }, { timeout: 10 }), fine: stdioEntry() }), { trusted: true });
+    await waitForKind(hub, 'fine', 'running', 10_000);
+    // Not held up: the healthy server runs while the hung one is still starting (an order, not a time).
+    assert.equal(hub.server('hung')!.state.kind, 'starting', 'the healthy server was not held up by the hung one');
+    const s = await waitForKind(hub, 'hung', 'error', 20_000);
     assert.ok(s.state.kind === 'error');
-    assert.equal(s.state.message, 'Timed out after 1.5 s waiting for the server to start (mcpHub.servers.hung.timeout).');
-    assert.ok(fineAfter < 1500, `the healthy server was not held up (${fineAfter} ms)`);
+    assert.equal(s.state.message, 'Timed out after 10 s waiting for the server to start (mcpHub.servers.hung.timeout).');
   });
 
   it("turns an invalid entry into that server's error and runs the rest", async () => {

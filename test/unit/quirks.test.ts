@@ -77,11 +77,11 @@ describe('formEncodedTokenResponses', () => {
 });
 
 describe('commaSeparatedScopes', () => {
-  const slack = () => Response.json({ access_token: 'xoxp', token_type: 'Bearer', scope: 'identify,channels:read' });
+  const commaScoped = () => Response.json({ access_token: 'gho_x', token_type: 'bearer', scope: 'repo,gist' });
 
   it('space-separates a comma-separated scope, as the hub reads granted scopes', async () => {
-    assert.deepEqual((await refresh(answering(slack))).scope?.split(' '), ['identify,channels:read'], 'the gap: one scope named "identify,channels:read"');
-    assert.deepEqual((await refresh(commaSeparatedScopes(answering(slack)))).scope?.split(' '), ['identify', 'channels:read']);
+    assert.deepEqual((await refresh(answering(commaScoped))).scope?.split(' '), ['repo,gist'], 'the gap: one scope named "repo,gist"');
+    assert.deepEqual((await refresh(commaSeparatedScopes(answering(commaScoped)))).scope?.split(' '), ['repo', 'gist']);
   });
 
   it('leaves a space-separated scope alone, commas in a scope token included', async () => {

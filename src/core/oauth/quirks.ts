@@ -7,8 +7,9 @@
  *  - formEncodedTokenResponses (the SDK reads token responses as JSON only; GitHub OAuth apps answer
  *    application/x-www-form-urlencoded unless the request's Accept is honoured): a form-encoded token
  *    response becomes the same fields as JSON (strings, as sent: the SDK coerces `expires_in`);
- *  - commaSeparatedScopes (RFC 6749 §3.3 scopes are space-separated; GitHub and Slack separate them
- *    with commas): a token response's `scope` with commas and no space is space-separated.
+ *  - commaSeparatedScopes (RFC 6749 §3.3 scopes are space-separated; GitHub separates them with
+ *    commas, `scope=repo%2Cgist`, and the hub reads granted scopes split on spaces for step-up): a
+ *    token response's `scope` with commas and no space is space-separated.
  * The last two apply without an option: they change only how a token response is spelled, never
  * what is sent or to whom, and only for responses to token requests (a form body with grant_type).
  * An `expires_in` sent as a string needs nothing here: the SDK's token schema coerces it to a number.
@@ -38,7 +39,7 @@ export const formEncodedTokenResponses: Middleware = (next) => async (input, ini
   return jsonResponse(response, fields);
 };
 
-/** A token response's comma-separated `scope` (GitHub, Slack), space-separated. */
+/** A token response's comma-separated `scope` (GitHub), space-separated. */
 export const commaSeparatedScopes: Middleware = (next) => async (input, init) => {
   const response = await next(input, init);
   if (!isTokenRequest(init) || !response.ok) return response;

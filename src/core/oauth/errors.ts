@@ -73,8 +73,8 @@ export function metadataIssuerMismatch(fetchedFor: string): string {
 }
 
 /**
- * The sentence of `resource_refused` (RFC 8707 invalid_target at the authorization or token
- * endpoint): Entra ID v2 refuses `resource` next to scopes (AADSTS9010010).
+ * The sentence of `resource_refused`: an authorization response with RFC 8707 invalid_target, as
+ * Entra ID v2 answers a `resource` next to scopes (AADSTS9010010) at its authorization endpoint.
  */
 export const RESOURCE_REFUSED =
   'The authorization server refused the resource parameter (RFC 8707) that names this server (invalid_target). If it does not take resource next to scopes (as Entra ID v2 does not: AADSTS9010010), set auth.resourceIndicator: false.';

@@ -32,7 +32,7 @@ import { fetchUserinfo, storedAccount, type Account } from './account';
 import type { EnterpriseIdp } from './idp';
 import { CallbackServer } from './callback-server';
 import { DPOP_ALG, dpopSessionFor, generateDpopKey, type DpopKey } from './dpop';
-import { metadataIssuerMismatch, OAuthFlowError, RESOURCE_REFUSED, RESPONSE_ISSUER_MISMATCH } from './errors';
+import { metadataIssuerMismatch, OAuthFlowError, RESPONSE_ISSUER_MISMATCH } from './errors';
 import { createOAuthFetch, type Challenge, type RefreshDecision } from './oauth-fetch';
 import { quirkMiddlewares } from './quirks';
 import { assertionSource, enterpriseChosen, enterpriseRefusal, usesEnterprise, type AssertionGrant } from './jwt-bearer';
@@ -799,8 +799,6 @@ export function inOurWords(error: unknown, phase: SignInPhase, scope?: string): 
   if (error instanceof OAuthError) {
     const code = OAUTH_CODE.test(error.code) ? error.code : 'server_error';
     if (code === 'invalid_scope') return scopeRefused(scope, detail);
-    // RFC 8707 §2: invalid_target is the answer to a `resource` the authorization server will not take.
-    if (code === 'invalid_target' && (phase === 'authorization' || phase === 'token')) return new OAuthFlowError('resource_refused', RESOURCE_REFUSED, detail);
     const what =
       phase === 'registration'
         ? 'refused to register MCP Hub as a client'

@@ -2,8 +2,8 @@
  * Our OAuthClientProvider: the SDK runs discovery, registration, PKCE and token requests; this
  * class supplies identity and storage, and closes the gaps SDK 2.4.0 still has at this seam:
  *  - discoveryChecks (saveDiscoveryState): the authorization server metadata must exist (v2 guesses
- *    /authorize without it), it must offer PKCE S256 (v2 checks only a listed method; an unlisted
- *    one is pkce_unadvertised, which auth.pkce "assume-s256" answers) and, for the
+ *    /authorize without it), it must offer PKCE S256 (v2 checks only a listed method; no list at
+ *    all is pkce_unadvertised, which auth.pkce "assume-s256" answers) and, for the
  *    browser sign-in, the authorization_code grant, and its endpoints must be safe URLs; its
  *    `issuer` goes through issuerPolicy (v2's exact check is skipped: a trailing-slash difference is
  *    accepted with a warning, auth.acceptIssuer names one more);

@@ -59,6 +59,30 @@ export interface AuthSettings {
   readonly privateKeyAlg?: string;
   /** Seconds to wait for the browser sign-in before giving up (default 300). */
   readonly signInTimeout?: number;
+  /**
+   * 'assume-s256': the authorization server supports PKCE S256 but its metadata leaves out
+   * code_challenge_methods_supported (Entra ID, Cognito); take S256 as listed. Unset: it must be listed.
+   */
+  readonly pkce?: 'assume-s256';
+  /**
+   * false: leave the RFC 8707 `resource` parameter out of authorization and token requests, for
+   * authorization servers that refuse it next to scopes (Entra ID v2, AADSTS9010010). Default true.
+   */
+  readonly resourceIndicator?: boolean;
+}
+
+/** The warnings a row shows while an entry's auth settings relax a check for a server's quirk. */
+export function authQuirkWarnings(auth: AuthSettings | undefined, at: string): string[] {
+  const warnings: string[] = [];
+  if (auth?.pkce === 'assume-s256') {
+    warnings.push(
+      `${at}.auth.pkce is "assume-s256": PKCE S256 is assumed for an authorization server that does not advertise it. Remove it once the server lists code_challenge_methods_supported.`,
+    );
+  }
+  if (auth?.resourceIndicator === false) {
+    warnings.push(`${at}.auth.resourceIndicator is false: tokens are requested without naming this server as their resource (RFC 8707), so they may be valid elsewhere too.`);
+  }
+  return warnings;
 }
 
 /** A workload identity token: a value (typically "${env:NAME}"), a file (re-read each time), or a command's output. */
@@ -302,6 +326,14 @@ function parseAuth(raw: unknown, fail: (field: string, message: string) => never
     const p = a.callbackPort;
     if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > 65535) fail('auth.callbackPort', 'must be a port number from 1 to 65535');
     out.callbackPort = p;
+  }
+  if (a.pkce !== undefined) {
+    if (a.pkce !== 'assume-s256') fail('auth.pkce', 'must be "assume-s256" (or left out)');
+    out.pkce = a.pkce;
+  }
+  if (a.resourceIndicator !== undefined) {
+    if (typeof a.resourceIndicator !== 'boolean') fail('auth.resourceIndicator', 'must be true or false');
+    if (!a.resourceIndicator) out.resourceIndicator = false;
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import type { CallToolResult, Client, Tool } from '@modelcontextprotocol/client';
 import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/client/validators/cf-worker';
-import { sameConfig, SERVERS_SETTING, type ConfigEntry, type ConfigSource, type ServerConfig } from './config';
+import { authQuirkWarnings, sameConfig, SERVERS_SETTING, type ConfigEntry, type ConfigSource, type ServerConfig } from './config';
 import { ServerConnection, type CallOptions, type ConnectionDeps } from './connection';
 import { InMemoryEraMemory, type EraMemory } from './connection/era';
 import { hubError } from './errors';
@@ -272,6 +272,7 @@ export class McpHub {
       return { ...base, fixedState: { kind: 'error', code: 'secret_in_workspace_settings', message } };
     }
     const warnings = inline.map((f) => `${at}.${f} is written in settings.json, where Settings Sync and backups can read it. Move it to secret storage.`);
+    warnings.push(...authQuirkWarnings(raw.auth, at));
     const planned = { inputs, inputScope, warnings, inlineSecrets: inline.length > 0 };
     // The editor's MCP policy first: what it refuses is never resolved, asked about or started.
     const policy = options.policy ?? OPEN_POLICY;

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isToolAllowed, mergeScopes, parseServer, parseServers, sameConfig, type ConfigEntry } from '../../src/core/config';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { authQuirkWarnings, isToolAllowed, mergeScopes, parseServer, parseServers, sameConfig, type ConfigEntry } from '../../src/core/config';
 
 function ok(entry: ConfigEntry) {
   assert.ok(entry.ok, entry.ok ? '' : entry.error);
@@ -85,6 +87,8 @@ describe('mcpHub.servers parsing', () => {
     ['x', { url: 'https://e.com', headers: { A: 1n as unknown } }, 'mcpHub.servers.x.headers.A: must be a string'],
     ['x', { url: 'https://e.com', auth: { callbackPort: 70000 } }, 'mcpHub.servers.x.auth.callbackPort: must be a port number from 1 to 65535'],
     ['x', { url: 'https://e.com', auth: { clientSecret: 's' } }, 'mcpHub.servers.x.auth.clientSecret: needs auth.clientId as well'],
+    ['x', { url: 'https://e.com', auth: { pkce: 'plain' } }, 'mcpHub.servers.x.auth.pkce: must be "assume-s256" (or left out)'],
+    ['x', { url: 'https://e.com', auth: { resourceIndicator: 'no' } }, 'mcpHub.servers.x.auth.resourceIndicator: must be true or false'],
   ];
   for (const [name, raw, message] of bad) {
     it(`rejects ${JSON.stringify(raw, (_k, v) => (typeof v === 'bigint' ? 'bigint' : v))} with "${message}"`, () => {
@@ -155,5 +159,35 @@ describe('tool filter', () => {
     assert.ok(isToolAllowed({}, 'anything'));
     assert.ok(!isToolAllowed({ deny: ['*'] }, 'anything'));
     assert.ok(!isToolAllowed({ allow: ['a.b'] }, 'aXb'), 'a dot is literal');
+  });
+});
+
+describe("auth options for authorization servers' quirks", () => {
+  type Schema = { type?: string; enum?: unknown[]; default?: unknown; properties?: Record<string, Schema>; additionalProperties?: Schema; anyOf?: Schema[] };
+  const manifest = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, Schema> } } };
+  const entry = manifest.contributes.configuration.properties['mcpHub.servers'].additionalProperties!;
+  const authSchema = entry.anyOf!.find((b) => b.properties?.auth)!.properties!.auth.properties!;
+
+  it('are off unless set, and each is a warning on the row while on', () => {
+    const plain = ok(parseServer('x', { url: 'https://e.com', auth: { scope: 'a' } }, 'user'));
+    assert.deepEqual(authQuirkWarnings(plain.auth, 'mcpHub.servers.x'), []);
+    const on = ok(parseServer('x', { url: 'https://e.com', auth: { pkce: 'assume-s256', resourceIndicator: false } }, 'user'));
+    assert.deepEqual(on.auth, { pkce: 'assume-s256', resourceIndicator: false });
+    const warnings = authQuirkWarnings(on.auth, 'mcpHub.servers.x');
+    assert.equal(warnings.length, 2);
+    assert.match(warnings[0], /^mcpHub\.servers\.x\.auth\.pkce is "assume-s256"/);
+    assert.match(warnings[1], /^mcpHub\.servers\.x\.auth\.resourceIndicator is false/);
+    // resourceIndicator true is the default, said out loud: nothing to warn about.
+    assert.deepEqual(ok(parseServer('x', { url: 'https://e.com', auth: { resourceIndicator: true } }, 'user')).auth, {});
+  });
+
+  it('take exactly the values the settings schema in package.json offers', () => {
+    const pkce = authSchema.pkce;
+    for (const value of pkce.enum!) assert.ok(parseServer('x', { url: 'https://e.com', auth: { pkce: value } }, 'user').ok, String(value));
+    assert.ok(!parseServer('x', { url: 'https://e.com', auth: { pkce: 'S256' } }, 'user').ok);
+    const resourceIndicator = authSchema.resourceIndicator;
+    assert.equal(resourceIndicator.type, 'boolean');
+    assert.equal(resourceIndicator.default, true);
+    for (const value of [true, false]) assert.ok(parseServer('x', { url: 'https://e.com', auth: { resourceIndicator: value } }, 'user').ok);
   });
 });

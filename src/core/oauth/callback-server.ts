@@ -17,7 +17,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { timingSafeEqual } from 'node:crypto';
-import { OAuthFlowError, RESPONSE_ISSUER_MISMATCH } from './errors';
+import { OAuthFlowError, RESOURCE_REFUSED, RESPONSE_ISSUER_MISMATCH } from './errors';
 import { scrubber } from '../scrub';
 import type { Logger } from '../ports';
 
@@ -111,6 +111,7 @@ function authorizationError(error: string, description: string | null): OAuthFlo
   if (code === 'invalid_scope') {
     return new OAuthFlowError('invalid_scope', 'The authorization server refused the requested scope (invalid_scope).', detail);
   }
+  if (code === 'invalid_target') return new OAuthFlowError('resource_refused', RESOURCE_REFUSED, detail);
   return new OAuthFlowError('authorization_denied', `The authorization server refused the sign-in${code ? ` (${code})` : ''}.`, detail);
 }
 

@@ -16,6 +16,10 @@ export type OAuthFlowErrorCode =
   /** The authorization server does not register MCP Hub as a client (refused, or no registration endpoint). */
   | 'registration_refused'
   | 'pkce_unsupported'
+  /** The metadata lists no code_challenge_methods_supported at all (auth.pkce "assume-s256" answers it). */
+  | 'pkce_unadvertised'
+  /** The authorization server refused the RFC 8707 `resource` parameter (auth.resourceIndicator false answers it). */
+  | 'resource_refused'
   | 'grant_unsupported'
   | 'no_metadata'
   | 'authorization_denied'
@@ -67,3 +71,10 @@ export const RESPONSE_ISSUER_MISMATCH =
 export function metadataIssuerMismatch(fetchedFor: string): string {
   return `The authorization server metadata fetched for ${fetchedFor} names a different issuer than that address (RFC 8414), so MCP Hub refused it. If this server is known to do so (a multi-tenant endpoint, for example), set auth.acceptIssuer to the issuer it names (shown in the details).`;
 }
+
+/**
+ * The sentence of `resource_refused`: an authorization response with RFC 8707 invalid_target, as
+ * Entra ID v2 answers a `resource` next to scopes (AADSTS9010010) at its authorization endpoint.
+ */
+export const RESOURCE_REFUSED =
+  'The authorization server refused the resource parameter (RFC 8707) that names this server (invalid_target). If it does not take resource next to scopes (as Entra ID v2 does not: AADSTS9010010), set auth.resourceIndicator: false.';

@@ -2,10 +2,12 @@
  * Our OAuthClientProvider: the SDK runs discovery, registration, PKCE and token requests; this
  * class supplies identity and storage, and closes the gaps SDK 2.4.0 still has at this seam:
  *  - discoveryChecks (saveDiscoveryState): the authorization server metadata must exist (v2 guesses
- *    /authorize without it), it must offer PKCE S256 (v2 checks only a listed method) and, for the
+ *    /authorize without it), it must offer PKCE S256 (v2 checks only a listed method; no list at
+ *    all is pkce_unadvertised, which auth.pkce "assume-s256" answers) and, for the
  *    browser sign-in, the authorization_code grant, and its endpoints must be safe URLs; its
  *    `issuer` goes through issuerPolicy (v2's exact check is skipped: a trailing-slash difference is
  *    accepted with a warning, auth.acceptIssuer names one more);
+ *  - resourceIndicatorOff (validateResourceURL): auth.resourceIndicator false leaves `resource` out.
  *  - expiresIn (saveTokens; v2 stores no expiry): `expires_in` becomes an absolute expiry for proactive refresh;
  *  - redirectBoundRegistration (clientInformation): a DCR registration is reused only for the exact
  *    redirect URI it was registered with;
@@ -147,6 +149,12 @@ export class HubOAuthProvider implements OAuthClientProvider {
   /** stagedSignIn: this sign-in's own discovery and client, until saveTokens commits them. */
   private readonly flow: StagedFlow = {};
   readonly addClientAuthentication?: AddClientAuthentication;
+  /**
+   * resourceIndicatorOff (auth.resourceIndicator false; the SDK always sends RFC 8707 `resource` when
+   * there is protected resource metadata): the SDK's hook answering no resource, so authorization and
+   * token requests leave it out, for authorization servers that refuse it next to scopes (Entra ID v2).
+   */
+  readonly validateResourceURL?: (serverUrl: string | URL, resource?: string) => Promise<URL | undefined>;
 
   constructor(
     private readonly options: ProviderOptions,
@@ -154,6 +162,7 @@ export class HubOAuthProvider implements OAuthClientProvider {
   ) {
     this.session = initial;
     const { settings } = options;
+    if (settings.resourceIndicator === false) this.validateResourceURL = async () => undefined;
     scrubber.remember(...[settings.clientSecret, settings.privateKey].filter((x): x is string => !!x));
     if (settings.privateKey && settings.clientId) {
       const issuer = initial?.issuer ?? initial?.discovery?.authorizationServerMetadata?.issuer;
@@ -573,6 +582,13 @@ export class HubOAuthProvider implements OAuthClientProvider {
     if (this.mode.kind === 'interactive' && grants && !grants.includes('authorization_code')) {
       const hint = grants.includes('client_credentials') ? ' It offers client_credentials: set auth.clientId with auth.clientSecret or auth.privateKey.' : '';
       throw new OAuthFlowError('grant_unsupported', `The authorization server ${showUrl(asUrl)} does not offer the browser sign-in (authorization_code grant).${hint}`);
+    }
+    if (!this.nonInteractive && !metadata.code_challenge_methods_supported) {
+      // auth.pkce "assume-s256" fills the field in (assumeS256 in quirks.ts) before it gets here.
+      throw new OAuthFlowError(
+        'pkce_unadvertised',
+        `The authorization server ${showUrl(asUrl)} publishes no code_challenge_methods_supported, and MCP requires PKCE with S256; if it supports S256 (as Entra ID and Cognito do), set auth.pkce: "assume-s256".`,
+      );
     }
     if (!this.nonInteractive && !metadata.code_challenge_methods_supported?.includes('S256')) {
       throw new OAuthFlowError(

@@ -14,6 +14,7 @@ import {
   registerClient,
   type OAuthClientProvider,
   type OAuthDiscoveryState,
+  applyMiddlewares,
   AuthorizationServerMismatchError,
   InsecureTokenEndpointError,
   IssuerMismatchError,
@@ -33,6 +34,7 @@ import { CallbackServer } from './callback-server';
 import { DPOP_ALG, dpopSessionFor, generateDpopKey, type DpopKey } from './dpop';
 import { metadataIssuerMismatch, OAuthFlowError, RESPONSE_ISSUER_MISMATCH } from './errors';
 import { createOAuthFetch, type Challenge, type RefreshDecision } from './oauth-fetch';
+import { quirkMiddlewares } from './quirks';
 import { assertionSource, enterpriseChosen, enterpriseRefusal, usesEnterprise, type AssertionGrant } from './jwt-bearer';
 import { HubOAuthProvider, issuerOf, showUrl, type ProviderMode, type StoredClient } from './provider';
 import { secretKeyFor, type OAuthSession, type TokenStore } from './token-store';
@@ -111,17 +113,19 @@ export class ServerAuth {
     const { clientSecret, privateKey } = config.auth ?? {};
     scrubber.remember(...[clientSecret, privateKey].filter((x): x is string => !!x));
     this.trace = new OAuthTrace(deps.clock);
-    this.fetch = createOAuthFetch({
-      serverUrl: config.url,
-      // The 2025-03-26 default endpoints, used only when the server publishes no metadata at all;
-      // and a userinfo endpoint on the server's own origin while it is asked.
-      oauthPaths: () => ['/authorize', '/token', '/register', ...sameOriginPath(this.userinfoEndpoint, config.url)],
-      logger: deps.logger,
-      onChallenge: (c) => this.onChallenge(c),
-      ...(deps.resolver ? { resolver: deps.resolver } : {}),
-      coordinateRefresh: (refreshToken) => this.coordinateRefresh(refreshToken),
-      onRequest: (r) => this.trace.request(r, this.userinfoEndpoint ? { userinfoEndpoint: this.userinfoEndpoint } : {}),
-    });
+    this.fetch = applyMiddlewares(...quirkMiddlewares(config.auth))(
+      createOAuthFetch({
+        serverUrl: config.url,
+        // The 2025-03-26 default endpoints, used only when the server publishes no metadata at all;
+        // and a userinfo endpoint on the server's own origin while it is asked.
+        oauthPaths: () => ['/authorize', '/token', '/register', ...sameOriginPath(this.userinfoEndpoint, config.url)],
+        logger: deps.logger,
+        onChallenge: (c) => this.onChallenge(c),
+        ...(deps.resolver ? { resolver: deps.resolver } : {}),
+        coordinateRefresh: (refreshToken) => this.coordinateRefresh(refreshToken),
+        onRequest: (r) => this.trace.request(r, this.userinfoEndpoint ? { userinfoEndpoint: this.userinfoEndpoint } : {}),
+      }),
+    );
   }
 
   private dpopKeyCreation: Promise<DpopKey> | undefined;
@@ -433,7 +437,8 @@ export class ServerAuth {
           ...(discovery.authorizationServerMetadata ? { metadata: discovery.authorizationServerMetadata } : {}),
           clientInformation: client,
           refreshToken,
-          resource: new URL(discovery.resourceMetadata?.resource ?? this.config.url),
+          // resourceIndicatorOff: as auth() does through validateResourceURL.
+          ...(this.settings.resourceIndicator === false ? {} : { resource: new URL(discovery.resourceMetadata?.resource ?? this.config.url) }),
           ...(provider.addClientAuthentication ? { addClientAuthentication: provider.addClientAuthentication } : {}),
           ...(dpop ? { dpop } : {}),
           fetchFn: this.fetch,

@@ -3,7 +3,7 @@
 // the notification and the log. And auth.acceptIssuer at work for an authorization server whose
 // metadata names another issuer than the URL it is fetched for (a multi-tenant endpoint).
 import assert from 'node:assert/strict';
-import { after, afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parseServers, type RemoteServerConfig } from '../../src/core/config';
 import { describeSignInFailure, formatTime, logText, notificationSentence, notificationText, type Failure } from '../../src/core/failure';
 import type { McpHub } from '../../src/core/hub';
@@ -13,41 +13,15 @@ import { MemorySecretStore, TokenStore } from '../../src/core/oauth/token-store'
 import { actionsFor } from '../../src/core/state';
 import { scrubber } from '../../src/core/scrub';
 import { startAuthorizationServer } from '../fixtures/authorization-server';
-import { startProtectedMcpServer, type ProtectedMcpServerFixture } from '../fixtures/protected-server';
+import { startProtectedMcpServer } from '../fixtures/protected-server';
 import { ScriptedBrowser } from '../fixtures/scripted-browser';
+import { protectedStage } from '../protected-stage';
 import { createOAuthHub, entries, FakeBrowser, FakeClock, MemoryLogger, waitFor, waitForKind } from '../helpers';
 
 const text = (r: { content: unknown[] }) => (r.content[0] as { text: string }).text;
 
 describe('sign-in failures: one code and one sentence in the row, the notification and the log', () => {
-  const hubs: McpHub[] = [];
-  const closers: Array<() => Promise<void>> = [];
-
-  afterEach(async () => {
-    await Promise.all(hubs.splice(0).map((h) => h.dispose()));
-  });
-  after(async () => {
-    for (const close of closers.reverse()) await close();
-  });
-
-  async function servers(asOptions: Parameters<typeof startAuthorizationServer>[0] = {}, mcpOptions: Partial<Parameters<typeof startProtectedMcpServer>[0]> = {}) {
-    const as = await startAuthorizationServer(asOptions);
-    const mcp = await startProtectedMcpServer({ authorizationServer: as, ...mcpOptions });
-    closers.push(
-      () => as.close(),
-      () => mcp.close(),
-    );
-    return { as, mcp };
-  }
-
-  async function hubFor(mcp: ProtectedMcpServerFixture, auth: Record<string, unknown> = {}, browser = new FakeBrowser(new ScriptedBrowser())) {
-    const logger = new MemoryLogger();
-    const hub = createOAuthHub({ store: new MemorySecretStore(), browser, logger });
-    hubs.push(hub);
-    await hub.applyConfig(entries({ secure: { url: mcp.url, auth } }), { trusted: true });
-    await waitForKind(hub, 'secure', 'authRequired');
-    return { hub, logger, browser };
-  }
+  const { servers, hubFor, track, closeAtEnd } = protectedStage();
 
   /** Authenticate fails; returns the error after checking row, notification and log agree on it. */
   async function failedSignIn(hub: McpHub, logger: MemoryLogger, code: string): Promise<Failure> {
@@ -74,7 +48,7 @@ describe('sign-in failures: one code and one sentence in the row, the notificati
     const common = `${as.url}/common/v2.0`;
     // The resource names the common endpoint, whose metadata says issuer …/tenant-7f3a/v2.0.
     const multi = await startProtectedMcpServer({ authorizationServer: as, authorizationServerUrl: common });
-    closers.push(
+    closeAtEnd(
       () => as.close(),
       () => multi.close(),
     );
@@ -178,7 +152,7 @@ describe('sign-in failures: one code and one sentence in the row, the notificati
     const { mcp } = await servers({ issueRefreshTokens: false, accessTokenTTL: 2 });
     const store = new MemorySecretStore();
     const first = createOAuthHub({ store, browser: new FakeBrowser(new ScriptedBrowser()) });
-    hubs.push(first);
+    track(first);
     await first.applyConfig(entries({ secure: { url: mcp.url } }), { trusted: true });
     await waitForKind(first, 'secure', 'authRequired');
     await first.authenticate('secure');
@@ -186,7 +160,7 @@ describe('sign-in failures: one code and one sentence in the row, the notificati
     await first.dispose();
     await new Promise((r) => setTimeout(r, Math.max(0, endsAt - Date.now()) + 300));
     const second = createOAuthHub({ store, browser: new FakeBrowser() });
-    hubs.push(second);
+    track(second);
     await second.applyConfig(entries({ secure: { url: mcp.url } }), { trusted: true });
     const s = await waitForKind(second, 'secure', 'authRequired');
     assert.ok(s.state.kind === 'authRequired');

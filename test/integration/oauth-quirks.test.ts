@@ -3,48 +3,16 @@
 // callback server): each signs in end to end with the option it needs, and without it stops with a
 // sentence that names the option. Tolerances that cost no safety need no option.
 import assert from 'node:assert/strict';
-import { after, afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { describeSignInFailure } from '../../src/core/failure';
 import type { McpHub } from '../../src/core/hub';
 import { isOAuthFlowError } from '../../src/core/oauth/errors';
-import { MemorySecretStore } from '../../src/core/oauth/token-store';
-import { startAuthorizationServer } from '../fixtures/authorization-server';
-import { startProtectedMcpServer, type ProtectedMcpServerFixture } from '../fixtures/protected-server';
-import { ScriptedBrowser } from '../fixtures/scripted-browser';
-import { createOAuthHub, entries, FakeBrowser, MemoryLogger, waitForKind } from '../helpers';
+import { protectedStage } from '../protected-stage';
 
 const text = (r: { content: unknown[] }) => (r.content[0] as { text: string }).text;
 
 describe("authorization servers' quirks, by explicit per-server options", () => {
-  const hubs: McpHub[] = [];
-  const closers: Array<() => Promise<void>> = [];
-
-  afterEach(async () => {
-    await Promise.all(hubs.splice(0).map((h) => h.dispose()));
-  });
-  after(async () => {
-    for (const close of closers.reverse()) await close();
-  });
-
-  async function servers(asOptions: Parameters<typeof startAuthorizationServer>[0], mcpOptions: Partial<Parameters<typeof startProtectedMcpServer>[0]> = {}) {
-    const as = await startAuthorizationServer(asOptions);
-    const mcp = await startProtectedMcpServer({ authorizationServer: as, ...mcpOptions });
-    closers.push(
-      () => as.close(),
-      () => mcp.close(),
-    );
-    return { as, mcp };
-  }
-
-  async function hubFor(mcp: ProtectedMcpServerFixture, auth: Record<string, unknown> = {}) {
-    const logger = new MemoryLogger();
-    const browser = new FakeBrowser(new ScriptedBrowser());
-    const hub = createOAuthHub({ store: new MemorySecretStore(), browser, logger });
-    hubs.push(hub);
-    await hub.applyConfig(entries({ secure: { url: mcp.url, auth } }), { trusted: true });
-    await waitForKind(hub, 'secure', 'authRequired');
-    return { hub, logger, browser };
-  }
+  const { servers, hubFor } = protectedStage();
 
   async function failedSignIn(hub: McpHub, code: string): Promise<string> {
     const error = await hub.authenticate('secure').then(

@@ -1,0 +1,51 @@
+// A protected MCP server behind a real authorization server, and hubs signed in to it: the stage the
+// OAuth integration tests share. Call inside a describe(): it closes what it made after each test
+// (hubs) and after the suite (servers).
+import { after, afterEach } from 'node:test';
+import type { McpHub } from '../src/core/hub';
+import { MemorySecretStore } from '../src/core/oauth/token-store';
+import { startAuthorizationServer } from './fixtures/authorization-server';
+import { startProtectedMcpServer, type ProtectedMcpServerFixture } from './fixtures/protected-server';
+import { ScriptedBrowser } from './fixtures/scripted-browser';
+import { createOAuthHub, entries, FakeBrowser, MemoryLogger, waitForKind } from './helpers';
+
+export function protectedStage() {
+  const hubs: McpHub[] = [];
+  const closers: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    await Promise.all(hubs.splice(0).map((h) => h.dispose()));
+  });
+  after(async () => {
+    for (const close of closers.reverse()) await close();
+  });
+
+  /** An authorization server and the MCP server it protects, with the options given. */
+  async function servers(asOptions: Parameters<typeof startAuthorizationServer>[0] = {}, mcpOptions: Partial<Parameters<typeof startProtectedMcpServer>[0]> = {}) {
+    const as = await startAuthorizationServer(asOptions);
+    const mcp = await startProtectedMcpServer({ authorizationServer: as, ...mcpOptions });
+    closers.push(
+      () => as.close(),
+      () => mcp.close(),
+    );
+    return { as, mcp };
+  }
+
+  /** A hub with one server, `secure`, for `mcp` with these auth settings, waiting for sign-in. */
+  async function hubFor(mcp: ProtectedMcpServerFixture, auth: Record<string, unknown> = {}, browser = new FakeBrowser(new ScriptedBrowser())) {
+    const logger = new MemoryLogger();
+    const hub = createOAuthHub({ store: new MemorySecretStore(), browser, logger });
+    hubs.push(hub);
+    await hub.applyConfig(entries({ secure: { url: mcp.url, auth } }), { trusted: true });
+    await waitForKind(hub, 'secure', 'authRequired');
+    return { hub, logger, browser };
+  }
+
+  return {
+    servers,
+    hubFor,
+    /** Disposes a hub made by the test itself after the test. */
+    track: (hub: McpHub) => void hubs.push(hub),
+    /** Closes servers made by the test itself after the suite. */
+    closeAtEnd: (...close: Array<() => Promise<void>>) => void closers.push(...close),
+  };
+}

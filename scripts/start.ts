@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   console.log(`Then:
   1. Click "MCP Hub" in the activity bar: "local-demo" is Connected, "protected-demo" says Authentication required.
   2. Click Authenticate. A sign-in page opens: any user name, password "secret", then Allow.
-  3. The row turns "Connected · 6 tools". Reload the window: still connected, no sign-in.
+  3. The row turns "Connected · N tools" (N the server's tool count). Reload the window: still connected, no sign-in.
   4. Log Out brings "Authentication required" back.
   5. "keyed-demo" says Needs a value: click Set Value…, type anything; it is kept in secret storage and the server starts.
   6. "Gateway on port N" under the summary: Connect a Client… copies a ready configuration (Claude Code, Cursor, …) for these servers.

@@ -88,6 +88,17 @@ export function authQuirkWarnings(auth: AuthSettings | undefined, at: string): s
 /** A workload identity token: a value (typically "${env:NAME}"), a file (re-read each time), or a command's output. */
 export type AssertionSource = { readonly value: string } | { readonly file: string } | { readonly command: string; readonly args: readonly string[] };
 
+/**
+ * Where an entry was installed from: a server of an MCP registry (its v0.1 API base URL), by its
+ * server.json name and version. Written by Add Server…; read by the update check and by policies
+ * that let only registry servers run (chat.mcp.access: registry).
+ */
+export interface RegistryProvenance {
+  readonly url: string;
+  readonly name: string;
+  readonly version: string;
+}
+
 interface CommonConfig {
   readonly name: string;
   readonly source: ConfigSource;
@@ -98,6 +109,8 @@ interface CommonConfig {
   readonly auth?: AuthSettings;
   /** 'auto' negotiates the era; a revision pins it ('2026-07-28', or '2025-11-25' for the classic handshake). */
   readonly protocolVersion: ProtocolSetting;
+  /** Set when the entry was installed from an MCP registry. */
+  readonly registry?: RegistryProvenance;
 }
 
 export interface StdioServerConfig extends CommonConfig {
@@ -210,6 +223,7 @@ export function parseServer(name: string, raw: unknown, source: ConfigSource): C
     }
 
     const auth = parseAuth(entry.auth, fail);
+    const registry = parseRegistryProvenance(entry.registry, fail);
 
     const command = optString('command');
     const url = optString('url');
@@ -219,7 +233,7 @@ export function parseServer(name: string, raw: unknown, source: ConfigSource): C
       if (command === undefined && url === undefined) fail(undefined, 'needs "command" (local server) or "url" (remote server)');
       type = command !== undefined ? 'stdio' : 'http';
     }
-    const common = { name, source, disabled, timeoutSeconds, tools, protocolVersion, ...(auth ? { auth } : {}) };
+    const common = { name, source, disabled, timeoutSeconds, tools, protocolVersion, ...(auth ? { auth } : {}), ...(registry ? { registry } : {}) };
 
     if (type === 'stdio') {
       if (command === undefined) fail('command', 'is required for a stdio server');
@@ -253,6 +267,26 @@ function tryUrl(text: string): URL | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Longest registry server name and version (the registry's own limits: 200 and 255). */
+const REGISTRY_NAME_MAX = 200;
+const REGISTRY_VERSION_MAX = 255;
+
+function parseRegistryProvenance(raw: unknown, fail: (field: string, message: string) => never): RegistryProvenance | undefined {
+  if (raw === undefined) return undefined;
+  if (!isRecord(raw)) return fail('registry', 'must be an object with "url", "name" and "version" (written by Add Server…)');
+  const text = (k: 'url' | 'name' | 'version', max: number): string => {
+    const v = raw[k];
+    if (typeof v !== 'string' || v.trim() === '' || v.length > max) return fail(`registry.${k}`, `must be a non-empty string of at most ${max} characters`);
+    return v;
+  };
+  const url = text('url', 2048);
+  const u = tryUrl(url);
+  if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:') || u.username || u.password || u.search || u.hash) fail('registry.url', "must be the registry's http(s) URL");
+  const extra = Object.keys(raw).find((k) => k !== 'url' && k !== 'name' && k !== 'version');
+  if (extra !== undefined) fail('registry', 'takes "url", "name" and "version" only');
+  return { url, name: text('name', REGISTRY_NAME_MAX), version: text('version', REGISTRY_VERSION_MAX) };
 }
 
 function parseAuth(raw: unknown, fail: (field: string, message: string) => never): AuthSettings | undefined {

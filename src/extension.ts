@@ -23,6 +23,7 @@ import { createLogger } from './vscode/logger';
 import { onDidChangeServerSettings, openServerSettings, readEditorMcpPolicy, readServerSettings } from './vscode/settings';
 import { globalStateEras } from './vscode/eras';
 import { GATEWAY_COMMANDS, GatewayHost, registerGatewayCommands, registerMcpProvider } from './vscode/gateway';
+import { RegistryHost, REGISTRY_COMMANDS } from './vscode/registry';
 import { ServersViewProvider, VIEW_ID } from './vscode/view';
 import { EditorElicitation } from './vscode/workbench/elicitation';
 import { Workbench } from './vscode/workbench/workbench';
@@ -49,6 +50,7 @@ const ACTION_COMMANDS: Record<ServerAction, string> = {
   setInput: COMMANDS.setInput,
   moveSecrets: COMMANDS.moveSecrets,
   approve: COMMANDS.approveServer,
+  update: REGISTRY_COMMANDS.updateServer,
 };
 
 export async function activate(context: vscode.ExtensionContext): Promise<McpHubApi> {
@@ -89,6 +91,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
   // The company IdP (mcpHub.enterprise.idp): one sign-in for every server that accepts it.
   const enterprise = new EnterpriseHost(theHub, inputs, logger);
   context.subscriptions.push(enterprise);
+  // MCP registries: Add Server…, and updates of the servers installed from one.
+  const registry = new RegistryHost(theHub, inputs, logger);
+  context.subscriptions.push(registry);
   const view = new ServersViewProvider(
     context.extensionUri,
     () => {
@@ -105,6 +110,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
           return;
         case 'connectClient':
           void vscode.commands.executeCommand(GATEWAY_COMMANDS.connectClient);
+          return;
+        case 'addServer':
+          void vscode.commands.executeCommand(REGISTRY_COMMANDS.addServer);
           return;
         case 'enterpriseSignIn':
           void enterprise.signIn();
@@ -177,7 +185,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
   void enterprise
     .apply()
     .catch(() => undefined)
-    .then(apply);
+    .then(apply)
+    // The first update check once the entries are known; then daily.
+    .then(() => registry.updates.start());
   void gateway.apply();
 
   return {

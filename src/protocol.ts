@@ -20,7 +20,9 @@ export type ServerAction =
   /** Move inline auth.clientSecret / auth.privateKey to secret storage. */
   | 'moveSecrets'
   /** Answer "Run MCP server X from this workspace?" for a workspace entry waiting for it. */
-  | 'approve';
+  | 'approve'
+  /** Move an entry installed from a registry to the newer version there (keeping its answers). */
+  | 'update';
 export const SERVER_ACTIONS: readonly ServerAction[] = [
   'start',
   'stop',
@@ -33,6 +35,7 @@ export const SERVER_ACTIONS: readonly ServerAction[] = [
   'setInput',
   'moveSecrets',
   'approve',
+  'update',
 ];
 
 /** A tool's hints from its server (MCP tool annotations): hints, not guarantees. */
@@ -129,6 +132,8 @@ export interface ServerView {
   readonly redirectUri?: string;
   /** The buttons that fit the state, in display order; computed by the extension. */
   readonly actions: readonly ServerAction[];
+  /** An entry installed from a registry: the newer version there, shown as "Update available (x.y.z)". */
+  readonly updateAvailable?: string;
 }
 
 /** The local gateway, for the panel's header: off, or where it listens and how many client sessions are open. */
@@ -165,6 +170,8 @@ export type WebviewToExtension =
   | { readonly type: 'openSettings' }
   | { readonly type: 'showLogs' }
   | { readonly type: 'connectClient' }
+  /** Add Server…: search an MCP registry and add one of its servers. */
+  | { readonly type: 'addServer' }
   /** The company IdP: sign in (browser), cancel that, or sign out (and so out of the servers signed in through it). */
   | { readonly type: 'enterpriseSignIn' }
   | { readonly type: 'enterpriseCancel' }
@@ -201,6 +208,7 @@ export function parseWebviewMessage(message: unknown): WebviewToExtension | unde
     case 'openSettings':
     case 'showLogs':
     case 'connectClient':
+    case 'addServer':
     case 'enterpriseSignIn':
     case 'enterpriseCancel':
     case 'enterpriseSignOut':
@@ -293,6 +301,7 @@ export const ACTION_LABELS: Readonly<Record<ServerAction, string>> = {
   setInput: 'Set Value…',
   moveSecrets: 'Move to Secret Storage',
   approve: 'Approve…',
+  update: 'Update',
 };
 
 // ---------------------------------------------------------------------------------------------

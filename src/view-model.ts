@@ -18,6 +18,8 @@ export function toServerView(server: HubServer): ServerView {
     resourceCount: 0,
     promptCount: 0,
     actions,
+    // The version a registry names is its text: scrubbed and short.
+    ...(server.updateAvailable ? { updateAvailable: scrubber.message(server.updateAvailable).slice(0, 64) } : {}),
     ...(server.oauth ? { oauth: true } : {}),
     ...(server.warnings.length > 0 ? { warnings: server.warnings.map((w) => scrubber.message(w)) } : {}),
     ...(server.session

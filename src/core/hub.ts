@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import type { CallToolResult, Client, Tool } from '@modelcontextprotocol/client';
 import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/client/validators/cf-worker';
-import { authQuirkWarnings, sameConfig, SERVERS_SETTING, type ConfigEntry, type ConfigSource, type ServerConfig } from './config';
+import { authQuirkWarnings, sameConfig, SERVERS_SETTING, type ConfigEntry, type ConfigSource, type RegistryProvenance, type ServerConfig } from './config';
 import { ServerConnection, type CallOptions, type ConnectionDeps } from './connection';
 import { InMemoryEraMemory, type EraMemory } from './connection/era';
 import { hubError } from './errors';
@@ -15,6 +15,9 @@ import { Emitter } from './events';
 import { consentRequest, InMemoryConsentStore, needsConsent, type ConsentDecision, type ConsentRequest, type ConsentStore } from './consent';
 import { USER_INPUTS, type InputScope, type InputStore } from './inputs';
 import { identityOf, OPEN_POLICY, policyRefusal, type EditorMcpPolicy, type ServerIdentity } from './policy';
+import { OFFICIAL_REGISTRY, RegistryClient } from './registry/client';
+import { shapeOf } from './registry/install';
+import { RegistryVerifier } from './registry/verify';
 import { scopedLogger, type Disposable } from './ports';
 import { scrubbedLogger, scrubber } from './scrub';
 import { routeSdkConsole } from './sdk-console';
@@ -39,6 +42,12 @@ export interface HubDeps extends Omit<ConnectionDeps, 'eras'> {
    * approved). A workspace or folder entry runs only once its exact text was approved.
    */
   readonly consent?: ConsentStore;
+  /**
+   * Confirms with a registry that an entry runs what it was installed as, where only registry servers
+   * may run (chat.mcp.access: registry). Default: the registry's v0.1 API over fetch, for packages
+   * and remotes (MCP bundles need the editor's bundle store).
+   */
+  readonly registryVerifier?: Pick<RegistryVerifier, 'refusal'>;
 }
 
 export interface HubServer {
@@ -63,6 +72,8 @@ export interface HubServer {
   readonly consent?: ConsentRequest;
   /** Warnings about the entry (our words), e.g. a client secret written inline in settings. */
   readonly warnings: readonly string[];
+  /** A newer version of an entry installed from a registry, when the last check found one. */
+  readonly updateAvailable?: string;
   /** What `actionsFor` needs beside the state. */
   readonly actionContext: ActionContext;
 }
@@ -134,7 +145,9 @@ export class McpHub {
   readonly onDidChangeOAuthTrace = this._onDidChangeOAuthTrace.event;
   private disposed = false;
 
-  private readonly deps: HubDeps & ConnectionDeps & { readonly consent: ConsentStore };
+  private readonly deps: HubDeps & ConnectionDeps & { readonly consent: ConsentStore; readonly registryVerifier: Pick<RegistryVerifier, 'refusal'> };
+  /** Newer versions of registry entries, by server name (set by the update check). */
+  private updates: ReadonlyMap<string, string> = new Map();
 
   private readonly storeSubscription: Disposable | undefined;
   /** The company IdP (mcpHub.enterprise.idp), when configured. */
@@ -157,6 +170,7 @@ export class McpHub {
       jsonSchemaValidator: deps.jsonSchemaValidator ?? new CfWorkerJsonSchemaValidator(),
       eras: deps.eras ?? new InMemoryEraMemory(),
       consent: deps.consent ?? new InMemoryConsentStore(),
+      registryVerifier: deps.registryVerifier ?? new RegistryVerifier({ client: (url) => new RegistryClient(url), shapes: async (_server, option) => shapeOf(option) }),
       ...(deps.oauth ? { oauth: { ...deps.oauth, idp: () => this.idp?.idp } } : {}),
       untrustedFolder: () => (this.last && !this.last.options.trusted ? this.last.options.workspaceFolder : undefined),
     };
@@ -184,6 +198,7 @@ export class McpHub {
     const { entry, plan } = record;
     const oauth = record.connection?.auth !== undefined;
     const session = record.connection?.session;
+    const update = this.updateFor(name, entry);
     return {
       name,
       source: entry.source,
@@ -198,8 +213,43 @@ export class McpHub {
       ...(entry.settingsKey ? { settingsKey: entry.settingsKey } : {}),
       ...(plan.consent ? { consent: plan.consent } : {}),
       warnings: plan.warnings,
-      actionContext: { configured: entry.ok, oauth, session: session !== undefined, inputs: plan.inputs.length > 0, inlineSecrets: plan.inlineSecrets },
+      ...(update ? { updateAvailable: update } : {}),
+      actionContext: {
+        configured: entry.ok,
+        oauth,
+        session: session !== undefined,
+        inputs: plan.inputs.length > 0,
+        inlineSecrets: plan.inlineSecrets,
+        update: update !== undefined,
+      },
     };
+  }
+
+  /** The newer version the last update check found for a registry entry, unless the entry is at it already. */
+  private updateFor(name: string, entry: ConfigEntry): string | undefined {
+    const version = this.updates.get(name);
+    if (version === undefined || !entry.ok || !entry.config.registry || entry.config.registry.version === version) return undefined;
+    return version;
+  }
+
+  /**
+   * The newer versions the update check found, by server name: rows show them with an Update action.
+   * Servers whose answer changed are announced on onDidChange.
+   */
+  setAvailableUpdates(updates: ReadonlyMap<string, string>): void {
+    const before = this.updates;
+    this.updates = new Map(updates);
+    for (const name of new Set([...before.keys(), ...updates.keys()])) {
+      if (before.get(name) !== updates.get(name) && this.records.has(name)) this._onDidChange.fire({ name, server: this.server(name)! });
+    }
+  }
+
+  /** Registry entries, for the update check: the hub's name for each and where it came from (user entries, and workspace ones once trusted). */
+  registryEntries(): Array<{ name: string; registry: RegistryProvenance }> {
+    const trusted = this.last?.options.trusted ?? false;
+    return [...this.records].flatMap(([name, r]) =>
+      r.entry.ok && r.entry.config.registry && (r.entry.source === 'user' || trusted) ? [{ name, registry: r.entry.config.registry }] : [],
+    );
   }
 
   /**
@@ -277,12 +327,17 @@ export class McpHub {
     // The editor's MCP policy first: what it refuses is never resolved, asked about or started.
     const policy = options.policy ?? OPEN_POLICY;
     const settingsName = entry.settingsKey ?? entry.name;
-    const refused = policyRefusal(policy, { name: settingsName });
+    const refused = policyRefusal(policy, { name: settingsName, ...(raw.registry ? { registry: raw.registry } : {}) });
     if (refused) return { ...planned, fixedState: this.blocked(entry.name, refused) };
     if (raw.disabled) return { ...planned, fixedState: { kind: 'disabled', reason: 'settings' } };
     if (entry.source !== 'user' && !options.trusted) {
       this.deps.logger.info(`[${entry.name}] not started: defined in workspace settings and the workspace is not trusted`);
       return { ...planned, fixedState: { kind: 'disabled', reason: 'untrusted' } };
+    }
+    if (policy.access === 'registry') {
+      // It says it is from the registry: the registry says whether it runs what was installed.
+      const unconfirmed = await this.deps.registryVerifier.refusal(raw, policy.registryUrl ?? OFFICIAL_REGISTRY);
+      if (unconfirmed) return { ...planned, fixedState: this.blocked(entry.name, unconfirmed) };
     }
     const userHome = this.deps.userHome ?? homedir();
     const trustedFolder = options.trusted ? options.workspaceFolder : undefined;

@@ -177,6 +177,8 @@ export interface ActionContext {
   readonly inputs: boolean;
   /** The entry has inline secrets that can move to secret storage. */
   readonly inlineSecrets: boolean;
+  /** The entry was installed from a registry that has a newer version of it. */
+  readonly update?: boolean;
 }
 
 /**
@@ -187,24 +189,26 @@ export function actionsFor(state: ServerState, ctx: ActionContext): ServerAction
   if (!ctx.configured) return [];
   const logout: ServerAction[] = ctx.session ? ['logout'] : [];
   const secrets: ServerAction[] = [...(ctx.inlineSecrets ? (['moveSecrets'] as const) : []), ...(ctx.inputs ? (['setInput'] as const) : [])];
+  // Moving to a newer version rewrites the entry, which restarts it: not in the middle of a start or a sign-in.
+  const update: ServerAction[] = ctx.update ? ['update'] : [];
   switch (state.kind) {
     case 'running':
       if (state.signIn) return ['cancel', 'pasteRedirect', ...(state.signIn.redirectUri ? (['copyRedirectUri'] as const) : []), 'restart', 'stop', ...logout];
-      return [...(ctx.oauth && state.needsScope ? (['authenticate'] as const) : []), 'restart', 'stop', ...logout, ...secrets];
+      return [...(ctx.oauth && state.needsScope ? (['authenticate'] as const) : []), ...update, 'restart', 'stop', ...logout, ...secrets];
     case 'starting':
       return ['stop'];
     case 'authRequired':
-      return [...(ctx.oauth ? (['authenticate', 'copyRedirectUri'] as const) : []), ...logout, ...secrets];
+      return [...(ctx.oauth ? (['authenticate', 'copyRedirectUri'] as const) : []), ...update, ...logout, ...secrets];
     case 'authenticating':
       return ['cancel', 'pasteRedirect', ...(state.redirectUri ? (['copyRedirectUri'] as const) : [])];
     case 'error':
-      return ['restart', 'stop', ...logout, ...secrets];
+      return [...update, 'restart', 'stop', ...logout, ...secrets];
     case 'needsInput':
-      return ['setInput', 'stop', ...secrets.filter((a) => a !== 'setInput')];
+      return ['setInput', ...update, 'stop', ...secrets.filter((a) => a !== 'setInput')];
     case 'stopped':
-      return ['start', ...logout, ...secrets];
+      return ['start', ...update, ...logout, ...secrets];
     case 'disabled':
-      return [...(state.reason === 'approval' ? (['approve'] as const) : []), ...secrets];
+      return [...(state.reason === 'approval' ? (['approve'] as const) : []), ...(state.reason === 'settings' ? update : []), ...secrets];
     default:
       return assertNever(state);
   }

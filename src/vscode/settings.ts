@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { mergeScopes, parseServers, SERVERS_KEY, SERVERS_SETTING, SETTINGS_SECTION, type ConfigEntry, type ConfigSource, type ToolFilter } from '../core/config';
-import { ALLOWED_SERVERS_SETTING, DENIED_SERVERS_SETTING, MCP_ACCESS_SETTING, parseAccess, parseMatchers, type EditorMcpPolicy } from '../core/policy';
+import { isRecord, mergeScopes, parseServers, SERVERS_KEY, SERVERS_SETTING, SETTINGS_SECTION, type ConfigEntry, type ConfigSource, type ToolFilter } from '../core/config';
+import { ALLOWED_SERVERS_SETTING, DENIED_SERVERS_SETTING, GALLERY_URL_SETTING, MCP_ACCESS_SETTING, parseAccess, parseMatchers, type EditorMcpPolicy } from '../core/policy';
+import { OFFICIAL_REGISTRY, REGISTRY_URL_SETTING } from '../core/registry/client';
 import { switchTool } from '../core/tool-switch';
 
 /**
@@ -27,13 +30,55 @@ export function readEditorMcpPolicy(): EditorMcpPolicy {
   const config = vscode.workspace.getConfiguration();
   const allowed = parseMatchers(config.get<unknown>(ALLOWED_SERVERS_SETTING));
   const denied = parseMatchers(config.get<unknown>(DENIED_SERVERS_SETTING));
-  return { access: parseAccess(config.get<unknown>(MCP_ACCESS_SETTING)), ...(allowed ? { allowed } : {}), ...(denied ? { denied } : {}) };
+  return {
+    access: parseAccess(config.get<unknown>(MCP_ACCESS_SETTING)),
+    ...(allowed ? { allowed } : {}),
+    ...(denied ? { denied } : {}),
+    registryUrl: editorRegistryUrl(),
+  };
+}
+
+let productGallery: { url: string | undefined } | undefined;
+
+/**
+ * The MCP registry VS Code is connected to, as its WorkbenchMcpGalleryManifestService decides:
+ * `chat.mcp.gallery.serviceUrl` (application scope, policy McpGalleryServiceUrl) when set, else the
+ * product's own gallery (`mcpGallery.serviceUrl` in its product.json), else, for a build without
+ * one, the official MCP Registry.
+ */
+export function editorRegistryUrl(): string {
+  const set = vscode.workspace.getConfiguration().get<unknown>(GALLERY_URL_SETTING);
+  if (typeof set === 'string' && set.trim() !== '') return set.trim();
+  productGallery ??= { url: readProductGallery() };
+  return productGallery.url ?? OFFICIAL_REGISTRY;
+}
+
+function readProductGallery(): string | undefined {
+  try {
+    const product = JSON.parse(readFileSync(join(vscode.env.appRoot, 'product.json'), 'utf8')) as unknown;
+    const url = isRecord(product) && isRecord(product.mcpGallery) ? product.mcpGallery.serviceUrl : undefined;
+    return typeof url === 'string' && url.trim() !== '' ? url.trim() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The registry Add Server… searches: `mcpHub.registry.url` (default: the official MCP Registry); but
+ * where only registry servers may run (chat.mcp.access: registry), the registry VS Code names, so
+ * what is added may run.
+ */
+export function addServerRegistryUrl(): { url: string; setting: string } {
+  const policy = readEditorMcpPolicy();
+  if (policy.access === 'registry') return { url: policy.registryUrl ?? OFFICIAL_REGISTRY, setting: GALLERY_URL_SETTING };
+  const set = vscode.workspace.getConfiguration().get<unknown>(REGISTRY_URL_SETTING);
+  return { url: typeof set === 'string' && set.trim() !== '' ? set : OFFICIAL_REGISTRY, setting: REGISTRY_URL_SETTING };
 }
 
 /** Fires when MCP Hub's servers or VS Code's MCP policies change. */
 export function onDidChangeServerSettings(listener: () => void): vscode.Disposable {
   return vscode.workspace.onDidChangeConfiguration((e) => {
-    if ([SERVERS_SETTING, MCP_ACCESS_SETTING, ALLOWED_SERVERS_SETTING, DENIED_SERVERS_SETTING].some((key) => e.affectsConfiguration(key))) listener();
+    if ([SERVERS_SETTING, MCP_ACCESS_SETTING, ALLOWED_SERVERS_SETTING, DENIED_SERVERS_SETTING, GALLERY_URL_SETTING].some((key) => e.affectsConfiguration(key))) listener();
   });
 }
 
@@ -48,16 +93,7 @@ export async function openServerSettings(): Promise<void> {
  * the entry cannot be edited that way (see tool-switch.ts).
  */
 export async function setToolEnabled(server: string, source: ConfigSource, tool: string, enabled: boolean): Promise<void> {
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  const config = vscode.workspace.getConfiguration(SETTINGS_SECTION, source === 'workspaceFolder' ? folder : undefined);
-  const inspected = config.inspect<unknown>(SERVERS_KEY);
-  const [scope, target] =
-    source === 'user'
-      ? [inspected?.globalValue, vscode.ConfigurationTarget.Global]
-      : source === 'workspace'
-        ? [inspected?.workspaceValue, vscode.ConfigurationTarget.Workspace]
-        : [inspected?.workspaceFolderValue, vscode.ConfigurationTarget.WorkspaceFolder];
-  const servers = isRecord(scope) ? scope : {};
+  const { servers, write } = serversIn(source);
   const entry = servers[server];
   if (!isRecord(entry)) throw new Error(`"${server}" is not in the ${source} settings any more.`);
   const tools = isRecord(entry.tools) ? entry.tools : {};
@@ -73,9 +109,22 @@ export async function setToolEnabled(server: string, source: ConfigSource, tool:
   if (!deny) delete nextTools.deny;
   const nextEntry: Record<string, unknown> = { ...entry, tools: nextTools };
   if (Object.keys(nextTools).length === 0) delete nextEntry.tools;
-  await config.update(SERVERS_KEY, { ...servers, [server]: nextEntry }, target);
+  await write({ ...servers, [server]: nextEntry });
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+/**
+ * One settings scope's `mcpHub.servers` (user, workspace or workspace folder settings), as written
+ * there, and how to write that scope's value back (the other scopes are never touched).
+ */
+export function serversIn(source: ConfigSource): { servers: Record<string, unknown>; write: (next: Record<string, unknown>) => Thenable<void> } {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const config = vscode.workspace.getConfiguration(SETTINGS_SECTION, source === 'workspaceFolder' ? folder : undefined);
+  const inspected = config.inspect<unknown>(SERVERS_KEY);
+  const [scope, target] =
+    source === 'user'
+      ? [inspected?.globalValue, vscode.ConfigurationTarget.Global]
+      : source === 'workspace'
+        ? [inspected?.workspaceValue, vscode.ConfigurationTarget.Workspace]
+        : [inspected?.workspaceFolderValue, vscode.ConfigurationTarget.WorkspaceFolder];
+  return { servers: isRecord(scope) ? scope : {}, write: (next) => config.update(SERVERS_KEY, next, target) };
 }

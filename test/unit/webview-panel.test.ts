@@ -213,6 +213,17 @@ describe('the panel (Lit components in happy-dom)', () => {
     ]);
   });
 
+  it('says a registry server has an update, and offers Update', async () => {
+    await send({ type: 'servers', servers: [server('weather', { updateAvailable: '1.1.0', actions: ['update', 'restart', 'stop'] }), server('plain')] });
+    takePosted();
+    assert.equal(text(row('weather').querySelector('.update-available')), 'Update available (1.1.0)');
+    assert.equal(row('plain').querySelector('.update-available'), null);
+    const button = row('weather').querySelector<El>('.text-actions [data-action="update"]');
+    assert.equal(text(button), 'Update');
+    button?.click();
+    assert.deepEqual(takePosted(), [{ type: 'action', action: 'update', server: 'weather' }]);
+  });
+
   it('lists tools only while their section is open, with annotation badges, Run… and switches', async () => {
     const tools = [
       { name: 'search', title: 'Search the repo', description: 'Finds things', annotations: { readOnly: true, destructive: false, openWorld: true } },
@@ -502,8 +513,10 @@ describe('the panel (Lit components in happy-dom)', () => {
   it('explains what to do when no servers are configured', async () => {
     await send({ type: 'servers', servers: [] });
     takePosted();
-    assert.match(text($('.empty')), /No MCP servers are configured\. Add them under "mcpHub\.servers"/);
+    assert.match(text($('.empty')), /No MCP servers are configured\. Add one from an MCP registry, or write them under "mcpHub\.servers"/);
     assert.match(text($('.empty pre')), /"command": "npx"/);
+    $('[data-command="addServer"]')?.click();
+    assert.deepEqual(takePosted(), [{ type: 'addServer' }]);
     $('[data-command="openSettings"]')?.click();
     assert.deepEqual(takePosted(), [{ type: 'openSettings' }]);
   });

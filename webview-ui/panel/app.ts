@@ -219,9 +219,10 @@ export class HubPanel extends LightElement {
 
   private renderEmpty() {
     return html`<section class="empty" aria-label="No MCP servers">
-      <p>No MCP servers are configured. Add them under "mcpHub.servers" in your settings, for example:</p>
+      <p>No MCP servers are configured. Add one from an MCP registry, or write them under "mcpHub.servers" in your settings, for example:</p>
       <pre class="example"><code>${EXAMPLE}</code></pre>
-      <vscode-button icon="json" data-command="openSettings" data-focus="openSettings" @click=${() => post({ type: 'openSettings' })}>Open Settings (JSON)</vscode-button>
+      <vscode-button icon="add" data-command="addServer" data-focus="addServer" @click=${() => post({ type: 'addServer' })}>Add Server…</vscode-button>
+      <vscode-button icon="json" secondary data-command="openSettings" data-focus="openSettings" @click=${() => post({ type: 'openSettings' })}>Open Settings (JSON)</vscode-button>
     </section>`;
   }
 }

@@ -44,10 +44,11 @@ const ACTION_ICONS: Record<ServerAction, string> = {
   setInput: 'key',
   moveSecrets: 'lock',
   approve: 'shield',
+  update: 'cloud-download',
 };
 
 /** Actions shown as buttons with words under the status; the rest are icon buttons in the row's head. */
-const TEXT_ACTIONS: ReadonlySet<ServerAction> = new Set(['approve', 'authenticate', 'cancel', 'logout', 'pasteRedirect', 'setInput', 'moveSecrets']);
+const TEXT_ACTIONS: ReadonlySet<ServerAction> = new Set(['approve', 'authenticate', 'cancel', 'logout', 'pasteRedirect', 'setInput', 'moveSecrets', 'update']);
 
 const SOURCES: Partial<Record<string, { label: string; title: string }>> = {
   workspace: { label: 'workspace', title: 'From workspace settings' },
@@ -110,6 +111,7 @@ export class ServerRow extends LightElement {
     const session = isRecord(view.session) ? view.session : undefined;
     const oauth = view.oauth === true;
     const detail = str(view.detail);
+    const update = str(view.updateAvailable);
 
     return html`
       <div class="server-head">
@@ -125,6 +127,7 @@ export class ServerRow extends LightElement {
         <span class="status" id=${`${this.uid}-status`}>${label}</span>
       </div>
       ${retryAt !== undefined ? html`<mcp-time class="retry muted" kind="retry" .at=${retryAt}></mcp-time>` : nothing}
+      ${update ? html`<div class="update-available">${icon('cloud-download')}<span>Update available (${update})</span></div>` : nothing}
       ${showMessage ? html`<div class="message muted">${message}</div>` : nothing}
       ${strings(view.warnings).map((w) => html`<div class="warning">${icon('warning')}<span>${w}</span></div>`)} ${running ? this.renderCounts(view) : nothing}
       ${session || oauth ? html`<mcp-session .server=${name} .session=${session} ?oauth=${oauth}></mcp-session>` : nothing}

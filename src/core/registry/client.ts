@@ -144,7 +144,7 @@ export class RegistryClient {
     const stopped = (): RegistryError =>
       signal?.aborted
         ? new RegistryError('registry_cancelled', `The request to the MCP registry ${this.label} was cancelled.`)
-        : new RegistryError('registry_timeout', `${at} did not answer within ${Math.round(this.timeoutMs / 1000)} s.`);
+        : new RegistryError('registry_timeout', `${at} did not answer within ${Math.ceil(this.timeoutMs / 1000)} s.`);
     let response: Response;
     try {
       // Redirects are not followed: the registry is the URL in settings, not wherever it points.

@@ -20,7 +20,7 @@
 import { checkUrlForm, guardFor } from '../oauth/url-guard';
 import { isOAuthFlowError } from '../oauth/errors';
 import { inputReference, isInputName } from '../variables';
-import type { RegistryProvenance } from '../config';
+import type { RegistryProvenance, ServerConfig } from '../config';
 import type { ArgumentSpec, InputSpec, KeyValueSpec, PackageKind, PackageSpec, RegistryServer, RemoteSpec } from './model';
 
 export type InstallOption = { readonly kind: 'package'; readonly package: PackageSpec } | { readonly kind: 'remote'; readonly remote: RemoteSpec };
@@ -471,6 +471,16 @@ export interface RunFields {
 }
 
 /**
+ * What a parsed entry runs. A remote's URL is taken as written (`raw.url`) when given: the parsed one
+ * is normalised and may differ from the registry's text in case or a trailing slash.
+ */
+export function runFieldsOf(config: ServerConfig, raw?: Readonly<Record<string, unknown>>): RunFields {
+  if (config.type === 'stdio') return { command: config.command, args: config.args, env: config.env, ...(config.cwd !== undefined ? { cwd: config.cwd } : {}) };
+  const type = raw ? raw.type : config.type;
+  return { ...(typeof type === 'string' ? { type } : {}), url: typeof raw?.url === 'string' ? raw.url : config.url, headers: config.headers };
+}
+
+/**
  * The answers an entry holds for a shape, or undefined when it does not run what the shape describes:
  * another command, an argument, environment variable or header the shape does not have, another URL.
  */
@@ -494,7 +504,10 @@ export function answersIn(shape: Shape, entry: RunFields): Record<string, string
     const type = entry.type ?? 'http';
     // The entry may let MCP Hub negotiate ("http") where the registry names one transport.
     if (type !== shape.type && type !== 'http') return undefined;
-    if (!take(pattern(shape.url), entry.url, answers)) return undefined;
+    // A URL without variables is compared as a URL (settings keep it normalised: lowercase host, a path).
+    const literal = shape.url.every((p) => typeof p === 'string');
+    const expected = literal ? normalUrl(shape.url.join('')) : undefined;
+    if (literal ? expected === undefined || expected !== normalUrl(entry.url) : !take(pattern(shape.url), entry.url, answers)) return undefined;
     return keyValues(shape.headers, entry.headers) ? answers : undefined;
   }
   if (entry.url !== undefined || entry.command !== shape.command || entry.cwd !== undefined) return undefined;
@@ -507,6 +520,14 @@ export function answersIn(shape: Shape, entry: RunFields): Record<string, string
     entry.args ?? [],
   );
   return args ? { ...answers, ...args } : undefined;
+}
+
+function normalUrl(url: string): string | undefined {
+  try {
+    return new URL(url).href;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether an entry runs what `shape` describes, with any answers. */

@@ -385,4 +385,3 @@ function ourWords(error: unknown): string {
   const text = scrubber.message(error);
   return /[.!?]$/.test(text) ? text : `${text}.`;
 }
-

@@ -5,7 +5,11 @@
 import * as vscode from 'vscode';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
 import { InputRouter } from './core/gateway/input-router';
+import { join } from 'node:path';
 import { McpHub } from './core/hub';
+import { RegistryClient } from './core/registry/client';
+import { bundleShapes, BundleStore } from './core/registry/mcpb';
+import { RegistryVerifier } from './core/registry/verify';
 import { systemClock } from './core/ports';
 import { scrubState, type ServerState } from './core/state';
 import type { ConfigSource } from './core/config';
@@ -64,6 +68,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
   // A server's questions (elicitation, sampling) go to the gateway client whose call they arrive in;
   // those of the person's own calls, and those tied to no call, to the person, in an editor tab.
   const questions = new InputRouter(logger, new EditorElicitation(context.extensionUri, logger));
+  // MCP bundles installed from a registry are unpacked here, one folder per SHA-256.
+  const bundles = new BundleStore(join(context.globalStorageUri.fsPath, 'mcp-bundles'));
   const theHub = new McpHub({
     logger,
     clock: systemClock,
@@ -79,6 +85,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
     consent: new WorkspaceConsentStore(context.workspaceState),
     elicitation: questions,
     sampling: questions,
+    // Where only registry servers may run, the registry confirms what each entry runs (bundles from their unpacked manifest).
+    registryVerifier: new RegistryVerifier({ client: (url) => new RegistryClient(url), shapes: bundleShapes(bundles) }),
   });
   hub = theHub;
   const consent = new ConsentPrompter(theHub, logger);
@@ -92,7 +100,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
   const enterprise = new EnterpriseHost(theHub, inputs, logger);
   context.subscriptions.push(enterprise);
   // MCP registries: Add Server…, and updates of the servers installed from one.
-  const registry = new RegistryHost(theHub, inputs, logger);
+  const registry = new RegistryHost(theHub, inputs, logger, bundles);
   context.subscriptions.push(registry);
   const view = new ServersViewProvider(
     context.extensionUri,

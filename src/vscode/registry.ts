@@ -30,7 +30,8 @@ import {
   type Shape,
 } from '../core/registry/install';
 import type { RegistryServer } from '../core/registry/model';
-import { RegistryUpdates, type ShapeSource } from '../core/registry/updates';
+import { bundleShapes, type BundleStore } from '../core/registry/mcpb';
+import { RegistryUpdates } from '../core/registry/updates';
 import { addServerEntry, updateServerEntry, WriteRefused, type ServersScope } from '../core/registry/writes';
 import { systemClock } from '../core/ports';
 import { scrubber } from '../core/scrub';
@@ -63,7 +64,8 @@ export class RegistryHost implements vscode.Disposable {
     private readonly hub: McpHub,
     private readonly inputs: InputStore,
     private readonly logger: Logger,
-    private readonly shapes: ShapeSource = async (_server, option) => shapeOf(option),
+    /** Where MCP bundles are unpacked. */
+    private readonly bundles?: BundleStore,
   ) {
     this.updates = new RegistryUpdates({
       client: (url) => new RegistryClient(url),
@@ -92,12 +94,19 @@ export class RegistryHost implements vscode.Disposable {
       void vscode.window.showErrorMessage(`MCP Hub: ${scrubber.message(error).replace(/^mcpHub\.registry\.url/, where.setting)}`);
       return;
     }
+    // Bundles unpacked for this Add: removed again unless it completes.
+    const unpacked: string[] = [];
+    let added = false;
     try {
       const server = await this.pickServer(client);
       if (!server) return;
       const option = await this.pickOption(server, client);
       if (!option) return;
-      const shape = await this.shapes(server, option);
+      const shapes = bundleShapes(this.bundles, { registryUrl: client.url, unpacked: (sha) => unpacked.push(sha) });
+      const shape =
+        option.kind === 'package' && option.package.registryType === 'mcpb'
+          ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MCP Hub: downloading and checking the bundle…' }, () => shapes(server, option))
+          : shapeOf(option);
       const title = `MCP Hub: ${plain(server.title ?? server.name)}`;
       const answers = {
         ...defaultAnswers(shape),
@@ -111,6 +120,7 @@ export class RegistryHost implements vscode.Disposable {
       if (!target) return;
       const provenance = { url: client.url, name: server.name, version: server.version };
       await addServerEntry({ scope: scopeOf(target), inputs: this.inputs, inputScope: inputScopeOf(target), key, shape, answers, provenance });
+      added = true;
       this.logger.info(`added "${key}" (${scrubber.message(server.name)} ${scrubber.message(server.version)}) to ${target} settings`);
       await vscode.commands.executeCommand(`${VIEW_ID}.focus`);
       void vscode.window.showInformationMessage(
@@ -122,6 +132,8 @@ export class RegistryHost implements vscode.Disposable {
       if (error instanceof Cancelled) return;
       this.logger.warn(`Add Server: ${scrubber.message(error)}`);
       void vscode.window.showErrorMessage(`MCP Hub: the server was not added. ${ourWords(error)}`);
+    } finally {
+      if (!added) for (const sha of unpacked) await this.bundles?.remove(sha).catch(() => undefined);
     }
   }
 
@@ -218,13 +230,7 @@ export class RegistryHost implements vscode.Disposable {
     const usable = options.filter((o) => !o.problem).map((o) => o.option);
     if (usable.length === 0) throw new WriteRefused('The server offers no package or remote MCP Hub can install (the MCP Hub log says why).');
     if (usable.length === 1) return usable[0];
-    const items = await Promise.all(
-      usable.map(async (option) => ({
-        label: optionLabel(option),
-        detail: plain(await this.describe(server, option)),
-        option,
-      })),
-    );
+    const items = usable.map((option) => ({ label: optionLabel(option), detail: plain(this.describe(option)), option }));
     const picked = await vscode.window.showQuickPick(items, {
       title: `MCP Hub: ${plain(server.title ?? server.name)} ${plain(server.version)}`,
       placeHolder: 'How should it run? Each line is what would run.',
@@ -234,10 +240,10 @@ export class RegistryHost implements vscode.Disposable {
   }
 
   /** What an option runs, before any question. */
-  private async describe(server: RegistryServer, option: InstallOption): Promise<string> {
+  private describe(option: InstallOption): string {
     if (option.kind === 'package' && option.package.registryType === 'mcpb')
       return `Downloads ${short(scrubber.url(option.package.identifier), 120)}, checks its SHA-256, and runs it as its manifest says`;
-    const shape = await this.shapes(server, option);
+    const shape = shapeOf(option);
     return short(preview(shape, defaultAnswers(shape)), 300);
   }
 
@@ -340,7 +346,7 @@ export class RegistryHost implements vscode.Disposable {
       client: new RegistryClient(from.url),
       from,
       runs: runFieldsOf(server.config, typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined),
-      shapes: this.shapes,
+      shapes: bundleShapes(this.bundles, { registryUrl: from.url }),
       ask: (questions, known, version) => this.ask(questions, `MCP Hub: update ${name} to ${plain(short(version, 40))}`, known),
     });
     const version = (entry.registry as RegistryProvenance).version;

@@ -263,7 +263,8 @@ describe('servers from a registry', () => {
     assert.equal(scope.writes, writes);
 
     // An entry edited away from what it was installed as is not "updated" into something else.
-    scope.servers = { ...scope.servers, remote: { ...(scope.servers.remote as object), url: 'https://elsewhere.example/mcp' } };
+    const current: Record<string, unknown> = scope.read();
+    scope.servers = { ...current, remote: { ...(current.remote as object), url: 'https://elsewhere.example/mcp' } };
     const edited = parseServers(scope.servers, 'user').find((e) => e.name === 'remote')!;
     assert.ok(edited.ok);
     await assert.rejects(

@@ -57,7 +57,15 @@ interface KeyValueShape {
 
 /** What an option runs, with slots for answers. */
 export type Shape =
-  | { readonly kind: 'stdio'; readonly command: string; readonly args: readonly ArgGroup[]; readonly env: readonly KeyValueShape[]; readonly questions: readonly Question[] }
+  | {
+      readonly kind: 'stdio';
+      readonly command: string;
+      readonly args: readonly ArgGroup[];
+      readonly env: readonly KeyValueShape[];
+      /** Where it runs (an unpacked bundle's folder); undefined for packages, which run in the person's home. */
+      readonly cwd?: string;
+      readonly questions: readonly Question[];
+    }
   | { readonly kind: 'remote'; readonly type: 'streamable-http' | 'sse'; readonly url: Text; readonly headers: readonly KeyValueShape[]; readonly questions: readonly Question[] };
 
 /** Thrown when an option cannot be installed or the answers do not complete it (our words). */
@@ -232,7 +240,12 @@ export function checkServerUrl(url: string, registryUrl: string): void {
 /** Why an option cannot be installed from `registryUrl` (our words), or undefined when it can. */
 export function optionProblem(option: InstallOption, registryUrl: string): string | undefined {
   try {
-    if (option.kind === 'package' && option.package.registryType === 'mcpb') return undefined;
+    // A bundle's shape is in its manifest, known once it is downloaded (mcpb.ts checks what it can before).
+    if (option.kind === 'package' && option.package.registryType === 'mcpb') {
+      if (!option.package.fileSha256) return 'the bundle has no fileSha256, so it cannot be checked';
+      checkServerUrl(option.package.identifier, registryUrl);
+      return undefined;
+    }
     shapeOf(option);
     if (option.kind === 'remote') checkServerUrl(option.remote.url, registryUrl);
     return undefined;
@@ -242,9 +255,15 @@ export function optionProblem(option: InstallOption, registryUrl: string): strin
   }
 }
 
-/** The shape MCPB bundles get: their manifest's command line (mcpb.ts builds it). */
-export function stdioShape(command: string, args: readonly Text[], env: ReadonlyArray<{ name: string; value: Text; optional: boolean }>, questions: readonly Question[]): Shape {
-  return { kind: 'stdio', command, args: args.map((parts) => ({ parts: [parts], optional: false })), env, questions };
+/** The shape MCPB bundles get: their manifest's command line, run in the bundle's folder (mcpb.ts builds it). */
+export function stdioShape(
+  command: string,
+  args: readonly Text[],
+  env: ReadonlyArray<{ name: string; value: Text; optional: boolean }>,
+  questions: readonly Question[],
+  cwd?: string,
+): Shape {
+  return { kind: 'stdio', command, args: args.map((parts) => ({ parts: [parts], optional: false })), env, questions, ...(cwd !== undefined ? { cwd } : {}) };
 }
 export type { Text, Piece };
 
@@ -289,6 +308,7 @@ function render(text: Text, fill: (slot: string) => string | undefined): string 
 
 interface Rendered {
   readonly command?: string;
+  readonly cwd?: string;
   readonly args?: string[];
   readonly env?: Record<string, string>;
   readonly type?: 'streamable-http' | 'sse';
@@ -329,7 +349,7 @@ function renderShape(shape: Shape, fill: (slot: string) => string | undefined): 
     }
     args.push(...(parts as string[]));
   }
-  return { command: shape.command, args, env };
+  return { command: shape.command, args, env, ...(shape.cwd !== undefined ? { cwd: shape.cwd } : {}) };
 }
 
 /**
@@ -395,7 +415,7 @@ export function entryFor(shape: Shape, answers: Answers, provenance: RegistryPro
   const entry: Record<string, unknown> =
     r.url !== undefined
       ? { type: r.type, url: r.url, ...(Object.keys(r.headers ?? {}).length > 0 ? { headers: r.headers } : {}) }
-      : { command: r.command, args: r.args, ...(Object.keys(r.env ?? {}).length > 0 ? { env: r.env } : {}) };
+      : { command: r.command, args: r.args, ...(Object.keys(r.env ?? {}).length > 0 ? { env: r.env } : {}), ...(r.cwd !== undefined ? { cwd: r.cwd } : {}) };
   entry.registry = { url: provenance.url, name: provenance.name, version: provenance.version };
   return { entry, secrets };
 }
@@ -510,7 +530,7 @@ export function answersIn(shape: Shape, entry: RunFields): Record<string, string
     if (literal ? expected === undefined || expected !== normalUrl(entry.url) : !take(pattern(shape.url), entry.url, answers)) return undefined;
     return keyValues(shape.headers, entry.headers) ? answers : undefined;
   }
-  if (entry.url !== undefined || entry.command !== shape.command || entry.cwd !== undefined) return undefined;
+  if (entry.url !== undefined || entry.command !== shape.command || entry.cwd !== shape.cwd) return undefined;
   if (!keyValues(shape.env, entry.env)) return undefined;
   const env = entry.env ?? {};
   // A container's `-e NAME` is there exactly when its variable is.

@@ -5,7 +5,7 @@
 // the company IdP: one sign-in from the panel's header, after which two enterprise servers connect.
 // Screenshots go to artifacts/e2e/.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,14 +17,20 @@ import { filesContaining } from './harness/leaks';
 import { ARTIFACTS, CHROMIUM, ROOT } from './harness/paths';
 import { startDemoStack, startEnterpriseStack, type DemoStack, type EnterpriseStack } from './harness/stack';
 import { playUser, type UserBrowser } from './harness/user-browser';
+import { startHttpServer, type HttpFixture } from '../test/fixtures/http-server';
+import { catalog, server as registryServer, startRegistry, type RegistryFixture } from '../test/fixtures/registry';
 
 const OAUTH = 'protected-demo';
 const TIMEOUT = 60_000;
+/** The API key the registry's remote server wants in its X-Api-Key header. */
+const REGISTRY_SECRET = 'e2e-registry-key-3b8d1f';
 
 describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () => {
   let dir: string;
   let stack: DemoStack;
   let enterprise: EnterpriseStack;
+  let registry: RegistryFixture;
+  let registryRemote: HttpFixture;
   let server: CodeServer;
   let browser: Browser;
   let context: BrowserContext;
@@ -93,13 +99,21 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     const editorPort = await freePort();
     const callbackPort = await freePort();
     enterprise = await startEnterpriseStack({ callbackPort, redirectUris: [`http://127.0.0.1:${editorPort}/proxy/${callbackPort}/callback`] });
+    // An MCP registry serving the v0.1 API, whose remote server wants an API key header.
+    registryRemote = await startHttpServer({ name: 'registry-remote', requireHeader: ['x-api-key', REGISTRY_SECRET] });
+    registry = await startRegistry(catalog({ remoteUrl: registryRemote.url }));
     const workspace = join(dir, 'workspace');
-    // The person's settings also name their company IdP and two servers behind it.
+    // The person's settings also name their company IdP and two servers behind it, and the registry.
     server = await startCodeServer({
       dir,
       workspace,
       port: editorPort,
-      userSettings: { ...USER_SETTINGS, 'mcpHub.servers': { ...stack.servers, ...enterprise.servers }, 'mcpHub.enterprise.idp': enterprise.idpSettings },
+      userSettings: {
+        ...USER_SETTINGS,
+        'mcpHub.servers': { ...stack.servers, ...enterprise.servers },
+        'mcpHub.enterprise.idp': enterprise.idpSettings,
+        'mcpHub.registry.url': registry.url,
+      },
     });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -116,6 +130,8 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     await server?.stop();
     await stack?.close();
     await enterprise?.close();
+    await registry?.close();
+    await registryRemote?.close();
     rmSync(dir, { recursive: true, force: true });
     for (const line of log) console.log(`  ${line}`);
   });
@@ -205,6 +221,74 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     assert.match(await status(KEYED).innerText(), /^Connected · \d+ tools$/);
     assert.ok(!(await row(KEYED).innerText()).includes(secret), 'the value is never shown');
     await shot('6-input-set');
+  });
+
+  it('adds a server from a registry: Add Server… in the title bar, a search, its secret in a password box, then Connected', async () => {
+    const NAME = 'remote-http';
+    const quickInput = page.locator('.quick-input-widget');
+    const box = quickInput.locator('input');
+    const choice = (text: string) => quickInput.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+    // The view's title bar: the "+" that says Add Server….
+    const add = page.getByRole('button', { name: 'Add Server…', exact: true }).first();
+    await page.locator('.sidebar .composite.title').hover();
+    await add.click({ timeout: TIMEOUT });
+    await box.waitFor({ timeout: TIMEOUT });
+    // It searches as the person types, and each item names the server, its version and its repository.
+    await box.fill('remote');
+    // Once the registry has answered the search, only what matches is listed.
+    await quickInput.locator('.quick-input-list .monaco-list-row', { hasText: 'weather' }).first().waitFor({ state: 'detached', timeout: TIMEOUT });
+    await choice('Remote (Streamable HTTP)').waitFor({ timeout: TIMEOUT });
+    assert.match(await choice('Remote (Streamable HTTP)').innerText(), /3\.0\.0[\s\S]*io\.github\.acme\/remote-http · github\.com\/acme\/remote-http/);
+    await choice('remote-sse').waitFor({ timeout: TIMEOUT });
+    await shot('13-add-server-search');
+    await choice('Remote (Streamable HTTP)').click();
+    // The header it needs is a secret: a password box.
+    await quickInput.locator('input[type="password"]').waitFor({ timeout: TIMEOUT });
+    assert.match(await quickInput.innerText(), /X-Api-Key \(header\)/);
+    await box.fill(REGISTRY_SECRET);
+    await box.press('Enter');
+    // Where it goes, and exactly what it connects to, before anything is written.
+    await choice('User settings').waitFor({ timeout: TIMEOUT });
+    assert.match(await choice('User settings').innerText(), new RegExp(`Runs: ${registryRemote.url.replace(/[.]/g, '\\.')}`));
+    await choice('User settings').hover();
+    await shot('14-add-server-where');
+    await choice('User settings').click();
+    await panel().locator(`.server[data-server="${NAME}"][data-status="running"]`).waitFor({ timeout: TIMEOUT });
+    assert.match(await status(NAME).innerText(), /^Connected · \d+ tools$/);
+    assert.ok(!(await row(NAME).innerText()).includes(REGISTRY_SECRET), 'the value is never shown');
+    await row(NAME).scrollIntoViewIfNeeded();
+    await shot('15-added-from-registry');
+    // settings.json holds an ordinary entry with its provenance and an ${input:…}, never the key.
+    const settings = readFileSync(join(server.userDataDir, 'User/settings.json'), 'utf8');
+    assert.ok(!settings.includes(REGISTRY_SECRET));
+    assert.match(settings, /"X-Api-Key": "\$\{input:remote-http\.header\.X-Api-Key\}"/);
+    assert.match(settings, /"name": "io\.github\.acme\/remote-http"/);
+  });
+
+  it('shows a newer version on the row, and Update moves the server to it, keeping its secret', async () => {
+    const NAME = 'remote-http';
+    registry.publish({
+      server: registryServer('io.github.acme/remote-http', '3.1.0', {
+        title: 'Remote (Streamable HTTP)',
+        remotes: [{ type: 'streamable-http', url: registryRemote.url, headers: [{ name: 'X-Api-Key', description: 'API key', isRequired: true, isSecret: true }] }],
+      }),
+    });
+    await page.keyboard.press('F1');
+    const box = page.locator('.quick-input-widget input');
+    await box.fill('>MCP Hub: Check for Server Updates');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Check for Server Updates' }).first().waitFor({ timeout: TIMEOUT });
+    await box.press('Enter');
+    await row(NAME).locator('.update-available').waitFor({ timeout: TIMEOUT });
+    assert.equal(await row(NAME).locator('.update-available').innerText(), 'Update available (3.1.0)');
+    await row(NAME).scrollIntoViewIfNeeded();
+    await shot('16-update-available');
+    await action(NAME, 'update').click();
+    await row(NAME).locator('.update-available').waitFor({ state: 'detached', timeout: TIMEOUT });
+    await panel().locator(`.server[data-server="${NAME}"][data-status="running"]`).waitFor({ timeout: TIMEOUT });
+    const settings = readFileSync(join(server.userDataDir, 'User/settings.json'), 'utf8');
+    assert.match(settings, /"version": "3\.1\.0"/);
+    assert.match(settings, /"X-Api-Key": "\$\{input:remote-http\.header\.X-Api-Key\}"/);
+    assert.ok(!settings.includes(REGISTRY_SECRET));
   });
 
   it('shows an error row with its detail on demand', async () => {

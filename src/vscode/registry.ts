@@ -105,7 +105,9 @@ export class RegistryHost implements vscode.Disposable {
       const shapes = bundleShapes(this.bundles, { registryUrl: client.url, unpacked: (sha) => unpacked.push(sha) });
       const shape =
         option.kind === 'package' && option.package.registryType === 'mcpb'
-          ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MCP Hub: downloading and checking the bundle…' }, () => shapes(server, option))
+          ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MCP Hub: downloading and checking the bundle…' }, () =>
+              shapes(server, option),
+            )
           : shapeOf(option);
       const title = `MCP Hub: ${plain(server.title ?? server.name)}`;
       const answers = {

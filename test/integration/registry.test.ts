@@ -62,6 +62,29 @@ describe('servers from a registry', () => {
     return page.servers[0];
   };
 
+  /** The registry's remote-http server added as "remote", with its API key. */
+  const addRemote = async (scope: MemoryScope, inputs: InputStore, answers: Record<string, string> = { 'header.X-Api-Key': API_KEY }) => {
+    const found = await find('remote-http');
+    const provenance = { url: client.url, name: found.name, version: found.version };
+    return addServerEntry({ scope, inputs, inputScope: USER_INPUTS, key: 'remote', shape: shapeOf(installOptions(found)[0]), answers, provenance });
+  };
+  /** Update of "remote" as its settings hold it now. */
+  const updateRemote = (scope: MemoryScope, inputs: InputStore, using: RegistryClient = client) => {
+    const entry = parseServers(scope.servers, 'user').find((e) => e.name === 'remote');
+    assert.ok(entry?.ok);
+    return updateServerEntry({
+      scope,
+      inputs,
+      inputScope: USER_INPUTS,
+      key: 'remote',
+      client: using,
+      from: entry.config.registry!,
+      runs: runFieldsOf(entry.config, scope.read().remote as Record<string, unknown>),
+      shapes,
+      ask: async () => assert.fail('nothing new to ask'),
+    });
+  };
+
   it('installs each kind as an ordinary entry, every other entry left as it was', async () => {
     const scope = new MemoryScope({ mine: { command: 'node', args: ['mine.js'] } });
     const inputs = new InputStore(new MemorySecretStore());
@@ -132,17 +155,7 @@ describe('servers from a registry', () => {
     const hub = new McpHub({ logger, clock: systemClock, clientInfo: { name: 't', version: '0' }, retry: fastRetry, inputs });
     const apply = () => hub.applyConfig(parseServers(scope.servers, 'user'), { trusted: true });
     try {
-      const found = await find('remote-http');
-      const shape = shapeOf(installOptions(found)[0]);
-      await addServerEntry({
-        scope,
-        inputs,
-        inputScope: USER_INPUTS,
-        key: 'remote',
-        shape,
-        answers: { 'header.X-Api-Key': API_KEY },
-        provenance: { url: client.url, name: found.name, version: found.version },
-      });
+      await addRemote(scope, inputs);
       await apply();
       await waitFor(hub, 'remote', (s) => s.state.kind === 'running');
 
@@ -170,18 +183,7 @@ describe('servers from a registry', () => {
       assert.equal(toServerView(row).updateAvailable, '3.1.0');
 
       // Update: the entry is rewritten to 3.1.0 with the same ${input:…}, and the hub restarts it.
-      const config = hub.server('remote')!.config!;
-      const written = await updateServerEntry({
-        scope,
-        inputs,
-        inputScope: USER_INPUTS,
-        key: 'remote',
-        client,
-        from: config.registry!,
-        runs: runFieldsOf(config, scope.read().remote as Record<string, unknown>),
-        shapes,
-        ask: async () => assert.fail('nothing new to ask'),
-      });
+      const written = await updateRemote(scope, inputs);
       assert.deepEqual(written.registry, { url: registry.url, name: 'io.github.acme/remote-http', version: '3.1.0' });
       assert.deepEqual(written.headers, { 'X-Api-Key': '${input:remote.header.X-Api-Key}' });
       const diff = await apply();
@@ -205,55 +207,21 @@ describe('servers from a registry', () => {
   });
 
   it('leaves settings and secret storage untouched when the registry fails, or when writing settings fails', async () => {
-    const store = new MemorySecretStore();
-    const inputs = new InputStore(store);
-    const found = await find('remote-http');
-    const shape = shapeOf(installOptions(found)[0]);
+    const inputs = new InputStore(new MemorySecretStore());
     const scope = new MemoryScope({ keep: { url: 'https://keep.example/mcp' } });
     scope.failNextWrite = true;
-    await assert.rejects(
-      addServerEntry({
-        scope,
-        inputs,
-        inputScope: USER_INPUTS,
-        key: 'remote',
-        shape,
-        answers: { 'header.X-Api-Key': 'never-stored-1234' },
-        provenance: { url: client.url, name: found.name, version: found.version },
-      }),
-      /settings\.json could not be written/,
-    );
+    await assert.rejects(addRemote(scope, inputs, { 'header.X-Api-Key': 'never-stored-1234' }), /settings\.json could not be written/);
     assert.deepEqual(scope.servers, { keep: { url: 'https://keep.example/mcp' } });
     assert.equal(await inputs.get('remote.header.X-Api-Key'), undefined, 'the secret was taken back');
 
     // An update asks the registry first; a failing registry writes nothing.
-    await addServerEntry({
-      scope,
-      inputs,
-      inputScope: USER_INPUTS,
-      key: 'remote',
-      shape,
-      answers: { 'header.X-Api-Key': API_KEY },
-      provenance: { url: client.url, name: found.name, version: '3.0.0' },
-    });
+    await addRemote(scope, inputs);
     const before = structuredClone(scope.servers);
     const writes = scope.writes;
-    const config = parseServers(scope.servers, 'user').find((e) => e.name === 'remote')!;
-    assert.ok(config.ok);
     for (const failure of ['slow', 'garbage', 'huge', 'status500'] as const) {
       registry.failure = failure;
       await assert.rejects(
-        updateServerEntry({
-          scope,
-          inputs,
-          inputScope: USER_INPUTS,
-          key: 'remote',
-          client: new RegistryClient(registry.url, { timeoutMs: 500 }),
-          from: config.config.registry!,
-          runs: runFieldsOf(config.config, scope.read().remote as Record<string, unknown>),
-          shapes,
-          ask: async () => ({}),
-        }),
+        updateRemote(scope, inputs, new RegistryClient(registry.url, { timeoutMs: 500 })),
         (e: unknown) => e instanceof RegistryError && e.message.startsWith(`The MCP registry ${new URL(registry.url).host}`),
         failure,
       );
@@ -265,22 +233,7 @@ describe('servers from a registry', () => {
     // An entry edited away from what it was installed as is not "updated" into something else.
     const current: Record<string, unknown> = scope.read();
     scope.servers = { ...current, remote: { ...(current.remote as object), url: 'https://elsewhere.example/mcp' } };
-    const edited = parseServers(scope.servers, 'user').find((e) => e.name === 'remote')!;
-    assert.ok(edited.ok);
-    await assert.rejects(
-      updateServerEntry({
-        scope,
-        inputs,
-        inputScope: USER_INPUTS,
-        key: 'remote',
-        client,
-        from: edited.config.registry!,
-        runs: runFieldsOf(edited.config),
-        shapes,
-        ask: async () => ({}),
-      }),
-      (e: unknown) => e instanceof WriteRefused && /no longer runs what its installed version describes/.test(e.message),
-    );
+    await assert.rejects(updateRemote(scope, inputs), (e: unknown) => e instanceof WriteRefused && /no longer runs what its installed version describes/.test(e.message));
   });
 });
 

@@ -18,7 +18,7 @@ import { identityOf, OPEN_POLICY, policyRefusal, type EditorMcpPolicy, type Serv
 import { OFFICIAL_REGISTRY, RegistryClient } from './registry/client';
 import { shapeOf } from './registry/install';
 import { RegistryVerifier } from './registry/verify';
-import { scopedLogger, type Disposable } from './ports';
+import { scopedLogger, type Disposable, type TimerHandle } from './ports';
 import { scrubbedLogger, scrubber } from './scrub';
 import { routeSdkConsole } from './sdk-console';
 import type { ActionContext, ServerState } from './state';
@@ -123,7 +123,12 @@ interface Plan {
   readonly inlineSecrets: boolean;
   /** Set while a workspace entry waits for the person's answer. */
   readonly consent?: ConsentRequest;
+  /** The registry could not be asked whether the entry may run: it is asked again a little later. */
+  readonly recheck?: boolean;
 }
+
+/** How long after a registry could not confirm an entry (chat.mcp.access: registry) it is asked again. */
+export const REGISTRY_RECHECK_MS = 60_000;
 
 interface ServerRecord {
   readonly entry: ConfigEntry;
@@ -148,6 +153,8 @@ export class McpHub {
   private readonly deps: HubDeps & ConnectionDeps & { readonly consent: ConsentStore; readonly registryVerifier: Pick<RegistryVerifier, 'refusal'> };
   /** Newer versions of registry entries, by server name (set by the update check). */
   private updates: ReadonlyMap<string, string> = new Map();
+  /** The next asking of registries that could not confirm an entry. */
+  private recheck: TimerHandle | undefined;
 
   private readonly storeSubscription: Disposable | undefined;
   /** The company IdP (mcpHub.enterprise.idp), when configured. */
@@ -271,6 +278,14 @@ export class McpHub {
     const closing: Promise<void>[] = [];
     const plans = new Map(await Promise.all(entries.map(async (e) => [e.name, await this.plan(e, options)] as const)));
     if (this.disposed) throw new Error('McpHub is disposed');
+    // A registry that could not confirm an entry is asked again later (by applying these settings again).
+    if (this.recheck) this.deps.clock.clearTimeout(this.recheck);
+    this.recheck = [...plans.values()].some((p) => p.recheck)
+      ? this.deps.clock.setTimeout(() => {
+          this.recheck = undefined;
+          if (this.last && !this.disposed) void this.applyConfig(this.last.entries, this.last.options).catch(() => undefined);
+        }, REGISTRY_RECHECK_MS)
+      : undefined;
 
     const remainingUrls = new Set([...plans.values()].flatMap((p) => (p.resolved && p.resolved.type !== 'stdio' ? [p.resolved.url] : [])));
     for (const [name, record] of this.records) {
@@ -337,7 +352,7 @@ export class McpHub {
     if (policy.access === 'registry') {
       // It says it is from the registry: the registry says whether it runs what was installed.
       const unconfirmed = await this.deps.registryVerifier.refusal(raw, policy.registryUrl ?? OFFICIAL_REGISTRY);
-      if (unconfirmed) return { ...planned, fixedState: this.blocked(entry.name, unconfirmed) };
+      if (unconfirmed) return { ...planned, fixedState: this.blocked(entry.name, unconfirmed.reason), ...(unconfirmed.unreachable ? { recheck: true } : {}) };
     }
     const userHome = this.deps.userHome ?? homedir();
     const trustedFolder = options.trusted ? options.workspaceFolder : undefined;
@@ -609,6 +624,7 @@ export class McpHub {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    if (this.recheck) this.deps.clock.clearTimeout(this.recheck);
     this.storeSubscription?.dispose();
     this.inputSubscription?.dispose();
     this.idp?.subscription.dispose();

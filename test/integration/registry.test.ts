@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseServers } from '../../src/core/config';
-import { McpHub } from '../../src/core/hub';
+import { McpHub, REGISTRY_RECHECK_MS } from '../../src/core/hub';
 import { InputStore, USER_INPUTS } from '../../src/core/inputs';
 import { MemorySecretStore } from '../../src/core/oauth/token-store';
 import { systemClock } from '../../src/core/ports';
@@ -19,7 +19,7 @@ import { actionsFor } from '../../src/core/state';
 import { toServerView } from '../../src/view-model';
 import { startHttpServer, type HttpFixture } from '../fixtures/http-server';
 import { catalog, hostile, server, startRegistry, type RegistryFixture } from '../fixtures/registry';
-import { fastRetry, MemoryLogger, waitFor } from '../helpers';
+import { FakeClock, fastRetry, MemoryLogger, waitFor } from '../helpers';
 
 const API_KEY = 'registry-api-key-7f3a9c';
 const shapes = async (_s: RegistryServer, option: InstallOption) => shapeOf(option);
@@ -282,14 +282,18 @@ describe('chat.mcp.access "registry"', () => {
     assert.match(blocked('elsewhere'), /this entry comes from another registry \(other-registry\.example\)/);
     assert.match(blocked('unknown'), /it has no io\.github\.acme\/remote-http 9\.9\.9/);
 
-    // The registry down: what it cannot confirm does not run (and nothing else changes).
+    // The registry down: what it cannot confirm does not run; it is asked again a minute later, and then runs.
     registry.failure = 'status500';
-    const again = new McpHub({ logger, clock: systemClock, clientInfo: { name: 't', version: '0' }, retry: fastRetry });
+    const clock = new FakeClock();
+    const again = new McpHub({ logger, clock, clientInfo: { name: 't', version: '0' }, retry: fastRetry, inputs: new InputStore(new MemorySecretStore()) });
     try {
       await again.applyConfig(parseServers({ installed: servers.installed }, 'user'), { trusted: true, policy: { access: 'registry', registryUrl: registry.url } });
       const s = again.server('installed')!;
       assert.equal(s.state.kind, 'disabled');
       assert.match(toServerView(s).message ?? '', /could not confirm this entry: The MCP registry 127\.0\.0\.1:\d+ answered HTTP 500\./);
+      registry.failure = 'none';
+      clock.advance(REGISTRY_RECHECK_MS);
+      await waitFor(again, 'installed', (x) => x.state.kind === 'needsInput');
     } finally {
       registry.failure = 'none';
       await again.dispose();

@@ -29,6 +29,12 @@ export function provenanceRefusal(from: RegistryProvenance | undefined, registry
   return undefined;
 }
 
+/** A refusal, and whether it is because the registry could not be asked (so asking again later may run it). */
+export interface RegistryRefusal {
+  readonly reason: string;
+  readonly unreachable: boolean;
+}
+
 export class RegistryVerifier {
   private readonly confirmed = new Map<string, number>();
 
@@ -41,10 +47,10 @@ export class RegistryVerifier {
   ) {}
 
   /** Why `config` may not run where only servers from `registryUrl` may (our words, naming the rule), or undefined. */
-  async refusal(config: ServerConfig, registryUrl: string): Promise<string | undefined> {
+  async refusal(config: ServerConfig, registryUrl: string): Promise<RegistryRefusal | undefined> {
     const from = config.registry;
     const refused = provenanceRefusal(from, registryUrl);
-    if (refused || !from) return refused;
+    if (refused || !from) return refused === undefined ? undefined : { reason: refused, unreachable: false };
     const run = runFieldsOf(config);
     const key = JSON.stringify([registryUrl, from.name, from.version, run]);
     const now = this.deps.now?.() ?? Date.now();
@@ -55,8 +61,8 @@ export class RegistryVerifier {
     try {
       server = await this.deps.client(registryUrl).version(from.name, from.version);
     } catch (error) {
-      if (isRegistryError(error, 'registry_not_found')) return `${only(registryUrl)}, and it has no ${what}`;
-      return `${only(registryUrl)}, and it could not confirm this entry: ${scrubber.message(error)}`;
+      if (isRegistryError(error, 'registry_not_found')) return { reason: `${only(registryUrl)}, and it has no ${what}`, unreachable: false };
+      return { reason: `${only(registryUrl)}, and it could not confirm this entry: ${scrubber.message(error)}`, unreachable: true };
     }
     for (const option of installOptions(server)) {
       const shape = await this.deps.shapes(server, option).catch(() => undefined);
@@ -66,7 +72,7 @@ export class RegistryVerifier {
         return undefined;
       }
     }
-    return `${only(registryUrl)}, and this entry does not run what ${what} there describes`;
+    return { reason: `${only(registryUrl)}, and this entry does not run what ${what} there describes`, unreachable: false };
   }
 }
 

@@ -21,7 +21,6 @@ import {
   optionProblem,
   preview,
   questions as questionsOf,
-  runFieldsOf,
   shapeOf,
   suggestSecretName,
   type Answers,
@@ -29,6 +28,7 @@ import {
   type Question,
   type Shape,
 } from '../core/registry/install';
+import { runFieldsOf } from '../core/registry/match';
 import type { RegistryServer } from '../core/registry/model';
 import { bundleShapes, type BundleStore } from '../core/registry/mcpb';
 import { RegistryUpdates } from '../core/registry/updates';

@@ -5,13 +5,12 @@ import { describe, it } from 'node:test';
 import { parseServer } from '../../src/core/config';
 import type { RegistryServer } from '../../src/core/registry/model';
 import { parseServerList, parseServerResponse, PAGE_ENTRIES_MAX, RegistryShapeError } from '../../src/core/registry/parse';
+import { answersIn, matchEntry } from '../../src/core/registry/match';
 import {
-  answersIn,
   defaultAnswers,
   entryFor,
   InstallError,
   installOptions,
-  matchEntry,
   optionProblem,
   preview,
   questions,

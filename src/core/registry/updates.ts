@@ -6,7 +6,8 @@ import type { RegistryProvenance } from '../config';
 import type { Clock, Disposable, Logger, TimerHandle } from '../ports';
 import { scrubber } from '../scrub';
 import type { RegistryClient } from './client';
-import { answersIn, installOptions, type InstallOption, type Question, type RunFields, type Shape } from './install';
+import { installOptions, type InstallOption, type Question, type Shape } from './install';
+import { answersIn, type RunFields } from './match';
 import type { RegistryServer } from './model';
 
 /** How often installed servers are checked again after the first check. */

@@ -7,7 +7,8 @@
 import type { RegistryProvenance, ServerConfig } from '../config';
 import { scrubber } from '../scrub';
 import { isRegistryError, OFFICIAL_REGISTRY, sameRegistry, type RegistryClient } from './client';
-import { installOptions, matchEntry, runFieldsOf } from './install';
+import { installOptions } from './install';
+import { matchEntry, runFieldsOf } from './match';
 import type { ShapeSource } from './updates';
 
 /** How long a registry's confirmation is trusted before it is asked again. */

@@ -9,7 +9,8 @@ import type { RegistryProvenance } from '../config';
 import type { InputScope, InputStore } from '../inputs';
 import type { RegistryClient } from './client';
 import { updatedEntry, withEntry } from './entries';
-import { entryFor, suggestSecretName, type Answers, type Question, type RunFields, type Shape } from './install';
+import { entryFor, suggestSecretName, type Answers, type Question, type Shape } from './install';
+import type { RunFields } from './match';
 import { planUpdate, type ShapeSource } from './updates';
 
 /** One settings scope's `mcpHub.servers`: what it holds now, and how to write it. */

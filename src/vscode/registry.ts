@@ -112,9 +112,12 @@ export class RegistryHost implements vscode.Disposable {
       const title = `MCP Hub: ${plain(server.title ?? server.name)}`;
       const answers = {
         ...defaultAnswers(shape),
+        // Each question shows what will run, the answers still to come as <placeholders>.
         ...(await this.ask(
           questionsOf(shape).filter((q) => q.required),
           title,
+          {},
+          `Runs: ${short(preview(shape, defaultAnswers(shape)), 300)}`,
         )),
       };
       const key = freeKey(server.name, (k) => this.keyTaken(k));
@@ -250,7 +253,7 @@ export class RegistryHost implements vscode.Disposable {
   }
 
   /** Asks each question in turn; Escape anywhere cancels the whole Add (nothing is written). */
-  private async ask(questions: readonly Question[], title: string, known: Answers = {}): Promise<Record<string, string>> {
+  private async ask(questions: readonly Question[], title: string, known: Answers = {}, runs?: string): Promise<Record<string, string>> {
     const answers: Record<string, string> = {};
     const todo = questions.filter((q) => known[q.id] === undefined);
     for (const [i, q] of todo.entries()) {
@@ -265,7 +268,7 @@ export class RegistryHost implements vscode.Disposable {
       } else {
         value = await vscode.window.showInputBox({
           title: `${title}${step}`,
-          prompt: plain(`${q.label}${about ? `: ${about}` : ''}`),
+          prompt: plain(`${q.label}${about ? `: ${about}` : ''}${runs ? ` — ${runs}` : ''}`),
           ...(q.spec.placeholder ? { placeHolder: plain(q.spec.placeholder) } : q.spec.format === 'filepath' ? { placeHolder: 'A path on this computer' } : {}),
           ...(q.spec.default !== undefined && !q.secret ? { value: q.spec.default } : {}),
           password: q.secret,

@@ -20,7 +20,10 @@ export type ServerAction =
   /** Move inline auth.clientSecret / auth.privateKey to secret storage. */
   | 'moveSecrets'
   /** Answer "Run MCP server X from this workspace?" for a workspace entry waiting for it. */
-  | 'approve';
+  | 'approve'
+  /** Turn a server the organisation offers (default or optional) on or off, for good (the person's settings keep it). */
+  | 'turnOn'
+  | 'turnOff';
 export const SERVER_ACTIONS: readonly ServerAction[] = [
   'start',
   'stop',
@@ -33,6 +36,8 @@ export const SERVER_ACTIONS: readonly ServerAction[] = [
   'setInput',
   'moveSecrets',
   'approve',
+  'turnOn',
+  'turnOff',
 ];
 
 /** A tool's hints from its server (MCP tool annotations): hints, not guarantees. */
@@ -93,8 +98,12 @@ export interface ServerView {
    * @modelcontextprotocol/server-filesystem …`): queries, flags' values and key-like arguments can be secrets (scrub.ts decides).
    */
   readonly target: string;
-  readonly source: 'user' | 'workspace' | 'workspaceFolder';
+  readonly source: 'managed' | 'user' | 'workspace' | 'workspaceFolder';
   readonly status: ServerStatus;
+  /** A server the organisation manages: who (the policy's organisation name, scrubbed) and how it is offered. */
+  readonly managed?: { readonly by: string; readonly availability: 'required' | 'default' | 'optional' };
+  /** A blocked server: whose policy blocks it, VS Code's MCP policy or the organisation's policy for MCP Hub. */
+  readonly blockedBy?: 'vscode' | 'organisation';
   /** The error, the reason sign-in is needed, or why the server is disabled. */
   readonly message?: string;
   /** More about an error, e.g. the last lines a stdio server wrote to stderr (scrubbed). */
@@ -131,8 +140,12 @@ export interface ServerView {
   readonly actions: readonly ServerAction[];
 }
 
-/** The local gateway, for the panel's header: off, or where it listens and how many client sessions are open. */
-export type GatewayView = { readonly on: false } | { readonly on: true; readonly address: string; readonly sessions: number };
+/**
+ * The local gateway, for the panel's header: off (by the organisation's policy, when it names who),
+ * or where it listens, how many client sessions are open, and whether it is for VS Code's own client only.
+ */
+export type GatewayView =
+  { readonly on: false; readonly organisation?: string } | { readonly on: true; readonly address: string; readonly sessions: number; readonly vscodeOnly?: boolean };
 
 /**
  * The company IdP (mcpHub.enterprise.idp), for the panel's header: where, whether someone is signed
@@ -149,6 +162,14 @@ export interface EnterpriseView {
   readonly via: 'hub' | 'vscode';
 }
 
+/**
+ * The organisation's policy, for the panel's header: who manages MCP Hub here and where the policy
+ * comes from; or, when it cannot be used, where and why (nothing runs then).
+ */
+export type OrganisationView =
+  | { readonly kind: 'ok'; readonly name: string; readonly origin: string; readonly gateway: 'on' | 'off' | 'vscode'; readonly userServers: 'all' | 'registry' | 'none' }
+  | { readonly kind: 'broken'; readonly origin: string; readonly problem: string };
+
 export const MAX_RESOURCE_VIEWS = 2000;
 
 /**
@@ -156,7 +177,13 @@ export const MAX_RESOURCE_VIEWS = 2000;
  * `update`: only the servers that changed, and the names of removed ones; the rest stay as they are.
  */
 export type ExtensionToWebview =
-  | { readonly type: 'servers'; readonly servers: readonly ServerView[]; readonly gateway?: GatewayView; readonly enterprise?: EnterpriseView }
+  | {
+      readonly type: 'servers';
+      readonly servers: readonly ServerView[];
+      readonly gateway?: GatewayView;
+      readonly enterprise?: EnterpriseView;
+      readonly organisation?: OrganisationView;
+    }
   | { readonly type: 'update'; readonly servers: readonly ServerView[]; readonly removed: readonly string[] };
 
 export type WebviewToExtension =
@@ -252,7 +279,14 @@ export function parseExtensionMessage(message: unknown): ExtensionToWebview | un
       typeof e.signingIn === 'boolean' &&
       (e.via === 'hub' || e.via === 'vscode') &&
       (e.account === undefined || typeof e.account === 'string'));
-  return gatewayOk && enterpriseOk ? (message as ExtensionToWebview) : undefined;
+  const o = message.organisation;
+  const organisationOk =
+    o === undefined ||
+    (isRecord(o) &&
+      typeof o.origin === 'string' &&
+      ((o.kind === 'ok' && typeof o.name === 'string' && typeof o.gateway === 'string' && typeof o.userServers === 'string') ||
+        (o.kind === 'broken' && typeof o.problem === 'string')));
+  return gatewayOk && enterpriseOk && organisationOk ? (message as ExtensionToWebview) : undefined;
 }
 
 /** The words a row shows for its status, e.g. "Connected · 12 tools". */
@@ -273,7 +307,7 @@ export function statusLabel(view: ServerView): string {
     case 'awaitingApproval':
       return 'Waiting for your approval';
     case 'blocked':
-      return 'Blocked by policy';
+      return view.blockedBy === 'organisation' ? "Blocked by your organisation's policy" : 'Blocked by policy';
     case 'stopped':
       return 'Stopped';
     case 'disabled':
@@ -293,6 +327,8 @@ export const ACTION_LABELS: Readonly<Record<ServerAction, string>> = {
   setInput: 'Set Value…',
   moveSecrets: 'Move to Secret Storage',
   approve: 'Approve…',
+  turnOn: 'Turn On',
+  turnOff: 'Turn Off',
 };
 
 // ---------------------------------------------------------------------------------------------

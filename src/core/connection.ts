@@ -4,7 +4,7 @@
  * all come down to clearing or replacing those slots. Pieces live in ./connection/.
  */
 import { ProtocolError, type CallToolResult, type Client, type Tool } from '@modelcontextprotocol/client';
-import { isToolAllowed, SERVERS_SETTING, type ServerConfig } from './config';
+import { isToolAllowed, SERVERS_SETTING, toolAllowed, type ServerConfig } from './config';
 import { Attempt, type AttemptFailure, type CallOptions } from './connection/attempt';
 import { attemptDeps, type ConnectionDeps } from './connection/deps';
 import { Backoff, DEFAULT_RETRY } from './connection/backoff';
@@ -349,8 +349,10 @@ export class ServerConnection {
     if (this._state.kind !== 'running' || !attempt) {
       throw hubError('not_running', `Server "${this.name}" is not running (it is ${this._state.kind}).`);
     }
-    if (!isToolAllowed(this.config.tools, tool)) {
-      throw hubError('tool_not_allowed', `Tool "${tool}" of server "${this.name}" is filtered out by ${SERVERS_SETTING}.${this.name}.tools.`);
+    if (!toolAllowed(this.config, tool)) {
+      const managed = this.config.managed;
+      const by = managed && !isToolAllowed(managed.tools, tool) ? `the policy of ${managed.by}` : `${SERVERS_SETTING}.${this.name}.tools`;
+      throw hubError('tool_not_allowed', `Tool "${tool}" of server "${this.name}" is filtered out by ${by}.`);
     }
     try {
       return await attempt.callTool(tool, args, options);

@@ -24,7 +24,9 @@ export type HubErrorCode =
   /** The MCP server refused the token a sign-in had just got for it (audience, resource or scope). */
   | 'token_refused'
   /** The session reached its expiry and has no refresh token to renew it. */
-  | 'session_expired';
+  | 'session_expired'
+  /** The organisation's policy requires the server: it cannot be stopped. */
+  | 'managed_required';
 
 export class HubError extends Error {
   constructor(

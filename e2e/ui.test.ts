@@ -2,8 +2,9 @@
 // the MCP Hub view, Authenticate in the webview, sign-in on the real authorization server's page,
 // Connected, the OAuth trace, reload without a browser, Log Out, Cancel, an error row's detail, and
 // the workbench: a tool run from its form, a server's question answered, a resource opened; and
-// the company IdP: one sign-in from the panel's header, after which two enterprise servers connect.
-// Screenshots go to artifacts/e2e/.
+// the company IdP: one sign-in from the panel's header, after which two enterprise servers connect;
+// and last, an organisation policy installed on the machine (/etc/mcp-hub/policy.json): a required
+// server, a blocked user server and an administrator's tool deny. Screenshots go to artifacts/e2e/.
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { freePort, startCodeServer, workbenchUrl, type CodeServer } from './harn
 import { USER_SETTINGS } from './harness/in-editor';
 import { gatewayStarts, ourHostLogProblems } from './harness/host-log';
 import { filesContaining } from './harness/leaks';
+import { MACHINE_POLICY, machinePolicySkip, removeMachinePolicy, writeMachinePolicy } from './harness/machine-policy';
 import { ARTIFACTS, CHROMIUM, ROOT } from './harness/paths';
 import { startDemoStack, startEnterpriseStack, type DemoStack, type EnterpriseStack } from './harness/stack';
 import { playUser, type UserBrowser } from './harness/user-browser';
@@ -86,6 +88,8 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
 
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
+    // A policy a killed run left behind would govern every step.
+    removeMachinePolicy();
     dir = mkdtempSync(join(tmpdir(), 'mcphub-ui-'));
     stack = await startDemoStack({ broken: true, withInput: true, everything: true });
     // code-server forwards the loopback callback through its port proxy: the IdP's administrator
@@ -111,6 +115,7 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
   });
 
   after(async () => {
+    removeMachinePolicy();
     user?.stop();
     await browser?.close();
     await server?.stop();
@@ -300,6 +305,66 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     const { starts } = gatewayStarts(userData);
     assert.equal(starts.length, 2, starts.join('\n'));
   });
+
+  it(
+    `holds an organisation's policy installed at ${MACHINE_POLICY}: a required server, a blocked user server, a tool the administrator denies`,
+    { skip: machinePolicySkip() },
+    async () => {
+      const MANAGED = 'company-tools';
+      const node = process.execPath;
+      const fixture = join(ROOT, 'test/fixtures/stdio-server.mjs');
+      writeMachinePolicy({
+        organization: 'Acme Corp',
+        servers: { [MANAGED]: { command: node, args: [fixture], env: { FIXTURE_NAME: 'acme-tools' }, availability: 'required', tools: { deny: ['dangerous_*'] } } },
+        // The person's own servers: the demo's remote ones and its local fixture, but not "everything" (npx).
+        allow: { urls: ['http://127.0.0.1:*/*', 'http://[::1]:*/*'], commands: [[node, fixture]] },
+        gateway: 'vscode',
+      });
+      // The file is watched: the panel follows without a reload.
+      await panel().locator(`.server[data-server="${MANAGED}"][data-status="running"]`).waitFor({ timeout: TIMEOUT });
+      assert.equal(await panel().locator('#mcp-organisation').innerText(), 'Managed by Acme Corp');
+      await panel().locator('#mcp-organisation').scrollIntoViewIfNeeded();
+      await shot('13-organisation-header');
+      assert.equal(await row(MANAGED).locator('.managed-by').innerText(), 'Managed by Acme Corp · required');
+      assert.equal(await action(MANAGED, 'stop').count(), 0, 'a required server offers no Stop');
+      await row(MANAGED).locator('summary[data-section="tools"]').click();
+      // The lists render the rows in view: bring the filtered ones there.
+      await row(MANAGED).locator('.filtered-heading').scrollIntoViewIfNeeded();
+      const denied = row(MANAGED).locator('[data-tool="dangerous_delete"]');
+      await denied.waitFor({ timeout: TIMEOUT });
+      assert.equal(await denied.locator('.tool-reason').innerText(), "kept off by Acme Corp's policy (tools.deny: dangerous_*)");
+      assert.equal(await denied.locator('[data-switch]').count(), 0, 'no switch turns it on');
+      assert.match(await panel().locator('#mcp-gateway').innerText(), /· VS Code only/);
+      await row(MANAGED).scrollIntoViewIfNeeded();
+      await denied.scrollIntoViewIfNeeded();
+      await shot('14-managed-server');
+
+      await panel().locator('.server[data-server="everything"][data-status="blocked"]').waitFor({ timeout: TIMEOUT });
+      assert.equal(await status('everything').innerText(), "Blocked by your organisation's policy");
+      assert.equal(await row('everything').locator('.message').innerText(), 'Not started: its command line is not one Acme Corp allows (allow.commands).');
+      await panel().locator('.server[data-server="local-demo"][data-status="running"]').waitFor({ timeout: TIMEOUT });
+      await row('everything').scrollIntoViewIfNeeded();
+      await shot('15-blocked-by-policy');
+
+      // A broken policy: nothing runs, and the panel names the file and the field.
+      writeMachinePolicy({ organization: 'Acme Corp', servers: { [MANAGED]: { command: node, args: [fixture], availability: 'always' } } });
+      await panel().locator('#mcp-organisation[role="alert"]').waitFor({ timeout: TIMEOUT });
+      assert.equal(
+        await panel().locator('#mcp-organisation').innerText(),
+        `Your organisation's policy (${MACHINE_POLICY}) cannot be used: servers.${MANAGED}.availability: must be "required", "default" or "optional". No server runs until it is fixed.`,
+      );
+      await panel().locator('.server[data-server="local-demo"][data-status="blocked"]').waitFor({ timeout: TIMEOUT });
+      await panel().locator('#mcp-organisation').scrollIntoViewIfNeeded();
+      await shot('16-broken-policy');
+
+      // Removed: the managed server goes, the person's own servers run again.
+      removeMachinePolicy();
+      await panel().locator('.server[data-server="local-demo"][data-status="running"]').waitFor({ timeout: TIMEOUT });
+      await panel().locator('.server[data-server="everything"][data-status="running"]').waitFor({ timeout: TIMEOUT });
+      assert.equal(await row(MANAGED).count(), 0);
+      assert.equal(await panel().locator('#mcp-organisation').count(), 0);
+    },
+  );
 });
 
 /** Files under `root` whose path matches `pattern`. */

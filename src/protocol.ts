@@ -55,10 +55,12 @@ export interface ToolView {
   readonly annotations?: ToolAnnotationsView;
 }
 
-/** A tool the server offers that the entry's tools.allow / tools.deny filters out, and why (our words). */
+/** A tool the server offers that the entry's tools.allow / tools.deny (or the organisation's) filters out, and why (our words). */
 export interface FilteredToolView {
   readonly name: string;
   readonly reason: string;
+  /** The organisation's policy keeps it out: no switch turns it on. */
+  readonly locked?: boolean;
 }
 
 export interface ResourceView {

@@ -2,6 +2,7 @@
 import type { HubServer } from './core/hub';
 import { scrubber } from './core/scrub';
 import type { Prompt, Resource, Tool } from '@modelcontextprotocol/client';
+import { isToolAllowed } from './core/config';
 import { actionsFor } from './core/state';
 import { filterReason } from './core/tool-switch';
 import type { OrganisationPolicy } from './core/managed-policy';
@@ -57,7 +58,13 @@ export function toServerView(server: HubServer): ServerView {
         ...(state.serverInfo.protocolVersion ? { protocolVersion: scrubber.message(state.serverInfo.protocolVersion) } : {}),
         tools: state.tools.map(toolView),
         ...(state.filteredTools?.length && config
-          ? { filteredTools: state.filteredTools.map((name) => ({ name: scrubber.message(name), reason: filterReason(config.tools, name, config.managed) ?? 'filtered out' })) }
+          ? {
+              filteredTools: state.filteredTools.map((name) => ({
+                name: scrubber.message(name),
+                reason: filterReason(config.tools, name, config.managed) ?? 'filtered out',
+                ...(config.managed && !isToolAllowed(config.managed.tools, name) ? { locked: true } : {}),
+              })),
+            }
           : {}),
         // Switches write the entry's own settings scope; an entry from a folder the person does not trust stays as it is.
         toolSwitches: config !== undefined,

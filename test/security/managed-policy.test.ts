@@ -194,10 +194,10 @@ describe("the organisation's policy holds in MCP Hub", () => {
     tried(!listed.includes('dangerous_delete'), 'the denied tool is not listed');
     assert.ok(listed.includes('echo') && !listed.includes('add'), 'the person’s own deny narrows');
     assert.deepEqual(
-      toServerView(company).filteredTools?.map((t) => [t.name, t.reason]),
+      toServerView(company).filteredTools?.map((t) => [t.name, t.reason, t.locked === true]),
       [
-        ['add', 'switched off (tools.deny)'],
-        ['dangerous_delete', "kept off by Acme's policy (tools.deny: dangerous_*)"],
+        ['add', 'switched off (tools.deny)', false],
+        ['dangerous_delete', "kept off by Acme's policy (tools.deny: dangerous_*)", true],
       ],
     );
     const direct = await hub.callTool('company', 'dangerous_delete').then(

@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseServers } from '../../src/core/config';
+import { parseManagedPolicy } from '../../src/core/managed-policy';
+import { parseManagedChoices } from '../../src/core/policies';
 import { resolveStatic, variablesIn } from '../../src/core/variables';
 
 const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
@@ -20,6 +22,28 @@ function jsoncBlocks(): Record<string, unknown>[] {
     return JSON.parse(`{${text}}`) as Record<string, unknown>;
   });
 }
+
+/** The json blocks of the README: organisation policies (whole objects) and `"setting": value` lines. */
+function jsonBlocks(): string[] {
+  return [...readme.matchAll(/^( *)```json\n([\s\S]*?)^\1```/gm)].map((m) => m[2]);
+}
+
+describe('README examples of the organisation policy', () => {
+  const blocks = jsonBlocks();
+  it('has the policy example and the person’s choices', () => assert.ok(blocks.length >= 2));
+  for (const [i, text] of blocks.entries()) {
+    it(`json block ${i + 1} is a valid policy or setting`, () => {
+      if (text.trimStart().startsWith('{')) {
+        const policy = parseManagedPolicy(text, 'README');
+        assert.equal(policy.kind, 'ok', JSON.stringify(policy));
+        return;
+      }
+      const setting = JSON.parse(`{${text}}`) as Record<string, unknown>;
+      assert.deepEqual(Object.keys(setting), ['mcpHub.managedServers']);
+      for (const [name, choice] of parseManagedChoices(setting['mcpHub.managedServers'])) assert.equal(choice.problem, undefined, name);
+    });
+  }
+});
 
 describe('README examples', () => {
   const blocks = jsoncBlocks();

@@ -103,7 +103,13 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
       dir,
       workspace,
       port: editorPort,
-      userSettings: { ...USER_SETTINGS, 'mcpHub.servers': { ...stack.servers, ...enterprise.servers }, 'mcpHub.enterprise.idp': enterprise.idpSettings },
+      userSettings: {
+        ...USER_SETTINGS,
+        'mcpHub.servers': { ...stack.servers, ...enterprise.servers },
+        'mcpHub.enterprise.idp': enterprise.idpSettings,
+        // A person's own value of the policy setting is no policy (only VS Code's policy sets it): every step runs their servers.
+        'mcpHub.organizationPolicy': JSON.stringify({ organization: 'Me', userServers: 'none' }),
+      },
     });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -311,6 +317,7 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     { skip: machinePolicySkip() },
     async () => {
       const MANAGED = 'company-tools';
+      assert.equal(await panel().locator('#mcp-organisation').count(), 0, 'no policy yet: the one in the user settings is ignored');
       const node = process.execPath;
       const fixture = join(ROOT, 'test/fixtures/stdio-server.mjs');
       writeMachinePolicy({
@@ -335,6 +342,7 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
       assert.equal(await denied.locator('.tool-reason').innerText(), "kept off by Acme Corp's policy (tools.deny: dangerous_*)");
       assert.equal(await denied.locator('[data-switch]').count(), 0, 'no switch turns it on');
       assert.match(await panel().locator('#mcp-gateway').innerText(), /· VS Code only/);
+      assert.equal(await panel().locator('[data-command="connectClient"]').count(), 0, 'no other client can be connected');
       await row(MANAGED).scrollIntoViewIfNeeded();
       await denied.scrollIntoViewIfNeeded();
       await shot('14-managed-server');

@@ -294,7 +294,8 @@ function registryOf(raw: unknown): RegistryProvenance | undefined {
   return { url: raw.url, name: raw.name, ...(typeof raw.version === 'string' && raw.version ? { version: raw.version } : {}) };
 }
 
-function tryUrl(text: string): URL | undefined {
+/** `text` as a URL, or undefined when it is not one. */
+export function tryUrl(text: string): URL | undefined {
   try {
     return new URL(text);
   } catch {

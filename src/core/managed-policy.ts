@@ -33,7 +33,7 @@ import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { watch, type FSWatcher } from 'node:fs';
-import { isRecord, parseServer, type Availability, type ServerConfig, type ToolFilter } from './config';
+import { isRecord, parseServer, tryUrl, type Availability, type ServerConfig, type ToolFilter } from './config';
 import { systemClock, type Clock, type Disposable, type TimerHandle } from './ports';
 import { inlineSecrets } from './variables';
 
@@ -248,14 +248,6 @@ function commandList(field: string, raw: unknown): string[][] {
 function fieldName(key: string): string {
   const clean = key.replace(/\p{Cc}/gu, '');
   return clean.length > 60 ? `${clean.slice(0, 60)}…` : clean;
-}
-
-function tryUrl(text: string): URL | undefined {
-  try {
-    return new URL(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -10,7 +10,7 @@
  * every server, managed ones included; the organisation's `userServers`, `allowedRegistries` and
  * `allow` apply to the person's own entries (user and workspace settings), never to its own servers.
  */
-import { isRecord, type Availability, type ConfigEntry, type ConfigSource, type ServerConfig, type ToolFilter } from './config';
+import { isRecord, tryUrl, type Availability, type ConfigEntry, type ConfigSource, type ServerConfig, type ToolFilter } from './config';
 import { NO_ORGANISATION_POLICY, type GatewayMode, type ManagedPolicy, type OrganisationPolicy } from './managed-policy';
 import { OPEN_POLICY, policyRefusal, urlMatches, type EditorMcpPolicy, type ServerIdentity } from './policy';
 
@@ -91,12 +91,8 @@ const escape = (s: string) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 /** Registries are the same when their origins and paths are (any case in the host, a trailing slash or not). */
 function sameRegistry(a: string, b: string): boolean {
   const norm = (u: string) => {
-    try {
-      const url = new URL(u);
-      return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-    } catch {
-      return undefined;
-    }
+    const url = tryUrl(u);
+    return url && `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
   };
   const x = norm(a);
   return x !== undefined && x === norm(b);

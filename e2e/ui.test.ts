@@ -15,7 +15,7 @@ import { freePort, startCodeServer, workbenchUrl, type CodeServer } from './harn
 import { USER_SETTINGS } from './harness/in-editor';
 import { gatewayStarts, ourHostLogProblems } from './harness/host-log';
 import { filesContaining } from './harness/leaks';
-import { MACHINE_POLICY, machinePolicySkip, removeMachinePolicy, writeMachinePolicy } from './harness/machine-policy';
+import { MACHINE_POLICY, machinePolicySkip, removeMachinePolicy, removeVSCodePolicyFile, writeMachinePolicy, writeVSCodePolicyFile } from './harness/machine-policy';
 import { ARTIFACTS, CHROMIUM, ROOT } from './harness/paths';
 import { startDemoStack, startEnterpriseStack, type DemoStack, type EnterpriseStack } from './harness/stack';
 import { playUser, type UserBrowser } from './harness/user-browser';
@@ -33,6 +33,7 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
   let page: Page;
   let user: UserBrowser;
   let url: string;
+  let vscodePolicyFile = false;
   const log: string[] = [];
 
   const panel = (): FrameLocator => page.frameLocator('iframe.webview.ready[src*="purpose=webviewView"]').frameLocator('iframe#active-frame');
@@ -90,6 +91,9 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     mkdirSync(ARTIFACTS, { recursive: true });
     // A policy a killed run left behind would govern every step.
     removeMachinePolicy();
+    removeVSCodePolicyFile();
+    // MCP Hub's policy through VS Code's policy file: code-server does not apply that file, so it must change nothing (every step runs the person's servers).
+    vscodePolicyFile = writeVSCodePolicyFile({ McpHubOrganizationPolicy: JSON.stringify({ organization: 'VS Code policy', userServers: 'none' }) });
     dir = mkdtempSync(join(tmpdir(), 'mcphub-ui-'));
     stack = await startDemoStack({ broken: true, withInput: true, everything: true });
     // code-server forwards the loopback callback through its port proxy: the IdP's administrator
@@ -122,6 +126,7 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
 
   after(async () => {
     removeMachinePolicy();
+    removeVSCodePolicyFile();
     user?.stop();
     await browser?.close();
     await server?.stop();
@@ -317,12 +322,20 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     { skip: machinePolicySkip() },
     async () => {
       const MANAGED = 'company-tools';
-      assert.equal(await panel().locator('#mcp-organisation').count(), 0, 'no policy yet: the one in the user settings is ignored');
+      const OPTIONAL = 'company-extra';
+      assert.equal(
+        await panel().locator('#mcp-organisation').count(),
+        0,
+        `no policy yet: the person's own mcpHub.organizationPolicy is ignored${vscodePolicyFile ? ", and code-server does not apply VS Code's /etc/vscode/policy.json" : ''}`,
+      );
       const node = process.execPath;
       const fixture = join(ROOT, 'test/fixtures/stdio-server.mjs');
       writeMachinePolicy({
         organization: 'Acme Corp',
-        servers: { [MANAGED]: { command: node, args: [fixture], env: { FIXTURE_NAME: 'acme-tools' }, availability: 'required', tools: { deny: ['dangerous_*'] } } },
+        servers: {
+          [MANAGED]: { command: node, args: [fixture], env: { FIXTURE_NAME: 'acme-tools' }, availability: 'required', tools: { deny: ['dangerous_*'] } },
+          [OPTIONAL]: { command: node, args: [fixture], env: { FIXTURE_NAME: 'acme-extra' }, availability: 'optional' },
+        },
         // The person's own servers: the demo's remote ones and its local fixture, but not "everything" (npx).
         allow: { urls: ['http://127.0.0.1:*/*', 'http://[::1]:*/*'], commands: [[node, fixture]] },
         gateway: 'vscode',
@@ -346,6 +359,15 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
       await row(MANAGED).scrollIntoViewIfNeeded();
       await denied.scrollIntoViewIfNeeded();
       await shot('14-managed-server');
+
+      // An optional server waits for the person: Turn On (kept in their user settings), then Turn Off.
+      await panel().locator(`.server[data-server="${OPTIONAL}"][data-status="disabled"]`).waitFor({ timeout: TIMEOUT });
+      assert.equal(await status(OPTIONAL).innerText(), 'Disabled: offered by Acme Corp; Turn On to start it');
+      await action(OPTIONAL, 'turnOn').click();
+      await panel().locator(`.server[data-server="${OPTIONAL}"][data-status="running"]`).waitFor({ timeout: TIMEOUT });
+      await action(OPTIONAL, 'turnOff').click();
+      await panel().locator(`.server[data-server="${OPTIONAL}"][data-status="disabled"]`).waitFor({ timeout: TIMEOUT });
+      assert.equal(await status(OPTIONAL).innerText(), 'Disabled: offered by Acme Corp; Turn On to start it');
 
       await panel().locator('.server[data-server="everything"][data-status="blocked"]').waitFor({ timeout: TIMEOUT });
       assert.equal(await status('everything').innerText(), "Blocked by your organisation's policy");

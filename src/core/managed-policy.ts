@@ -92,12 +92,13 @@ export const NO_ORGANISATION_POLICY: OrganisationPolicy = { kind: 'none' };
 
 class PolicyError extends Error {}
 
-const TOP_LEVEL = ['$schema', 'version', 'organization', 'servers', 'userServers', 'allowedRegistries', 'allow', 'gateway'];
+/** The policy's fields (the README's JSON schema lists the same; test/unit/readme.test.ts ties them). */
+export const POLICY_FIELDS = ['$schema', 'version', 'organization', 'servers', 'userServers', 'allowedRegistries', 'allow', 'gateway'];
 /** The fields a managed server may have: an mcpHub.servers entry's, without `disabled` (that is what `availability` says). */
-const SERVER_FIELDS = ['availability', 'type', 'command', 'args', 'env', 'cwd', 'url', 'headers', 'timeout', 'tools', 'auth', 'protocolVersion'];
-const AVAILABILITIES: readonly Availability[] = ['required', 'default', 'optional'];
-const USER_SERVERS: readonly UserServersMode[] = ['all', 'registry', 'none'];
-const GATEWAY: readonly GatewayMode[] = ['on', 'off', 'vscode'];
+export const MANAGED_SERVER_FIELDS = ['availability', 'type', 'command', 'args', 'env', 'cwd', 'url', 'headers', 'timeout', 'tools', 'auth', 'protocolVersion'];
+export const AVAILABILITIES: readonly Availability[] = ['required', 'default', 'optional'];
+export const USER_SERVERS_MODES: readonly UserServersMode[] = ['all', 'registry', 'none'];
+export const GATEWAY_MODES: readonly GatewayMode[] = ['on', 'off', 'vscode'];
 
 /**
  * Validates a policy's JSON text strictly: every field known and of its type, or a problem naming
@@ -141,8 +142,8 @@ const oneOf = (values: readonly string[]) =>
 
 function validate(raw: unknown): ManagedPolicy {
   if (!isRecord(raw)) fail('', 'must be a JSON object');
-  const unknown = Object.keys(raw).find((k) => !TOP_LEVEL.includes(k));
-  if (unknown !== undefined) fail(fieldName(unknown), `is not a field of the policy (known: ${TOP_LEVEL.filter((k) => k !== '$schema').join(', ')})`);
+  const unknown = Object.keys(raw).find((k) => !POLICY_FIELDS.includes(k));
+  if (unknown !== undefined) fail(fieldName(unknown), `is not a field of the policy (known: ${POLICY_FIELDS.filter((k) => k !== '$schema').join(', ')})`);
   if (raw.version !== undefined && raw.version !== 1) fail('version', 'must be 1');
   if (raw.$schema !== undefined && typeof raw.$schema !== 'string') fail('$schema', 'must be a string');
 
@@ -161,8 +162,8 @@ function validate(raw: unknown): ManagedPolicy {
     if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) fail(field, `must be ${oneOf(values)}`);
     return v as T;
   };
-  const userServers = enumOf('userServers', USER_SERVERS, 'all');
-  const gateway = enumOf('gateway', GATEWAY, 'on');
+  const userServers = enumOf('userServers', USER_SERVERS_MODES, 'all');
+  const gateway = enumOf('gateway', GATEWAY_MODES, 'on');
 
   let allowedRegistries: string[] = [];
   if (raw.allowedRegistries !== undefined) {
@@ -196,11 +197,11 @@ function managedServer(name: string, raw: unknown, organization: string): Manage
   if (name.trim() === '') fail('servers', 'a server name must not be empty');
   if (name.length > MAX_NAME_CHARS || /\p{Cc}/u.test(name)) fail(at, `the name must be at most ${MAX_NAME_CHARS} characters, without control characters`);
   if (!isRecord(raw)) fail(at, 'must be an object with "command" (local server) or "url" (remote server), and "availability"');
-  const extra = Object.keys(raw).find((k) => !SERVER_FIELDS.includes(k));
+  const extra = Object.keys(raw).find((k) => !MANAGED_SERVER_FIELDS.includes(k));
   if (extra !== undefined) {
     fail(
       `${at}.${fieldName(extra)}`,
-      extra === 'disabled' ? 'is not used in a policy; "availability" says whether it runs' : `is not a field of a managed server (known: ${SERVER_FIELDS.join(', ')})`,
+      extra === 'disabled' ? 'is not used in a policy; "availability" says whether it runs' : `is not a field of a managed server (known: ${MANAGED_SERVER_FIELDS.join(', ')})`,
     );
   }
   const availability = raw.availability;

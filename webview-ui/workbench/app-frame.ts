@@ -153,7 +153,7 @@ export class McpAppFrame extends LitElement {
     this.frame?.remove();
     this.frame = undefined;
     post({ type: 'appClosed', runId: this.runId });
-    this.dispatchEvent(new CustomEvent('app-closed', { bubbles: true, composed: true }));
+    this.dispatchEvent(new CustomEvent('app-closed', { bubbles: true, composed: true, detail: { why } }));
   }
 
   override render() {

@@ -25,7 +25,7 @@ type Run = { readonly id: string; readonly args: Record<string, unknown> } & (
 );
 
 /** The run's app: shown, could not be shown (why), or closed. */
-type RunApp = { readonly kind: 'shown'; readonly app: AppView } | { readonly kind: 'unavailable'; readonly message: string } | { readonly kind: 'closed' };
+type RunApp = { readonly kind: 'shown'; readonly app: AppView } | { readonly kind: 'unavailable'; readonly message: string } | { readonly kind: 'closed'; readonly why: string };
 
 let counter = 0;
 const newRunId = () => `r${Date.now().toString(36)}${(counter++).toString(36)}`;
@@ -183,7 +183,17 @@ export class McpToolRunner extends LitElement {
     const shown = app?.kind === 'shown';
     return html`<section class="run" ?data-result=${run.kind === 'done'} aria-busy=${run.kind === 'running' ? 'true' : 'false'}>
       ${this.renderOutcome(run)} ${app?.kind === 'unavailable' ? html`<p class="note" data-app-unavailable>The tool’s app could not be shown: ${app.message}</p>` : nothing}
-      ${shown ? html`<mcp-app-frame .app=${app.app} .runId=${run.id} .args=${run.args} @app-closed=${() => (this.app = { kind: 'closed' })}></mcp-app-frame>` : nothing}
+      ${app?.kind === 'closed' ? html`<p class="note" role="status" data-app-closed>${app.why || 'The app was closed.'}</p>` : nothing}
+      ${
+        shown
+          ? html`<mcp-app-frame
+              .app=${app.app}
+              .runId=${run.id}
+              .args=${run.args}
+              @app-closed=${(e: CustomEvent<{ why: string }>) => (this.app = { kind: 'closed', why: e.detail.why })}
+            ></mcp-app-frame>`
+          : nothing
+      }
       ${
         run.kind === 'done'
           ? shown

@@ -254,11 +254,14 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     await shot('13-mcp-app');
     // Its own button calls get-time again, through the tab, the extension and the hub.
     await app.getByRole('button', { name: 'Get Server Time' }).click();
-    await time.filter({ hasNotText: first }).filter({ hasText: /^\d{4}-\d{2}-\d{2}T/ }).waitFor({ timeout: TIMEOUT });
+    await time
+      .filter({ hasNotText: first })
+      .filter({ hasText: /^\d{4}-\d{2}-\d{2}T/ })
+      .waitFor({ timeout: TIMEOUT });
     assert.ok((await time.innerText()) > first, 'a later time, from the second call');
     // The text result is one click away.
     await runner.locator('details.text-result > summary').click();
-    await runner.locator('details.text-result mcp-tool-result').getByText(first).waitFor({ timeout: TIMEOUT });
+    await runner.locator('details.text-result mcp-tool-result').getByText(first, { exact: true }).waitFor({ timeout: TIMEOUT });
   });
 
   it('opens a resource in a read-only editor', async () => {

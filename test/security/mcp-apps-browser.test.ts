@@ -69,18 +69,19 @@ describe('MCP Apps in the tool runner, in Chromium', { skip: existsSync(CHROMIUM
   }
 
   /** Opens a fresh tab for a tool with an app, runs it, and frames `view` for that run. */
-  async function runWithApp(view: AppView, tool: Partial<ToolDetail> = {}): Promise<string> {
+  async function runWithApp(view: AppView, options: { tool?: Partial<ToolDetail>; first?: (runId: string) => Promise<void> } = {}): Promise<string> {
     await page.goto(`${tabOrigin}/`);
     await deliver({
       type: 'tool',
       server: 'basic',
       status: 'running',
-      tool: { name: 'get-time', title: 'Get Time', inputSchema: { type: 'object' }, app: true, ...tool },
+      tool: { name: 'get-time', title: 'Get Time', inputSchema: { type: 'object' }, app: true, ...options.tool },
       history: [],
     });
     await page.locator('mcp-schema-form vscode-button', { hasText: 'Run' }).click();
     const run = await waitForPosted((m) => m.type === 'run', 'a run');
     const runId = String(run.runId);
+    await options.first?.(runId);
     await deliver({ type: 'app', runId, app: view });
     return runId;
   }

@@ -26,6 +26,7 @@ interface Said {
 
 export class McpAppFrame extends LitElement {
   static override properties = {
+    outcome: { attribute: false },
     stopped: { state: true },
     said: { state: true },
     confirming: { state: true },
@@ -33,6 +34,8 @@ export class McpAppFrame extends LitElement {
   declare app: AppView;
   declare runId: string;
   declare args: Record<string, unknown>;
+  /** How the run ended, once it has: the app hears it after the run's input, whenever either came. */
+  declare outcome: { readonly result: Record<string, unknown> } | { readonly cancelled: string } | undefined;
   /** Why the app was stopped (our words), or '' when it closed of its own accord. */
   declare stopped: string | undefined;
   declare said: readonly Said[];
@@ -85,6 +88,7 @@ export class McpAppFrame extends LitElement {
     });
     this.connection = connection;
     connection.toolInput(this.args);
+    this.tellOutcome();
     connection.start().catch(() => void this.close('The app could not be connected.'));
     const observer = new MutationObserver(() => connection.contextChanged());
     observer.observe(document.body, { attributes: true, attributeFilter: ['class'] });
@@ -96,14 +100,18 @@ export class McpAppFrame extends LitElement {
     );
   }
 
-  /** The run's result, for the app (after its input). */
-  deliverResult(result: Record<string, unknown>): void {
-    this.connection?.toolResult(result);
+  protected override updated(changed: Map<string, unknown>): void {
+    if (changed.has('outcome')) this.tellOutcome();
   }
 
-  /** The run failed or was cancelled: the app is told so. */
-  deliverCancelled(reason: string): void {
-    this.connection?.toolCancelled(reason);
+  private told = false;
+
+  private tellOutcome(): void {
+    const outcome = this.outcome;
+    if (!outcome || !this.connection || this.told) return;
+    this.told = true;
+    if ('result' in outcome) this.connection.toolResult(outcome.result);
+    else this.connection.toolCancelled(outcome.cancelled);
   }
 
   private callTool(name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {

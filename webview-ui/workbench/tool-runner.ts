@@ -48,8 +48,6 @@ export class McpToolRunner extends LitElement {
   /** Arguments waiting for the person to confirm a destructive run. */
   declare confirming: Record<string, unknown> | undefined;
   declare app: RunApp | undefined;
-  /** The run whose outcome the app was given. */
-  private told: string | undefined;
 
   constructor() {
     super();
@@ -102,17 +100,6 @@ export class McpToolRunner extends LitElement {
       default:
         return;
     }
-  }
-
-  /** The app hears how its run ended, once, whichever of the two (app, outcome) came first. */
-  protected override updated(): void {
-    const run = this.run;
-    if (!run || run.kind === 'running' || this.told === run.id || this.app?.kind !== 'shown') return;
-    const frame = this.renderRoot.querySelector<McpAppFrame>('mcp-app-frame');
-    if (!frame) return;
-    this.told = run.id;
-    if (run.kind === 'done') frame.deliverResult(run.result);
-    else frame.deliverCancelled(run.message);
   }
 
   private onSubmit(event: CustomEvent<SchemaFormSubmitDetail>): void {
@@ -190,6 +177,7 @@ export class McpToolRunner extends LitElement {
               .app=${app.app}
               .runId=${run.id}
               .args=${run.args}
+              .outcome=${outcomeOf(run)}
               @app-closed=${(e: CustomEvent<{ why: string }>) => (this.app = { kind: 'closed', why: e.detail.why })}
             ></mcp-app-frame>`
           : nothing
@@ -321,6 +309,12 @@ export class McpToolRunner extends LitElement {
       }
     `,
   ];
+}
+
+/** How a run ended, as its app is told: its result, or that it did not finish (why). */
+function outcomeOf(run: Run): { result: Record<string, unknown> } | { cancelled: string } | undefined {
+  if (run.kind === 'done') return { result: run.result };
+  return run.kind === 'failed' ? { cancelled: run.message } : undefined;
 }
 
 function badges(tool: ToolDetail) {

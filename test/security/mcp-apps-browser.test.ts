@@ -6,21 +6,20 @@
 // beyond their CSP, forge the extension's messages, throw, and flood, and the tab stays whole.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import * as esbuild from 'esbuild';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
 import { appPolicy, appResourceFrom } from '../../src/core/apps/app-resource';
 import { AppSandboxServer } from '../../src/core/apps/sandbox-server';
 import { MCP_APP_MIME_TYPE } from '../../src/core/mcp-apps';
 import type { AppView, ExtensionToWorkbench, ToolDetail } from '../../src/protocol';
+import { buildWebviewAssets } from '../fixtures/webview-assets';
 import { MemoryLogger } from '../helpers';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ROOT = join(__dirname, '../..');
 const TIMEOUT = 20_000;
 const BASIC_HTML = readFileSync(join(dirname(require.resolve('@modelcontextprotocol/server-basic-vanillajs')), 'mcp-app.html'), 'utf8');
 
@@ -88,18 +87,7 @@ describe('MCP Apps in the tool runner, in Chromium', { skip: existsSync(CHROMIUM
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mcp-hub-apps-browser-'));
-    await esbuild.build({
-      entryPoints: [join(ROOT, 'webview-ui/workbench.ts')],
-      outfile: join(dir, 'workbench.js'),
-      bundle: true,
-      format: 'iife',
-      platform: 'browser',
-      target: 'es2022',
-      logLevel: 'warning',
-    });
-    cpSync(join(ROOT, 'webview-ui/style.css'), join(dir, 'webview.css'));
-    mkdirSync(join(dir, 'codicons'));
-    for (const f of ['codicon.css', 'codicon.ttf']) cpSync(join(ROOT, 'node_modules/@vscode/codicons/dist', f), join(dir, 'codicons', f));
+    await buildWebviewAssets(dir, 'webview-ui/workbench.ts', 'workbench.js');
     sandbox = new AppSandboxServer(new MemoryLogger());
     sandboxPort = await sandbox.start();
     outsideServer = createServer((req, res) => {

@@ -1,7 +1,8 @@
 // The person's journey in the real workbench (code-server in Debian's Chromium, via playwright-core):
 // the MCP Hub view, Authenticate in the webview, sign-in on the real authorization server's page,
 // Connected, the OAuth trace, reload without a browser, Log Out, Cancel, an error row's detail, and
-// the workbench: a tool run from its form, a server's question answered, a resource opened; and
+// the workbench: a tool run from its form, a server's question answered, a resource opened, a tool's
+// MCP App shown in its runner (a real published app) with a button in it calling a tool; and
 // the company IdP: one sign-in from the panel's header, after which two enterprise servers connect;
 // and last, an organisation policy installed on the machine (/etc/mcp-hub/policy.json): a required
 // server, a blocked user server and an administrator's tool deny. Screenshots go to artifacts/e2e/.
@@ -95,7 +96,7 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     // MCP Hub's policy through VS Code's policy file: code-server does not apply that file, so it must change nothing (every step runs the person's servers).
     vscodePolicyFile = writeVSCodePolicyFile({ McpHubOrganizationPolicy: JSON.stringify({ organization: 'VS Code policy', userServers: 'none' }) });
     dir = mkdtempSync(join(tmpdir(), 'mcphub-ui-'));
-    stack = await startDemoStack({ broken: true, withInput: true, everything: true });
+    stack = await startDemoStack({ broken: true, withInput: true, everything: true, apps: true });
     // code-server forwards the loopback callback through its port proxy: the IdP's administrator
     // registers that redirect URI, for a fixed callback port.
     const editorPort = await freePort();
@@ -253,6 +254,30 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     await shot('8-elicitation');
     await question.locator('mcp-schema-form vscode-button', { hasText: 'Accept' }).click();
     await runner.locator('mcp-tool-result').getByText('Hello, Ada!').waitFor({ timeout: TIMEOUT });
+  });
+
+  it("shows a tool's MCP App in its runner, and a button in the app calls a tool through the hub", async () => {
+    await panel().locator('.server[data-server="time-app"][data-status="running"]').waitFor({ timeout: TIMEOUT });
+    await runFromPanel('time-app', 'get-time');
+    const runner = await frameWith('mcp-tool-runner h1', 'Get Time');
+    await runner.locator('mcp-schema-form vscode-button', { hasText: 'Run' }).click();
+    // The app, two frames down (the sandbox proxy, then the app), shows the run's result.
+    const app = runner.frameLocator('mcp-app-frame iframe').frameLocator('iframe');
+    const time = app.locator('#server-time');
+    await time.filter({ hasText: /^\d{4}-\d{2}-\d{2}T/ }).waitFor({ timeout: TIMEOUT });
+    const first = await time.innerText();
+    await runner.locator('details.text-result > summary').scrollIntoViewIfNeeded();
+    await shot('13-mcp-app');
+    // Its own button calls get-time again, through the tab, the extension and the hub.
+    await app.getByRole('button', { name: 'Get Server Time' }).click();
+    await time
+      .filter({ hasNotText: first })
+      .filter({ hasText: /^\d{4}-\d{2}-\d{2}T/ })
+      .waitFor({ timeout: TIMEOUT });
+    assert.ok((await time.innerText()) > first, 'a later time, from the second call');
+    // The text result is one click away.
+    await runner.locator('details.text-result > summary').click();
+    await runner.locator('details.text-result mcp-tool-result').getByText(first, { exact: true }).waitFor({ timeout: TIMEOUT });
   });
 
   it('opens a resource in a read-only editor', async () => {

@@ -51,7 +51,7 @@ export class Workbench implements vscode.Disposable {
       return;
     }
     const picked = await vscode.window.showQuickPick(picks, { title: 'MCP Hub: Run Tool', placeHolder: 'Choose a tool', matchOnDescription: true });
-    if (picked) this.runners.show(picked.server, picked.tool);
+    if (picked) await this.runners.show(picked.server, picked.tool);
   }
 
   async handle(intent: WorkbenchIntent): Promise<void> {

@@ -7,9 +7,11 @@
  *
  * Gap (undici's fetch, Node 20-24): every request adds an abort listener to the signal it is given
  * and lets it go only when the request is garbage collected. The SDK transport gives every request
- * its one long-lived signal, so listeners piled up there by the thousand under load. Each request
- * therefore gets a signal of its own here, which follows the transport's through one listener that
- * is removed as soon as the response has ended (read to its end, cancelled or failed).
+ * its one long-lived signal, so listeners piled up there by the thousand under load. A request on a
+ * signal that an earlier request had too (so a long-lived one) gets a signal of its own here, which
+ * follows that one through one listener, removed as soon as the response has ended (read to its
+ * end, cancelled or failed). A signal seen for the first time is the request's own already (the
+ * SDK's per-request signal, as the gateway's pass-through gives): nothing is added to it.
  */
 import type { FetchLike } from '@modelcontextprotocol/client';
 import { readAtMost } from './http-body';
@@ -27,6 +29,7 @@ export function serverFetch(serverUrl: string, headers: Readonly<Record<string, 
   const server = new URL(serverUrl);
   const next: FetchLike = inner ?? ((url, init) => fetch(url, init));
   const names = Object.keys(headers);
+  const seen = new WeakSet<AbortSignal>();
   return async (input, init) => {
     const url = new URL(String(input));
     if (!isServerRequest(url, server, init)) return next(input, init);
@@ -37,7 +40,10 @@ export function serverFetch(serverUrl: string, headers: Readonly<Record<string, 
       for (const name of names) if (!h.has(name)) h.set(name, headers[name]);
       sent = { ...init, headers: h };
     }
-    const own = requestSignal(init?.signal);
+    const given = init?.signal ?? undefined;
+    const shared = given !== undefined && seen.has(given);
+    if (given && !shared) seen.add(given);
+    const own = shared ? requestSignal(given) : undefined;
     try {
       const response = await next(input, own ? { ...sent, signal: own.signal } : sent);
       if (!response.ok && response.body) {

@@ -314,6 +314,8 @@ function abortListenerCount(): { count(): Promise<number> } {
   const gc = runInNewContext('gc') as () => void;
   const signals = new Set<WeakRef<AbortSignal>>();
   const seen = new WeakSet<AbortSignal>();
+  // Called below with the signal as `this`, as the original method would be.
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- see above.
   const add = EventTarget.prototype.addEventListener;
   EventTarget.prototype.addEventListener = function (this: EventTarget, ...rest: Parameters<EventTarget['addEventListener']>) {
     if (this instanceof AbortSignal && rest[0] === 'abort' && !seen.has(this)) {

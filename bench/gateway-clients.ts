@@ -70,17 +70,29 @@ async function sequential(): Promise<Record<string, number[]>> {
   return times;
 }
 
-async function load(side: Side): Promise<{ rate: number; errors: number }> {
+interface Load {
+  rate: number;
+  errors: number;
+  /** What the first error said, when there was one. */
+  firstError?: string;
+}
+
+async function load(side: Side): Promise<Load> {
   const clients = await Promise.all(Array.from({ length: plan.load.clients }, () => connect(side)));
   let errors = 0;
+  let firstError: string | undefined;
+  const failed = (what: unknown) => {
+    errors++;
+    firstError ??= (typeof what === 'string' ? what : what instanceof Error ? what.message : JSON.stringify(what)).slice(0, 300);
+  };
   const t0 = performance.now();
   await Promise.all(
     clients.map((c) =>
       Promise.all(
         Array.from({ length: plan.load.perClient }, () =>
           call(c, side).then(
-            (r) => void (r.isError ? errors++ : undefined),
-            () => errors++,
+            (r) => void (r.isError ? failed(r.content) : undefined),
+            (error: unknown) => failed(error),
           ),
         ),
       ),
@@ -88,18 +100,19 @@ async function load(side: Side): Promise<{ rate: number; errors: number }> {
   );
   const seconds = (performance.now() - t0) / 1000;
   await Promise.all(clients.map((c) => c.close()));
-  return { rate: (plan.load.clients * plan.load.perClient) / seconds, errors };
+  return { rate: (plan.load.clients * plan.load.perClient) / seconds, errors, ...(firstError ? { firstError } : {}) };
 }
 
 async function main(): Promise<void> {
   const times = await sequential();
-  const loads: Record<string, { rate: number; errors: number }> = {};
+  const loads: Record<string, Load> = {};
   // Twice each, alternating, so neither side has the machine to itself more than the other.
   for (let round = 0; round < 2; round++) {
     for (const n of plan.load.sides) {
       const r = await load(plan.sides[n]);
       const best = loads[n];
-      loads[n] = { rate: Math.max(best?.rate ?? 0, r.rate), errors: (best?.errors ?? 0) + r.errors };
+      const firstError = best?.firstError ?? r.firstError;
+      loads[n] = { rate: Math.max(best?.rate ?? 0, r.rate), errors: (best?.errors ?? 0) + r.errors, ...(firstError ? { firstError } : {}) };
     }
   }
   process.stdout.write(JSON.stringify({ times, loads }) + '\n');

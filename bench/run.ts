@@ -271,7 +271,7 @@ async function gatewayFigures(): Promise<void> {
   }
   const after = await listeners.count();
   if (!result) throw new Error('the clients process printed no figures');
-  const { times, loads } = JSON.parse(result) as { times: Record<string, number[]>; loads: Record<string, { rate: number; errors: number }> };
+  const { times, loads } = JSON.parse(result) as { times: Record<string, number[]>; loads: Record<string, { rate: number; errors: number; firstError?: string }> };
   const us = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
   const direct = median(times.direct);
   const added = (side: string) => median(times[side]) - direct;
@@ -298,6 +298,7 @@ async function gatewayFigures(): Promise<void> {
     print(
       `    ${side}: ${g.rate.toFixed(0)} calls/s against ${d.rate.toFixed(0)} direct: ${((g.rate / d.rate) * 100).toFixed(0)}% of direct, ${g.errors} errors (direct ${d.errors}; target: 0 errors, >= 80%)`,
     );
+    if (g.firstError) print(`      the first error: ${g.firstError}`);
   }
   await gateway.stop();
   await hub.dispose();

@@ -5,11 +5,12 @@
 import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import type { CallToolResult, Client, Tool } from '@modelcontextprotocol/client';
+import type { CallToolResult, Client, JSONRPCRequest, Tool } from '@modelcontextprotocol/client';
 import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/client/validators/cf-worker';
 import { authQuirkWarnings, fromFolder, sameConfig, SERVERS_SETTING, type ConfigEntry, type ConfigSource, type ServerConfig } from './config';
 import { ServerConnection, type CallOptions, type ConnectionDeps } from './connection';
 import { InMemoryEraMemory, type EraMemory } from './connection/era';
+import type { ForwardedCall, ForwardingInfo, ForwardOptions } from './connection/upstream-channel';
 import { hubError } from './errors';
 import { Emitter } from './events';
 import { consentRequest, InMemoryConsentStore, needsConsent, type ConsentDecision, type ConsentRequest, type ConsentStore } from './consent';
@@ -491,6 +492,23 @@ export class McpHub {
 
   async callTool(server: string, tool: string, args?: Record<string, unknown>, options?: CallOptions): Promise<CallToolResult> {
     return this.connection(server).callTool(tool, args, options);
+  }
+
+  /**
+   * Sends a gateway client's JSON-RPC request to a running server as it is (the gateway's
+   * pass-through), on the server's live connection; a `tools/call` only for a tool the filters let through.
+   */
+  forward(server: string, message: JSONRPCRequest, options?: ForwardOptions): ForwardedCall {
+    try {
+      return this.connection(server).forward(message, options);
+    } catch (error) {
+      return { response: Promise.reject(error), cancel: () => undefined };
+    }
+  }
+
+  /** The protocol era and capabilities of a running server's live connection; undefined unless it runs. */
+  forwarding(server: string): ForwardingInfo | undefined {
+    return this.records.get(server)?.connection?.forwarding;
   }
 
   /** Runs `fn` with the live SDK Client of a running server (the gateway forwards resources, prompts and completions so). */

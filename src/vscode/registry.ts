@@ -283,16 +283,14 @@ export class RegistryHost implements vscode.Disposable {
   }
 
   /** User or workspace settings, each item saying exactly what will be written and run. */
-  private async pickTarget(shape: Shape, answers: Answers, key: string, title: string): Promise<ConfigSource | undefined> {
+  private async pickTarget(shape: Shape, answers: Answers, key: string, title: string): Promise<OwnSource | undefined> {
     const runs = plain(
       short(
         preview(shape, answers, (q) => suggestSecretName(key, q)),
         400,
       ),
     );
-    const items: Array<vscode.QuickPickItem & { source: ConfigSource }> = [
-      { label: '$(account) User settings', description: `as "${key}"`, detail: `Runs: ${runs}`, source: 'user' },
-    ];
+    const items: Array<vscode.QuickPickItem & { source: OwnSource }> = [{ label: '$(account) User settings', description: `as "${key}"`, detail: `Runs: ${runs}`, source: 'user' }];
     if (vscode.workspace.workspaceFolders?.length) {
       items.push({ label: '$(folder) Workspace settings', description: `as "${key}", after you approve it`, detail: `Runs: ${runs}`, source: 'workspace' });
     }
@@ -340,13 +338,16 @@ export class RegistryHost implements vscode.Disposable {
     const server = this.hub.server(name);
     const from = server?.config?.registry;
     if (!server?.config || !from) throw new WriteRefused('It was not installed from a registry.');
+    // The organisation's servers are its policy's, not the person's settings: its administrator updates them.
+    if (server.source === 'managed') throw new WriteRefused("It is managed by your organisation's policy.");
+    const source = server.source;
     const key = server.settingsKey ?? name;
-    const scope = scopeOf(server.source);
+    const scope = scopeOf(source);
     const raw = scope.read()[key];
     const entry = await updateServerEntry({
       scope,
       inputs: this.inputs,
-      inputScope: inputScopeOf(server.source),
+      inputScope: inputScopeOf(source),
       key,
       client: new RegistryClient(from.url),
       from,
@@ -375,11 +376,14 @@ function serverItem(server: RegistryServer): ServerItem {
   };
 }
 
-function scopeOf(source: ConfigSource): ServersScope {
+/** Where the person's own entries live (the organisation's come from its policy). */
+type OwnSource = Exclude<ConfigSource, 'managed'>;
+
+function scopeOf(source: OwnSource): ServersScope {
   return { read: () => serversIn(source).servers, write: (next) => serversIn(source).write(next) };
 }
 
-function inputScopeOf(source: ConfigSource): InputScope {
+function inputScopeOf(source: OwnSource): InputScope {
   if (source === 'user') return USER_INPUTS;
   const id = workspaceId();
   if (!id) throw new WriteRefused('No workspace is open.');

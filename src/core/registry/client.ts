@@ -5,6 +5,7 @@
  * answers are read to a byte limit before they are parsed (parse.ts); failures are RegistryErrors
  * whose message names the registry and what went wrong, in our words.
  */
+import { tryUrl } from '../config';
 import { HubError } from '../errors';
 import { readAtMost } from '../http-body';
 import { isLoopbackHost } from '../oauth/url-guard';
@@ -68,13 +69,17 @@ export function registryBase(raw: string, what: string = REGISTRY_URL_SETTING): 
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
-/** Whether two registry URLs name the same registry (case of scheme and host, trailing slashes aside). */
+/**
+ * Whether two registry URLs name the same registry: the same origin and path (any case in the host,
+ * a trailing slash or not). Whether a registry may be fetched from is registryBase's question.
+ */
 export function sameRegistry(a: string, b: string): boolean {
-  try {
-    return registryBase(a, 'a') === registryBase(b, 'b');
-  } catch {
-    return false;
-  }
+  const norm = (u: string) => {
+    const url = tryUrl(u.trim());
+    return url && (url.protocol === 'https:' || url.protocol === 'http:') ? `${url.origin}${url.pathname.replace(/\/+$/, '')}` : undefined;
+  };
+  const x = norm(a);
+  return x !== undefined && x === norm(b);
 }
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;

@@ -49,8 +49,9 @@ describe("the organisation's rules for the person's own servers", () => {
     assert.match(refused(p, from('https://registry.evil.example/v0'))?.message ?? '', /userServers: registry.*names another registry/);
     assert.match(refused(p, from('https://registry.acme.example/v1'))?.message ?? '', /names another registry/);
     assert.match(refused(p, remote)?.message ?? '', /names no registry/);
-    // A provenance field that is not { url, name } is no provenance.
-    assert.match(refused(p, entry('x', { url: 'https://x.example/mcp', registry: 'https://registry.acme.example/v0' }))?.message ?? '', /names no registry/);
+    // A provenance field that is not { url, name, version } makes the entry invalid, naming the field (config.ts).
+    const [bad] = parseServers({ x: { url: 'https://x.example/mcp', registry: 'https://registry.acme.example/v0' } }, 'user');
+    assert.ok(!bad.ok && /^mcpHub\.servers\.x\.registry: must be an object/.test(bad.error));
   });
 
   it('allow patterns: URLs as VS Code matches them, command lines part by part; what the entry runs decides, not its name', () => {

@@ -205,6 +205,24 @@ describe('McpHub with real servers', () => {
     }
   });
 
+  // The order a busy machine brought out: the "http" entry's SSE verdict for the URL is stored before
+  // the "streamable-http" entry for the same URL starts, which must still not take SSE from it.
+  it('never connects a "streamable-http" server over SSE, though an "http" entry for its URL learned that it speaks only SSE', async () => {
+    const legacy = await startHttpServer({ legacySse: true, paths: ['/sse'], name: 'legacy' });
+    try {
+      newHub();
+      const legacyEntry = { type: 'http', url: legacy.urlFor('/sse') };
+      await hub.applyConfig(entries({ legacy: legacyEntry }), { trusted: true });
+      await waitForKind(hub, 'legacy', 'running');
+      await hub.applyConfig(entries({ legacy: legacyEntry, strict: { type: 'streamable-http', url: legacy.urlFor('/sse') } }), { trusted: true });
+      const strict = await waitFor(hub, 'strict', (s) => s.state.kind === 'error' || s.state.kind === 'running');
+      assert.ok(strict.state.kind === 'error' && /405/.test(strict.state.message), JSON.stringify(strict.state).slice(0, 200));
+    } finally {
+      await hub.dispose();
+      await legacy.close();
+    }
+  });
+
   it('puts a server that answers 401 in authRequired, or in error when a static Authorization header was rejected', async () => {
     const guarded = await startHttpServer({ requireHeader: ['authorization', 'Bearer right'] });
     try {

@@ -1,6 +1,7 @@
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { McpHub, type HubServer } from '../src/core/hub';
-import { parseServers, type ConfigEntry } from '../src/core/config';
+import { DEFAULT_TIMEOUT_SECONDS, parseServers, type ConfigEntry } from '../src/core/config';
 import { systemClock, type Clock, type ElicitationHandler, type Logger, type SamplingHandler, type TimerHandle } from '../src/core/ports';
 import type { ServerStateKind } from '../src/core/state';
 import type { RetryPolicy } from '../src/core/connection';
@@ -46,8 +47,17 @@ export function stdioEntry(env: Record<string, string> = {}, extra: Record<strin
   return { command: process.execPath, args: [stdioFixture], env, ...extra };
 }
 
-/** Resolves with the server once `predicate` holds, checking on every change; rejects after `ms`. */
-export function waitFor(hub: McpHub, name: string, predicate: (s: HubServer) => boolean, ms = 10_000): Promise<HubServer> {
+/**
+ * How long a test waits for a server unless it says otherwise: as long as the hub itself would wait
+ * for it (the server's own timeout), and 5 s more. A busy machine slows a start down; it never makes
+ * a test fail that the product would have passed.
+ */
+function budgetFor(hub: McpHub, name: string): number {
+  return (hub.server(name)?.config?.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000 + 5_000;
+}
+
+/** Resolves with the server once `predicate` holds, checking on every change; rejects after `ms` (by default the server's own timeout). */
+export function waitFor(hub: McpHub, name: string, predicate: (s: HubServer) => boolean, ms = budgetFor(hub, name)): Promise<HubServer> {
   return new Promise((resolve, reject) => {
     const check = () => {
       const s = hub.server(name);
@@ -70,6 +80,15 @@ export function waitFor(hub: McpHub, name: string, predicate: (s: HubServer) => 
 
 export function waitForKind(hub: McpHub, name: string, kind: ServerStateKind, ms?: number): Promise<HubServer> {
   return waitFor(hub, name, (s) => s.state.kind === kind, ms);
+}
+
+/** A loopback port that was free a moment ago, for settings that name a fixed port (auth.callbackPort). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 export function isAlive(pid: number): boolean {

@@ -85,7 +85,7 @@ describe('enterprise-managed authorization through the company IdP', () => {
 
   it('signs in to the IdP once on Authenticate, then both servers connect with no further page', async () => {
     await hub.authenticate('crm');
-    await waitForKind(hub, 'wiki', 'running', 15_000);
+    await waitForKind(hub, 'wiki', 'running');
     assert.equal(hub.server('crm')!.state.kind, 'running');
     // One browser page in all: the IdP's. No consent screen at the servers' authorization server.
     assert.equal(browser.opened.length, 1);
@@ -148,7 +148,7 @@ describe('enterprise-managed authorization through the company IdP', () => {
       await other.applyConfig(entries({ crm: { url: one.url, auth: { clientId: AS_CLIENT.client_id, clientSecret: AS_CLIENT.client_secret, enterprise: true } } }), {
         trusted: true,
       });
-      await waitForKind(other, 'crm', 'running', 15_000);
+      await waitForKind(other, 'crm', 'running');
       assert.equal(text(await other.callTool('crm', 'who')), 'who done for ada');
     } finally {
       await other.dispose();
@@ -167,8 +167,8 @@ describe('enterprise-managed authorization through the company IdP', () => {
   it('says the IdP refused, and the next Authenticate signs in in the browser instead', async () => {
     await hub.enterpriseSignIn();
     assert.equal(browser.opened.length, 2, 'the IdP sign-in again');
-    await waitForKind(hub, 'crm', 'running', 15_000);
-    await waitForKind(hub, 'wiki', 'running', 15_000);
+    await waitForKind(hub, 'crm', 'running');
+    await waitForKind(hub, 'wiki', 'running');
     idp.refuseExchanges();
     try {
       await hub.logout('wiki');
@@ -228,7 +228,7 @@ describe('workload identity: the JWT bearer grant with a token file', () => {
   });
 
   it('connects with the token from the file, no browser', async () => {
-    await waitForKind(hub, 'builds', 'running', 15_000);
+    await waitForKind(hub, 'builds', 'running');
     assert.equal(text(await hub.callTool('builds', 'who')), 'who done for pipeline-1');
     assert.equal(browser.opened.length, 0);
   });
@@ -239,7 +239,7 @@ describe('workload identity: the JWT bearer grant with a token file', () => {
     // The stored token is still good; a new one is asked for once it is refused (here: signed out).
     await hub.logout('builds');
     await hub.start('builds');
-    await waitForKind(hub, 'builds', 'running', 15_000);
+    await waitForKind(hub, 'builds', 'running');
     assert.equal(text(await hub.callTool('builds', 'who')), 'who done for pipeline-2');
   });
 

@@ -178,7 +178,7 @@ describe('both protocol eras', () => {
         entries({
           modern: { ...both, protocolVersion: '2026-07-28' },
           classic: { ...both, protocolVersion: '2025-11-25' },
-          impossible: { command: process.execPath, args: [modernStdioFixture], protocolVersion: '2025-11-25', timeout: 5 },
+          impossible: { command: process.execPath, args: [modernStdioFixture], protocolVersion: '2025-11-25' },
         }),
         { trusted: true },
       );

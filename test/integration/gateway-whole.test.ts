@@ -109,7 +109,7 @@ describe('the gateway, whole', () => {
     });
     hub = createHub({ logger });
     await hub.applyConfig(entries({ fix: { url: fix.url }, fix__dyn: { url: fixDyn.url }, docs: { url: docs.url }, apps: appsServerEntry() }), { trusted: true });
-    for (const name of ['fix', 'fix__dyn', 'docs', 'apps']) await waitForKind(hub, name, 'running', 30_000);
+    for (const name of ['fix', 'fix__dyn', 'docs', 'apps']) await waitForKind(hub, name, 'running');
     gateway = new McpGateway(hub, { token: () => TOKEN, version: '0.0.0', logger });
     await gateway.start();
   });

@@ -63,7 +63,7 @@ describe('McpHub with real servers', () => {
   it('runs @modelcontextprotocol/server-everything over stdio', async () => {
     newHub();
     await hub.applyConfig(entries({ everything: { command: process.execPath, args: [everythingServer, 'stdio'] } }), { trusted: true });
-    const s = await waitForKind(hub, 'everything', 'running', 20_000);
+    const s = await waitForKind(hub, 'everything', 'running');
     assert.ok(s.state.kind === 'running' && s.state.tools.some((t) => t.name === 'echo'));
     const result = await hub.callTool('everything', 'echo', { message: 'from the hub' });
     assert.match(text(result), /from the hub/);
@@ -111,7 +111,7 @@ describe('McpHub with real servers', () => {
       assert.ok(s.state.kind === 'error' && s.state.retryAt !== undefined);
       assert.equal(s.state.message, 'The connection to the server was lost.');
       back = await startHttpServer({ name: 'flaky', port: flaky.port });
-      await waitForKind(hub, 'flaky', 'running', 15_000);
+      await waitForKind(hub, 'flaky', 'running');
       assert.equal(text(await hub.callTool('flaky', 'echo', { text: 'again' })), 'again');
     } finally {
       await hub.dispose();
@@ -130,7 +130,7 @@ describe('McpHub with real servers', () => {
     assert.ok(s.state.kind === 'error');
     assert.equal(s.state.message, 'The server process exited before it finished starting.');
     assert.equal(s.state.detail, 'fixture: missing API key\nfixture: giving up');
-    await waitFor(hub, 'broken', () => delays.length >= 5, 15_000);
+    await waitFor(hub, 'broken', () => delays.length >= 5);
     await hub.stop('broken');
     // fastRetry: 100 ms doubling to a 400 ms cap (allow scheduling slack).
     const rounded = delays.slice(0, 5).map((d) => Math.round(d / 100) * 100);
@@ -158,7 +158,7 @@ describe('McpHub with real servers', () => {
   it('times out a hung server without delaying the others', async () => {
     newHub();
     await hub.applyConfig(entries({ hung: stdioEntry({ FIXTURE_HANG: '1' }, { timeout: 10 }), fine: stdioEntry() }), { trusted: true });
-    await waitForKind(hub, 'fine', 'running', 10_000);
+    await waitForKind(hub, 'fine', 'running');
     // Not held up: the healthy server runs while the hung one is still starting (an order, not a time).
     assert.equal(hub.server('hung')!.state.kind, 'starting', 'the healthy server was not held up by the hung one');
     const s = await waitForKind(hub, 'hung', 'error', 20_000);
@@ -199,6 +199,24 @@ describe('McpHub with real servers', () => {
       assert.match(logger.text(), /trying the legacy SSE transport/);
       const strict = await waitForKind(hub, 'strict', 'error');
       assert.ok(strict.state.kind === 'error' && /405/.test(strict.state.message));
+    } finally {
+      await hub.dispose();
+      await legacy.close();
+    }
+  });
+
+  // The order a busy machine brought out: the "http" entry's SSE verdict for the URL is stored before
+  // the "streamable-http" entry for the same URL starts, which must still not take SSE from it.
+  it('never connects a "streamable-http" server over SSE, though an "http" entry for its URL learned that it speaks only SSE', async () => {
+    const legacy = await startHttpServer({ legacySse: true, paths: ['/sse'], name: 'legacy' });
+    try {
+      newHub();
+      const legacyEntry = { type: 'http', url: legacy.urlFor('/sse') };
+      await hub.applyConfig(entries({ legacy: legacyEntry }), { trusted: true });
+      await waitForKind(hub, 'legacy', 'running');
+      await hub.applyConfig(entries({ legacy: legacyEntry, strict: { type: 'streamable-http', url: legacy.urlFor('/sse') } }), { trusted: true });
+      const strict = await waitFor(hub, 'strict', (s) => s.state.kind === 'error' || s.state.kind === 'running');
+      assert.ok(strict.state.kind === 'error' && /405/.test(strict.state.message), JSON.stringify(strict.state).slice(0, 200));
     } finally {
       await hub.dispose();
       await legacy.close();

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { describeSignInFailure } from '../../src/core/failure';
 import type { McpHub } from '../../src/core/hub';
 import { isOAuthFlowError } from '../../src/core/oauth/errors';
+import { waitFor } from '../helpers';
 import { protectedStage } from '../protected-stage';
 
 const text = (r: { content: unknown[] }) => (r.content[0] as { text: string }).text;
@@ -74,8 +75,9 @@ describe("authorization servers' quirks, by explicit per-server options", () => 
   });
 
   it('GitHub OAuth apps: a form-encoded token response with comma-separated scopes signs in with no option, and refreshes', async () => {
-    // Two scopes, so that the token response's `scope` has a comma in it.
-    const { as, mcp } = await servers({ formEncodedTokenResponses: true, commaSeparatedScopes: true, accessTokenTTL: 2 }, { requiredScopes: ['mcp:read', 'mcp:write'] });
+    // Two scopes, so that the token response's `scope` has a comma in it. The token lives long enough
+    // for the sign-in to end before it expires on a busy machine.
+    const { as, mcp } = await servers({ formEncodedTokenResponses: true, commaSeparatedScopes: true, accessTokenTTL: 6 }, { requiredScopes: ['mcp:read', 'mcp:write'] });
     const { hub } = await hubFor(mcp);
     assert.deepEqual(hub.server('secure')!.warnings, []);
     await hub.authenticate('secure');
@@ -89,7 +91,7 @@ describe("authorization servers' quirks, by explicit per-server options", () => 
     assert.ok(signedIn.session.expiresAt, 'expires_in, sent as a string, sets the expiry');
     assert.equal(text(await hub.callTool('secure', 'echo', { text: 'github' })), 'github');
     // The next token comes from a form-encoded refresh response.
-    await new Promise((r) => setTimeout(r, 2500));
+    await waitFor(hub, 'secure', (s) => s.session?.refreshedAt !== undefined);
     assert.equal(text(await hub.callTool('secure', 'echo', { text: 'refreshed' })), 'refreshed');
     assert.ok(as.stats.tokenRequests.some((t) => t.grant_type === 'refresh_token' && t.status === 200));
   });

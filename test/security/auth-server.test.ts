@@ -19,7 +19,7 @@ import { MemorySecretStore, TokenStore, type OAuthSession } from '../../src/core
 import { startAuthorizationServer, type AuthorizationServerFixture } from '../fixtures/authorization-server';
 import { startProtectedMcpServer, type ProtectedMcpServerFixture } from '../fixtures/protected-server';
 import { ScriptedBrowser } from '../fixtures/scripted-browser';
-import { MemoryLogger } from '../helpers';
+import { freePort, MemoryLogger } from '../helpers';
 
 /** Text a hostile server puts wherever it can; none of it may reach a message. */
 const HOSTILE_TEXT = [
@@ -162,7 +162,7 @@ describe('hostile authorization servers', () => {
   before(async () => {
     hostile = await startHostileAuthorizationServer();
     resource = await startResourceNaming(() => hostile.issuer);
-    callbackPort = 30000 + Math.floor(Math.random() * 20000);
+    callbackPort = await freePort();
     legit = await startAuthorizationServer({
       clients: [
         {

@@ -85,7 +85,7 @@ describe('company identity goes only to servers the person chose', () => {
 
   it('after the IdP sign-in, signs in the chosen server only: no exchange for the hostile authorization server', async () => {
     await hub.enterpriseSignIn();
-    await waitForKind(hub, 'crm', 'running', 15_000);
+    await waitForKind(hub, 'crm', 'running');
     // Connecting again is when the hub would try the company identity by itself.
     await hub.restart('stranger');
     await hub.restart('planted');

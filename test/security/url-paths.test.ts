@@ -108,7 +108,7 @@ describe('keys in URL paths', () => {
       const h = createHub({ logger });
       hubs.push(h);
       await h.applyConfig(entries({ [name]: { url, ...(name === 'sse' ? { type: 'sse' } : {}) } }), { trusted: true });
-      await waitForKind(h, name, 'error', 15_000);
+      await waitForKind(h, name, 'error');
       assertNoKey(shown(h, name, logger));
     }
   });

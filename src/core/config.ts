@@ -3,6 +3,7 @@
  * entry becomes a ConfigError naming the server and the field, and never affects its neighbours.
  */
 
+import { isRecord } from '../protocol';
 import { HTTP_TOKEN_HOSTS, sdkSendsTokensTo } from './oauth/url-guard';
 
 export const SETTINGS_SECTION = 'mcpHub';
@@ -132,10 +133,6 @@ export const PROTOCOL_SETTINGS = ['auto', '2026-07-28', '2025-11-25'] as const;
 export type ProtocolSetting = (typeof PROTOCOL_SETTINGS)[number];
 
 class FieldError extends Error {}
-
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Reads one scope's value of `mcpHub.servers` (an object keyed by server name). */
 export function parseServers(raw: unknown, source: ConfigSource): ConfigEntry[] {

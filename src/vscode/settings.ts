@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { mergeScopes, parseServers, SERVERS_KEY, SERVERS_SETTING, SETTINGS_SECTION, type ConfigEntry, type ConfigSource, type ToolFilter } from '../core/config';
 import { ALLOWED_SERVERS_SETTING, DENIED_SERVERS_SETTING, MCP_ACCESS_SETTING, parseAccess, parseMatchers, type EditorMcpPolicy } from '../core/policy';
 import { switchTool } from '../core/tool-switch';
+import { isRecord } from '../protocol';
 
 /**
  * Reads `mcpHub.servers` from every scope with `inspect`, so each entry knows where it came from
@@ -74,8 +75,4 @@ export async function setToolEnabled(server: string, source: ConfigSource, tool:
   const nextEntry: Record<string, unknown> = { ...entry, tools: nextTools };
   if (Object.keys(nextTools).length === 0) delete nextEntry.tools;
   await config.update(SERVERS_KEY, { ...servers, [server]: nextEntry }, target);
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -15,7 +15,8 @@
  * An `expires_in` sent as a string needs nothing here: the SDK's token schema coerces it to a number.
  */
 import type { Middleware } from '@modelcontextprotocol/client';
-import { isRecord, type AuthSettings } from '../config';
+import { isRecord } from '../../protocol';
+import type { AuthSettings } from '../config';
 
 /** The middlewares an entry's settings call for, in the order they wrap the hub's OAuth fetch. */
 export function quirkMiddlewares(settings: AuthSettings | undefined): Middleware[] {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { discoverAuthorizationServerMetadata, refreshAuthorization, type FetchLike, type Middleware } from '@modelcontextprotocol/client';
-import { assumeS256, commaSeparatedScopes, formEncodedTokenResponses, quirkMiddlewares } from '../../src/core/oauth/quirks';
+import { assumeS256, commaSeparatedScopes, formEncodedTokenResponses, quirkMiddlewares } from '../../src/core/oauth/middleware/quirks';
 
 const AS = 'https://login.example.com/tenant/v2.0';
 const metadata = {

@@ -17,7 +17,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { timingSafeEqual } from 'node:crypto';
-import { OAuthFlowError, RESOURCE_REFUSED, RESPONSE_ISSUER_MISMATCH } from './errors';
+import { OAuthFlowError, oauthErrorCode, RESOURCE_REFUSED, RESPONSE_ISSUER_MISMATCH } from './errors';
 import { scrubber } from '../scrub';
 import type { Logger } from '../ports';
 
@@ -30,10 +30,6 @@ export const MAX_HEADER_BYTES = 16 * 1024;
 /** A request that has not arrived in full by then is dropped (slowloris). */
 export const REQUEST_TIMEOUT_MS = 10_000;
 
-/** The authorization server's `error` is shown only when it looks like an RFC 6749 error code. */
-// RFC 6749 error codes are lowercase words and underscores; anything else (a token-shaped value,
-// markup) is not repeated, even in our own words.
-const ERROR_CODE = /^[a-z_]{1,64}$/;
 /** Parameters that must appear at most once: a duplicate could mean two different answers. */
 const SINGLE_PARAMS = ['state', 'code', 'iss', 'error', 'error_description', 'error_uri'] as const;
 
@@ -52,7 +48,7 @@ export interface CallbackAnswer {
   readonly error?: string;
 }
 
-type Outcome = { ok: true; code: string; iss?: string } | { ok: false; error: OAuthFlowError; oauthError?: string };
+type Outcome = { ok: true; code: string; iss?: string } | { ok: false; error: OAuthFlowError };
 type Verdict = { kind: 'bad'; why: string } | { kind: 'done'; outcome: Outcome };
 
 const PAGE_HEADERS = {
@@ -104,15 +100,19 @@ function wellEncoded(text: string): boolean {
   }
 }
 
-/** The authorization server's `error` in our words; only a well-formed code is shown. */
+/**
+ * The authorization server's `error` in our words. Only a well-formed RFC 6749 code is shown (a
+ * token-shaped value or markup is not repeated, even in our words), and kept as `oauthError`.
+ */
 function authorizationError(error: string, description: string | null): OAuthFlowError {
-  const code = ERROR_CODE.test(error) ? error : undefined;
+  const code = oauthErrorCode(error);
   const detail = description ? scrubber.detail(description) : undefined;
+  const options = code ? { oauthError: code } : {};
   if (code === 'invalid_scope') {
-    return new OAuthFlowError('invalid_scope', 'The authorization server refused the requested scope (invalid_scope).', detail);
+    return new OAuthFlowError('invalid_scope', 'The authorization server refused the requested scope (invalid_scope).', detail, options);
   }
-  if (code === 'invalid_target') return new OAuthFlowError('resource_refused', RESOURCE_REFUSED, detail);
-  return new OAuthFlowError('authorization_denied', `The authorization server refused the sign-in${code ? ` (${code})` : ''}.`, detail);
+  if (code === 'invalid_target') return new OAuthFlowError('resource_refused', RESOURCE_REFUSED, detail, options);
+  return new OAuthFlowError('authorization_denied', `The authorization server refused the sign-in${code ? ` (${code})` : ''}.`, detail, options);
 }
 
 function ignore(): void {}
@@ -251,8 +251,7 @@ export class CallbackServer {
     const error = params.get('error');
     // error_uri is never used: a link chosen by the server is not ours to show.
     if (error !== null) {
-      const outcome = { ok: false as const, error: authorizationError(error, params.get('error_description')), ...(ERROR_CODE.test(error) ? { oauthError: error } : {}) };
-      return { kind: 'done', outcome };
+      return { kind: 'done', outcome: { ok: false, error: authorizationError(error, params.get('error_description')) } };
     }
     const code = params.get('code');
     if (!code) return { kind: 'bad', why: 'The redirect has no authorization code.' };
@@ -339,7 +338,7 @@ export class CallbackServer {
 
   /** Settles with the redirect's outcome and remembers what it said. */
   private take(outcome: Outcome): void {
-    if (this.settle(outcome)) this.received = outcome.ok ? { ok: true } : { ok: false, ...(outcome.oauthError ? { error: outcome.oauthError } : {}) };
+    if (this.settle(outcome)) this.received = outcome.ok ? { ok: true } : { ok: false, ...(outcome.error.oauthError ? { error: outcome.error.oauthError } : {}) };
   }
 
   private finish(outcome: Outcome): void {

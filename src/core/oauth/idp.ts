@@ -30,7 +30,7 @@ import type { BrowserOpener, Clock, Disposable, Logger } from '../ports';
 import { scrubber } from '../scrub';
 import { accountFromClaims, idTokenClaims, storedAccount, type Account } from './account';
 import { CallbackServer } from './callback-server';
-import { OAuthFlowError } from './errors';
+import { OAuthFlowError, oauthErrorCode } from './errors';
 import { createOAuthFetch } from './oauth-fetch';
 import { sameIssuer, showUrl } from './provider';
 import { secretKeyFor, type OAuthSession, type TokenStore } from './token-store';
@@ -369,8 +369,10 @@ function errorText(error: unknown): string | undefined {
 /** The IdP's refusal in our words; its own text goes to `detail` only. */
 function refused(error: unknown, what: string): OAuthFlowError {
   if (error instanceof OAuthFlowError) return error;
-  // The SDK's token exchange throws a plain Error: "Token exchange failed: <code> - <description>".
-  const raw = error instanceof OAuthError ? error.code : /^Token exchange failed: ([a-z_]{1,64})\b/.exec(errorText(error) ?? '')?.[1];
-  const code = raw && /^[a-z_]{1,64}$/.test(raw) ? raw : undefined;
-  return new OAuthFlowError('idp_refused', `Your company IdP refused ${what}${code ? ` (${code})` : ''}.`, errorText(error));
+  // The token exchange's refusals are OAuthErrors too (tokenExchangeErrors).
+  const code = error instanceof OAuthError ? oauthErrorCode(error.code) : undefined;
+  return new OAuthFlowError('idp_refused', `Your company IdP refused ${what}${code ? ` (${code})` : ''}.`, errorText(error), {
+    cause: error,
+    ...(code ? { oauthError: code } : {}),
+  });
 }

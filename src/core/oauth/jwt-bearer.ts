@@ -65,13 +65,17 @@ export function enterpriseRefusal(error: unknown, inOurWords: OAuthFlowError, di
   const fallback = offersBrowser(discovery.authorizationServerMetadata) ? ' Authenticate again to sign in in the browser instead.' : '';
   if (error instanceof OAuthFlowError && error.code === 'idp_sign_in_required') return { error, refused: false };
   if (error instanceof OAuthFlowError && error.code === 'idp_refused') {
-    return { error: new OAuthFlowError('idp_refused', `${error.message}${fallback}`, error.detail), refused: true };
+    return { error: new OAuthFlowError('idp_refused', `${error.message}${fallback}`, error.detail, { cause: error, ...oauthErrorOf(error) }), refused: true };
   }
   if (inOurWords.code !== 'authorization_denied' && inOurWords.code !== 'invalid_scope') return { error: inOurWords, refused: false };
-  const code = /\(([a-z_]+)\)\.$/.exec(inOurWords.message)?.[1];
+  const code = inOurWords.oauthError;
   const as = issuerOf(discovery);
   const message = `The authorization server ${as ? showUrl(as) : ''} refused the company IdP's grant${code ? ` (${code})` : ''}.${fallback}`;
-  return { error: new OAuthFlowError('enterprise_refused', message, inOurWords.detail), refused: true };
+  return { error: new OAuthFlowError('enterprise_refused', message, inOurWords.detail, { cause: inOurWords, ...oauthErrorOf(inOurWords) }), refused: true };
+}
+
+function oauthErrorOf(error: OAuthFlowError): { oauthError?: string } {
+  return error.oauthError ? { oauthError: error.oauthError } : {};
 }
 
 function offersBrowser(metadata: AuthorizationServerMetadata | undefined): boolean {

@@ -25,9 +25,12 @@
  * refreshAuthorization) and, through the transport's withDpopFromProvider, MCP requests, with the
  * nonce retries; what stays ours is in dpop.ts (dpopKeyPersistence) and ServerAuth (dpopPolicy).
  */
-import { extractWWWAuthenticateParams, isDpopNonceChallenge, UnauthorizedError, type FetchLike } from '@modelcontextprotocol/client';
+import { applyMiddlewares, extractWWWAuthenticateParams, isDpopNonceChallenge, UnauthorizedError, type FetchLike } from '@modelcontextprotocol/client';
+import type { AuthSettings } from '../config';
+import { quirkMiddlewares } from './middleware/quirks';
+import { tokenExchangeErrors } from './middleware/token-exchange';
 import { pinnedRequest } from './pinned-request';
-import { OAuthFlowError } from './errors';
+import { OAuthFlowError, oauthErrorCode } from './errors';
 import { readAtMost } from '../http-body';
 import { checkUrl, checkUrlForm, guardedLookup, guardFor, RefusedAddressError, type Resolver } from './url-guard';
 import type { Logger } from '../ports';
@@ -64,6 +67,8 @@ export interface OAuthFetchOptions {
   readonly coordinateRefresh?: (refreshToken: string) => Promise<RefreshDecision>;
   /** Told of every OAuth request once it has its answer (or failed): for the server's OAuth trace. */
   readonly onRequest?: (request: TracedRequest) => void;
+  /** The entry's auth settings: the quirks of its authorization server they name (middleware/quirks.ts). */
+  readonly auth?: AuthSettings;
 }
 
 export type RefreshDecision = { readonly proceed: true; readonly done: () => Promise<void> } | { readonly proceed: false; readonly tokens?: Record<string, unknown> };
@@ -76,6 +81,10 @@ const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization', 'd
 const REFRESH_REUSE_MS = 10_000;
 
 export function createOAuthFetch(options: OAuthFetchOptions): FetchLike {
+  return applyMiddlewares(tokenExchangeErrors, ...quirkMiddlewares(options.auth))(guardedOAuthFetch(options));
+}
+
+function guardedOAuthFetch(options: OAuthFetchOptions): FetchLike {
   const base: FetchLike = options.baseFetch ?? ((url, init) => fetch(url, init));
   const guard = guardFor(options.serverUrl, options.resolver);
   const injected = options.baseFetch;
@@ -274,8 +283,8 @@ function formOf(init: RequestInit | undefined): URLSearchParams | undefined {
 /** The RFC 6749 `error` code of a failed OAuth response, when it is one; nothing else of the body. */
 function oauthErrorOf(body: Uint8Array): { error?: string } {
   try {
-    const error = (JSON.parse(new TextDecoder().decode(body)) as { error?: unknown } | null)?.error;
-    return typeof error === 'string' && /^[a-z_]{1,64}$/.test(error) ? { error } : {};
+    const error = oauthErrorCode((JSON.parse(new TextDecoder().decode(body)) as { error?: unknown } | null)?.error);
+    return error ? { error } : {};
   } catch {
     return {};
   }

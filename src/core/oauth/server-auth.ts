@@ -14,7 +14,6 @@ import {
   registerClient,
   type OAuthClientProvider,
   type OAuthDiscoveryState,
-  applyMiddlewares,
   AuthorizationServerMismatchError,
   InsecureTokenEndpointError,
   IssuerMismatchError,
@@ -32,9 +31,8 @@ import { fetchUserinfo, storedAccount, type Account } from './account';
 import type { EnterpriseIdp } from './idp';
 import { CallbackServer } from './callback-server';
 import { DPOP_ALG, dpopSessionFor, generateDpopKey, type DpopKey } from './dpop';
-import { metadataIssuerMismatch, OAuthFlowError, RESPONSE_ISSUER_MISMATCH } from './errors';
+import { metadataIssuerMismatch, OAuthFlowError, oauthErrorCode, RESPONSE_ISSUER_MISMATCH } from './errors';
 import { createOAuthFetch, type Challenge, type RefreshDecision } from './oauth-fetch';
-import { quirkMiddlewares } from './quirks';
 import { assertionSource, enterpriseChosen, enterpriseRefusal, usesEnterprise, type AssertionGrant } from './jwt-bearer';
 import { HubOAuthProvider, issuerOf, showUrl, type ProviderMode, type StoredClient } from './provider';
 import { secretKeyFor, type OAuthSession, type TokenStore } from './token-store';
@@ -113,19 +111,18 @@ export class ServerAuth {
     const { clientSecret, privateKey } = config.auth ?? {};
     scrubber.remember(...[clientSecret, privateKey].filter((x): x is string => !!x));
     this.trace = new OAuthTrace(deps.clock);
-    this.fetch = applyMiddlewares(...quirkMiddlewares(config.auth))(
-      createOAuthFetch({
-        serverUrl: config.url,
-        // The 2025-03-26 default endpoints, used only when the server publishes no metadata at all;
-        // and a userinfo endpoint on the server's own origin while it is asked.
-        oauthPaths: () => ['/authorize', '/token', '/register', ...sameOriginPath(this.userinfoEndpoint, config.url)],
-        logger: deps.logger,
-        onChallenge: (c) => this.onChallenge(c),
-        ...(deps.resolver ? { resolver: deps.resolver } : {}),
-        coordinateRefresh: (refreshToken) => this.coordinateRefresh(refreshToken),
-        onRequest: (r) => this.trace.request(r, this.userinfoEndpoint ? { userinfoEndpoint: this.userinfoEndpoint } : {}),
-      }),
-    );
+    this.fetch = createOAuthFetch({
+      serverUrl: config.url,
+      // The 2025-03-26 default endpoints, used only when the server publishes no metadata at all;
+      // and a userinfo endpoint on the server's own origin while it is asked.
+      oauthPaths: () => ['/authorize', '/token', '/register', ...sameOriginPath(this.userinfoEndpoint, config.url)],
+      logger: deps.logger,
+      onChallenge: (c) => this.onChallenge(c),
+      ...(deps.resolver ? { resolver: deps.resolver } : {}),
+      coordinateRefresh: (refreshToken) => this.coordinateRefresh(refreshToken),
+      onRequest: (r) => this.trace.request(r, this.userinfoEndpoint ? { userinfoEndpoint: this.userinfoEndpoint } : {}),
+      ...(config.auth ? { auth: config.auth } : {}),
+    });
   }
 
   private dpopKeyCreation: Promise<DpopKey> | undefined;
@@ -770,35 +767,39 @@ function stoppedError(): OAuthFlowError {
   return new OAuthFlowError('cancelled', 'The server was stopped.');
 }
 
-/** OAuth error codes shown in a message: RFC 6749 style only. */
-const OAUTH_CODE = /^[a-z_]{1,64}$/;
-
 /**
  * An error from the SDK's auth() in our words: its message may carry a server's error_description
  * or raw body, which goes to `detail` only. OAuthFlowErrors are ours already.
  */
 export function inOurWords(error: unknown, phase: SignInPhase, scope?: string): OAuthFlowError {
   if (error instanceof OAuthFlowError) {
-    if (error.code === 'invalid_scope') return scopeRefused(scope, error.detail);
+    if (error.code === 'invalid_scope') return scopeRefused(scope, error.detail, error);
     return error;
   }
   const detail = error instanceof Error && error.message ? error.message.slice(0, 2000) : undefined;
+  const cause = { cause: error };
   // The SDK's own refusals (v2), in our words; none of them names the attacker-controlled value.
   if (error instanceof InsecureTokenEndpointError) {
-    return new OAuthFlowError('unsafe_url', 'The token endpoint is not https; MCP Hub sends credentials over http only to localhost, 127.0.0.1 or ::1.', detail);
+    return new OAuthFlowError('unsafe_url', 'The token endpoint is not https; MCP Hub sends credentials over http only to localhost, 127.0.0.1 or ::1.', detail, cause);
   }
   if (error instanceof IssuerMismatchError) {
-    // The received issuer is attacker-controllable on the response path: it is not kept at all.
+    // The received issuer is attacker-controllable on the response path: it is not kept at all, not even as the cause.
     if (error.kind === 'authorization_response') return new OAuthFlowError('response_issuer_mismatch', RESPONSE_ISSUER_MISMATCH);
     return new OAuthFlowError('metadata_issuer_mismatch', metadataIssuerMismatch(error.expected ? showUrl(error.expected) : 'the authorization server'));
   }
-  if (error instanceof RegistrationRejectedError) return registrationRefused(error.status, error.body.slice(0, 2000));
+  if (error instanceof RegistrationRejectedError) return registrationRefused(error.status, error.body.slice(0, 2000), error);
   if (error instanceof AuthorizationServerMismatchError) {
-    return new OAuthFlowError('issuer_not_allowed', 'The server now names another authorization server than the one this sign-in or its client belongs to; sign in again.');
+    return new OAuthFlowError(
+      'issuer_not_allowed',
+      'The server now names another authorization server than the one this sign-in or its client belongs to; sign in again.',
+      undefined,
+      cause,
+    );
   }
   if (error instanceof OAuthError) {
-    const code = OAUTH_CODE.test(error.code) ? error.code : 'server_error';
-    if (code === 'invalid_scope') return scopeRefused(scope, detail);
+    const sent = oauthErrorCode(error.code);
+    const code = sent ?? 'server_error';
+    if (code === 'invalid_scope') return scopeRefused(scope, detail, error);
     const what =
       phase === 'registration'
         ? 'refused to register MCP Hub as a client'
@@ -807,16 +808,16 @@ export function inOurWords(error: unknown, phase: SignInPhase, scope?: string): 
           : phase === 'discovery'
             ? 'answered discovery with an error'
             : 'refused the token request';
-    return new OAuthFlowError('authorization_denied', `The authorization server ${what} (${code}).`, detail);
+    return new OAuthFlowError('authorization_denied', `The authorization server ${what} (${code}).`, detail, { cause: error, ...(sent ? { oauthError: sent } : {}) });
   }
-  if (phase === 'registration') return registrationRefused('failed', detail);
+  if (phase === 'registration') return registrationRefused('failed', detail, error);
   const message =
     phase === 'discovery' ? 'The OAuth metadata of the server or its authorization server could not be used.' : 'The authorization server answered in a way MCP Hub cannot use.';
-  return new OAuthFlowError('invalid_metadata', message, detail);
+  return new OAuthFlowError('invalid_metadata', message, detail, cause);
 }
 
 /** The authorization server did not register MCP Hub as a client: the fix is a client registered in advance. */
-function registrationRefused(why: 'no_endpoint' | 'failed' | number, detail?: string): OAuthFlowError {
+function registrationRefused(why: 'no_endpoint' | 'failed' | number, detail?: string, cause?: unknown): OAuthFlowError {
   const how =
     why === 'no_endpoint'
       ? 'does not offer dynamic client registration'
@@ -827,10 +828,11 @@ function registrationRefused(why: 'no_endpoint' | 'failed' | number, detail?: st
     'registration_refused',
     `The authorization server ${how}. Set auth.clientId (and auth.clientSecret, if the client has one) to a client registered with it in advance.`,
     detail,
+    cause !== undefined ? { cause } : undefined,
   );
 }
 
-function scopeRefused(scope: string | undefined, detail: string | undefined): OAuthFlowError {
+function scopeRefused(scope: string | undefined, detail: string | undefined, cause: unknown): OAuthFlowError {
   const shown = scope
     ?.split(' ')
     .filter((x) => /^[\w:./-]{1,64}$/.test(x))
@@ -839,6 +841,7 @@ function scopeRefused(scope: string | undefined, detail: string | undefined): OA
     'invalid_scope',
     `The authorization server does not allow MCP Hub the scope ${shown || 'it asked for'}; ask its administrator to allow it, or set auth.scope to what it allows.`,
     detail,
+    { cause, oauthError: 'invalid_scope' },
   );
 }
 

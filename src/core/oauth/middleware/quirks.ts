@@ -15,8 +15,9 @@
  * An `expires_in` sent as a string needs nothing here: the SDK's token schema coerces it to a number.
  */
 import type { Middleware } from '@modelcontextprotocol/client';
-import { isRecord } from '../../protocol';
-import type { AuthSettings } from '../config';
+import { isRecord } from '../../../protocol';
+import type { AuthSettings } from '../../config';
+import { isAuthorizationServerMetadataRequest, jsonResponse, mediaType, parseJson, tokenRequestForm, withBody } from './http';
 
 /** The middlewares an entry's settings call for, in the order they wrap the hub's OAuth fetch. */
 export function quirkMiddlewares(settings: AuthSettings | undefined): Middleware[] {
@@ -35,7 +36,7 @@ export const assumeS256: Middleware = (next) => async (input, init) => {
 /** A token response sent as application/x-www-form-urlencoded, as the JSON object the SDK expects. */
 export const formEncodedTokenResponses: Middleware = (next) => async (input, init) => {
   const response = await next(input, init);
-  if (!isTokenRequest(init) || mediaType(response) !== 'application/x-www-form-urlencoded') return response;
+  if (!tokenRequestForm(init) || mediaType(response) !== 'application/x-www-form-urlencoded') return response;
   const fields = Object.fromEntries(new URLSearchParams(await response.text()));
   return jsonResponse(response, fields);
 };
@@ -43,47 +44,16 @@ export const formEncodedTokenResponses: Middleware = (next) => async (input, ini
 /** A token response's comma-separated `scope` (GitHub), space-separated. */
 export const commaSeparatedScopes: Middleware = (next) => async (input, init) => {
   const response = await next(input, init);
-  if (!isTokenRequest(init) || !response.ok) return response;
+  if (!tokenRequestForm(init) || !response.ok) return response;
   return rewriteJson(response, (body) => {
     if (!isRecord(body) || typeof body.scope !== 'string' || !body.scope.includes(',') || body.scope.includes(' ')) return undefined;
     return { ...body, scope: body.scope.split(',').filter(Boolean).join(' ') };
   });
 };
 
-/** A token request: a form body with grant_type (what the SDK sends for every grant). */
-function isTokenRequest(init: RequestInit | undefined): boolean {
-  const body = init?.body;
-  if (body instanceof URLSearchParams) return body.has('grant_type');
-  return typeof body === 'string' && !/^\s*[[{]/.test(body) && new URLSearchParams(body).has('grant_type');
-}
-
-/** The RFC 8414 and OpenID discovery locations the SDK tries (buildDiscoveryUrls), path-inserted or appended. */
-function isAuthorizationServerMetadataRequest(input: string | URL, init: RequestInit | undefined): boolean {
-  if ((init?.method ?? 'GET').toUpperCase() !== 'GET') return false;
-  const path = new URL(String(input)).pathname;
-  return path.startsWith('/.well-known/oauth-authorization-server') || path.includes('/.well-known/openid-configuration');
-}
-
-function mediaType(response: Response): string {
-  return (response.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
-}
-
 /** `change` applied to a JSON body; the response as it was when the body is not JSON or `change` answers undefined. */
 async function rewriteJson(response: Response, change: (body: unknown) => Record<string, unknown> | undefined): Promise<Response> {
   const text = await response.text();
-  let changed: Record<string, unknown> | undefined;
-  try {
-    changed = change(JSON.parse(text));
-  } catch {
-    changed = undefined;
-  }
-  if (changed) return jsonResponse(response, changed);
-  return new Response(text === '' ? null : text, { status: response.status, statusText: response.statusText, headers: response.headers });
-}
-
-function jsonResponse(response: Response, body: Record<string, unknown>): Response {
-  const headers = new Headers(response.headers);
-  headers.set('content-type', 'application/json');
-  headers.delete('content-length');
-  return new Response(JSON.stringify(body), { status: response.status, statusText: response.statusText, headers });
+  const changed = change(parseJson(text));
+  return changed ? jsonResponse(response, changed) : withBody(response, text);
 }

@@ -28,7 +28,7 @@ import {
   type FailureContext,
 } from '../../src/core/failure';
 import { OAuthFlowError } from '../../src/core/oauth/errors';
-import { inOurWords } from '../../src/core/oauth/server-auth';
+import { inOurWords } from '../../src/core/oauth/wording';
 import { hubError } from '../../src/core/errors';
 
 const config = (raw: Record<string, unknown>): ServerConfig => {

@@ -32,7 +32,7 @@ import { accountFromClaims, idTokenClaims, storedAccount, type Account } from '.
 import { CallbackServer } from './callback-server';
 import { OAuthFlowError, oauthErrorCode } from './errors';
 import { createOAuthFetch } from './oauth-fetch';
-import { sameIssuer, showUrl } from './provider';
+import { sameIssuer, showUrl } from './issuer';
 import { secretKeyFor, type OAuthSession, type TokenStore } from './token-store';
 import { checkTokenEndpoint, checkUrl, guardFor, type Resolver } from './url-guard';
 

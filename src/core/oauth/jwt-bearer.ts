@@ -8,7 +8,8 @@ import type { AuthSettings, ConfigSource } from '../config';
 import { readAssertion } from './assertion';
 import { OAuthFlowError } from './errors';
 import type { EnterpriseIdp } from './idp';
-import { issuerOf, JWT_BEARER_GRANT, showUrl } from './provider';
+import { issuerOf, showUrl } from './issuer';
+import { JWT_BEARER_GRANT, type ProviderMode } from './provider';
 
 export type AssertionGrant = 'enterprise' | 'workload';
 export type AssertionTarget = { issuer: string; resource: string; scope?: string };
@@ -54,6 +55,11 @@ export function assertionSource(grant: AssertionGrant, settings: AuthSettings, i
     if (!company) throw new OAuthFlowError('idp_sign_in_required', 'No company IdP is configured (mcpHub.enterprise.idp).');
     return company.authorizationGrant({ audience: target.issuer, resource: target.resource, ...(target.scope ? { scope: target.scope } : {}) });
   };
+}
+
+/** The provider mode of the JWT bearer grant: the company IdP's ID-JAG, or the workload's token. */
+export function assertionMode(grant: AssertionGrant, settings: AuthSettings, idp: () => EnterpriseIdp | undefined, staged: boolean): ProviderMode {
+  return { kind: 'assertion', grant, assertion: assertionSource(grant, settings, idp), staged };
 }
 
 /**

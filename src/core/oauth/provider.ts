@@ -47,6 +47,7 @@ import {
 import type { AuthSettings } from '../config';
 import type { Clock, Logger } from '../ports';
 import { scrubber } from '../scrub';
+import { issuerOf, sameIssuer, showUrl } from './issuer';
 import { accountFromIdToken, type Account } from './account';
 import type { DpopKey } from './dpop';
 import { metadataIssuerMismatch, OAuthFlowError } from './errors';
@@ -94,38 +95,12 @@ export interface ProviderOptions {
   readonly resolver?: Resolver;
   /** Extra scopes (step-up) to request on top of what the SDK picks. */
   readonly scope?: string;
-  /** The DPoP session where dpopPolicy uses DPoP (see ServerAuth.dpopSession); the SDK signs with it. */
+  /** The DPoP session where dpopPolicy uses DPoP (DpopPolicy in dpop.ts); the SDK signs with it. */
   readonly dpop?: () => Promise<DpopSession | undefined>;
   /** A client a sign-in that did not complete registered (spareRegistration), preferred where it fits. */
   readonly spareClient?: StoredClient;
   /** Who signed in, when the tokens of a browser sign-in carry no id_token (ServerAuth asks the userinfo endpoint). */
   readonly lookUpAccount?: (tokens: OAuthTokens, discovery: OAuthDiscoveryState | undefined) => Promise<Account | undefined>;
-}
-
-/** Normalises an issuer for comparison (RFC 8414 requires identity; a trailing slash is forgiven). */
-export function sameIssuer(a: string, b: string): boolean {
-  return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
-}
-
-/** The issuer a discovery names: its metadata's (checked against the URL), else the URL it used. */
-export function issuerOf(discovery: OAuthDiscoveryState | undefined): string | undefined {
-  return discovery?.authorizationServerMetadata?.issuer ?? discovery?.authorizationServerUrl;
-}
-
-/**
- * A URL for a message: origin and path only (never query or fragment), and the path only when it is
- * plain, since a path chosen by a server could carry markup or a command link; keys in the path are
- * masked by the scrubber, as on every surface.
- */
-export function showUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'an address that is not http(s)';
-    const path = u.pathname === '/' ? '' : u.pathname;
-    return scrubber.message(u.origin + (/^[\w\-./~%]{0,200}$/.test(path) ? path : '/…'));
-  } catch {
-    return 'an address that is not a URL';
-  }
 }
 
 /** What one sign-in has learned so far; kept in memory until its tokens are committed. */
@@ -205,7 +180,7 @@ export class HubOAuthProvider implements OAuthClientProvider {
     return this.staged ? this.flow.discovery : undefined;
   }
 
-  /** The DPoP key made for this flow, committed with its tokens (see ServerAuth.dpopKey). */
+  /** The DPoP key made for this flow, committed with its tokens (DpopPolicy in dpop.ts). */
   get stagedDpopKey(): DpopKey | undefined {
     return this.flow.dpopKey;
   }
@@ -584,7 +559,7 @@ export class HubOAuthProvider implements OAuthClientProvider {
       throw new OAuthFlowError('grant_unsupported', `The authorization server ${showUrl(asUrl)} does not offer the browser sign-in (authorization_code grant).${hint}`);
     }
     if (!this.nonInteractive && !metadata.code_challenge_methods_supported) {
-      // auth.pkce "assume-s256" fills the field in (assumeS256 in quirks.ts) before it gets here.
+      // auth.pkce "assume-s256" fills the field in (assumeS256 in middleware/quirks.ts) before it gets here.
       throw new OAuthFlowError(
         'pkce_unadvertised',
         `The authorization server ${showUrl(asUrl)} publishes no code_challenge_methods_supported, and MCP requires PKCE with S256; if it supports S256 (as Entra ID and Cognito do), set auth.pkce: "assume-s256".`,

@@ -9,7 +9,7 @@ import { readAssertion } from './assertion';
 import { OAuthFlowError } from './errors';
 import type { EnterpriseIdp } from './idp';
 import { issuerOf, showUrl } from './issuer';
-import { JWT_BEARER_GRANT, type ProviderMode } from './provider';
+import { JWT_BEARER_GRANT, type ProviderMode } from './grant';
 
 export type AssertionGrant = 'enterprise' | 'workload';
 export type AssertionTarget = { issuer: string; resource: string; scope?: string };

@@ -16,12 +16,13 @@
  * with no request or stream open for the idle time is closed, and at the cap the longest-idle one
  * makes room for a new client (which is never refused: VS Code's own client must always get in).
  */
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createMcpHandler, isLegacyRequest, WebStandardStreamableHTTPServerTransport, type McpHttpHandler, type Server } from '@modelcontextprotocol/server';
 import type { HubChange, McpHub } from '../hub';
 import { systemClock, type Clock, type Logger, type TimerHandle } from '../ports';
+import { sameSecret } from '../same-secret';
 import { HeldCalls } from './held-calls';
 import type { InputRouter } from './input-router';
 import { createSurface, type View } from './surface';
@@ -338,14 +339,6 @@ function viewKey(view: View): string {
 function notifyList(server: Server, kind: 'tools' | 'resources' | 'prompts'): Promise<void> {
   const sent = kind === 'tools' ? server.sendToolListChanged() : kind === 'resources' ? server.sendResourceListChanged() : server.sendPromptListChanged();
   return sent.catch(() => undefined);
-}
-
-/** Constant-time comparison (of digests, so lengths leak nothing either). */
-export function sameSecret(a: string, b: string): boolean {
-  if (!a || !b) return false;
-  const da = createHash('sha256').update(a).digest();
-  const db = createHash('sha256').update(b).digest();
-  return timingSafeEqual(da, db);
 }
 
 function send(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {

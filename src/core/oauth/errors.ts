@@ -64,6 +64,11 @@ export class OAuthFlowError extends HubError {
   }
 }
 
+/** What an error from elsewhere says, for `detail` (untrusted, scrubbed wherever shown), capped. */
+export function errorText(error: unknown): string | undefined {
+  return error instanceof Error && error.message ? error.message.slice(0, 2000) : undefined;
+}
+
 /** An OAuth error code as an authorization server sent it, kept only when it looks like one (RFC 6749 §5.2). */
 export function oauthErrorCode(raw: unknown): string | undefined {
   // RFC 6749 codes are lowercase words joined by underscores; a token-shaped or marked-up value is not one.

@@ -45,30 +45,40 @@ export class SignInAttempt {
 
   /** Settles as `work` does, or rejects as soon as the attempt ends. */
   until<T>(work: Promise<T>): Promise<T> {
-    const signal = this.abort.signal;
     // Only end() aborts, and it sets `ended` first.
-    if (signal.aborted) {
-      work.catch(() => undefined);
-      return Promise.reject(this.ended!);
-    }
-    return new Promise<T>((resolve, reject) => {
-      const onEnd = () => reject(this.ended!);
-      signal.addEventListener('abort', onEnd, { once: true });
-      work.then(
-        (value) => {
-          signal.removeEventListener('abort', onEnd);
-          resolve(value);
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onEnd);
-          reject(error);
-        },
-      );
-    });
+    return untilAborted(work, this.abort.signal, () => this.ended!);
   }
 
   async close(): Promise<void> {
     this.end(new OAuthFlowError('cancelled', 'Sign-in ended.'));
     await this.callback?.close();
   }
+}
+
+/**
+ * Settles as `work` does, or rejects with `reason()` as soon as `signal` aborts; `work` is then
+ * left to settle unheard. The listener is there only while waiting.
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal, reason: () => unknown): Promise<T> {
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(reason());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      work.catch(() => undefined);
+      reject(reason());
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

@@ -5,7 +5,7 @@
  * the original error is kept as `cause`.
  */
 import { AuthorizationServerMismatchError, InsecureTokenEndpointError, IssuerMismatchError, OAuthError, RegistrationRejectedError } from '@modelcontextprotocol/client';
-import { metadataIssuerMismatch, OAuthFlowError, oauthErrorCode, RESPONSE_ISSUER_MISMATCH } from './errors';
+import { errorText, metadataIssuerMismatch, OAuthFlowError, oauthErrorCode, RESPONSE_ISSUER_MISMATCH } from './errors';
 import { showUrl } from './issuer';
 
 /** Where a flow is, so an SDK error can be told in our words. */
@@ -20,7 +20,7 @@ export function inOurWords(error: unknown, phase: SignInPhase, scope?: string): 
     if (error.code === 'invalid_scope') return scopeRefused(scope, error.detail, error);
     return error;
   }
-  const detail = error instanceof Error && error.message ? error.message.slice(0, 2000) : undefined;
+  const detail = errorText(error);
   const cause = { cause: error };
   // The SDK's own refusals (v2), in our words; none of them names the attacker-controlled value.
   if (error instanceof InsecureTokenEndpointError) {

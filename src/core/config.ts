@@ -44,7 +44,7 @@ export interface AuthSettings {
    * 'client_credentials' for machine-to-machine servers; 'jwt-bearer' for workload identity (the
    * RFC 7523 JWT bearer grant with `assertion`); the default is the browser sign-in.
    */
-  readonly grantType?: 'authorization_code' | 'client_credentials' | 'jwt-bearer';
+  readonly grantType?: GrantType;
   /** Where the workload's JWT comes from, for grantType 'jwt-bearer' (read again for every token). */
   readonly assertion?: AssertionSource;
   /**
@@ -64,13 +64,20 @@ export interface AuthSettings {
    * 'assume-s256': the authorization server supports PKCE S256 but its metadata leaves out
    * code_challenge_methods_supported (Entra ID, Cognito); take S256 as listed. Unset: it must be listed.
    */
-  readonly pkce?: 'assume-s256';
+  readonly pkce?: PkceSetting;
   /**
    * false: leave the RFC 8707 `resource` parameter out of authorization and token requests, for
    * authorization servers that refuse it next to scopes (Entra ID v2, AADSTS9010010). Default true.
    */
   readonly resourceIndicator?: boolean;
 }
+
+/** The values of auth.grantType (the settings schema in package.json offers exactly these: test/unit/settings-schema.test.ts). */
+export const GRANT_TYPES = ['authorization_code', 'client_credentials', 'jwt-bearer'] as const;
+export type GrantType = (typeof GRANT_TYPES)[number];
+/** The values of auth.pkce. */
+export const PKCE_SETTINGS = ['assume-s256'] as const;
+export type PkceSetting = (typeof PKCE_SETTINGS)[number];
 
 /** The warnings a row shows while an entry's auth settings relax a check for a server's quirk. */
 export function authQuirkWarnings(auth: AuthSettings | undefined, at: string): string[] {
@@ -221,6 +228,7 @@ export function parseServer(name: string, raw: unknown, source: ConfigSource): C
     if (type === 'stdio') {
       if (command === undefined) fail('command', 'is required for a stdio server');
       if (url !== undefined) fail('url', 'is not used by a stdio server; remove it or set "type" to "http"');
+      if (auth !== undefined) fail('auth', 'is used only by a remote server (one with "url"); remove it');
       const args = stringArray('args', entry.args) ?? [];
       const cwd = optString('cwd');
       const config: StdioServerConfig = { ...common, type: 'stdio', command: command!, args, env: stringMap('env'), ...(cwd ? { cwd } : {}) };
@@ -242,6 +250,12 @@ export function parseServer(name: string, raw: unknown, source: ConfigSource): C
     if (e instanceof FieldError) return { ok: false, name, source, error: e.message };
     throw e;
   }
+}
+
+/** `"a", "b" or "c"`. */
+function oneOf(values: readonly string[]): string {
+  const quoted = values.map((v) => `"${v}"`);
+  return quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}` : quoted.join('');
 }
 
 function tryUrl(text: string): URL | undefined {
@@ -289,11 +303,9 @@ function parseAuth(raw: unknown, fail: (field: string, message: string) => never
     if (!u || u.protocol !== 'https:' || u.pathname === '/') fail('auth.clientMetadataUrl', 'must be an https URL with a path');
     out.clientMetadataUrl = clientMetadataUrl;
   }
-  const grantType = str('grantType');
+  const grantType = str('grantType') as GrantType | undefined;
   if (grantType) {
-    if (grantType !== 'authorization_code' && grantType !== 'client_credentials' && grantType !== 'jwt-bearer') {
-      fail('auth.grantType', 'must be "authorization_code", "client_credentials" or "jwt-bearer"');
-    }
+    if (!GRANT_TYPES.includes(grantType)) fail('auth.grantType', `must be ${oneOf(GRANT_TYPES)}`);
     if (grantType === 'client_credentials' && !clientId) fail('auth.grantType', '"client_credentials" needs auth.clientId');
     if (grantType === 'jwt-bearer' && a.assertion === undefined)
       fail('auth.grantType', '"jwt-bearer" needs auth.assertion (the workload\'s token: a file, "${env:NAME}" or a command)');
@@ -325,8 +337,8 @@ function parseAuth(raw: unknown, fail: (field: string, message: string) => never
     out.callbackPort = p;
   }
   if (a.pkce !== undefined) {
-    if (a.pkce !== 'assume-s256') fail('auth.pkce', 'must be "assume-s256" (or left out)');
-    out.pkce = a.pkce;
+    if (!PKCE_SETTINGS.includes(a.pkce as PkceSetting)) fail('auth.pkce', `must be ${oneOf(PKCE_SETTINGS)} (or left out)`);
+    out.pkce = a.pkce as PkceSetting;
   }
   if (a.resourceIndicator !== undefined) {
     if (typeof a.resourceIndicator !== 'boolean') fail('auth.resourceIndicator', 'must be true or false');

@@ -89,6 +89,7 @@ describe('mcpHub.servers parsing', () => {
     ['x', { url: 'https://e.com', auth: { clientSecret: 's' } }, 'mcpHub.servers.x.auth.clientSecret: needs auth.clientId as well'],
     ['x', { url: 'https://e.com', auth: { pkce: 'plain' } }, 'mcpHub.servers.x.auth.pkce: must be "assume-s256" (or left out)'],
     ['x', { url: 'https://e.com', auth: { resourceIndicator: 'no' } }, 'mcpHub.servers.x.auth.resourceIndicator: must be true or false'],
+    ['x', { command: 'a', auth: { clientId: 'c' } }, 'mcpHub.servers.x.auth: is used only by a remote server (one with "url"); remove it'],
   ];
   for (const [name, raw, message] of bad) {
     it(`rejects ${JSON.stringify(raw, (_k, v) => (typeof v === 'bigint' ? 'bigint' : v))} with "${message}"`, () => {

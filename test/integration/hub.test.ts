@@ -8,6 +8,8 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { parseServer } from '../../src/core/config';
+import { eraKey, InMemoryEraMemory } from '../../src/core/connection/era';
 import { HubError } from '../../src/core/errors';
 import type { McpHub } from '../../src/core/hub';
 import { startHttpServer, type HttpFixture } from '../fixtures/http-server';
@@ -199,6 +201,26 @@ describe('McpHub with real servers', () => {
       assert.match(logger.text(), /trying the legacy SSE transport/);
       const strict = await waitForKind(hub, 'strict', 'error');
       assert.ok(strict.state.kind === 'error' && /405/.test(strict.state.message));
+    } finally {
+      await hub.dispose();
+      await legacy.close();
+    }
+  });
+
+  it('never takes SSE for a "streamable-http" entry, even where the URL is remembered as a legacy SSE server', async () => {
+    const legacy = await startHttpServer({ legacySse: true, paths: ['/sse'], name: 'legacy' });
+    const eras = new InMemoryEraMemory();
+    try {
+      logger = new MemoryLogger();
+      hub = createHub({ logger, eras });
+      const strict = { type: 'streamable-http', url: legacy.urlFor('/sse') } as const;
+      const parsed = parseServer('strict', strict, 'user');
+      assert.ok(parsed.ok);
+      // What an entry of type "http" at the same URL learned (see the test above).
+      eras.set(eraKey(parsed.config), { era: 'legacy', sse: true, at: Date.now() });
+      await hub.applyConfig(entries({ strict }), { trusted: true });
+      const s = await waitForKind(hub, 'strict', 'error');
+      assert.ok(s.state.kind === 'error' && /405/.test(s.state.message), JSON.stringify(s.state));
     } finally {
       await hub.dispose();
       await legacy.close();

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { McpHub, type HubServer } from '../src/core/hub';
 import { parseServers, type ConfigEntry } from '../src/core/config';
@@ -148,4 +149,13 @@ export class FakeClock implements Clock {
   pending(): number {
     return this.timers.size;
   }
+}
+
+/** A port free on 127.0.0.1 just now (the system's choice, so never one that another program holds). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -5,7 +5,6 @@
 // the server ends a sign-in under way. Real servers throughout: oidc-provider, an SDK MCP server
 // behind bearer auth, our callback server and the SDK client.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -17,17 +16,9 @@ import { MemorySecretStore, TokenStore } from '../../src/core/oauth/token-store'
 import { startAuthorizationServer, type AuthorizationServerFixture } from '../fixtures/authorization-server';
 import { startProtectedMcpServer, type ProtectedMcpServerFixture } from '../fixtures/protected-server';
 import { ScriptedBrowser } from '../fixtures/scripted-browser';
-import { MemoryLogger } from '../helpers';
+import { freePort, MemoryLogger } from '../helpers';
 
 const text = (r: unknown) => (r as { content: Array<{ text: string }> }).content[0].text;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A browser for one test: each open() goes to whatever `next` is at that moment. */
 class Browser implements BrowserOpener {

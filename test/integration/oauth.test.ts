@@ -11,7 +11,7 @@ import { startAuthorizationServer, type AuthorizationServerFixture } from '../fi
 import { startHttpServer } from '../fixtures/http-server';
 import { startProtectedMcpServer, type ProtectedMcpServerFixture } from '../fixtures/protected-server';
 import { ScriptedBrowser } from '../fixtures/scripted-browser';
-import { createOAuthHub, entries, FakeBrowser, MemoryLogger, waitFor, waitForKind } from '../helpers';
+import { createOAuthHub, entries, FakeBrowser, freePort, MemoryLogger, waitFor, waitForKind } from '../helpers';
 
 const text = (r: { content: unknown[] }) => (r.content[0] as { text: string }).text;
 // 401s seen by the protected server when a hub connected (the one that led to sign-in).
@@ -264,7 +264,7 @@ describe('OAuth with a real authorization server', () => {
   });
 
   it('uses a fixed callback port from settings and registers again when the redirect URI changes', async () => {
-    const port = 30000 + Math.floor(Math.random() * 20000);
+    const port = await freePort();
     const store = new MemorySecretStore();
     const first = hub(store);
     await first.hub.applyConfig(entries({ secure: { url: mcp.url, auth: { callbackPort: port } } }), { trusted: true });

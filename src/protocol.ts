@@ -332,7 +332,7 @@ export type ElicitationAction = 'accept' | 'decline' | 'cancel';
 export interface TraceStepView {
   /** Epoch ms. */
   readonly at: number;
-  /** metadata, registration, authorize, callback, token, refresh, userinfo, error or info. */
+  /** metadata, registration, authorize, callback, token, refresh, userinfo, revocation, error or info. */
   readonly kind: string;
   /** What the step is, in our words ("Token request"). */
   readonly label: string;

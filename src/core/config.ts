@@ -70,7 +70,24 @@ export interface AuthSettings {
    * authorization servers that refuse it next to scopes (Entra ID v2, AADSTS9010010). Default true.
    */
   readonly resourceIndicator?: boolean;
+  /**
+   * The URL of the authorization server's metadata document (RFC 8414 or OpenID), read instead of
+   * discovering it, for a server whose discovery does not find it.
+   */
+  readonly metadata?: string;
+  /** The authorization server's endpoints, for one that publishes no metadata at all. */
+  readonly endpoints?: AuthEndpoints;
 }
+
+/** auth.endpoints: where an authorization server without metadata signs in, gives tokens, registers clients and revokes tokens. */
+export interface AuthEndpoints {
+  readonly authorization: string;
+  readonly token: string;
+  readonly registration?: string;
+  readonly revocation?: string;
+}
+/** The fields of auth.endpoints, the required ones first. */
+export const ENDPOINT_FIELDS = ['authorization', 'token', 'registration', 'revocation'] as const;
 
 /** The values of auth.grantType (the settings schema in package.json offers exactly these: test/unit/settings-schema.test.ts). */
 export const GRANT_TYPES = ['authorization_code', 'client_credentials', 'jwt-bearer'] as const;
@@ -89,6 +106,16 @@ export function authQuirkWarnings(auth: AuthSettings | undefined, at: string): s
   }
   if (auth?.resourceIndicator === false) {
     warnings.push(`${at}.auth.resourceIndicator is false: tokens are requested without naming this server as their resource (RFC 8707), so they may be valid elsewhere too.`);
+  }
+  if (auth?.metadata) {
+    warnings.push(
+      `${at}.auth.metadata is set: the authorization server's metadata is read from there, not discovered from the server (RFC 9728). Remove it once the server says where its authorization server is.`,
+    );
+  }
+  if (auth?.endpoints) {
+    warnings.push(
+      `${at}.auth.endpoints is set: the authorization server's endpoints come from settings, nothing about them is discovered, and PKCE S256 is assumed. Use auth.metadata instead once the authorization server publishes metadata.`,
+    );
   }
   return warnings;
 }
@@ -344,6 +371,15 @@ function parseAuth(raw: unknown, fail: (field: string, message: string) => never
     if (typeof a.resourceIndicator !== 'boolean') fail('auth.resourceIndicator', 'must be true or false');
     if (!a.resourceIndicator) out.resourceIndicator = false;
   }
+  const metadata = str('metadata');
+  if (metadata) {
+    if (!isHttpUrl(metadata)) fail('auth.metadata', "must be the http(s) URL of the authorization server's metadata document");
+    out.metadata = metadata;
+  }
+  if (a.endpoints !== undefined) {
+    if (metadata) fail('auth.endpoints', 'set either auth.metadata or auth.endpoints, not both');
+    out.endpoints = parseEndpoints(a.endpoints, fail);
+  }
   return out;
 }
 
@@ -411,6 +447,27 @@ export function parseEnterpriseIdp(raw: unknown): EnterpriseIdpSettings | undefi
     ...(callbackPort ? { callbackPort } : {}),
     ...(authProvider ? { authProvider } : {}),
   };
+}
+
+function parseEndpoints(raw: unknown, fail: (field: string, message: string) => never): AuthEndpoints {
+  const shape = 'must be an object with the http(s) URLs "authorization" and "token" (and "registration", "revocation" if the server has them)';
+  if (!isRecord(raw)) return fail('auth.endpoints', shape);
+  const out: Partial<Record<(typeof ENDPOINT_FIELDS)[number], string>> = {};
+  for (const field of ENDPOINT_FIELDS) {
+    const v = raw[field];
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || !isHttpUrl(v)) fail(`auth.endpoints.${field}`, 'must be an http(s) URL');
+    out[field] = v;
+  }
+  const unknown = Object.keys(raw).find((k) => !(ENDPOINT_FIELDS as readonly string[]).includes(k));
+  if (unknown !== undefined) fail('auth.endpoints', `takes ${oneOf(ENDPOINT_FIELDS).replace(' or ', ' and ')} only`);
+  for (const field of ['authorization', 'token'] as const) if (!out[field]) fail(`auth.endpoints.${field}`, 'is required: the URL of the endpoint');
+  return out as AuthEndpoints;
+}
+
+function isHttpUrl(text: string): boolean {
+  const u = tryUrl(text);
+  return !!u && (u.protocol === 'https:' || u.protocol === 'http:');
 }
 
 function parseAssertion(raw: unknown, fail: (field: string, message: string) => never): AssertionSource {

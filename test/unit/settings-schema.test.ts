@@ -64,6 +64,13 @@ const probes: Array<[Schema, Record<string, unknown>]> = [
   [stdioSchema, { command: 'node', args: [], env: {}, cwd: '/tmp', disabled: false, timeout: 5, protocolVersion: 'auto', tools: { allow: [], deny: [] } }],
   [remoteSchema, { url: 'https://e.com/mcp', type: 'http', headers: {}, tools: {}, auth: { clientId: 'c', grantType: 'jwt-bearer', assertion: { file: '/t' } } }],
   [remoteSchema, { url: 'https://e.com/mcp', auth: { clientId: 'c', grantType: 'jwt-bearer', assertion: { command: 'x', args: [] } } }],
+  [
+    remoteSchema,
+    {
+      url: 'https://e.com/mcp',
+      auth: { clientId: 'c', endpoints: { authorization: 'https://as/a', token: 'https://as/t', registration: 'https://as/r', revocation: 'https://as/v' } },
+    },
+  ],
 ];
 
 describe('the settings schema and the validator agree', () => {

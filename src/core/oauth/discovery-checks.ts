@@ -41,7 +41,7 @@ export async function checkDiscovery(state: OAuthDiscoveryState, ctx: DiscoveryC
     }
     throw new OAuthFlowError(
       'no_metadata',
-      `The authorization server ${new URL(asUrl).origin} publishes no metadata (RFC 8414 or OpenID discovery); MCP Hub does not guess its endpoints.`,
+      `The authorization server ${new URL(asUrl).origin} publishes no metadata (RFC 8414 or OpenID discovery); MCP Hub does not guess its endpoints. If it has metadata elsewhere, set auth.metadata to its URL; if it has none, set auth.endpoints (authorization, token).`,
     );
   }
   checkIssuer(metadata.issuer, asUrl, ctx);

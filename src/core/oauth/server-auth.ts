@@ -18,6 +18,7 @@ import { assertionMode, enterpriseChosen } from './jwt-bearer';
 import { createOAuthFetch } from './oauth-fetch';
 import { HubOAuthProvider } from './provider';
 import { Refresher } from './refresh';
+import { revokeSession } from './revocation';
 import { sameOrigin, SignInFlow, type SignInHooks } from './sign-in';
 import { StepUp } from './step-up';
 import { sessionInfo, unrenewableExpiry, type SessionInfo } from './session';
@@ -70,8 +71,8 @@ export class ServerAuth {
     this.fetch = createOAuthFetch({
       serverUrl: config.url,
       // The 2025-03-26 default endpoints, used only when the server publishes no metadata at all;
-      // and a userinfo endpoint on the server's own origin while it is asked.
-      oauthPaths: () => ['/authorize', '/token', '/register', ...(sameOrigin(this.userinfoEndpoint, config.url) ? [new URL(this.userinfoEndpoint!).pathname] : [])],
+      // a userinfo endpoint on the server's own origin while it is asked; auth.metadata there.
+      oauthPaths: () => ['/authorize', '/token', '/register', ...[this.userinfoEndpoint, config.auth?.metadata].flatMap((u) => sameOrigin(u, config.url)?.pathname ?? [])],
       logger,
       onChallenge: (c) => {
         this.stepUp.record(c);
@@ -158,7 +159,8 @@ export class ServerAuth {
    */
   async authorizationServerMoved(): Promise<boolean> {
     const issuer = (await this.session().catch(() => undefined))?.issuer;
-    if (!issuer) return false;
+    // Named in settings (auth.metadata, auth.endpoints): what the server names does not count.
+    if (!issuer || this.settings.metadata || this.settings.endpoints) return false;
     const resourceMetadataUrl = sameOrigin(this.stepUp.lastChallenge?.resourceMetadataUrl, this.config.url);
     try {
       const metadata = await discoverOAuthProtectedResourceMetadata(this.config.url, resourceMetadataUrl ? { resourceMetadataUrl } : {}, this.fetch);
@@ -256,13 +258,30 @@ export class ServerAuth {
     return this.flow.pasteRedirectUrl(url);
   }
 
-  /** Deletes the session (tokens, registration, discovery) from the store; a sign-in under way ends first. */
+  /**
+   * Deletes the session (tokens, registration, discovery) from the store; a sign-in under way ends
+   * first. Then, not waited for, its tokens are revoked where the server offers it (revocation.ts).
+   */
   async logout(): Promise<void> {
+    const session = await this.session().catch(() => undefined);
     this.flow.signOut();
     this.refresher.cancel();
     this.stepUp.reset();
     await this.deps.store.delete(this.config.url);
     this.trace.add({ kind: 'info', label: 'Signed out' });
+    if (session?.tokens) void this.revoke(session).catch(() => this.deps.logger.warn('revoking the tokens failed'));
+  }
+
+  private revoke(session: OAuthSession): Promise<void> {
+    const provider = this.provider(session, { kind: 'passive' });
+    return revokeSession(session, {
+      settings: this.settings,
+      fetch: this.fetch,
+      logger: this.deps.logger,
+      trace: this.trace,
+      assertCredentialsMayGoTo: (s) => provider.assertCredentialsMayGoTo(s.discovery),
+      ...(provider.addClientAuthentication ? { clientAssertion: provider.addClientAuthentication } : {}),
+    });
   }
 
   /** Stops timers and ends a sign-in under way (its promise rejects with 'cancelled', its port is freed). */

@@ -12,6 +12,7 @@ import type { RemoteServerConfig } from '../config';
 import type { BrowserOpener, Clock, Logger } from '../ports';
 import { scrubber } from '../scrub';
 import { CallbackServer } from './callback-server';
+import { configuredDiscovery } from './configured-discovery';
 import { OAuthFlowError } from './errors';
 import type { EnterpriseIdp } from './idp';
 import { issuerOf } from './issuer';
@@ -139,11 +140,18 @@ export class SignInFlow {
     // the issuer differs from the one a stored client was registered with).
     attempt.phase = 'discovery';
     const resourceMetadataUrl = sameOrigin(this.ctx.stepUp.lastChallenge?.resourceMetadataUrl, config.url);
-    // The SDK's exact issuer check is skipped: the issuer policy (saveDiscoveryState) decides, with
-    // the trailing-slash leniency and auth.acceptIssuer, before anything is sent to the server.
-    const info = await attempt.until(discoverOAuthServerInfo(config.url, { fetchFn, skipIssuerMetadataValidation: true, ...(resourceMetadataUrl ? { resourceMetadataUrl } : {}) }));
-    const discovery: OAuthDiscoveryState = { ...info, ...(resourceMetadataUrl ? { resourceMetadataUrl: resourceMetadataUrl.href } : {}) };
-    const metadata = info.authorizationServerMetadata;
+    // auth.metadata or auth.endpoints, where set, stand for discovery (configured-discovery.ts).
+    // Else the SDK's exact issuer check is skipped: the issuer policy (saveDiscoveryState) decides,
+    // with the trailing-slash leniency and auth.acceptIssuer, before anything is sent to the server.
+    const discovery: OAuthDiscoveryState =
+      (await attempt.until(configuredDiscovery(this.settings, fetchFn))) ??
+      (await attempt.until(
+        discoverOAuthServerInfo(config.url, { fetchFn, skipIssuerMetadataValidation: true, ...(resourceMetadataUrl ? { resourceMetadataUrl } : {}) }).then((info) => ({
+          ...info,
+          ...(resourceMetadataUrl ? { resourceMetadataUrl: resourceMetadataUrl.href } : {}),
+        })),
+      ));
+    const metadata = discovery.authorizationServerMetadata;
     const grant = this.settings.grantType === 'jwt-bearer' ? 'workload' : this.usesEnterprise(metadata, !hooks.quiet) ? 'enterprise' : undefined;
     if (hooks.quiet && grant !== 'enterprise') throw new OAuthFlowError('interaction_required', 'Sign-in is required.');
     if (grant) return this.assertionSignIn(attempt, hooks, discovery, grant);

@@ -12,12 +12,20 @@ export function tokenRequestForm(init: RequestInit | undefined): URLSearchParams
   return form.has('grant_type') ? form : undefined;
 }
 
+/** A token revocation request's form body (RFC 7009: `token`, and no grant_type), read without keeping it. */
+export function revocationForm(init: RequestInit | undefined): URLSearchParams | undefined {
+  const body = init?.body;
+  const form = body instanceof URLSearchParams ? body : typeof body === 'string' && !/^\s*[[{]/.test(body) ? new URLSearchParams(body) : undefined;
+  return form?.has('token') && !form.has('grant_type') ? form : undefined;
+}
+
 /**
- * Whether a request is a token request (a form body with grant_type) or a client registration (a
- * JSON body with redirect_uris or grant_types): never an MCP message, whatever its URL.
+ * Whether a request is a token request (a form body with grant_type), a revocation (a form body
+ * with token) or a client registration (a JSON body with redirect_uris or grant_types): never an
+ * MCP message, whatever its URL.
  */
 export function isOAuthExchange(init: RequestInit | undefined): boolean {
-  if (tokenRequestForm(init)) return true;
+  if (tokenRequestForm(init) || revocationForm(init)) return true;
   const body = init?.body;
   if (typeof body !== 'string' || !body.trimStart().startsWith('{')) return false;
   try {
@@ -39,6 +47,7 @@ export function isAuthorizationServerMetadataRequest(input: string | URL, init: 
 /** What a request is for, in words: the token endpoint for any grant, else by path. */
 export function describeRequest(url: URL, init?: RequestInit): string {
   if (tokenRequestForm(init)) return 'the token endpoint';
+  if (revocationForm(init)) return 'the revocation endpoint';
   const p = url.pathname;
   if (p.includes('oauth-protected-resource')) return 'the protected resource metadata';
   if (p.includes('oauth-authorization-server') || p.includes('openid-configuration')) return 'the authorization server metadata';

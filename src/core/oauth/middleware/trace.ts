@@ -9,7 +9,7 @@ import type { Middleware } from '@modelcontextprotocol/client';
 import { isRecord } from '../../../protocol';
 import { OAuthFlowError, oauthErrorCode } from '../errors';
 import type { TracedRequest } from '../trace';
-import { isOAuthExchange, parseJson, tokenRequestForm } from './http';
+import { isOAuthExchange, parseJson, revocationForm, tokenRequestForm } from './http';
 import { refreshNote } from './refresh';
 
 export function traceOAuthRequests(onRequest: ((request: TracedRequest) => void) | undefined): Middleware {
@@ -22,7 +22,7 @@ export function traceOAuthRequests(onRequest: ((request: TracedRequest) => void)
       method: (init?.method ?? 'GET').toUpperCase(),
       url: new URL(String(input)),
       ...(grantType ? { grantType } : {}),
-      ...(!form && isOAuthExchange(init) ? { registration: true } : {}),
+      ...(revocationForm(init) ? { revocation: true } : !form && isOAuthExchange(init) ? { registration: true } : {}),
     };
     const report = (outcome: { status?: number; error?: string; note?: string }) => onRequest({ ...traced, ...outcome, ms: performance.now() - started });
     let response: Response;

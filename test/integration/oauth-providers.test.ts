@@ -5,13 +5,12 @@
 // and the revocation of tokens at Log Out (RFC 7009).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeSignInFailure } from '../../src/core/failure';
 import type { McpHub } from '../../src/core/hub';
 import { isOAuthFlowError } from '../../src/core/oauth/errors';
 import { REVOKED } from '../../src/core/oauth/revocation';
 import type { OAuthTraceStep } from '../../src/core/oauth/trace';
 import type { ClientMetadata } from 'oidc-provider' with { 'resolution-mode': 'import' };
-import { protectedStage } from '../protected-stage';
+import { failedSignIn, protectedStage } from '../protected-stage';
 
 const text = (r: { content: unknown[] }) => (r.content[0] as { text: string }).text;
 
@@ -56,18 +55,6 @@ function revocation(hub: McpHub, budgetMs = 30_000): Promise<{ requests: OAuthTr
 
 describe('authorization servers as their providers document them', () => {
   const { servers, hubFor } = protectedStage();
-
-  async function failedSignIn(hub: McpHub, code: string): Promise<string> {
-    const error = await hub.authenticate('secure').then(
-      () => assert.fail('the sign-in should have failed'),
-      (e: unknown) => e,
-    );
-    assert.ok(isOAuthFlowError(error), String(error));
-    assert.equal(error.code, code, error.message);
-    const row = hub.server('secure')!.state;
-    assert.ok(row.kind === 'authRequired' && row.code === code, JSON.stringify(row));
-    return describeSignInFailure(error).message;
-  }
 
   async function signsIn(hub: McpHub, word: string): Promise<void> {
     await hub.authenticate('secure');

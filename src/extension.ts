@@ -10,7 +10,7 @@ import { systemClock } from './core/ports';
 import { scrubState, type ServerState } from './core/state';
 import type { ConfigSource } from './core/config';
 import type { SessionInfo } from './core/oauth/server-auth';
-import { toServerView } from './view-model';
+import { organisationView, toServerView } from './view-model';
 import type { ServerAction } from './protocol';
 import { TokenStore } from './core/oauth/token-store';
 import { InputStore } from './core/inputs';
@@ -23,6 +23,8 @@ import { createLogger } from './vscode/logger';
 import { onDidChangeServerSettings, openServerSettings, readEditorMcpPolicy, readServerSettings } from './vscode/settings';
 import { globalStateEras } from './vscode/eras';
 import { GATEWAY_COMMANDS, GatewayHost, registerGatewayCommands, registerMcpProvider } from './vscode/gateway';
+import { OrganisationHost } from './vscode/organisation';
+import { gatewayMode } from './core/policies';
 import { ServersViewProvider, VIEW_ID } from './vscode/view';
 import { EditorElicitation } from './vscode/workbench/elicitation';
 import { Workbench } from './vscode/workbench/workbench';
@@ -49,6 +51,8 @@ const ACTION_COMMANDS: Record<ServerAction, string> = {
   setInput: COMMANDS.setInput,
   moveSecrets: COMMANDS.moveSecrets,
   approve: COMMANDS.approveServer,
+  turnOn: COMMANDS.turnOnServer,
+  turnOff: COMMANDS.turnOffServer,
 };
 
 export async function activate(context: vscode.ExtensionContext): Promise<McpHubApi> {
@@ -84,8 +88,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
   const bench = new Workbench(context, theHub, logger);
   context.subscriptions.push(bench);
 
-  // The local gateway: the hub's servers for VS Code's own MCP client and for any other client.
-  const gateway = new GatewayHost(theHub, context.secrets, logger, version, questions);
+  // The organisation's policy: the managed file at this OS's fixed path, or VS Code's policy.
+  const organisation = new OrganisationHost(logger);
+  context.subscriptions.push(organisation);
+  // Nothing starts before it is read: settings are applied, and the gateway started, only after.
+  const policyRead = organisation.refresh();
+  // The local gateway: the hub's servers for VS Code's own MCP client and for any other client, as the organisation allows.
+  const gateway = new GatewayHost(theHub, context.secrets, logger, version, questions, () => {
+    const org = organisation.policy;
+    return { mode: gatewayMode(org), ...(org.kind === 'ok' ? { by: org.policy.organization } : {}) };
+  });
   // The company IdP (mcpHub.enterprise.idp): one sign-in for every server that accepts it.
   const enterprise = new EnterpriseHost(theHub, inputs, logger);
   context.subscriptions.push(enterprise);
@@ -93,7 +105,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
     context.extensionUri,
     () => {
       const company = enterprise.view();
-      return { servers: theHub.servers().map(toServerView), gateway: gateway.status(), ...(company ? { enterprise: company } : {}) };
+      const org = organisationView(organisation.policy);
+      return { servers: theHub.servers().map(toServerView), gateway: gateway.status(), ...(company ? { enterprise: company } : {}), ...(org ? { organisation: org } : {}) };
     },
     (message) => {
       switch (message.type) {
@@ -150,14 +163,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
   );
 
   const apply = async () => {
+    await policyRead;
     try {
       const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
       const id = workspaceId();
-      const diff = await theHub.applyConfig(readServerSettings(), {
+      const diff = await theHub.applyConfig(readServerSettings(organisation.policy), {
         trusted: vscode.workspace.isTrusted,
         ...(folder?.scheme === 'file' ? { workspaceFolder: folder.fsPath } : {}),
         ...(id ? { workspaceId: id } : {}),
         policy: readEditorMcpPolicy(),
+        organisation: organisation.policy,
       });
       consent.offerWaiting();
       logger.info(`settings applied: +${diff.added.length} -${diff.removed.length} ~${diff.changed.length} =${diff.unchanged.length}`);
@@ -178,7 +193,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
     .apply()
     .catch(() => undefined)
     .then(apply);
-  void gateway.apply();
+  void policyRead.then(() => {
+    // From now on a new, changed, removed or broken organisation policy applies at once, to the servers and the gateway.
+    context.subscriptions.push(
+      organisation.onDidChange(() => {
+        void apply();
+        void gateway.onPolicyChanged();
+        view.refresh();
+      }),
+    );
+    void gateway.apply();
+  });
 
   return {
     servers: () =>

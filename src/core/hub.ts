@@ -5,16 +5,19 @@
 import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import type { CallToolResult, Client, Tool } from '@modelcontextprotocol/client';
+import type { CallToolResult, Client, JSONRPCRequest, Tool } from '@modelcontextprotocol/client';
 import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/client/validators/cf-worker';
-import { authQuirkWarnings, sameConfig, SERVERS_SETTING, type ConfigEntry, type ConfigSource, type ServerConfig } from './config';
+import { authQuirkWarnings, fromFolder, sameConfig, SERVERS_SETTING, type ConfigEntry, type ConfigSource, type ServerConfig } from './config';
 import { ServerConnection, type CallOptions, type ConnectionDeps } from './connection';
 import { InMemoryEraMemory, type EraMemory } from './connection/era';
+import type { ForwardedCall, ForwardingInfo, ForwardOptions } from './connection/upstream-channel';
 import { hubError } from './errors';
 import { Emitter } from './events';
 import { consentRequest, InMemoryConsentStore, needsConsent, type ConsentDecision, type ConsentRequest, type ConsentStore } from './consent';
 import { USER_INPUTS, type InputScope, type InputStore } from './inputs';
-import { identityOf, OPEN_POLICY, policyRefusal, type EditorMcpPolicy, type ServerIdentity } from './policy';
+import { NO_ORGANISATION_POLICY, type OrganisationPolicy } from './managed-policy';
+import { MANAGED_CHOICES_SETTING, refusal, type Refusal } from './policies';
+import { identityOf, OPEN_POLICY, type EditorMcpPolicy, type ServerIdentity } from './policy';
 import { scopedLogger, type Disposable } from './ports';
 import { scrubbedLogger, scrubber } from './scrub';
 import { routeSdkConsole } from './sdk-console';
@@ -85,6 +88,8 @@ export interface ApplyOptions {
   readonly workspaceId?: string;
   /** VS Code's MCP policies (chat.mcp.access, allowed and denied servers); default: open. */
   readonly policy?: EditorMcpPolicy;
+  /** The organisation's policy (managed-policy.ts); default: none. Its servers come as "managed" entries. */
+  readonly organisation?: OrganisationPolicy;
 }
 
 export interface OAuthTraceChange {
@@ -198,7 +203,14 @@ export class McpHub {
       ...(entry.settingsKey ? { settingsKey: entry.settingsKey } : {}),
       ...(plan.consent ? { consent: plan.consent } : {}),
       warnings: plan.warnings,
-      actionContext: { configured: entry.ok, oauth, session: session !== undefined, inputs: plan.inputs.length > 0, inlineSecrets: plan.inlineSecrets },
+      actionContext: {
+        configured: entry.ok,
+        oauth,
+        session: session !== undefined,
+        inputs: plan.inputs.length > 0,
+        inlineSecrets: plan.inlineSecrets,
+        ...(entry.ok && entry.config.managed ? { managed: entry.config.managed.availability } : {}),
+      },
     };
   }
 
@@ -241,6 +253,11 @@ export class McpHub {
       const existing = this.records.get(entry.name);
       if (existing && samePlan(existing, entry, plan)) {
         diff.unchanged.push(entry.name);
+        // New words about the entry need no restart: the row takes them as they are.
+        if (JSON.stringify(existing.plan.warnings) !== JSON.stringify(plan.warnings)) {
+          this.records.set(entry.name, { ...existing, entry, plan });
+          this._onDidChange.fire({ name: entry.name, server: this.server(entry.name)! });
+        }
         continue;
       }
       (existing ? diff.changed : diff.added).push(entry.name);
@@ -266,21 +283,26 @@ export class McpHub {
     const inputs = variablesIn(raw).inputs;
     const inline = inlineSecrets(raw);
     const base = { inputs, inputScope, warnings: [] as string[], inlineSecrets: false };
-    if (inline.length > 0 && entry.source !== 'user') {
+    if (inline.length > 0 && fromFolder(entry.source)) {
       // Workspace settings are shared and committed: a secret there is refused, not run.
       const message = `${at}.${inline[0]}: a secret cannot be written in workspace settings; use "${inputReference('NAME')}" (kept in secret storage) or move the entry to your user settings.`;
       return { ...base, fixedState: { kind: 'error', code: 'secret_in_workspace_settings', message } };
     }
     const warnings = inline.map((f) => `${at}.${f} is written in settings.json, where Settings Sync and backups can read it. Move it to secret storage.`);
-    warnings.push(...authQuirkWarnings(raw.auth, at));
+    warnings.push(...authQuirkWarnings(raw.auth, at), ...(entry.warnings ?? []));
     const planned = { inputs, inputScope, warnings, inlineSecrets: inline.length > 0 };
-    // The editor's MCP policy first: what it refuses is never resolved, asked about or started.
-    const policy = options.policy ?? OPEN_POLICY;
+    // The policies first (VS Code's and the organisation's): what they refuse is never resolved, asked about or started.
+    const policies = { editor: options.policy ?? OPEN_POLICY, organisation: options.organisation ?? NO_ORGANISATION_POLICY };
     const settingsName = entry.settingsKey ?? entry.name;
-    const refused = policyRefusal(policy, { name: settingsName });
+    const server = { name: settingsName, source: entry.source, config: raw };
+    const refused = refusal(policies, server);
     if (refused) return { ...planned, fixedState: this.blocked(entry.name, refused) };
-    if (raw.disabled) return { ...planned, fixedState: { kind: 'disabled', reason: 'settings' } };
-    if (entry.source !== 'user' && !options.trusted) {
+    if (raw.disabled) {
+      const managed = raw.managed;
+      const message = managed ? (managed.availability === 'optional' ? `offered by ${managed.by}; Turn On to start it` : 'you turned it off; Turn On to start it') : undefined;
+      return { ...planned, fixedState: { kind: 'disabled', reason: 'settings', ...(message ? { message } : {}) } };
+    }
+    if (fromFolder(entry.source) && !options.trusted) {
       this.deps.logger.info(`[${entry.name}] not started: defined in workspace settings and the workspace is not trusted`);
       return { ...planned, fixedState: { kind: 'disabled', reason: 'untrusted' } };
     }
@@ -299,7 +321,7 @@ export class McpHub {
     // The lists as early as they can be met, so nothing is asked about what the policy refuses: on
     // what would run once ${env:…} and ${workspaceFolder} are filled in (again below with the inputs).
     const early = identityOf(settingsName, statics.config);
-    const listedEarly = hasInputs(early) ? undefined : policyRefusal(policy, early);
+    const listedEarly = hasInputs(early) ? undefined : refusal(policies, server, early);
     if (listedEarly) return { ...planned, fixedState: this.blocked(entry.name, listedEarly) };
     if (needsConsent(entry.source)) {
       // Trusted is not enough: this exact entry runs only once the person said yes to it.
@@ -341,19 +363,19 @@ export class McpHub {
     if (resolved.type === 'stdio') {
       // Never the editor's own folder: user-level servers start in the user's home, workspace ones
       // (which run only once the workspace is trusted) in the workspace folder.
-      const home = entry.source === 'user' ? userHome : (trustedFolder ?? userHome);
+      const home = fromFolder(entry.source) ? (trustedFolder ?? userHome) : userHome;
       const cwd = resolved.cwd ? (isAbsolute(resolved.cwd) ? resolved.cwd : resolve(home, resolved.cwd)) : home;
       resolved = { ...resolved, cwd };
     }
     // Allow and deny lists match what would run: the URL or command line with its variables filled in.
-    const listed = policyRefusal(policy, identityOf(settingsName, resolved));
+    const listed = refusal(policies, server, identityOf(settingsName, resolved));
     if (listed) return { ...planned, fixedState: this.blocked(entry.name, listed) };
     return { ...planned, resolved };
   }
 
-  private blocked(name: string, why: string): ServerState {
-    this.deps.logger.info(`[${name}] not started: blocked by policy: ${why}`);
-    return { kind: 'disabled', reason: 'policy', message: why };
+  private blocked(name: string, why: Refusal): ServerState {
+    this.deps.logger.info(`[${name}] not started: blocked by ${why.by === 'vscode' ? 'policy' : "your organisation's policy"}: ${why.message}`);
+    return { kind: 'disabled', reason: why.by === 'vscode' ? 'policy' : 'organisation', message: why.message };
   }
 
   private createRecord(entry: ConfigEntry, plan: Plan): ServerRecord {
@@ -398,7 +420,11 @@ export class McpHub {
               ? 'it is defined in workspace settings and waits for your approval (Approve… in the MCP Hub panel)'
               : state.reason === 'policy'
                 ? `it is blocked by policy: ${state.message ?? 'VS Code refuses it'}`
-                : `it is disabled in ${SERVERS_SETTING}.${record.entry.settingsKey ?? name}.disabled`
+                : state.reason === 'organisation'
+                  ? `it is blocked by your organisation's policy: ${state.message ?? 'it refuses it'}`
+                  : record.entry.ok && record.entry.config.managed
+                    ? `it is turned off (Turn On in the MCP Hub panel, or ${MANAGED_CHOICES_SETTING}.${name}.enabled)`
+                    : `it is disabled in ${SERVERS_SETTING}.${record.entry.settingsKey ?? name}.disabled`
           : `its settings are invalid: ${state.kind === 'error' ? state.message : state.kind}`;
       throw hubError('not_running', `Server "${name}" cannot start: ${why}.`);
     }
@@ -421,7 +447,12 @@ export class McpHub {
     if (this.last && !this.disposed) await this.applyConfig(this.last.entries, this.last.options);
   }
 
+  /** Stops a server for now; never one the organisation requires. */
   async stop(name: string): Promise<void> {
+    const managed = this.records.get(name)?.entry;
+    if (managed?.ok && managed.config.managed?.availability === 'required') {
+      throw hubError('managed_required', `Server "${name}" is required by ${managed.config.managed.by}; it cannot be stopped.`);
+    }
     return this.connection(name).stop();
   }
 
@@ -461,6 +492,23 @@ export class McpHub {
 
   async callTool(server: string, tool: string, args?: Record<string, unknown>, options?: CallOptions): Promise<CallToolResult> {
     return this.connection(server).callTool(tool, args, options);
+  }
+
+  /**
+   * Sends a gateway client's JSON-RPC request to a running server as it is (the gateway's
+   * pass-through), on the server's live connection; a `tools/call` only for a tool the filters let through.
+   */
+  forward(server: string, message: JSONRPCRequest, options?: ForwardOptions): ForwardedCall {
+    try {
+      return this.connection(server).forward(message, options);
+    } catch (error) {
+      return { response: Promise.reject(error), cancel: () => undefined };
+    }
+  }
+
+  /** The protocol era and capabilities of a running server's live connection; undefined unless it runs. */
+  forwarding(server: string): ForwardingInfo | undefined {
+    return this.records.get(server)?.connection?.forwarding;
   }
 
   /** Runs `fn` with the live SDK Client of a running server (the gateway forwards resources, prompts and completions so). */
@@ -571,7 +619,8 @@ export class McpHub {
 
 /** Whose ${input:…} values an entry from `source` gets. */
 function scopeOf(source: ConfigSource, options: ApplyOptions): InputScope {
-  if (source === 'user') return USER_INPUTS;
+  // The organisation's servers use the person's own values, as their user entries do.
+  if (!fromFolder(source)) return USER_INPUTS;
   const id =
     options.workspaceId ??
     createHash('sha256')
@@ -596,7 +645,6 @@ function samePlan(record: ServerRecord, entry: ConfigEntry, plan: Plan): boolean
   if (!old.ok && !entry.ok) return old.error === entry.error;
   if (JSON.stringify(record.plan.fixedState) !== JSON.stringify(plan.fixedState)) return false;
   if (record.plan.consent?.fingerprint !== plan.consent?.fingerprint || !sameScope(record.plan.inputScope, plan.inputScope)) return false;
-  if (JSON.stringify(record.plan.warnings) !== JSON.stringify(plan.warnings)) return false;
   if (record.plan.resolved && plan.resolved) return sameConfig(record.plan.resolved, plan.resolved);
   return record.plan.resolved === plan.resolved;
 }

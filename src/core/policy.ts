@@ -88,7 +88,8 @@ function comparable(url: string): string | undefined {
   }
 }
 
-function urlMatches(pattern: string, url: string): boolean {
+/** Whether `url` meets a `serverUrl` pattern, as VS Code matches them (also used for the organisation's URL patterns). */
+export function urlMatches(pattern: string, url: string): boolean {
   const target = comparable(url);
   if (target === undefined) return false;
   if (!pattern.includes('*')) return comparable(pattern)?.toLowerCase() === target.toLowerCase();

@@ -6,6 +6,7 @@
  */
 import type { Prompt, Resource, Tool } from '@modelcontextprotocol/client';
 import type { ServerAction } from '../protocol';
+import type { Availability } from './config';
 import { scrubber } from './scrub';
 
 export interface ServerInfo {
@@ -57,11 +58,12 @@ export type ServerState =
 
 export type ServerStateKind = ServerState['kind'];
 /**
- * settings: "disabled": true; untrusted: the workspace must be trusted first (workspace entry, or
- * ${workspaceFolder}); approval: a workspace entry waits for the person's yes to its exact text;
- * policy: VS Code's MCP policy refuses it (chat.mcp.access, allowed or denied servers).
+ * settings: "disabled": true (or a managed server turned off); untrusted: the workspace must be
+ * trusted first (workspace entry, or ${workspaceFolder}); approval: a workspace entry waits for the
+ * person's yes to its exact text; policy: VS Code's MCP policy refuses it (chat.mcp.access, allowed
+ * or denied servers); organisation: the organisation's policy for MCP Hub refuses it (managed-policy.ts).
  */
-export type DisabledReason = 'settings' | 'untrusted' | 'approval' | 'policy';
+export type DisabledReason = 'settings' | 'untrusted' | 'approval' | 'policy' | 'organisation';
 
 export type ServerEvent =
   | { readonly type: 'start' }
@@ -177,6 +179,8 @@ export interface ActionContext {
   readonly inputs: boolean;
   /** The entry has inline secrets that can move to secret storage. */
   readonly inlineSecrets: boolean;
+  /** The organisation manages the server: a required one is never stopped; a default or optional one is turned on and off. */
+  readonly managed?: Availability;
 }
 
 /**
@@ -185,6 +189,14 @@ export interface ActionContext {
  */
 export function actionsFor(state: ServerState, ctx: ActionContext): ServerAction[] {
   if (!ctx.configured) return [];
+  if (ctx.managed === 'required') return stateActions(state, ctx).filter((a) => a !== 'stop');
+  if (ctx.managed === undefined) return stateActions(state, ctx);
+  // A default or optional managed server: the person turns it on or off (their choice is kept in their settings).
+  if (state.kind === 'disabled' && state.reason === 'settings') return ['turnOn', ...stateActions(state, ctx)];
+  return state.kind === 'disabled' ? stateActions(state, ctx) : [...stateActions(state, ctx), 'turnOff'];
+}
+
+function stateActions(state: ServerState, ctx: ActionContext): ServerAction[] {
   const logout: ServerAction[] = ctx.session ? ['logout'] : [];
   const secrets: ServerAction[] = [...(ctx.inlineSecrets ? (['moveSecrets'] as const) : []), ...(ctx.inputs ? (['setInput'] as const) : [])];
   switch (state.kind) {

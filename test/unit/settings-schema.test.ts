@@ -59,10 +59,16 @@ function reads(validate: (entry: unknown) => unknown, entry: Record<string, unkn
 }
 
 const server = (entry: unknown) => parseServer('probe', entry, 'user');
+const REGISTRY = { url: 'https://registry.example.com', name: 'io.example/server', version: '1.0.0' };
+/** Read leniently by design: provenance MCP Hub writes; one of another shape is no provenance, never an error. */
+const LENIENT = ['registry'];
 /** Entries that take the validator down each of its paths: stdio and remote, each shape of auth.assertion. */
 const probes: Array<[Schema, Record<string, unknown>]> = [
-  [stdioSchema, { command: 'node', args: [], env: {}, cwd: '/tmp', disabled: false, timeout: 5, protocolVersion: 'auto', tools: { allow: [], deny: [] } }],
-  [remoteSchema, { url: 'https://e.com/mcp', type: 'http', headers: {}, tools: {}, auth: { clientId: 'c', grantType: 'jwt-bearer', assertion: { file: '/t' } } }],
+  [stdioSchema, { command: 'node', args: [], env: {}, cwd: '/tmp', disabled: false, timeout: 5, protocolVersion: 'auto', tools: { allow: [], deny: [] }, registry: REGISTRY }],
+  [
+    remoteSchema,
+    { url: 'https://e.com/mcp', type: 'http', headers: {}, tools: {}, registry: REGISTRY, auth: { clientId: 'c', grantType: 'jwt-bearer', assertion: { file: '/t' } } },
+  ],
   [remoteSchema, { url: 'https://e.com/mcp', auth: { clientId: 'c', grantType: 'jwt-bearer', assertion: { command: 'x', args: [] } } }],
   [
     remoteSchema,
@@ -148,6 +154,7 @@ describe('the settings schema and the validator agree', () => {
       for (const [path, s] of declared(schema)) {
         if (path === 'command' || path === 'url' || path === 'type') continue; // they choose the kind of entry: checked above
         if (path.startsWith('auth.assertion.')) continue; // the shapes of auth.assertion: below
+        if (LENIENT.some((l) => path === l || path.startsWith(`${l}.`))) continue;
         const entry: Record<string, unknown> = structuredClone(base);
         const keys = path.split('.');
         let at = entry;
@@ -157,6 +164,7 @@ describe('the settings schema and the validator agree', () => {
         assert.ok(!e.ok && e.error.startsWith(`mcpHub.servers.probe.${path}`), `${path} = ${JSON.stringify(wrong(s))}: ${e.ok ? 'accepted' : e.error}`);
       }
     }
+    for (const value of ['a string', { url: 42 }]) assert.ok(server({ command: 'node', registry: value }).ok, 'registry: read leniently, as it says');
     for (const assertion of [{ file: 42 }, { command: 42 }, { command: 'x', args: 42 }, { file: '/t', command: 'x' }]) {
       const e = server({ url: 'https://e.com/mcp', auth: { clientId: 'c', grantType: 'jwt-bearer', assertion } });
       assert.ok(!e.ok && e.error.startsWith('mcpHub.servers.probe.auth.assertion'), JSON.stringify(assertion));

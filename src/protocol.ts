@@ -220,7 +220,11 @@ export type WebviewToExtension =
   /** Puts a scrubbed report about the server on the clipboard. */
   | { readonly type: 'copyDiagnostics'; readonly server: string };
 
-function isRecord(v: unknown): v is Record<string, unknown> {
+/**
+ * A plain object (not null, not an array): the one home of this guard. The protocol imports nothing,
+ * so the core, the editor adapters and the webview can all take it from here.
+ */
+export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
@@ -404,7 +408,7 @@ export type ElicitationAction = 'accept' | 'decline' | 'cancel';
 export interface TraceStepView {
   /** Epoch ms. */
   readonly at: number;
-  /** metadata, registration, authorize, callback, token, refresh, userinfo, error or info. */
+  /** metadata, registration, authorize, callback, token, refresh, userinfo, revocation, error or info. */
   readonly kind: string;
   /** What the step is, in our words ("Token request"). */
   readonly label: string;

@@ -82,15 +82,6 @@ export function waitForKind(hub: McpHub, name: string, kind: ServerStateKind, ms
   return waitFor(hub, name, (s) => s.state.kind === kind, ms);
 }
 
-/** A loopback port that was free a moment ago, for settings that name a fixed port (auth.callbackPort). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -167,4 +158,13 @@ export class FakeClock implements Clock {
   pending(): number {
     return this.timers.size;
   }
+}
+
+/** A port free on 127.0.0.1 just now (the system's choice, so never one that another program holds). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

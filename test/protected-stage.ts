@@ -1,8 +1,11 @@
 // A protected MCP server behind a real authorization server, and hubs signed in to it: the stage the
 // OAuth integration tests share. Call inside a describe(): it closes what it made after each test
 // (hubs) and after the suite (servers).
+import assert from 'node:assert/strict';
 import { after, afterEach } from 'node:test';
+import { describeSignInFailure } from '../src/core/failure';
 import type { McpHub } from '../src/core/hub';
+import { isOAuthFlowError } from '../src/core/oauth/errors';
 import { MemorySecretStore } from '../src/core/oauth/token-store';
 import { startAuthorizationServer } from './fixtures/authorization-server';
 import { startProtectedMcpServer, type ProtectedMcpServerFixture } from './fixtures/protected-server';
@@ -48,4 +51,20 @@ export function protectedStage() {
     /** Closes servers made by the test itself after the suite. */
     closeAtEnd: (...close: Array<() => Promise<void>>) => void closers.push(...close),
   };
+}
+
+/**
+ * Authenticate on `secure` that fails with `code`: the row needs sign-in with that code. Resolves
+ * with the sentence the row, the notification and the log say.
+ */
+export async function failedSignIn(hub: McpHub, code: string): Promise<string> {
+  const error = await hub.authenticate('secure').then(
+    () => assert.fail('the sign-in should have failed'),
+    (e: unknown) => e,
+  );
+  assert.ok(isOAuthFlowError(error), String(error));
+  assert.equal(error.code, code, error.message);
+  const row = hub.server('secure')!.state;
+  assert.ok(row.kind === 'authRequired' && row.code === code, JSON.stringify(row));
+  return describeSignInFailure(error).message;
 }

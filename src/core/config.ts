@@ -3,6 +3,7 @@
  * entry becomes a ConfigError naming the server and the field, and never affects its neighbours.
  */
 
+import { isRecord } from '../protocol';
 import { HTTP_TOKEN_HOSTS, sdkSendsTokensTo } from './oauth/url-guard';
 
 export const SETTINGS_SECTION = 'mcpHub';
@@ -51,7 +52,7 @@ export interface AuthSettings {
    * 'client_credentials' for machine-to-machine servers; 'jwt-bearer' for workload identity (the
    * RFC 7523 JWT bearer grant with `assertion`); the default is the browser sign-in.
    */
-  readonly grantType?: 'authorization_code' | 'client_credentials' | 'jwt-bearer';
+  readonly grantType?: GrantType;
   /** Where the workload's JWT comes from, for grantType 'jwt-bearer' (read again for every token). */
   readonly assertion?: AssertionSource;
   /**
@@ -71,13 +72,37 @@ export interface AuthSettings {
    * 'assume-s256': the authorization server supports PKCE S256 but its metadata leaves out
    * code_challenge_methods_supported (Entra ID, Cognito); take S256 as listed. Unset: it must be listed.
    */
-  readonly pkce?: 'assume-s256';
+  readonly pkce?: PkceSetting;
   /**
    * false: leave the RFC 8707 `resource` parameter out of authorization and token requests, for
    * authorization servers that refuse it next to scopes (Entra ID v2, AADSTS9010010). Default true.
    */
   readonly resourceIndicator?: boolean;
+  /**
+   * The URL of the authorization server's metadata document (RFC 8414 or OpenID), read instead of
+   * discovering it, for a server whose discovery does not find it.
+   */
+  readonly metadata?: string;
+  /** The authorization server's endpoints, for one that publishes no metadata at all. */
+  readonly endpoints?: AuthEndpoints;
 }
+
+/** auth.endpoints: where an authorization server without metadata signs in, gives tokens, registers clients and revokes tokens. */
+export interface AuthEndpoints {
+  readonly authorization: string;
+  readonly token: string;
+  readonly registration?: string;
+  readonly revocation?: string;
+}
+/** The fields of auth.endpoints, the required ones first. */
+export const ENDPOINT_FIELDS = ['authorization', 'token', 'registration', 'revocation'] as const;
+
+/** The values of auth.grantType (the settings schema in package.json offers exactly these: test/unit/settings-schema.test.ts). */
+export const GRANT_TYPES = ['authorization_code', 'client_credentials', 'jwt-bearer'] as const;
+export type GrantType = (typeof GRANT_TYPES)[number];
+/** The values of auth.pkce. */
+export const PKCE_SETTINGS = ['assume-s256'] as const;
+export type PkceSetting = (typeof PKCE_SETTINGS)[number];
 
 /** The warnings a row shows while an entry's auth settings relax a check for a server's quirk. */
 export function authQuirkWarnings(auth: AuthSettings | undefined, at: string): string[] {
@@ -89,6 +114,16 @@ export function authQuirkWarnings(auth: AuthSettings | undefined, at: string): s
   }
   if (auth?.resourceIndicator === false) {
     warnings.push(`${at}.auth.resourceIndicator is false: tokens are requested without naming this server as their resource (RFC 8707), so they may be valid elsewhere too.`);
+  }
+  if (auth?.metadata) {
+    warnings.push(
+      `${at}.auth.metadata is set: the authorization server's metadata is read from there, not discovered from the server (RFC 9728). Remove it once the server says where its authorization server is.`,
+    );
+  }
+  if (auth?.endpoints) {
+    warnings.push(
+      `${at}.auth.endpoints is set: the authorization server's endpoints come from settings, nothing about them is discovered, and PKCE S256 is assumed. Use auth.metadata instead once the authorization server publishes metadata.`,
+    );
   }
   return warnings;
 }
@@ -175,10 +210,6 @@ export const PROTOCOL_SETTINGS = ['auto', '2026-07-28', '2025-11-25'] as const;
 export type ProtocolSetting = (typeof PROTOCOL_SETTINGS)[number];
 
 class FieldError extends Error {}
-
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Reads one scope's value of `mcpHub.servers` (an object keyed by server name). */
 export function parseServers(raw: unknown, source: ConfigSource): ConfigEntry[] {
@@ -269,6 +300,7 @@ export function parseServer(name: string, raw: unknown, source: ConfigSource, pr
     if (type === 'stdio') {
       if (command === undefined) fail('command', 'is required for a stdio server');
       if (url !== undefined) fail('url', 'is not used by a stdio server; remove it or set "type" to "http"');
+      if (auth !== undefined) fail('auth', 'is used only by a remote server (one with "url"); remove it');
       const args = stringArray('args', entry.args) ?? [];
       const cwd = optString('cwd');
       const config: StdioServerConfig = { ...common, type: 'stdio', command: command!, args, env: stringMap('env'), ...(cwd ? { cwd } : {}) };
@@ -290,6 +322,12 @@ export function parseServer(name: string, raw: unknown, source: ConfigSource, pr
     if (e instanceof FieldError) return { ok: false, name, source, error: e.message };
     throw e;
   }
+}
+
+/** `"a", "b" or "c"`. */
+function oneOf(values: readonly string[]): string {
+  const quoted = values.map((v) => `"${v}"`);
+  return quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}` : quoted.join('');
 }
 
 /** `text` as a URL, or undefined when it is not one. */
@@ -358,11 +396,9 @@ function parseAuth(raw: unknown, fail: (field: string, message: string) => never
     if (!u || u.protocol !== 'https:' || u.pathname === '/') fail('auth.clientMetadataUrl', 'must be an https URL with a path');
     out.clientMetadataUrl = clientMetadataUrl;
   }
-  const grantType = str('grantType');
+  const grantType = str('grantType') as GrantType | undefined;
   if (grantType) {
-    if (grantType !== 'authorization_code' && grantType !== 'client_credentials' && grantType !== 'jwt-bearer') {
-      fail('auth.grantType', 'must be "authorization_code", "client_credentials" or "jwt-bearer"');
-    }
+    if (!GRANT_TYPES.includes(grantType)) fail('auth.grantType', `must be ${oneOf(GRANT_TYPES)}`);
     if (grantType === 'client_credentials' && !clientId) fail('auth.grantType', '"client_credentials" needs auth.clientId');
     if (grantType === 'jwt-bearer' && a.assertion === undefined)
       fail('auth.grantType', '"jwt-bearer" needs auth.assertion (the workload\'s token: a file, "${env:NAME}" or a command)');
@@ -394,12 +430,21 @@ function parseAuth(raw: unknown, fail: (field: string, message: string) => never
     out.callbackPort = p;
   }
   if (a.pkce !== undefined) {
-    if (a.pkce !== 'assume-s256') fail('auth.pkce', 'must be "assume-s256" (or left out)');
-    out.pkce = a.pkce;
+    if (!PKCE_SETTINGS.includes(a.pkce as PkceSetting)) fail('auth.pkce', `must be ${oneOf(PKCE_SETTINGS)} (or left out)`);
+    out.pkce = a.pkce as PkceSetting;
   }
   if (a.resourceIndicator !== undefined) {
     if (typeof a.resourceIndicator !== 'boolean') fail('auth.resourceIndicator', 'must be true or false');
     if (!a.resourceIndicator) out.resourceIndicator = false;
+  }
+  const metadata = str('metadata');
+  if (metadata) {
+    if (!isHttpUrl(metadata)) fail('auth.metadata', "must be the http(s) URL of the authorization server's metadata document");
+    out.metadata = metadata;
+  }
+  if (a.endpoints !== undefined) {
+    if (metadata) fail('auth.endpoints', 'set either auth.metadata or auth.endpoints, not both');
+    out.endpoints = parseEndpoints(a.endpoints, fail);
   }
   return out;
 }
@@ -468,6 +513,27 @@ export function parseEnterpriseIdp(raw: unknown): EnterpriseIdpSettings | undefi
     ...(callbackPort ? { callbackPort } : {}),
     ...(authProvider ? { authProvider } : {}),
   };
+}
+
+function parseEndpoints(raw: unknown, fail: (field: string, message: string) => never): AuthEndpoints {
+  const shape = 'must be an object with the http(s) URLs "authorization" and "token" (and "registration", "revocation" if the server has them)';
+  if (!isRecord(raw)) return fail('auth.endpoints', shape);
+  const out: Partial<Record<(typeof ENDPOINT_FIELDS)[number], string>> = {};
+  for (const field of ENDPOINT_FIELDS) {
+    const v = raw[field];
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || !isHttpUrl(v)) fail(`auth.endpoints.${field}`, 'must be an http(s) URL');
+    out[field] = v;
+  }
+  const unknown = Object.keys(raw).find((k) => !(ENDPOINT_FIELDS as readonly string[]).includes(k));
+  if (unknown !== undefined) fail('auth.endpoints', `takes ${oneOf(ENDPOINT_FIELDS).replace(' or ', ' and ')} only`);
+  for (const field of ['authorization', 'token'] as const) if (!out[field]) fail(`auth.endpoints.${field}`, 'is required: the URL of the endpoint');
+  return out as AuthEndpoints;
+}
+
+function isHttpUrl(text: string): boolean {
+  const u = tryUrl(text);
+  return !!u && (u.protocol === 'https:' || u.protocol === 'http:');
 }
 
 function parseAssertion(raw: unknown, fail: (field: string, message: string) => never): AssertionSource {

@@ -1,9 +1,14 @@
 /**
- * The hub's one error family: every failure of ours carries a stable code in snake_case, a message
- * in our own words (safe for a notification) and, apart from it, whatever untrusted text the other
- * side sent (`detail`, scrubbed wherever it is shown). Callers dispatch on `code`, never on text.
- * OAuth failures (`OAuthFlowError`) are members of the family with codes of their own.
+ * The hub's one error family: every failure of ours carries a stable code in snake_case (one of the
+ * union `ErrorCode`), a message in our own words (safe for a notification), apart from it whatever
+ * untrusted text the other side sent (`detail`, scrubbed wherever it is shown), and the error it
+ * tells in our words as `cause` (an SDK error, a socket error; for code that dispatches, never
+ * shown). Callers dispatch on `code` and `instanceof`, never on message text. OAuth failures
+ * (`OAuthFlowError`, oauth/errors.ts) are members of the family with codes of their own.
  */
+import type { OAuthFlowErrorCode } from './oauth/errors';
+import type { RegistryErrorCode } from './registry/client';
+
 export type HubErrorCode =
   | 'not_running'
   | 'tool_not_allowed'
@@ -34,22 +39,32 @@ export type HubErrorCode =
   /** An MCP App asked for more than its share (tool calls at once or per minute). */
   | 'app_rate_limited';
 
+/** Every code an error of the family carries. */
+export type ErrorCode = HubErrorCode | OAuthFlowErrorCode | RegistryErrorCode;
+
 export class HubError extends Error {
+  /**
+   * @param message our own words, safe for a notification; never text from a server.
+   * @param detail text from the other side (an error_description, a body), untrusted: it goes only
+   *   to the panel's details and the log, through the scrubber.
+   * @param options.cause the error this one tells in our words.
+   */
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly detail?: string,
+    options?: { readonly cause?: unknown },
   ) {
-    super(message);
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = 'HubError';
   }
 }
 
 /** Raised by the hub's own checks and lifecycle, with a code from HubErrorCode. */
-export function hubError(code: HubErrorCode, message: string, detail?: string): HubError {
-  return new HubError(code, message, detail);
+export function hubError(code: HubErrorCode, message: string, detail?: string, options?: { readonly cause?: unknown }): HubError {
+  return new HubError(code, message, detail, options);
 }
 
-export function isHubError(error: unknown, code?: string): error is HubError {
+export function isHubError(error: unknown, code?: ErrorCode): error is HubError {
   return error instanceof HubError && (code === undefined || error.code === code);
 }

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { InsufficientScopeError, OAuthError, ProtocolError, SdkError, SdkErrorCode, SdkHttpError, SseError, UnauthorizedError } from '@modelcontextprotocol/client';
 import { SERVERS_SETTING, type ServerConfig } from './config';
 import { HubError, hubError } from './errors';
-import { isOAuthFlowError } from './oauth/errors';
+import { isOAuthFlowError, oauthErrorCode } from './oauth/errors';
 import { scrubber } from './scrub';
 import type { ServerEvent } from './state';
 
@@ -19,12 +19,6 @@ export interface Failure {
   readonly message: string;
   /** Cleaned text from the other side, when there was any. */
   readonly detail?: string;
-}
-
-/** An OAuth error code as sent by a server, kept only when it looks like one (RFC 6749 §5.2). */
-export function oauthErrorCode(raw: unknown): string | undefined {
-  // RFC 6749 codes are lowercase words joined by underscores; a token-shaped or marked-up value is not one.
-  return typeof raw === 'string' && /^[a-z_]{1,64}$/.test(raw) ? raw : undefined;
 }
 
 /** One of our own codes ('not-running', 'http_500', 'mcp_-32602'): shown as it is. */

@@ -33,7 +33,8 @@ import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { watch, type FSWatcher } from 'node:fs';
-import { isRecord, parseServer, tryUrl, type Availability, type ServerConfig, type ToolFilter } from './config';
+import { isRecord } from '../protocol';
+import { parseServer, tryUrl, type Availability, type ServerConfig, type ToolFilter } from './config';
 import { systemClock, type Clock, type Disposable, type TimerHandle } from './ports';
 import { inlineSecrets } from './variables';
 

@@ -6,7 +6,7 @@
  * package (its app-bridge runs in the tool runner's webview).
  */
 import type { ClientCapabilities, JSONObject, Tool } from '@modelcontextprotocol/client';
-import { isRecord } from './config';
+import { isRecord } from '../protocol';
 
 export const MCP_APPS_EXTENSION = 'io.modelcontextprotocol/ui';
 export const MCP_APP_MIME_TYPE = 'text/html;profile=mcp-app';

@@ -10,7 +10,8 @@
  * every server, managed ones included; the organisation's `userServers`, `allowedRegistries` and
  * `allow` apply to the person's own entries (user and workspace settings), never to its own servers.
  */
-import { isRecord, type Availability, type ConfigEntry, type ConfigSource, type ServerConfig, type ToolFilter } from './config';
+import { isRecord } from '../protocol';
+import { type Availability, type ConfigEntry, type ConfigSource, type ServerConfig, type ToolFilter } from './config';
 import { NO_ORGANISATION_POLICY, type GatewayMode, type ManagedPolicy, type OrganisationPolicy } from './managed-policy';
 import { OPEN_POLICY, policyRefusal, urlMatches, type EditorMcpPolicy, type ServerIdentity } from './policy';
 import { sameRegistry } from './registry/client';

@@ -9,6 +9,7 @@
  * therefore both work from the entry as written: each config they return remembers the entry it came
  * from and what is already known, and the next step starts from there, not from expanded text.
  */
+import { isRecord } from '../protocol';
 import { SERVERS_SETTING, type AuthSettings, type ServerConfig } from './config';
 import { scrubber, urlPathKeys } from './scrub';
 
@@ -321,10 +322,6 @@ export function suggestInputName(serverName: string, field: InlineSecretField): 
   const leaf = field === 'auth.clientSecret' ? 'clientSecret' : 'privateKey';
   const base = serverName.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64 - leaf.length - 1 - 4) || 'server';
   return `${base}.${leaf}`;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**

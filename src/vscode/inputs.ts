@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { SERVERS_KEY, SERVERS_SETTING, SETTINGS_SECTION } from '../core/config';
 import { USER_INPUTS, type InputScope, type InputStore } from '../core/inputs';
 import { inputReference, isInlineSecret, rewriteWithInput, suggestInputName, type InlineSecretField } from '../core/variables';
+import { isRecord } from '../protocol';
 
 /**
  * Asks for an input's value once and keeps it in secret storage. When a value exists it is never
@@ -43,10 +44,9 @@ export async function promptForInput(inputs: InputStore, name: string, serverNam
 }
 
 function entryIn(scope: unknown, serverName: string): Record<string, unknown> | undefined {
-  if (typeof scope !== 'object' || scope === null || Array.isArray(scope)) return undefined;
-  if (!Object.prototype.hasOwnProperty.call(scope, serverName)) return undefined;
-  const entry = (scope as Record<string, unknown>)[serverName];
-  return typeof entry === 'object' && entry !== null && !Array.isArray(entry) ? (entry as Record<string, unknown>) : undefined;
+  if (!isRecord(scope) || !Object.prototype.hasOwnProperty.call(scope, serverName)) return undefined;
+  const entry = scope[serverName];
+  return isRecord(entry) ? entry : undefined;
 }
 
 function inlineValue(scope: unknown, serverName: string, field: InlineSecretField): string | undefined {

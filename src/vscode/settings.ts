@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import {
-  isRecord,
   mergeScopes,
   parseServers,
   SERVERS_KEY,
@@ -18,6 +17,7 @@ import { MANAGED_CHOICES_SETTING, managedEntries, parseManagedChoices } from '..
 import { ALLOWED_SERVERS_SETTING, DENIED_SERVERS_SETTING, GALLERY_URL_SETTING, MCP_ACCESS_SETTING, parseAccess, parseMatchers, type EditorMcpPolicy } from '../core/policy';
 import { OFFICIAL_REGISTRY, REGISTRY_URL_SETTING } from '../core/registry/client';
 import { switchTool } from '../core/tool-switch';
+import { isRecord } from '../protocol';
 
 /**
  * The servers the organisation manages (with the person's choices for them, from their user

@@ -8,6 +8,8 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { parseServer } from '../../src/core/config';
+import { eraKey, InMemoryEraMemory } from '../../src/core/connection/era';
 import { HubError } from '../../src/core/errors';
 import type { McpHub } from '../../src/core/hub';
 import { startHttpServer, type HttpFixture } from '../fixtures/http-server';
@@ -217,6 +219,26 @@ describe('McpHub with real servers', () => {
       await hub.applyConfig(entries({ legacy: legacyEntry, strict: { type: 'streamable-http', url: legacy.urlFor('/sse') } }), { trusted: true });
       const strict = await waitFor(hub, 'strict', (s) => s.state.kind === 'error' || s.state.kind === 'running');
       assert.ok(strict.state.kind === 'error' && /405/.test(strict.state.message), JSON.stringify(strict.state).slice(0, 200));
+    } finally {
+      await hub.dispose();
+      await legacy.close();
+    }
+  });
+
+  it('never takes SSE for a "streamable-http" entry, even where the URL is remembered as a legacy SSE server', async () => {
+    const legacy = await startHttpServer({ legacySse: true, paths: ['/sse'], name: 'legacy' });
+    const eras = new InMemoryEraMemory();
+    try {
+      logger = new MemoryLogger();
+      hub = createHub({ logger, eras });
+      const strict = { type: 'streamable-http', url: legacy.urlFor('/sse') } as const;
+      const parsed = parseServer('strict', strict, 'user');
+      assert.ok(parsed.ok);
+      // What an entry of type "http" at the same URL learned (see the test above).
+      eras.set(eraKey(parsed.config), { era: 'legacy', sse: true, at: Date.now() });
+      await hub.applyConfig(entries({ strict }), { trusted: true });
+      const s = await waitForKind(hub, 'strict', 'error');
+      assert.ok(s.state.kind === 'error' && /405/.test(s.state.message), JSON.stringify(s.state));
     } finally {
       await hub.dispose();
       await legacy.close();

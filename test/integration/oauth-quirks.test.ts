@@ -4,29 +4,13 @@
 // sentence that names the option. Tolerances that cost no safety need no option.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeSignInFailure } from '../../src/core/failure';
-import type { McpHub } from '../../src/core/hub';
-import { isOAuthFlowError } from '../../src/core/oauth/errors';
 import { waitFor } from '../helpers';
-import { protectedStage } from '../protected-stage';
+import { failedSignIn, protectedStage } from '../protected-stage';
 
 const text = (r: { content: unknown[] }) => (r.content[0] as { text: string }).text;
 
 describe("authorization servers' quirks, by explicit per-server options", () => {
   const { servers, hubFor } = protectedStage();
-
-  async function failedSignIn(hub: McpHub, code: string): Promise<string> {
-    const error = await hub.authenticate('secure').then(
-      () => assert.fail('the sign-in should have failed'),
-      (e: unknown) => e,
-    );
-    assert.ok(isOAuthFlowError(error), String(error));
-    assert.equal(error.code, code);
-    const row = hub.server('secure')!.state;
-    assert.ok(row.kind === 'authRequired', JSON.stringify(row));
-    assert.equal(row.code, code, 'the row has the code');
-    return describeSignInFailure(error).message;
-  }
 
   it('Entra ID v2: auth.pkce "assume-s256" and auth.resourceIndicator false sign in; without each, the sentence names it', async () => {
     const { as, mcp } = await servers({ unadvertisedPkce: true, refuseResourceWithScope: true });

@@ -89,6 +89,29 @@ describe('mcpHub.servers parsing', () => {
     ['x', { url: 'https://e.com', auth: { clientSecret: 's' } }, 'mcpHub.servers.x.auth.clientSecret: needs auth.clientId as well'],
     ['x', { url: 'https://e.com', auth: { pkce: 'plain' } }, 'mcpHub.servers.x.auth.pkce: must be "assume-s256" (or left out)'],
     ['x', { url: 'https://e.com', auth: { resourceIndicator: 'no' } }, 'mcpHub.servers.x.auth.resourceIndicator: must be true or false'],
+    ['x', { command: 'a', auth: { clientId: 'c' } }, 'mcpHub.servers.x.auth: is used only by a remote server (one with "url"); remove it'],
+    [
+      'x',
+      { url: 'https://e.com', auth: { metadata: 'as.example.com' } },
+      "mcpHub.servers.x.auth.metadata: must be the http(s) URL of the authorization server's metadata document",
+    ],
+    [
+      'x',
+      { url: 'https://e.com', auth: { endpoints: 'https://as.example.com' } },
+      'mcpHub.servers.x.auth.endpoints: must be an object with the http(s) URLs "authorization" and "token" (and "registration", "revocation" if the server has them)',
+    ],
+    ['x', { url: 'https://e.com', auth: { endpoints: { authorization: 'https://as/a' } } }, 'mcpHub.servers.x.auth.endpoints.token: is required: the URL of the endpoint'],
+    ['x', { url: 'https://e.com', auth: { endpoints: { authorization: 'https://as/a', token: 'ftp://as/t' } } }, 'mcpHub.servers.x.auth.endpoints.token: must be an http(s) URL'],
+    [
+      'x',
+      { url: 'https://e.com', auth: { endpoints: { authorization: 'https://as/a', token: 'https://as/t', userinfo: 'https://as/u' } } },
+      'mcpHub.servers.x.auth.endpoints: takes "authorization", "token", "registration" and "revocation" only',
+    ],
+    [
+      'x',
+      { url: 'https://e.com', auth: { metadata: 'https://as/.well-known/openid-configuration', endpoints: { authorization: 'https://as/a', token: 'https://as/t' } } },
+      'mcpHub.servers.x.auth.endpoints: set either auth.metadata or auth.endpoints, not both',
+    ],
   ];
   for (const [name, raw, message] of bad) {
     it(`rejects ${JSON.stringify(raw, (_k, v) => (typeof v === 'bigint' ? 'bigint' : v))} with "${message}"`, () => {
@@ -167,6 +190,16 @@ describe("auth options for authorization servers' quirks", () => {
   const manifest = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, Schema> } } };
   const entry = manifest.contributes.configuration.properties['mcpHub.servers'].additionalProperties!;
   const authSchema = entry.anyOf!.find((b) => b.properties?.auth)!.properties!.auth.properties!;
+
+  it('auth.metadata and auth.endpoints: off unless set, a warning on the row while on', () => {
+    const metadata = ok(parseServer('x', { url: 'https://e.com', auth: { metadata: 'https://kc.example.com/realms/mcp/.well-known/openid-configuration' } }, 'user'));
+    assert.equal(metadata.auth?.metadata, 'https://kc.example.com/realms/mcp/.well-known/openid-configuration');
+    assert.match(authQuirkWarnings(metadata.auth, 'mcpHub.servers.x')[0], /^mcpHub\.servers\.x\.auth\.metadata is set: /);
+    const endpoints = { authorization: 'https://slack.com/oauth/v2/authorize', token: 'https://slack.com/api/oauth.v2.access', revocation: 'https://slack.com/api/auth.revoke' };
+    const configured = ok(parseServer('x', { url: 'https://e.com', auth: { endpoints } }, 'user'));
+    assert.deepEqual(configured.auth?.endpoints, endpoints);
+    assert.match(authQuirkWarnings(configured.auth, 'mcpHub.servers.x')[0], /^mcpHub\.servers\.x\.auth\.endpoints is set: .*PKCE S256 is assumed/);
+  });
 
   it('are off unless set, and each is a warning on the row while on', () => {
     const plain = ok(parseServer('x', { url: 'https://e.com', auth: { scope: 'a' } }, 'user'));

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseEnterpriseIdp, parseServers, type AuthSettings } from '../../src/core/config';
 import { readAssertion } from '../../src/core/oauth/assertion';
-import { isOAuthFlowError } from '../../src/core/oauth/errors';
-import { enterpriseChosen, usesEnterprise } from '../../src/core/oauth/jwt-bearer';
+import { OAuthError } from '@modelcontextprotocol/client';
+import { isOAuthFlowError, OAuthFlowError } from '../../src/core/oauth/errors';
+import { enterpriseChosen, enterpriseRefusal, usesEnterprise } from '../../src/core/oauth/jwt-bearer';
 import { scrubber } from '../../src/core/scrub';
 
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ3b3JrbG9hZC0xMjM0NTY3ODkwIn0.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU';
@@ -115,6 +116,21 @@ describe('which servers get the company identity', () => {
     assert.equal(usesEnterprise(user({}), advertises, ctx(true, { idpConfigured: false })), false);
     // Refused once: the next Authenticate uses the browser where it is offered.
     assert.equal(usesEnterprise(user({ enterprise: true }), advertises, ctx(true, { refused: true })), false);
+  });
+
+  it("tells a refused grant by the authorization server's code as the error carries it, never as a message reads", () => {
+    const discovery = { authorizationServerUrl: advertises.issuer, authorizationServerMetadata: advertises };
+    const sdk = new OAuthError('invalid_grant', 'the grant (invalid_client).');
+    const told = new OAuthFlowError('authorization_denied', 'Words that end in (unauthorized_client).', 'detail', { cause: sdk, oauthError: 'invalid_grant' });
+    const { error, refused } = enterpriseRefusal(sdk, told, discovery);
+    assert.equal(refused, true);
+    assert.equal(error.code, 'enterprise_refused');
+    assert.match(error.message, /refused the company IdP's grant \(invalid_grant\)\. Authenticate again to sign in in the browser instead\.$/);
+    assert.equal(error.oauthError, 'invalid_grant');
+    assert.equal(error.cause, told);
+    // No code carried: none is named, whatever the message says.
+    const bare = enterpriseRefusal(new Error('x'), new OAuthFlowError('authorization_denied', 'Refused (invalid_grant).'), discovery);
+    assert.match(bare.error.message, /refused the company IdP's grant\. /);
   });
 });
 

@@ -28,7 +28,7 @@ import {
   type FailureContext,
 } from '../../src/core/failure';
 import { OAuthFlowError } from '../../src/core/oauth/errors';
-import { inOurWords } from '../../src/core/oauth/server-auth';
+import { inOurWords } from '../../src/core/oauth/wording';
 import { hubError } from '../../src/core/errors';
 
 const config = (raw: Record<string, unknown>): ServerConfig => {
@@ -293,4 +293,19 @@ describe("inOurWords: the SDK v2 auth client's refusals, as our codes and words"
       assert.ok(!out.message.includes('evil') && !out.message.includes('command:'), 'no server text in our words');
     });
   }
+
+  it("keeps the SDK's error as the cause and the server's code apart from the words", () => {
+    const sdk = new OAuthError('invalid_grant', 'revoked');
+    const out = inOurWords(sdk, 'refresh');
+    assert.equal(out.cause, sdk);
+    assert.equal(out.oauthError, 'invalid_grant');
+    const odd = inOurWords(new OAuthError('[x](command:y)', 'x'), 'refresh');
+    assert.equal(odd.oauthError, undefined, 'only a well-formed code is kept');
+    assert.equal(inOurWords(new OAuthError('invalid_scope', 'no'), 'token', 'admin').oauthError, 'invalid_scope');
+  });
+
+  it('keeps nothing of an issuer mix-up, not even as the cause (the received issuer is the attacker’s)', () => {
+    const out = inOurWords(new IssuerMismatchError('authorization_response', 'https://as.example', 'https://evil.example'), 'token');
+    assert.equal(out.cause, undefined);
+  });
 });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { AuthSettings } from '../../src/core/config';
+import { issuerOfMetadataUrl } from '../../src/core/oauth/configured-discovery';
 import { isOAuthFlowError } from '../../src/core/oauth/errors';
 import { HubOAuthProvider } from '../../src/core/oauth/provider';
 import { MemorySecretStore, TokenStore } from '../../src/core/oauth/token-store';
@@ -63,5 +64,21 @@ describe('issuer policy', () => {
     assert.match(logger.text(), /accepting it as auth\.acceptIssuer says/);
     const other = provider({ acceptIssuer: named });
     await assert.rejects(other.p.saveDiscoveryState(discovery('http://127.0.0.1:9/tenant/v3.0')), (e: unknown) => isOAuthFlowError(e, 'metadata_issuer_mismatch'));
+  });
+});
+
+describe('auth.metadata: the issuer a metadata URL is for', () => {
+  it('is the issuer its well-known path names, inserted after the origin or appended', () => {
+    const cases: Array<[string, string | undefined]> = [
+      ['https://as.example.com/.well-known/oauth-authorization-server', 'https://as.example.com'],
+      ['https://as.example.com/.well-known/oauth-authorization-server/tenant1', 'https://as.example.com/tenant1'],
+      ['https://as.example.com/.well-known/openid-configuration/tenant1', 'https://as.example.com/tenant1'],
+      ['https://kc.example.com/realms/mcp/.well-known/openid-configuration', 'https://kc.example.com/realms/mcp'],
+      ['https://acme.okta.com/oauth2/default/.well-known/oauth-authorization-server', 'https://acme.okta.com/oauth2/default'],
+      // Anywhere else, or with a query: none, and the document must name an issuer on its own origin.
+      ['https://as.example.com/metadata.json', undefined],
+      ['https://as.example.com/.well-known/openid-configuration?client_id=x', undefined],
+    ];
+    for (const [url, issuer] of cases) assert.equal(issuerOfMetadataUrl(url), issuer, url);
   });
 });

@@ -2,8 +2,16 @@
 // quirk, with a scripted fetch (no network): each first shows the gap without its middleware.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { discoverAuthorizationServerMetadata, refreshAuthorization, type FetchLike, type Middleware } from '@modelcontextprotocol/client';
-import { assumeS256, commaSeparatedScopes, formEncodedTokenResponses, quirkMiddlewares } from '../../src/core/oauth/quirks';
+import {
+  applyMiddlewares,
+  discoverAuthorizationServerMetadata,
+  exchangeAuthorization,
+  OAuthError,
+  refreshAuthorization,
+  type FetchLike,
+  type Middleware,
+} from '@modelcontextprotocol/client';
+import { assumeS256, commaSeparatedScopes, formEncodedTokenResponses, nestedUserTokens, quirkMiddlewares } from '../../src/core/oauth/middleware/quirks';
 
 const AS = 'https://login.example.com/tenant/v2.0';
 const metadata = {
@@ -90,8 +98,46 @@ describe('commaSeparatedScopes', () => {
   });
 
   it('composes with formEncodedTokenResponses for GitHub', async () => {
-    const [first, second] = quirkMiddlewares(undefined) as [Middleware, Middleware];
-    const f = second(first(answering(() => form({ access_token: 'gho_x', token_type: 'bearer', scope: 'repo,gist' }))));
+    const f = applyMiddlewares(...quirkMiddlewares(undefined))(answering(() => form({ access_token: 'gho_x', token_type: 'bearer', scope: 'repo,gist' })));
     assert.equal((await refresh(f)).scope, 'repo gist');
+  });
+});
+
+describe("Slack's Web API answers from oauth.v2.access", () => {
+  const exchange = (fetchFn: FetchLike) =>
+    exchangeAuthorization(AS, {
+      metadata: { ...metadata, code_challenge_methods_supported: ['S256'] },
+      clientInformation: { client_id: 'c' },
+      authorizationCode: 'code',
+      codeVerifier: 'v'.repeat(43),
+      redirectUri: 'http://127.0.0.1:1/callback',
+      fetchFn,
+    });
+  const userToken = () =>
+    Response.json({
+      ok: true,
+      app_id: 'A0',
+      authed_user: { id: 'U0', scope: 'search:read,chat:write', access_token: 'xoxp-user', token_type: 'user', refresh_token: 'xoxe-r', expires_in: 43200 },
+      team: { id: 'T0' },
+    });
+
+  it('nestedUserTokens: reads the user token under authed_user as the response’s own', async () => {
+    await assert.rejects(exchange(answering(userToken)), 'the gap: no access_token at the top, so the SDK reads no tokens');
+    const tokens = await exchange(nestedUserTokens(answering(userToken)));
+    assert.equal(tokens.access_token, 'xoxp-user');
+    assert.equal(tokens.refresh_token, 'xoxe-r');
+    assert.equal(tokens.expires_in, 43200);
+    const all = await exchange(applyMiddlewares(...quirkMiddlewares(undefined))(answering(userToken)));
+    assert.equal(all.scope, 'search:read chat:write', 'and its comma-separated scope, space-separated');
+  });
+
+  it('nestedUserTokens: leaves a response with a token at the top as it is', async () => {
+    const bot = () => Response.json({ ok: true, access_token: 'xoxb-bot', token_type: 'bot', authed_user: { id: 'U0', access_token: 'xoxp-user' } });
+    assert.equal((await exchange(nestedUserTokens(answering(bot)))).access_token, 'xoxb-bot');
+  });
+
+  it('needs nothing for an error sent with HTTP 200 and ok false: the SDK reads it as the OAuth error it names', async () => {
+    const refused = () => Response.json({ ok: false, error: 'invalid_code' });
+    await assert.rejects(exchange(answering(refused)), (e: unknown) => e instanceof OAuthError && e.code === 'invalid_code');
   });
 });

@@ -13,6 +13,7 @@
  * Schemas come from servers and are untrusted: every lookup by a server-chosen key is an own-property
  * lookup, texts are capped, recursion is bounded, and a schema that cannot be understood never throws.
  */
+import { isRecord as isObject } from '../../src/protocol';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type PathSegment = string | number;
@@ -48,9 +49,7 @@ export const LIMITS = {
 
 type Obj = Record<string, unknown>;
 
-export function isObject(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+export { isObject };
 
 /** An own property, so that `constructor` or `__proto__` in a schema never reaches Object.prototype. */
 export function own(o: unknown, key: string): unknown {

@@ -3,7 +3,7 @@
  * protocol's guards only down to their outline (names, status, arrays), so every field a component
  * reads goes through one of these first: a wrong type shows as nothing, never as "undefined".
  */
-import { SERVER_ACTIONS, statusLabel, type ServerAction, type ServerView } from '../../src/protocol';
+import { isRecord, SERVER_ACTIONS, statusLabel, type ServerAction, type ServerView } from '../../src/protocol';
 
 export function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v : undefined;
@@ -13,9 +13,7 @@ export function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+export { isRecord };
 
 /** The entries of an optional array that are records with a non-empty string `key`, first of each key only. */
 export function records<T>(list: unknown, key: keyof T & string): T[] {

@@ -9,7 +9,7 @@ import { css, html, LitElement, nothing } from 'lit';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '../components/schema-form';
 import type { SchemaFormSubmitDetail } from '../components/schema-form';
-import type { ElicitationAction, ElicitationView } from '../../src/protocol';
+import { isRecord, type ElicitationAction, type ElicitationView } from '../../src/protocol';
 import { onUpdate, post } from './host';
 
 export class McpQuestion extends LitElement {
@@ -68,7 +68,7 @@ export class McpQuestion extends LitElement {
         @submit=${(e: CustomEvent<SchemaFormSubmitDetail>) => {
           e.stopPropagation();
           const value = e.detail.value;
-          this.answer('accept', typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {});
+          this.answer('accept', isRecord(value) ? value : {});
         }}
       >
         <vscode-button slot="actions" secondary data-decline ?disabled=${this.answered} @click=${() => this.answer('decline')}>Decline</vscode-button>

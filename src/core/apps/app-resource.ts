@@ -13,7 +13,7 @@
  */
 import type { ReadResourceResult, Resource } from '@modelcontextprotocol/client';
 import { isIP } from 'node:net';
-import { isRecord } from '../config';
+import { isRecord } from '../../protocol';
 import { hubError } from '../errors';
 import { MCP_APP_MIME_TYPE } from '../mcp-apps';
 import { addressKind, isLoopbackHost } from '../oauth/url-guard';

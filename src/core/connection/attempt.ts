@@ -182,8 +182,8 @@ export class Attempt {
     if (setting === MODERN_REVISION) return this.connectClient(remote.streamable(), deadline, MODERN);
     const key = eraKey(config);
     const known = usableVerdict(eras.get(key), setting, clock.now());
-    // The verdict is kept per URL: an SSE one, learned by an "http" entry, never takes a "streamable-http" one to SSE.
-    if (known?.era === 'legacy') return this.openClassic(config, remote, deadline, known.sse === true && config.type === 'http');
+    // A verdict is per URL: a 'streamable-http' entry never takes SSE from one whose type allowed it.
+    if (known?.era === 'legacy') return this.openClassic(config, remote, deadline, known.sse === true && config.type !== 'streamable-http');
     if (known?.era === 'modern') {
       try {
         return await this.connectClient(remote.streamable(), deadline, LEGACY, { kind: 'modern', discover: known.discover });

@@ -19,7 +19,6 @@
  * with no request or stream open for the idle time is closed, and at the cap the longest-idle one
  * makes room for a new client (which is never refused: VS Code's own client must always get in).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -34,6 +33,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { HubChange, McpHub } from '../hub';
 import { systemClock, type Clock, type Logger, type TimerHandle } from '../ports';
+import { sameSecret } from '../same-secret';
 import { Exchange, sendHttpError } from './exchange';
 import { HeldCalls } from './held-calls';
 import type { InputRouter } from './input-router';
@@ -439,14 +439,6 @@ function isJsonRpcMessage(m: unknown): m is JSONRPCMessage {
   const hasId = typeof id === 'string' || typeof id === 'number';
   if (typeof method === 'string') return id === undefined || hasId;
   return hasId && ('result' in m || 'error' in m);
-}
-
-/** Constant-time comparison (of digests, so lengths leak nothing either). */
-export function sameSecret(a: string, b: string): boolean {
-  if (!a || !b) return false;
-  const da = createHash('sha256').update(a).digest();
-  const db = createHash('sha256').update(b).digest();
-  return timingSafeEqual(da, db);
 }
 
 function send(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {

@@ -11,6 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { CallToolResult } from '@modelcontextprotocol/server';
+import { isRecord } from '../../protocol';
 import { systemClock, type Clock, type ElicitAnswer, type ElicitParams, type SampleAnswer, type SampleParams, type TimerHandle } from '../ports';
 
 /** How long a held call waits for its client's retry. A person may be filling in a form. */
@@ -205,7 +206,7 @@ function isElicitAnswer(value: unknown): value is ElicitAnswer {
   if (typeof value !== 'object' || value === null) return false;
   const { action, content } = value as { action?: unknown; content?: unknown };
   if (action !== 'accept' && action !== 'decline' && action !== 'cancel') return false;
-  return content === undefined || (typeof content === 'object' && content !== null && !Array.isArray(content));
+  return content === undefined || isRecord(content);
 }
 
 function isSampleAnswer(value: unknown): value is SampleAnswer {

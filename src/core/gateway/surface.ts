@@ -25,7 +25,7 @@ import {
   type ServerContext,
   type Tool,
 } from '@modelcontextprotocol/server';
-import { isRecord } from '../config';
+import { isRecord } from '../../protocol';
 import { isHubError } from '../errors';
 import type { HubServer, McpHub } from '../hub';
 import { appsExtensionOf, isAppOnly, MCP_APPS_EXTENSION, rendersApps, withAppUri } from '../mcp-apps';

@@ -11,6 +11,7 @@
  * userinfo endpoint answers for the access token; otherwise the session simply has none.
  */
 import type { FetchLike } from '@modelcontextprotocol/client';
+import { isRecord } from '../../protocol';
 import { scrubber } from '../scrub';
 import { checkUrl, type GuardOptions } from './url-guard';
 
@@ -71,7 +72,7 @@ export function idTokenClaims(idToken: unknown): Record<string, unknown> | undef
   if (parts.length !== 3 || !/^[A-Za-z0-9_-]+$/.test(parts[1])) return undefined;
   try {
     const claims: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
-    return typeof claims === 'object' && claims !== null && !Array.isArray(claims) ? (claims as Record<string, unknown>) : undefined;
+    return isRecord(claims) ? claims : undefined;
   } catch {
     return undefined;
   }

@@ -16,12 +16,11 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { timingSafeEqual } from 'node:crypto';
-import { OAuthFlowError, RESOURCE_REFUSED, RESPONSE_ISSUER_MISMATCH } from './errors';
-import { scrubber } from '../scrub';
+import { BAD_REQUEST_PAGE, CALLBACK_PATH, FAILURE_PAGE, judgeRedirect, PAGE_HEADERS, parseTarget, SUCCESS_PAGE, type Outcome, type Verdict } from './callback-request';
+import { OAuthFlowError } from './errors';
 import type { Logger } from '../ports';
 
-export const CALLBACK_PATH = '/callback';
+export { CALLBACK_PATH } from './callback-request';
 
 /** The longest request target (or pasted URL) judged at all; longer ones get 414. */
 export const MAX_TARGET_LENGTH = 8 * 1024;
@@ -29,13 +28,6 @@ export const MAX_TARGET_LENGTH = 8 * 1024;
 export const MAX_HEADER_BYTES = 16 * 1024;
 /** A request that has not arrived in full by then is dropped (slowloris). */
 export const REQUEST_TIMEOUT_MS = 10_000;
-
-/** The authorization server's `error` is shown only when it looks like an RFC 6749 error code. */
-// RFC 6749 error codes are lowercase words and underscores; anything else (a token-shaped value,
-// markup) is not repeated, even in our own words.
-const ERROR_CODE = /^[a-z_]{1,64}$/;
-/** Parameters that must appear at most once: a duplicate could mean two different answers. */
-const SINGLE_PARAMS = ['state', 'code', 'iss', 'error', 'error_description', 'error_uri'] as const;
 
 export interface CallbackResult {
   readonly code: string;
@@ -50,69 +42,6 @@ export interface CallbackResult {
 export interface CallbackAnswer {
   readonly ok: boolean;
   readonly error?: string;
-}
-
-type Outcome = { ok: true; code: string; iss?: string } | { ok: false; error: OAuthFlowError; oauthError?: string };
-type Verdict = { kind: 'bad'; why: string } | { kind: 'done'; outcome: Outcome };
-
-const PAGE_HEADERS = {
-  'Content-Type': 'text/html; charset=utf-8',
-  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-  'Cache-Control': 'no-store',
-  'Referrer-Policy': 'no-referrer',
-  'X-Content-Type-Options': 'nosniff',
-  'X-Frame-Options': 'DENY',
-};
-
-function page(title: string, body: string): string {
-  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>
-<style>body{font:15px system-ui,sans-serif;max-width:34em;margin:4em auto;padding:0 1em;color:#222}h1{font-size:1.3em}</style>
-</head><body><h1>${title}</h1><p>${body}</p></body></html>`;
-}
-
-const SUCCESS_PAGE = page('Signed in to MCP Hub', 'You can close this tab and return to VS Code.');
-const FAILURE_PAGE = page('Sign-in did not complete', 'The authorization server did not grant access. Return to VS Code for details.');
-const BAD_REQUEST_PAGE = page('Not a valid sign-in response', 'This page only accepts the redirect of an MCP Hub sign-in in progress.');
-
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-/**
- * The path and query of an origin-form request target (`/callback?…`), or undefined for anything
- * else: `*`, absolute-form, `//host…`, or broken percent-encoding. Never throws.
- */
-function parseTarget(target: string): { path: string; params: URLSearchParams } | undefined {
-  if (!target.startsWith('/') || target.startsWith('//')) return undefined;
-  const hash = target.indexOf('#');
-  const bare = hash < 0 ? target : target.slice(0, hash);
-  const q = bare.indexOf('?');
-  const path = q < 0 ? bare : bare.slice(0, q);
-  const query = q < 0 ? '' : bare.slice(q + 1);
-  return wellEncoded(path) && wellEncoded(query) ? { path, params: new URLSearchParams(query) } : undefined;
-}
-
-/** URLSearchParams decodes leniently; refuse what a strict decoder refuses (`%zz`, `%ff`). */
-function wellEncoded(text: string): boolean {
-  try {
-    decodeURIComponent(text.replace(/\+/g, ' '));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The authorization server's `error` in our words; only a well-formed code is shown. */
-function authorizationError(error: string, description: string | null): OAuthFlowError {
-  const code = ERROR_CODE.test(error) ? error : undefined;
-  const detail = description ? scrubber.detail(description) : undefined;
-  if (code === 'invalid_scope') {
-    return new OAuthFlowError('invalid_scope', 'The authorization server refused the requested scope (invalid_scope).', detail);
-  }
-  if (code === 'invalid_target') return new OAuthFlowError('resource_refused', RESOURCE_REFUSED, detail);
-  return new OAuthFlowError('authorization_denied', `The authorization server refused the sign-in${code ? ` (${code})` : ''}.`, detail);
 }
 
 function ignore(): void {}
@@ -232,31 +161,7 @@ export class CallbackServer {
 
   private judge(path: string, params: URLSearchParams): Verdict {
     if (this.settled) return { kind: 'bad', why: 'This sign-in has already finished.' };
-    if (path !== CALLBACK_PATH) return { kind: 'bad', why: `The redirect path must be ${CALLBACK_PATH}.` };
-    if (SINGLE_PARAMS.some((name) => params.getAll(name).length > 1)) {
-      return { kind: 'bad', why: 'The redirect repeats a parameter that must appear once.' };
-    }
-    const state = params.get('state');
-    if (!this.expectedState || !state || !sameSecret(state, this.expectedState)) {
-      return { kind: 'bad', why: 'The redirect does not belong to this sign-in (its state does not match).' };
-    }
-    const iss = params.get('iss');
-    if (iss !== null ? this.expectedIssuer !== undefined && iss !== this.expectedIssuer : this.issuerRequired) {
-      // Do not echo the received issuer: it is attacker-controlled.
-      return {
-        kind: 'done',
-        outcome: { ok: false, error: new OAuthFlowError('response_issuer_mismatch', RESPONSE_ISSUER_MISMATCH) },
-      };
-    }
-    const error = params.get('error');
-    // error_uri is never used: a link chosen by the server is not ours to show.
-    if (error !== null) {
-      const outcome = { ok: false as const, error: authorizationError(error, params.get('error_description')), ...(ERROR_CODE.test(error) ? { oauthError: error } : {}) };
-      return { kind: 'done', outcome };
-    }
-    const code = params.get('code');
-    if (!code) return { kind: 'bad', why: 'The redirect has no authorization code.' };
-    return { kind: 'done', outcome: { ok: true, code, ...(iss !== null ? { iss } : {}) } };
+    return judgeRedirect(path, params, { state: this.expectedState, issuer: this.expectedIssuer, issuerRequired: this.issuerRequired });
   }
 
   /** Why a request is refused before its target is judged, with the status to answer. */
@@ -339,7 +244,7 @@ export class CallbackServer {
 
   /** Settles with the redirect's outcome and remembers what it said. */
   private take(outcome: Outcome): void {
-    if (this.settle(outcome)) this.received = outcome.ok ? { ok: true } : { ok: false, ...(outcome.oauthError ? { error: outcome.oauthError } : {}) };
+    if (this.settle(outcome)) this.received = outcome.ok ? { ok: true } : { ok: false, ...(outcome.error.oauthError ? { error: outcome.error.oauthError } : {}) };
   }
 
   private finish(outcome: Outcome): void {

@@ -41,19 +41,38 @@ export type OAuthFlowErrorCode =
   | 'enterprise_refused';
 
 export class OAuthFlowError extends HubError {
+  /** The RFC 6749 `error` the authorization server answered (a well-formed one only), when one is why. */
+  readonly oauthError?: string;
+
   /**
    * @param message our own words, safe for a notification; never text from a server.
    * @param detail text from the server or authorization server (an error_description, a body),
    *   untrusted: it goes only to the panel's details and the log, through the scrubber.
+   * @param options.cause the error this one tells in our words (an SDK error, a socket error).
+   * @param options.oauthError the authorization server's own error code, for callers that dispatch on it.
    */
   constructor(
     override readonly code: OAuthFlowErrorCode,
     message: string,
     detail?: string,
+    options?: { readonly cause?: unknown; readonly oauthError?: string },
   ) {
-    super(code, message, detail);
+    super(code, message, detail, options);
     this.name = 'OAuthFlowError';
+    const oauthError = oauthErrorCode(options?.oauthError);
+    if (oauthError) this.oauthError = oauthError;
   }
+}
+
+/** What an error from elsewhere says, for `detail` (untrusted, scrubbed wherever shown), capped. */
+export function errorText(error: unknown): string | undefined {
+  return error instanceof Error && error.message ? error.message.slice(0, 2000) : undefined;
+}
+
+/** An OAuth error code as an authorization server sent it, kept only when it looks like one (RFC 6749 §5.2). */
+export function oauthErrorCode(raw: unknown): string | undefined {
+  // RFC 6749 codes are lowercase words joined by underscores; a token-shaped or marked-up value is not one.
+  return typeof raw === 'string' && /^[a-z_]{1,64}$/.test(raw) ? raw : undefined;
 }
 
 export function isOAuthFlowError(error: unknown, code?: OAuthFlowErrorCode): error is OAuthFlowError {

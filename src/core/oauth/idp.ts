@@ -14,7 +14,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  discoverAuthorizationServerMetadata,
   exchangeAuthorization,
   refreshAuthorization,
   requestJwtAuthorizationGrant,
@@ -31,10 +30,12 @@ import { scrubber } from '../scrub';
 import { accountFromClaims, idTokenClaims, storedAccount, type Account } from './account';
 import { CallbackServer } from './callback-server';
 import { OAuthFlowError } from './errors';
+import { idpMetadata, refused } from './idp-metadata';
 import { createOAuthFetch } from './oauth-fetch';
-import { sameIssuer, showUrl } from './provider';
+import { sameIssuer, showUrl } from './issuer';
+import { untilAborted } from './sign-in-attempt';
 import { secretKeyFor, type OAuthSession, type TokenStore } from './token-store';
-import { checkTokenEndpoint, checkUrl, guardFor, type Resolver } from './url-guard';
+import type { Resolver } from './url-guard';
 
 /** Where an IdP's ID token comes from when VS Code holds the sign-in (an authentication provider). */
 export interface IdTokenSource {
@@ -155,47 +156,8 @@ export class EnterpriseIdp {
     this.signing?.abort.abort(new OAuthFlowError('cancelled', 'Sign-in was cancelled.'));
   }
 
-  private async metadata(): Promise<AuthorizationServerMetadata> {
-    const issuer = this.settings.issuer;
-    let metadata: AuthorizationServerMetadata | undefined;
-    try {
-      metadata = await discoverAuthorizationServerMetadata(issuer, { fetchFn: this.fetch });
-    } catch (error) {
-      // The SDK wants every field OpenID Connect makes required; an IdP that leaves out ones MCP Hub
-      // never uses (response_types_supported, subject_types_supported…) is still usable.
-      metadata = await this.lenientMetadata();
-      if (!metadata) throw new OAuthFlowError('invalid_metadata', `The company IdP ${showUrl(issuer)} did not answer OpenID Connect discovery.`, errorText(error));
-    }
-    if (!metadata) throw new OAuthFlowError('no_metadata', `The company IdP ${showUrl(issuer)} publishes no OpenID Connect discovery document.`);
-    if (!sameIssuer(metadata.issuer, issuer)) {
-      throw new OAuthFlowError(
-        'metadata_issuer_mismatch',
-        `The discovery document of ${showUrl(issuer)} names another issuer; check mcpHub.enterprise.idp.issuer.`,
-        `issuer: ${metadata.issuer}`,
-      );
-    }
-    const guard = guardFor(issuer, this.deps.resolver);
-    await checkUrl(metadata.token_endpoint, "the IdP's token endpoint", guard);
-    checkTokenEndpoint(metadata.token_endpoint, "the IdP's token_endpoint");
-    if (metadata.authorization_endpoint) await checkUrl(metadata.authorization_endpoint, "the IdP's authorization endpoint", guard);
-    return metadata;
-  }
-
-  /** The discovery document with the fields MCP Hub uses (issuer, endpoints), read through the guarded fetch. */
-  private async lenientMetadata(): Promise<AuthorizationServerMetadata | undefined> {
-    const base = this.settings.issuer.replace(/\/+$/, '');
-    try {
-      const response = await this.fetch(`${base}/.well-known/openid-configuration`, { headers: { accept: 'application/json' } });
-      if (!response.ok) {
-        await response.body?.cancel();
-        return undefined;
-      }
-      const doc = (await response.json()) as Record<string, unknown>;
-      if (typeof doc.issuer !== 'string' || typeof doc.token_endpoint !== 'string') return undefined;
-      return { response_types_supported: ['code'], ...doc } as AuthorizationServerMetadata;
-    } catch {
-      return undefined;
-    }
+  private metadata(): Promise<AuthorizationServerMetadata> {
+    return idpMetadata(this.settings.issuer, this.fetch, this.deps.resolver);
   }
 
   private client() {
@@ -203,14 +165,8 @@ export class EnterpriseIdp {
   }
 
   private async runSignIn(signal: AbortSignal): Promise<void> {
-    const until = <T>(work: Promise<T>): Promise<T> =>
-      new Promise<T>((resolve, reject) => {
-        const reason = () => (signal.reason instanceof Error ? signal.reason : new OAuthFlowError('cancelled', 'Sign-in was cancelled.'));
-        if (signal.aborted) return reject(reason());
-        const onAbort = () => reject(reason());
-        signal.addEventListener('abort', onAbort, { once: true });
-        work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-      });
+    const reason = () => (signal.reason instanceof Error ? signal.reason : new OAuthFlowError('cancelled', 'Sign-in was cancelled.'));
+    const until = <T>(work: Promise<T>): Promise<T> => untilAborted(work, signal, reason);
     const { logger, clock } = this.deps;
     const metadata = await until(this.metadata());
     const callback = await CallbackServer.start({ logger, ...(this.settings.callbackPort ? { port: this.settings.callbackPort } : {}) });
@@ -360,17 +316,4 @@ export class EnterpriseIdp {
     for (const s of this.subscriptions) s.dispose();
     this._onDidChange.dispose();
   }
-}
-
-function errorText(error: unknown): string | undefined {
-  return error instanceof Error && error.message ? error.message.slice(0, 2000) : undefined;
-}
-
-/** The IdP's refusal in our words; its own text goes to `detail` only. */
-function refused(error: unknown, what: string): OAuthFlowError {
-  if (error instanceof OAuthFlowError) return error;
-  // The SDK's token exchange throws a plain Error: "Token exchange failed: <code> - <description>".
-  const raw = error instanceof OAuthError ? error.code : /^Token exchange failed: ([a-z_]{1,64})\b/.exec(errorText(error) ?? '')?.[1];
-  const code = raw && /^[a-z_]{1,64}$/.test(raw) ? raw : undefined;
-  return new OAuthFlowError('idp_refused', `Your company IdP refused ${what}${code ? ` (${code})` : ''}.`, errorText(error));
 }

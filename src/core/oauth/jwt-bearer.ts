@@ -8,7 +8,8 @@ import { fromFolder, type AuthSettings, type ConfigSource } from '../config';
 import { readAssertion } from './assertion';
 import { OAuthFlowError } from './errors';
 import type { EnterpriseIdp } from './idp';
-import { issuerOf, JWT_BEARER_GRANT, showUrl } from './provider';
+import { issuerOf, showUrl } from './issuer';
+import { JWT_BEARER_GRANT, type ProviderMode } from './grant';
 
 export type AssertionGrant = 'enterprise' | 'workload';
 export type AssertionTarget = { issuer: string; resource: string; scope?: string };
@@ -56,6 +57,11 @@ export function assertionSource(grant: AssertionGrant, settings: AuthSettings, i
   };
 }
 
+/** The provider mode of the JWT bearer grant: the company IdP's ID-JAG, or the workload's token. */
+export function assertionMode(grant: AssertionGrant, settings: AuthSettings, idp: () => EnterpriseIdp | undefined, staged: boolean): ProviderMode {
+  return { kind: 'assertion', grant, assertion: assertionSource(grant, settings, idp), staged };
+}
+
 /**
  * A refused enterprise sign-in in our words: who refused (the IdP, or the server's authorization
  * server), with the error code, and that the next Authenticate uses the browser where it is offered.
@@ -65,13 +71,17 @@ export function enterpriseRefusal(error: unknown, inOurWords: OAuthFlowError, di
   const fallback = offersBrowser(discovery.authorizationServerMetadata) ? ' Authenticate again to sign in in the browser instead.' : '';
   if (error instanceof OAuthFlowError && error.code === 'idp_sign_in_required') return { error, refused: false };
   if (error instanceof OAuthFlowError && error.code === 'idp_refused') {
-    return { error: new OAuthFlowError('idp_refused', `${error.message}${fallback}`, error.detail), refused: true };
+    return { error: new OAuthFlowError('idp_refused', `${error.message}${fallback}`, error.detail, { cause: error, ...oauthErrorOf(error) }), refused: true };
   }
   if (inOurWords.code !== 'authorization_denied' && inOurWords.code !== 'invalid_scope') return { error: inOurWords, refused: false };
-  const code = /\(([a-z_]+)\)\.$/.exec(inOurWords.message)?.[1];
+  const code = inOurWords.oauthError;
   const as = issuerOf(discovery);
   const message = `The authorization server ${as ? showUrl(as) : ''} refused the company IdP's grant${code ? ` (${code})` : ''}.${fallback}`;
-  return { error: new OAuthFlowError('enterprise_refused', message, inOurWords.detail), refused: true };
+  return { error: new OAuthFlowError('enterprise_refused', message, inOurWords.detail, { cause: inOurWords, ...oauthErrorOf(inOurWords) }), refused: true };
+}
+
+function oauthErrorOf(error: OAuthFlowError): { oauthError?: string } {
+  return error.oauthError ? { oauthError: error.oauthError } : {};
 }
 
 function offersBrowser(metadata: AuthorizationServerMetadata | undefined): boolean {

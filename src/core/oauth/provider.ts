@@ -1,34 +1,20 @@
 /**
  * Our OAuthClientProvider: the SDK runs discovery, registration, PKCE and token requests; this
- * class supplies identity and storage, and closes the gaps SDK 2.4.0 still has at this seam:
- *  - discoveryChecks (saveDiscoveryState): the authorization server metadata must exist (v2 guesses
- *    /authorize without it), it must offer PKCE S256 (v2 checks only a listed method; no list at
- *    all is pkce_unadvertised, which auth.pkce "assume-s256" answers) and, for the
- *    browser sign-in, the authorization_code grant, and its endpoints must be safe URLs; its
- *    `issuer` goes through issuerPolicy (v2's exact check is skipped: a trailing-slash difference is
- *    accepted with a warning, auth.acceptIssuer names one more);
- *  - resourceIndicatorOff (validateResourceURL): auth.resourceIndicator false leaves `resource` out.
- *  - expiresIn (saveTokens; v2 stores no expiry): `expires_in` becomes an absolute expiry for proactive refresh;
- *  - redirectBoundRegistration (clientInformation): a DCR registration is reused only for the exact
- *    redirect URI it was registered with;
- *  - spareRegistration (clientInformation, registeredClient): a client registered by a sign-in that
- *    then did not complete (cancelled, denied, timed out) is offered to the next one, which uses it
- *    where it fits rather than registering yet another;
- *  - crossWindowRotation (invalidateCredentials 'tokens'): before dropping tokens after
- *    invalid_grant, re-read the store; another window may have rotated them;
- *  - noUnaskedBrowser (v2 runs auth() on a 401 mid call): a provider built for a transport (passive) never opens a browser or
- *    registers a client; it raises interaction_required, which the hub shows as authRequired.
+ * class supplies identity and storage for one server, in one of four modes (ProviderMode), and
+ * closes the gaps SDK 2.4.0 still has at this seam. Some are told apart in their own files
+ * (discovery-checks.ts, clients.ts, credentials.ts); these stay here:
  *  - stagedSignIn: the SDK (v2 too) stores discovery, client and tokens one by one as it goes, and drops
  *    tokens to force a new authorization, so a failed sign-in would leave a broken or no session.
  *    A sign-in provider (interactive, or client credentials from Authenticate) keeps this flow's
  *    discovery and client in memory, reports no tokens (so the SDK authorizes afresh rather than
  *    refreshing) and commits discovery, client, tokens and issuer in one write in saveTokens.
  *    Until then the stored session is untouched; invalidateCredentials clears only the flow's state.
- *  - scopeBoundRegistration (registrationScopeFor; v2 never re-registers): an authorization server may hold a registered
- *    client to the scope it registered; a sign-in that asks for more registers again with the union.
- *  - issuerBoundCredentials (assertCredentialsMayGoTo): a client secret or private key from settings
- *    goes only to the issuer it belongs to (auth.issuer, else the one bound at the first sign-in;
- *    v2 stamps an issuer on what it stores, but not on credentials from settings).
+ *  - noUnaskedBrowser (v2 runs auth() on a 401 mid call): a provider built for a transport (passive) never opens a browser or
+ *    registers a client; it raises interaction_required, which the hub shows as authRequired.
+ *  - crossWindowRotation (invalidateCredentials 'tokens'): before dropping tokens after
+ *    invalid_grant, re-read the store; another window may have rotated them;
+ *  - resourceIndicatorOff (validateResourceURL): auth.resourceIndicator false leaves `resource` out.
+ *  - expiresIn (saveTokens; v2 stores no expiry): `expires_in` becomes an absolute expiry for proactive refresh;
  *  - signedInAccount (saveTokens; v2 hands over the id_token with the tokens and reads nothing of it):
  *    who signed in is taken from the id_token's claims (else, at a browser sign-in, from the userinfo
  *    endpoint) and kept with the session; the id_token itself is not stored.
@@ -39,7 +25,6 @@ import {
   type DpopSession,
   type OAuthClientProvider,
   type OAuthDiscoveryState,
-  createPrivateKeyJwtAuth,
   type OAuthClientInformationMixed,
   type OAuthClientMetadata,
   type OAuthTokens,
@@ -47,42 +32,17 @@ import {
 import type { AuthSettings } from '../config';
 import type { Clock, Logger } from '../ports';
 import { scrubber } from '../scrub';
+import { issuerOf } from './issuer';
+import { committedSession, renewedSession } from './session';
 import { accountFromIdToken, type Account } from './account';
 import type { DpopKey } from './dpop';
-import { metadataIssuerMismatch, OAuthFlowError } from './errors';
-import { checkTokenEndpoint, checkUrl, guardFor, isLoopbackHost, type Resolver } from './url-guard';
+import { chooseClient, clientMetadataFor, registrationScope, type StoredClient } from './clients';
+import { assertCredentialsMayGoTo, bindCredentials, privateKeyJwt, type CredentialsContext } from './credentials';
+import { checkDiscovery } from './discovery-checks';
+import { grantParams, type ProviderMode } from './grant';
+import { OAuthFlowError } from './errors';
+import { checkUrl, guardFor, type Resolver } from './url-guard';
 import type { OAuthSession, TokenStore } from './token-store';
-
-export const CLIENT_NAME = 'MCP Hub';
-export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
-
-export type ProviderMode =
-  | { readonly kind: 'passive' }
-  | {
-      readonly kind: 'interactive';
-      readonly redirectUri: string;
-      /** Called with a checked authorization URL and the `state` it carries. */
-      readonly onAuthorizationUrl: (url: URL, state: string, issuer: { issuer?: string; required: boolean }) => Promise<void>;
-    }
-  | {
-      readonly kind: 'clientCredentials';
-      /** A sign-in (Authenticate) rather than a transport: stage the flow, commit with the tokens. */
-      readonly staged?: boolean;
-    }
-  | {
-      /**
-       * The RFC 7523 JWT bearer grant, no browser: an ID-JAG from the company IdP (enterprise) or
-       * the workload's own token (workload). Used again instead of a refresh token.
-       */
-      readonly kind: 'assertion';
-      readonly grant: 'enterprise' | 'workload';
-      /** The assertion for the authorization server `issuer` and `resource`, made or read now. */
-      readonly assertion: (target: { issuer: string; resource: string; scope?: string }) => Promise<string>;
-      readonly staged?: boolean;
-    };
-
-/** The client stored with a session. */
-export type StoredClient = NonNullable<OAuthSession['client']>;
 
 export interface ProviderOptions {
   readonly serverUrl: string;
@@ -92,40 +52,12 @@ export interface ProviderOptions {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly resolver?: Resolver;
-  /** Extra scopes (step-up) to request on top of what the SDK picks. */
-  readonly scope?: string;
-  /** The DPoP session where dpopPolicy uses DPoP (see ServerAuth.dpopSession); the SDK signs with it. */
+  /** The DPoP session where dpopPolicy uses DPoP (DpopPolicy in dpop.ts); the SDK signs with it. */
   readonly dpop?: () => Promise<DpopSession | undefined>;
   /** A client a sign-in that did not complete registered (spareRegistration), preferred where it fits. */
   readonly spareClient?: StoredClient;
   /** Who signed in, when the tokens of a browser sign-in carry no id_token (ServerAuth asks the userinfo endpoint). */
   readonly lookUpAccount?: (tokens: OAuthTokens, discovery: OAuthDiscoveryState | undefined) => Promise<Account | undefined>;
-}
-
-/** Normalises an issuer for comparison (RFC 8414 requires identity; a trailing slash is forgiven). */
-export function sameIssuer(a: string, b: string): boolean {
-  return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
-}
-
-/** The issuer a discovery names: its metadata's (checked against the URL), else the URL it used. */
-export function issuerOf(discovery: OAuthDiscoveryState | undefined): string | undefined {
-  return discovery?.authorizationServerMetadata?.issuer ?? discovery?.authorizationServerUrl;
-}
-
-/**
- * A URL for a message: origin and path only (never query or fragment), and the path only when it is
- * plain, since a path chosen by a server could carry markup or a command link; keys in the path are
- * masked by the scrubber, as on every surface.
- */
-export function showUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'an address that is not http(s)';
-    const path = u.pathname === '/' ? '' : u.pathname;
-    return scrubber.message(u.origin + (/^[\w\-./~%]{0,200}$/.test(path) ? path : '/…'));
-  } catch {
-    return 'an address that is not a URL';
-  }
 }
 
 /** What one sign-in has learned so far; kept in memory until its tokens are committed. */
@@ -164,21 +96,13 @@ export class HubOAuthProvider implements OAuthClientProvider {
     const { settings } = options;
     if (settings.resourceIndicator === false) this.validateResourceURL = async () => undefined;
     scrubber.remember(...[settings.clientSecret, settings.privateKey].filter((x): x is string => !!x));
-    if (settings.privateKey && settings.clientId) {
-      const issuer = initial?.issuer ?? initial?.discovery?.authorizationServerMetadata?.issuer;
-      this.addClientAuthentication = async (headers, params, url, metadata) => {
-        // issuerBoundCredentials: the assertion is a credential too.
-        await this.assertCredentialsMayGoTo(metadata?.issuer ?? (await this.currentDiscovery()) ?? new URL(url).origin);
-        const auth = createPrivateKeyJwtAuth({
-          issuer: settings.clientId!,
-          subject: settings.clientId!,
-          privateKey: parseKey(settings.privateKey!),
-          alg: settings.privateKeyAlg ?? 'RS256',
-          audience: metadata?.issuer ?? issuer ?? String(url),
-        });
-        await auth(headers, params, url, metadata);
-      };
-    }
+    const issuer = initial?.issuer ?? initial?.discovery?.authorizationServerMetadata?.issuer;
+    const auth = privateKeyJwt(this.credentials, issuer, () => this.currentDiscovery());
+    if (auth) this.addClientAuthentication = auth;
+  }
+
+  private get credentials(): CredentialsContext {
+    return this.options;
   }
 
   private get mode(): ProviderMode {
@@ -200,12 +124,16 @@ export class HubOAuthProvider implements OAuthClientProvider {
     this.flow.ended ??= reason;
   }
 
+  private assertNotEnded(): void {
+    if (this.flow.ended) throw this.flow.ended;
+  }
+
   /** The discovery this flow uses (staged), or the stored one. */
   stagedDiscovery(): OAuthDiscoveryState | undefined {
     return this.staged ? this.flow.discovery : undefined;
   }
 
-  /** The DPoP key made for this flow, committed with its tokens (see ServerAuth.dpopKey). */
+  /** The DPoP key made for this flow, committed with its tokens (DpopPolicy in dpop.ts). */
   get stagedDpopKey(): DpopKey | undefined {
     return this.flow.dpopKey;
   }
@@ -225,32 +153,7 @@ export class HubOAuthProvider implements OAuthClientProvider {
   }
 
   get clientMetadata(): OAuthClientMetadata {
-    const { settings } = this.options;
-    const authMethod = settings.privateKey ? 'private_key_jwt' : settings.clientSecret ? 'client_secret_basic' : 'none';
-    if (this.nonInteractive) {
-      return {
-        client_name: CLIENT_NAME,
-        redirect_uris: [],
-        grant_types: [this.mode.kind === 'assertion' ? JWT_BEARER_GRANT : 'client_credentials'],
-        token_endpoint_auth_method: authMethod,
-        ...(settings.scope ? { scope: settings.scope } : {}),
-      };
-    }
-    const redirect = this.redirectUrl!;
-    // application_type is not in the SDK's type but is sent as given.
-    return {
-      client_name: CLIENT_NAME,
-      // SEP-837: a loopback redirect makes this a native app; a forwarded https one (Codespaces) a web app.
-      application_type: isLoopbackRedirect(redirect) ? 'native' : 'web',
-      redirect_uris: [redirect],
-      // The SDK adds offline_access to the scope wherever the authorization server lists it and these
-      // include refresh_token. A client registered in advance may be allowed only the scopes it was
-      // registered for, so it gets exactly the scope chosen; a client we register asks for a refresh token.
-      grant_types: settings.clientId ? ['authorization_code'] : ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: authMethod,
-      ...(settings.scope ? { scope: settings.scope } : {}),
-    };
+    return clientMetadataFor(this.options.settings, this.mode, this.redirectUrl);
   }
 
   state(): string {
@@ -269,7 +172,10 @@ export class HubOAuthProvider implements OAuthClientProvider {
     }
     if (this.staged) {
       // Chosen once per flow, so the client the code was issued to is the one committed with the tokens.
-      if (this.flow.client === undefined) this.flow.client = this.spare() ?? this.reusable((await this.read())?.client) ?? null;
+      if (this.flow.client === undefined) {
+        const candidates = { stored: (await this.read())?.client, issuer: issuerOf(this.flow.discovery) };
+        this.flow.client = chooseClient(this.mode, { ...candidates, ...(this.options.spareClient ? { spare: this.options.spareClient } : {}) }, this.options.logger) ?? null;
+      }
       return this.flow.client ?? undefined;
     }
     const client = (await this.read())?.client;
@@ -277,28 +183,9 @@ export class HubOAuthProvider implements OAuthClientProvider {
     return client;
   }
 
-  /** spareRegistration: the spare client, when this flow may use it (same redirect URI, same issuer). */
-  private spare(): StoredClient | undefined {
-    const spare = this.options.spareClient;
-    const issuer = issuerOf(this.flow.discovery);
-    if (!spare || this.mode.kind !== 'interactive' || spare.redirect_uri !== this.mode.redirectUri) return undefined;
-    if (typeof spare.issuer === 'string' && (issuer === undefined || !sameIssuer(spare.issuer, issuer))) return undefined;
-    this.options.logger.info('reusing the client registered by the sign-in that did not complete');
-    return spare;
-  }
-
   /** The client this flow registered itself (dynamic registration), if any: a spare when the flow does not complete. */
   get registeredClient(): StoredClient | undefined {
     return this.flow.registered && this.flow.client?.kind === 'dcr' ? this.flow.client : undefined;
-  }
-
-  /** A stored client this sign-in may use again: a DCR client only for the redirect URI it was registered with. */
-  private reusable(client: StoredClient | undefined): StoredClient | undefined {
-    if (client && this.mode.kind === 'interactive' && client.kind === 'dcr' && client.redirect_uri !== this.mode.redirectUri) {
-      this.options.logger.info('the redirect URI changed since the client was registered; registering again');
-      return undefined;
-    }
-    return client;
   }
 
   async saveClientInformation(info: OAuthClientInformationMixed): Promise<void> {
@@ -319,26 +206,11 @@ export class HubOAuthProvider implements OAuthClientProvider {
     this.options.logger.info(kind === 'cimd' ? 'using the client ID metadata document' : 'registered a client (dynamic client registration)');
   }
 
-  /**
-   * scopeBoundRegistration: the scope to register again with (what the client holds plus `scope`)
-   * when this flow would reuse a registered client whose registration response limited it to a
-   * scope that leaves out part of `scope`; undefined when the client will do. A registration
-   * response without `scope` means the authorization server does not hold the client to one.
-   */
+  /** scopeBoundRegistration (clients.ts): the scope to register again with, when this flow's client is held to less than `scope`. */
   async registrationScopeFor(scope: string | undefined): Promise<string | undefined> {
     if (!scope || !this.staged || this.options.settings.clientId) return undefined;
     await this.clientInformation();
-    const client = this.flow.client;
-    // The registration response as stored: RFC 7591 echoes the registered metadata, scope included.
-    const registered = (client as { scope?: unknown } | null | undefined)?.scope;
-    if (!client || client.kind !== 'dcr' || typeof registered !== 'string') return undefined;
-    const issuer = issuerOf(this.flow.discovery);
-    // A client stamped for another authorization server is not reused at all (the SDK registers anew).
-    if (!issuer || (typeof client.issuer === 'string' && !sameIssuer(client.issuer, issuer))) return undefined;
-    const held = new Set(registered.split(' ').filter(Boolean));
-    const asked = scope.split(' ').filter(Boolean);
-    if (asked.every((x) => held.has(x))) return undefined;
-    return [...new Set([...held, ...asked])].join(' ');
+    return registrationScope(this.flow.client ?? undefined, scope, issuerOf(this.flow.discovery));
   }
 
   /** The SDK signs token requests with this session, and MCP requests too once the token is DPoP-bound. */
@@ -356,86 +228,28 @@ export class HubOAuthProvider implements OAuthClientProvider {
     scrubber.remember(...[received.access_token, received.refresh_token, received.id_token].filter((x): x is string => !!x));
     // signedInAccount: the claims are what is kept of the id_token.
     const { id_token: idToken, ...tokens } = received;
-    const account = accountFromIdToken(idToken);
+    const fromIdToken = accountFromIdToken(idToken);
     const now = this.options.clock.now();
-    const expiry =
-      typeof tokens.expires_in === 'number' ? { expiresAt: now + tokens.expires_in * 1000, lifetimeMs: tokens.expires_in * 1000 } : { expiresAt: undefined, lifetimeMs: undefined };
     const grant = this.mode.kind === 'clientCredentials' ? ('client_credentials' as const) : this.mode.kind === 'assertion' ? this.mode.grant : undefined;
-    if (this.staged) return this.commit(tokens, grant, { ...expiry, obtainedAt: now }, account);
-    const known = this.session?.tokens;
-    await this.write((s) => {
-      if (this.mode.kind === 'passive') {
-        // A refresh that ends after Log Out must not bring the session back, nor one that ends after
-        // a sign-in committed newer tokens overwrite them.
-        if (!s) return undefined;
-        if (s.tokens && known && s.tokens.access_token !== known.access_token && s.tokens.refresh_token !== tokens.refresh_token) {
-          this.options.logger.info('the session changed while refreshing (signed in again); keeping the new one');
-          return s;
-        }
-      }
-      // A refresh keeps the account of the sign-in unless its answer names one.
-      return {
-        ...base(s, this.options.serverUrl),
-        ...(tokens.issuer ? { issuer: tokens.issuer } : {}),
-        tokens,
-        // A refresh keeps how the session was had (an enterprise session stays one).
-        grant: grant ?? (this.mode.kind === 'passive' ? s?.grant : undefined),
-        ...expiry,
-        // Tokens that replace tokens are a refresh; the first ones (a machine's first request) are obtained.
-        ...(s?.tokens ? { refreshedAt: now } : { obtainedAt: now, refreshedAt: undefined }),
-        ...(account ? { account } : {}),
-      };
-    });
-    // A machine-to-machine server gets its tokens here, on the transport, not through a sign-in.
-    if (this.nonInteractive) await this.bindCredentials(this.session?.discovery);
-  }
-
-  /** stagedSignIn: discovery, client, tokens and issuer of this flow replace the stored session in one write. */
-  private async commit(
-    tokens: OAuthTokens,
-    grant: OAuthSession['grant'],
-    times: { expiresAt?: number; lifetimeMs?: number; obtainedAt: number },
-    fromIdToken: Account | undefined,
-  ): Promise<void> {
-    if (this.flow.ended) throw this.flow.ended;
-    const { settings, serverUrl } = this.options;
+    const { serverUrl } = this.options;
+    if (!this.staged) {
+      const renewal = { serverUrl, now, grant, passive: this.mode.kind === 'passive', known: this.session?.tokens, ...(fromIdToken ? { account: fromIdToken } : {}) };
+      await this.write((s) => renewedSession(s, tokens, renewal, this.options.logger));
+      // A machine-to-machine server gets its tokens here, on the transport, not through a sign-in.
+      if (this.nonInteractive) await bindCredentials(this.credentials, this.session?.discovery);
+      return;
+    }
+    // stagedSignIn: discovery, client, tokens and issuer of this flow replace the stored session in one write.
     const flow = this.flow;
+    this.assertNotEnded();
     // Client credentials sign in a machine, not a person: nobody to look up.
     const account = fromIdToken ?? (grant ? undefined : await this.options.lookUpAccount?.(tokens, flow.discovery));
     // The sign-in may have ended while the userinfo endpoint answered.
-    if (flow.ended) throw flow.ended;
-    const { obtainedAt, ...expiry } = times;
-    const issuer = tokens.issuer ?? issuerOf(flow.discovery);
-    await this.write((s) => {
-      const next: { -readonly [K in keyof OAuthSession]: OAuthSession[K] } = {
-        resource: serverUrl,
-        updatedAt: 0,
-        ...(issuer ? { issuer } : {}),
-        ...(flow.discovery ? { discovery: flow.discovery } : {}),
-        tokens,
-        ...(grant ? { grant } : {}),
-        ...(expiry.expiresAt !== undefined ? expiry : {}),
-        // A sign-in: no refresh has happened to these tokens yet.
-        obtainedAt,
-        ...(account ? { account } : {}),
-      };
-      const client = settings.clientId ? undefined : flow.client;
-      if (client) next.client = client;
-      const dpopKey = s?.dpopKey ?? flow.dpopKey;
-      if (dpopKey) next.dpopKey = dpopKey;
-      return next;
-    });
-    await this.bindCredentials(flow.discovery);
-  }
-
-  /** issuerBoundCredentials: the first tokens got with a client secret or key bind it to their issuer. */
-  private async bindCredentials(discovery: OAuthDiscoveryState | undefined): Promise<void> {
-    const { settings, serverUrl, store } = this.options;
-    const clientId = settings.clientId;
-    const bindTo = issuerOf(discovery);
-    if (clientId && (settings.clientSecret || settings.privateKey) && !settings.issuer && bindTo) {
-      if (!(await store.boundIssuer(serverUrl, clientId))) await store.bindIssuer(serverUrl, clientId, bindTo);
-    }
+    this.assertNotEnded();
+    const client = this.options.settings.clientId ? undefined : (flow.client ?? undefined);
+    const staged = { ...(flow.discovery ? { discovery: flow.discovery } : {}), ...(client ? { client } : {}), ...(flow.dpopKey ? { dpopKey: flow.dpopKey } : {}) };
+    await this.write((s) => committedSession(s, tokens, staged, { serverUrl, now, grant, ...(account ? { account } : {}) }));
+    await bindCredentials(this.credentials, flow.discovery);
   }
 
   async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
@@ -457,23 +271,10 @@ export class HubOAuthProvider implements OAuthClientProvider {
     return this.verifier;
   }
 
+  /** The grant's own parameters where there is no browser: client credentials, or the JWT bearer grant's assertion (grant.ts). */
   async prepareTokenRequest(scope?: string): Promise<URLSearchParams | undefined> {
-    if (this.mode.kind === 'assertion') {
-      const discovery = await this.currentDiscovery();
-      const issuer = issuerOf(discovery);
-      if (!discovery || !issuer) throw new OAuthFlowError('invalid_metadata', 'The authorization server is not known yet.');
-      const s = this.options.settings.scope ?? scope;
-      const resource = discovery.resourceMetadata?.resource ?? this.options.serverUrl;
-      const assertion = await this.mode.assertion({ issuer, resource, ...(s ? { scope: s } : {}) });
-      const params = new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion });
-      if (s) params.set('scope', s);
-      return params;
-    }
-    if (this.mode.kind !== 'clientCredentials') return undefined;
-    const params = new URLSearchParams({ grant_type: 'client_credentials' });
-    const s = this.options.settings.scope ?? scope;
-    if (s) params.set('scope', s);
-    return params;
+    const { settings, serverUrl } = this.options;
+    return grantParams(this.mode, settings.scope ?? scope, serverUrl, () => this.currentDiscovery());
   }
 
   async invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery'): Promise<void> {
@@ -511,7 +312,7 @@ export class HubOAuthProvider implements OAuthClientProvider {
   }
 
   async saveDiscoveryState(state: OAuthDiscoveryState): Promise<void> {
-    await this.checkDiscovery(state);
+    await checkDiscovery(state, this.options);
     if (this.staged) this.flow.discovery = state;
     else await this.write((s) => ({ ...base(s, this.options.serverUrl), discovery: state }));
   }
@@ -520,90 +321,9 @@ export class HubOAuthProvider implements OAuthClientProvider {
     return this.staged ? this.flow.discovery : (await this.read())?.discovery;
   }
 
-  /**
-   * issuerBoundCredentials: throws unless the client secret or private key from settings may go to
-   * the authorization server `target` names: auth.issuer when set, else the issuer bound at the
-   * first sign-in (none bound yet: any, and the sign-in binds it). Without such credentials, no-op.
-   */
-  async assertCredentialsMayGoTo(target: OAuthDiscoveryState | string | undefined): Promise<void> {
-    const { settings, serverUrl, store } = this.options;
-    if (!settings.clientId || !(settings.clientSecret || settings.privateKey)) return;
-    const expected = settings.issuer ?? (await store.boundIssuer(serverUrl, settings.clientId));
-    if (!expected) return;
-    const actual = typeof target === 'string' ? target : issuerOf(target);
-    if (actual !== undefined && sameIssuer(expected, actual)) return;
-    throw new OAuthFlowError(
-      'issuer_not_allowed',
-      `The client credentials in settings belong to ${showUrl(expected)}, but ${showUrl(serverUrl)} now names the authorization server ${actual === undefined ? '(none known)' : showUrl(actual)}; MCP Hub did not send them. Set auth.issuer if this is intended.`,
-    );
-  }
-
-  /**
-   * issuerPolicy: RFC 8414 wants the metadata's issuer identical to the URL it was fetched for. A
-   * difference of a trailing slash only is accepted with a warning (common, and harmless); any other
-   * difference is refused unless auth.acceptIssuer names exactly that issuer, for a server known to
-   * be misconfigured.
-   */
-  private checkIssuer(issuer: string, asUrl: string): void {
-    if (issuer === asUrl) return;
-    if (sameIssuer(issuer, asUrl)) {
-      this.options.logger.warn(`the authorization server's issuer differs from its URL by a trailing slash (${showUrl(issuer)}); accepting it`);
-      return;
-    }
-    if (this.options.settings.acceptIssuer !== undefined && issuer === this.options.settings.acceptIssuer) {
-      this.options.logger.warn(`the authorization server at ${showUrl(asUrl)} names the issuer ${showUrl(issuer)}; accepting it as auth.acceptIssuer says`);
-      return;
-    }
-    throw new OAuthFlowError('metadata_issuer_mismatch', metadataIssuerMismatch(showUrl(asUrl)), `issuer: ${issuer}`);
-  }
-
-  private async checkDiscovery(state: OAuthDiscoveryState): Promise<void> {
-    const metadata = state.authorizationServerMetadata;
-    const asUrl = state.authorizationServerUrl;
-    if (!metadata) {
-      // 2025-03-26 back-compat: a server with neither protected resource metadata nor
-      // authorization server metadata is its own authorization server at the default endpoints
-      // (/authorize, /token, /register). Anywhere else, missing metadata is refused, not guessed.
-      if (!state.resourceMetadata && new URL(asUrl).origin === new URL(this.options.serverUrl).origin) {
-        checkTokenEndpoint(new URL('/token', asUrl).href, 'the default token endpoint (/token, as the server publishes no metadata)');
-        this.options.logger.info('no OAuth metadata: using the 2025-03-26 default endpoints on the server itself');
-        return;
-      }
-      throw new OAuthFlowError(
-        'no_metadata',
-        `The authorization server ${new URL(asUrl).origin} publishes no metadata (RFC 8414 or OpenID discovery); MCP Hub does not guess its endpoints.`,
-      );
-    }
-    this.checkIssuer(metadata.issuer, asUrl);
-    const grants = metadata.grant_types_supported;
-    if (this.mode.kind === 'assertion' && this.mode.grant === 'workload' && grants && !grants.includes(JWT_BEARER_GRANT)) {
-      throw new OAuthFlowError('grant_unsupported', `The authorization server ${showUrl(asUrl)} does not offer the JWT bearer grant that workload identity uses.`);
-    }
-    if (this.mode.kind === 'interactive' && grants && !grants.includes('authorization_code')) {
-      const hint = grants.includes('client_credentials') ? ' It offers client_credentials: set auth.clientId with auth.clientSecret or auth.privateKey.' : '';
-      throw new OAuthFlowError('grant_unsupported', `The authorization server ${showUrl(asUrl)} does not offer the browser sign-in (authorization_code grant).${hint}`);
-    }
-    if (!this.nonInteractive && !metadata.code_challenge_methods_supported) {
-      // auth.pkce "assume-s256" fills the field in (assumeS256 in quirks.ts) before it gets here.
-      throw new OAuthFlowError(
-        'pkce_unadvertised',
-        `The authorization server ${showUrl(asUrl)} publishes no code_challenge_methods_supported, and MCP requires PKCE with S256; if it supports S256 (as Entra ID and Cognito do), set auth.pkce: "assume-s256".`,
-      );
-    }
-    if (!this.nonInteractive && !metadata.code_challenge_methods_supported?.includes('S256')) {
-      throw new OAuthFlowError(
-        'pkce_unsupported',
-        `The authorization server ${showUrl(asUrl)} does not advertise PKCE with S256 (code_challenge_methods_supported), which MCP requires.`,
-      );
-    }
-    const endpoints: Array<[string | undefined, string]> = [
-      [metadata.authorization_endpoint, 'the authorization endpoint'],
-      [metadata.token_endpoint, 'the token endpoint'],
-      [metadata.registration_endpoint, 'the registration endpoint'],
-    ];
-    for (const [url, what] of endpoints) if (url) await checkUrl(url, what, guardFor(this.options.serverUrl, this.options.resolver));
-    // The SDK would refuse it only at the token request, after registration and the browser sign-in.
-    checkTokenEndpoint(metadata.token_endpoint, 'the token_endpoint');
+  /** issuerBoundCredentials (credentials.ts): throws unless the credentials in settings may go where `target` names. */
+  assertCredentialsMayGoTo(target: OAuthDiscoveryState | string | undefined): Promise<void> {
+    return assertCredentialsMayGoTo(this.credentials, target);
   }
 
   /** The latest stored session (another window may have changed it). */
@@ -617,25 +337,10 @@ export class HubOAuthProvider implements OAuthClientProvider {
   }
 }
 
-function isLoopbackRedirect(uri: string): boolean {
-  try {
-    return isLoopbackHost(new URL(uri).hostname);
-  } catch {
-    return false;
-  }
-}
-
 function base(s: OAuthSession | undefined, serverUrl: string): OAuthSession {
   return s ?? { resource: serverUrl, updatedAt: 0 };
 }
 
 function interactionRequired(): OAuthFlowError {
   return new OAuthFlowError('interaction_required', 'Sign-in is required.');
-}
-
-/** A private key from settings: a PEM string, or a JWK as a JSON string. */
-function parseKey(text: string): string | Record<string, unknown> {
-  const t = text.trim();
-  if (t.startsWith('{')) return JSON.parse(t) as Record<string, unknown>;
-  return t;
 }

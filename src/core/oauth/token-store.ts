@@ -15,6 +15,7 @@
  * Every token and secret read or written is handed to the scrubber, so no surface shows it.
  */
 import type { OAuthDiscoveryState, OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/client';
+import { isRecord } from '../../protocol';
 import { noopLogger, type Disposable, type Logger, type SecretStore } from '../ports';
 import { scrubber } from '../scrub';
 import type { Account } from './account';
@@ -86,10 +87,6 @@ function hostOf(serverUrl: string): string {
 }
 
 const EMPTY: HostSecret = { v: 1, sessions: {} };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function parse(raw: string | undefined): Parsed {
   if (!raw) return { kind: 'ok', secret: EMPTY };

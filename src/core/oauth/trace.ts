@@ -10,7 +10,7 @@ import { Emitter } from '../events';
 import type { Clock } from '../ports';
 import { scrubber } from '../scrub';
 
-export type OAuthTraceKind = 'metadata' | 'registration' | 'authorize' | 'callback' | 'token' | 'refresh' | 'userinfo' | 'error' | 'info';
+export type OAuthTraceKind = 'metadata' | 'registration' | 'authorize' | 'callback' | 'token' | 'refresh' | 'userinfo' | 'revocation' | 'error' | 'info';
 
 /** A step as the trace keeps it: the protocol's view of a step (protocol.ts), with its kind named. */
 export interface OAuthTraceStep extends TraceStepView {
@@ -31,6 +31,8 @@ export interface TracedRequest {
   readonly grantType?: string;
   /** A client registration (a JSON body with redirect_uris or grant_types). */
   readonly registration?: boolean;
+  /** A token revocation (RFC 7009: a form body with token). */
+  readonly revocation?: boolean;
   /** Undefined when no response came (refused, unreachable, timed out). */
   readonly status?: number;
   readonly ms: number;
@@ -49,6 +51,7 @@ export function requestStep(r: TracedRequest, known: { readonly userinfoEndpoint
   }
   const what = ((): Pick<OAuthTraceStep, 'kind' | 'label'> => {
     if (r.registration) return { kind: 'registration', label: 'Dynamic client registration' };
+    if (r.revocation) return { kind: 'revocation', label: 'Token revocation' };
     if (r.grantType === 'refresh_token') return { kind: 'refresh', label: 'Token refresh' };
     if (r.grantType === 'authorization_code') return { kind: 'token', label: 'Token request' };
     if (r.grantType === 'client_credentials') return { kind: 'token', label: 'Token request (client credentials)' };

@@ -3,7 +3,7 @@
  * entry (never another entry's), and an updated entry that keeps what the person set on it. Pure: the
  * editor reads the scope, calls these, and writes the result back.
  */
-import { isRecord } from '../config';
+import { isRecord } from '../../protocol';
 
 /** The fields that say what an entry runs; everything else on it is the person's own. */
 export const RUN_FIELDS = ['type', 'command', 'args', 'env', 'cwd', 'url', 'headers', 'registry'] as const;

@@ -15,7 +15,7 @@ import { dirname, join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import yauzl from 'yauzl';
-import { isRecord } from '../config';
+import { isRecord } from '../../protocol';
 import { isOAuthFlowError } from '../oauth/errors';
 import { pinnedRequest } from '../oauth/pinned-request';
 import { checkUrlForm, guardedLookup, guardFor, type Resolver } from '../oauth/url-guard';

@@ -6,7 +6,7 @@
  * settings (package names, versions, argument and header values, URLs) is refused when it holds
  * control characters or `${`, which MCP Hub would read as one of its own variables.
  */
-import { isRecord } from '../config';
+import { isRecord } from '../../protocol';
 import { scrubber } from '../scrub';
 import {
   PACKAGE_KINDS,

@@ -1,0 +1,130 @@
+/**
+ * The stored session of a server: what it says, as the panel and the connection read it (who is
+ * signed in and until when, never a token; when it ends for good), and what new tokens make of it
+ * (a renewal, or a sign-in's commit). Pure: the provider (provider.ts) writes what these answer.
+ *  - expiresIn (v2 stores no expiry): `expires_in` becomes an absolute expiry for proactive refresh.
+ */
+import type { OAuthDiscoveryState, OAuthTokens } from '@modelcontextprotocol/client';
+import type { AuthSettings } from '../config';
+import type { Logger } from '../ports';
+import { storedAccount, type Account } from './account';
+import type { StoredClient } from './clients';
+import type { DpopKey } from './dpop';
+import { issuerOf } from './issuer';
+import type { OAuthSession } from './token-store';
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+export interface SessionInfo {
+  readonly issuer?: string;
+  readonly scopes: readonly string[];
+  readonly expiresAt?: number;
+  /** Epoch ms of the sign-in the tokens come from. */
+  readonly obtainedAt?: number;
+  /** Epoch ms of the last refresh of those tokens; absent until one happened. */
+  readonly refreshedAt?: number;
+  /** Who signed in, when the authorization server said (id_token claims or userinfo; scrubbed, capped). */
+  readonly account?: Account;
+}
+
+/** The panel's view of a session with tokens; undefined without. */
+export function sessionInfo(s: OAuthSession | undefined): SessionInfo | undefined {
+  if (!s?.tokens) return undefined;
+  const account = storedAccount(s.account);
+  return {
+    ...(s.issuer ? { issuer: s.issuer } : {}),
+    scopes: s.tokens.scope?.split(' ').filter(Boolean) ?? [],
+    ...(s.expiresAt ? { expiresAt: s.expiresAt } : {}),
+    ...(typeof s.obtainedAt === 'number' ? { obtainedAt: s.obtainedAt } : {}),
+    ...(typeof s.refreshedAt === 'number' ? { refreshedAt: s.refreshedAt } : {}),
+    ...(account ? { account } : {}),
+  };
+}
+
+/**
+ * When a session ends for good: its expiry, when it has no refresh token and no other way to a new
+ * token (client credentials, a JWT assertion: `machine`); else undefined.
+ */
+export function unrenewableExpiry(s: OAuthSession | undefined, settings: AuthSettings, machine: boolean): number | undefined {
+  if (!s?.tokens || s.tokens.refresh_token || s.expiresAt === undefined || s.grant !== undefined) return undefined;
+  if (settings.grantType === 'jwt-bearer' || machine) return undefined;
+  return s.expiresAt;
+}
+
+/** expiresIn: the absolute expiry and the lifetime of tokens received `now`; both undefined without expires_in. */
+function expiry(tokens: OAuthTokens, now: number): { expiresAt: number | undefined; lifetimeMs: number | undefined } {
+  return typeof tokens.expires_in === 'number'
+    ? { expiresAt: now + tokens.expires_in * 1000, lifetimeMs: tokens.expires_in * 1000 }
+    : { expiresAt: undefined, lifetimeMs: undefined };
+}
+
+export interface Renewal {
+  readonly serverUrl: string;
+  readonly now: number;
+  /** How these tokens were had: client credentials or an assertion; undefined for a refresh. */
+  readonly grant: OAuthSession['grant'];
+  /** Saved by a transport's provider (a refresh, never a sign-in). */
+  readonly passive: boolean;
+  /** The tokens the refresh started from. */
+  readonly known: OAuthTokens | undefined;
+  /** Who the answer names (an id_token's claims), if it names anyone. */
+  readonly account?: Account;
+}
+
+/**
+ * The session after tokens that renew it (a refresh, or a machine's token on its transport). A
+ * refresh that ends after Log Out does not bring the session back (undefined), nor does one that
+ * ends after a sign-in committed newer tokens overwrite them (`s` as it is). A refresh keeps how
+ * the session was had (an enterprise session stays one) and the account of the sign-in unless its
+ * answer names one.
+ */
+export function renewedSession(s: OAuthSession | undefined, tokens: OAuthTokens, r: Renewal, logger: Logger): OAuthSession | undefined {
+  if (r.passive) {
+    if (!s) return undefined;
+    if (s.tokens && r.known && s.tokens.access_token !== r.known.access_token && s.tokens.refresh_token !== tokens.refresh_token) {
+      logger.info('the session changed while refreshing (signed in again); keeping the new one');
+      return s;
+    }
+  }
+  return {
+    ...(s ?? { resource: r.serverUrl, updatedAt: 0 }),
+    ...(tokens.issuer ? { issuer: tokens.issuer } : {}),
+    tokens,
+    grant: r.grant ?? (r.passive ? s?.grant : undefined),
+    ...expiry(tokens, r.now),
+    // Tokens that replace tokens are a refresh; the first ones (a machine's first request) are obtained.
+    ...(s?.tokens ? { refreshedAt: r.now } : { obtainedAt: r.now, refreshedAt: undefined }),
+    ...(r.account ? { account: r.account } : {}),
+  };
+}
+
+/**
+ * stagedSignIn: the session a sign-in commits in one write, replacing whatever was stored: its
+ * discovery, client (none for a client from settings), tokens and issuer. A DPoP key the stored
+ * session holds stays (tokens may be bound to it), else the flow's.
+ */
+export function committedSession(
+  s: OAuthSession | undefined,
+  tokens: OAuthTokens,
+  staged: { readonly discovery?: OAuthDiscoveryState; readonly client?: StoredClient; readonly dpopKey?: DpopKey },
+  commit: { readonly serverUrl: string; readonly now: number; readonly grant: OAuthSession['grant']; readonly account?: Account },
+): OAuthSession {
+  const issuer = tokens.issuer ?? issuerOf(staged.discovery);
+  const { expiresAt, lifetimeMs } = expiry(tokens, commit.now);
+  const next: Writable<OAuthSession> = {
+    resource: commit.serverUrl,
+    updatedAt: 0,
+    ...(issuer ? { issuer } : {}),
+    ...(staged.discovery ? { discovery: staged.discovery } : {}),
+    tokens,
+    ...(commit.grant ? { grant: commit.grant } : {}),
+    ...(expiresAt !== undefined ? { expiresAt, ...(lifetimeMs !== undefined ? { lifetimeMs } : {}) } : {}),
+    // A sign-in: no refresh has happened to these tokens yet.
+    obtainedAt: commit.now,
+    ...(commit.account ? { account: commit.account } : {}),
+  };
+  if (staged.client) next.client = staged.client;
+  const dpopKey = s?.dpopKey ?? staged.dpopKey;
+  if (dpopKey) next.dpopKey = dpopKey;
+  return next;
+}

@@ -110,6 +110,8 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
       port: editorPort,
       userSettings: {
         ...USER_SETTINGS,
+        // VS Code starts extension-provided MCP servers only in a trusted workspace (this run is not about trust).
+        'security.workspace.trust.enabled': false,
         'mcpHub.servers': { ...stack.servers, ...enterprise.servers },
         'mcpHub.enterprise.idp': enterprise.idpSettings,
         // A person's own value of the policy setting is no policy (only VS Code's policy sets it): every step runs their servers.
@@ -326,6 +328,36 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
       [],
       'files holding a token',
     );
+  });
+
+  it("VS Code's own MCP client opens the MCP App's ui:// resource through the hub, and the gateway line shows it as a client", async () => {
+    // VS Code's "MCP: Browse Resources…" starts its MCP servers (the hub's, through the gateway) and
+    // lists their resources; choosing one opens it as an mcp-resource file, read by VS Code's client.
+    await page.keyboard.press('F1');
+    const box = page.locator('.quick-input-widget input');
+    await box.waitFor({ timeout: TIMEOUT });
+    await box.fill('>MCP: Browse Resources');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Browse Resources' }).first().waitFor({ timeout: TIMEOUT });
+    await box.press('Enter');
+    const app = page.locator('.quick-input-list .monaco-list-row', { hasText: 'ui://get-time/mcp-app.html' }).first();
+    await app.waitFor({ timeout: TIMEOUT });
+    await box.fill('mcp-app.html');
+    await app.click();
+    await page.locator('.monaco-editor .view-lines', { hasText: 'Get Time App' }).first().waitFor({ timeout: TIMEOUT });
+    await shot('17-mcp-app-resource-in-vscode');
+
+    // The panel's gateway line opens who uses the gateway: VS Code's own client (code-server names
+    // itself "code-server" in its handshake) with its calls, and the calls per server.
+    await panel().locator('#mcp-gateway').click();
+    const usage = await frameWith('mcp-gateway-view tr[data-client="code-server"]');
+    const vscodeRow = usage.locator('mcp-gateway-view tr[data-client="code-server"]').first();
+    assert.match(await vscodeRow.innerText(), /1\.139/, 'its version from the handshake');
+    await usage.locator('mcp-gateway-view tr[data-server="time-app"]').waitFor({ timeout: TIMEOUT });
+    const calls = Number(await usage.locator('mcp-gateway-view tr[data-server="time-app"] td').first().innerText());
+    assert.ok(calls >= 2, `time-app's requests through the gateway: its lists and the resource read (${calls})`);
+    const shown = await usage.locator('mcp-gateway-view').innerText();
+    assert.doesNotMatch(shown, /<!DOCTYPE|Get Time App/i, 'nothing of what was read');
+    await shot('18-gateway-clients');
   });
 
   it('leaves a quiet extension host log across the first activation and a reload, and starts the gateway once per window', () => {

@@ -105,6 +105,7 @@ describe('who uses the gateway', () => {
     assert.ok(evil, view.clients.map((x) => x.name).join(', '));
     assert.equal(evil.calls, 1);
     assert.ok(evil.name.length <= 100 && evil.name.endsWith('…'), evil.name);
+    // eslint-disable-next-line no-control-regex
     assert.doesNotMatch(evil.name, /[\u0000-\u001f]/);
 
     assert.deepEqual(

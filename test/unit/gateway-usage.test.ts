@@ -61,9 +61,9 @@ describe('gateway usage', () => {
     const agent = modernClientOf('alpha', { 'io.modelcontextprotocol/clientInfo': { name: 'agent', version: '3' } });
     assert.deepEqual(agent, { view: 'alpha', name: 'agent', version: '3' });
     assert.equal(modernClientOf(undefined, { progressToken: 1 }), undefined, 'a classic request names no client');
-    usage.clientRequested(agent!);
-    usage.called({ modern: agent!, server: 'alpha', method: 'tools/call', ok: true });
-    usage.clientRequested(agent!);
+    usage.clientRequested(agent);
+    usage.called({ modern: agent, server: 'alpha', method: 'tools/call', ok: true });
+    usage.clientRequested(agent);
     assert.deepEqual(
       usage.snapshot().clients.map((c) => [c.name, c.era, c.calls]),
       [['agent', '2026-07-28', 1]],
@@ -79,6 +79,7 @@ describe('gateway usage', () => {
     usage.clientConnected({ session: 7, view: undefined, name: `bad\u001b[31m\nname token=${secret} ${'y'.repeat(500)}`, version: '\u202e1.0' });
     usage.clientConnected({ session: 8, view: undefined, name: '', version: '' });
     const [bad, unnamed] = usage.snapshot().clients;
+    // eslint-disable-next-line no-control-regex
     assert.ok(!bad.name.includes(secret) && !/[\u0000-\u001f\u202e]/.test(bad.name + bad.version), JSON.stringify(bad));
     assert.ok([...bad.name].length <= CLIENT_TEXT_MAX && bad.name.endsWith('…'));
     assert.equal(unnamed.name, '(unnamed client)');

@@ -4,7 +4,7 @@
  * the last errors. It follows the traffic live. Every name here is a client's own words, scrubbed and
  * capped by the extension, and is rendered as text only; no call's arguments or results reach it.
  */
-import { themedHost } from '../components/theme';
+import { tabTables, themedHost, visuallyHidden } from '../components/theme';
 import { css, html, LitElement, nothing } from 'lit';
 import type { GatewayClientView, GatewayUsageView, GatewayView } from '../../src/protocol';
 import { onUpdate } from './host';
@@ -45,7 +45,7 @@ export class McpGatewayView extends LitElement {
           clients.length === 0
             ? html`<p class="muted" data-empty="clients">${this.loaded ? 'No client is connected.' : 'Loading…'}</p>`
             : html`<table data-table="clients">
-                <caption class="sr-only">
+                <caption class="visually-hidden">
                   Clients of the gateway, most recently active first
                 </caption>
                 <thead>
@@ -134,29 +134,19 @@ export class McpGatewayView extends LitElement {
 
   static override styles = [
     themedHost,
+    tabTables,
+    visuallyHidden,
     css`
       :host {
         padding: 12px 20px;
-      }
-      h1 {
-        font-size: 1.3em;
-        font-weight: 600;
       }
       h2 {
         font-size: 1.1em;
         font-weight: 600;
         margin-top: 1.5em;
       }
-      table {
-        border-collapse: collapse;
-        width: 100%;
-      }
       th,
       td {
-        text-align: left;
-        padding: 3px 8px;
-        border-bottom: 1px solid var(--vscode-panel-border);
-        vertical-align: top;
         overflow-wrap: anywhere;
       }
       tbody th {
@@ -180,14 +170,6 @@ export class McpGatewayView extends LitElement {
       .errors li {
         margin: 4px 0;
         overflow-wrap: anywhere;
-      }
-      .sr-only {
-        position: absolute;
-        width: 1px;
-        height: 1px;
-        overflow: hidden;
-        clip-path: inset(50%);
-        white-space: nowrap;
       }
     `,
   ];

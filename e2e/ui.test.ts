@@ -339,9 +339,10 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     await box.fill('>MCP: Browse Resources');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Browse Resources' }).first().waitFor({ timeout: TIMEOUT });
     await box.press('Enter');
+    // The list is long (every server's resources) and renders only the rows in view: filter first.
+    await box.fill('mcp-app.html');
     const app = page.locator('.quick-input-list .monaco-list-row', { hasText: 'ui://get-time/mcp-app.html' }).first();
     await app.waitFor({ timeout: TIMEOUT });
-    await box.fill('mcp-app.html');
     await app.click();
     await page.locator('.monaco-editor .view-lines', { hasText: 'Get Time App' }).first().waitFor({ timeout: TIMEOUT });
     await shot('17-mcp-app-resource-in-vscode');

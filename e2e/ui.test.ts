@@ -119,6 +119,8 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
       port: editorPort,
       userSettings: {
         ...USER_SETTINGS,
+        // VS Code starts extension-provided MCP servers only in a trusted workspace (this run is not about trust).
+        'security.workspace.trust.enabled': false,
         'mcpHub.servers': { ...stack.servers, ...enterprise.servers },
         'mcpHub.enterprise.idp': enterprise.idpSettings,
         'mcpHub.registry.url': registry.url,
@@ -406,6 +408,34 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
       [],
       'files holding a token',
     );
+  });
+
+  it("VS Code's own MCP client uses the hub's servers, and the panel's gateway line shows it as a gateway client", async () => {
+    // VS Code's "MCP: Browse Resources…" starts its MCP servers (the hub's, through the gateway) and
+    // lists their resources. (That VS Code's client reads an MCP App's ui:// resource is shown by the
+    // in-editor suite, which reads it as VS Code's mcp-resource: file.)
+    await page.keyboard.press('F1');
+    const box = page.locator('.quick-input-widget input');
+    await box.waitFor({ timeout: TIMEOUT });
+    await box.fill('>MCP: Browse Resources');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Browse Resources' }).first().waitFor({ timeout: TIMEOUT });
+    await box.press('Enter');
+    await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: TIMEOUT });
+    await shot('17-vscode-browse-resources');
+    await page.keyboard.press('Escape');
+
+    // The panel's gateway line opens who uses the gateway: VS Code's own client (code-server names
+    // itself "code-server" in its handshake) with its calls, and the calls per server.
+    await panel().locator('#mcp-gateway').click();
+    const usage = await frameWith('mcp-gateway-view tr[data-client="code-server"]');
+    const vscodeRow = usage.locator('mcp-gateway-view tr[data-client="code-server"]').first();
+    assert.match(await vscodeRow.innerText(), /1\.139/, 'its version from the handshake');
+    await usage.locator('mcp-gateway-view tr[data-server="time-app"]').waitFor({ timeout: TIMEOUT });
+    const calls = Number(await usage.locator('mcp-gateway-view tr[data-server="time-app"] td').first().innerText());
+    assert.ok(calls >= 1, `time-app's requests through the gateway: its lists (${calls})`);
+    const shown = await usage.locator('mcp-gateway-view').innerText();
+    assert.doesNotMatch(shown, /<!DOCTYPE|# Fixture/i, 'nothing of what was read');
+    await shot('18-gateway-clients');
   });
 
   it('leaves a quiet extension host log across the first activation and a reload, and starts the gateway once per window', () => {

@@ -32,6 +32,7 @@ import { OrganisationHost } from './vscode/organisation';
 import { gatewayMode } from './core/policies';
 import { ServersViewProvider, VIEW_ID } from './vscode/view';
 import { EditorElicitation } from './vscode/workbench/elicitation';
+import { GatewayUsageTab, SHOW_GATEWAY_USAGE_COMMAND } from './vscode/workbench/gateway-usage';
 import { Workbench } from './vscode/workbench/workbench';
 
 /** What other extensions (and the e2e tests) get from `activate()`. */
@@ -108,6 +109,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
     const org = organisation.policy;
     return { mode: gatewayMode(org), ...(org.kind === 'ok' ? { by: org.policy.organization } : {}) };
   });
+  // Who uses the gateway: a tab opened from the panel's gateway line.
+  const usageTab = new GatewayUsageTab(context.extensionUri, gateway, logger);
+  context.subscriptions.push(
+    usageTab,
+    vscode.commands.registerCommand(SHOW_GATEWAY_USAGE_COMMAND, () => usageTab.show()),
+  );
   // The company IdP (mcpHub.enterprise.idp): one sign-in for every server that accepts it.
   const enterprise = new EnterpriseHost(theHub, inputs, logger);
   context.subscriptions.push(enterprise);
@@ -134,6 +141,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
           return;
         case 'addServer':
           void vscode.commands.executeCommand(REGISTRY_COMMANDS.addServer);
+          return;
+        case 'showGatewayUsage':
+          usageTab.show();
           return;
         case 'enterpriseSignIn':
           void enterprise.signIn();

@@ -154,6 +154,50 @@ export interface ServerView {
 export type GatewayView =
   { readonly on: false; readonly organisation?: string } | { readonly on: true; readonly address: string; readonly sessions: number; readonly vscodeOnly?: boolean };
 
+/** A client of the gateway, as its handshake (or, for a 2026-07-28 client, its requests) named it: untrusted text, scrubbed and capped. */
+export interface GatewayClientView {
+  readonly name: string;
+  readonly version: string;
+  /** `classic`: a 2025-era session; `2026-07-28`: a sessionless client, known by the name it gives in each request. */
+  readonly era: 'classic' | '2026-07-28';
+  /** The hub server whose own endpoint it uses; absent for /mcp (all servers). */
+  readonly server?: string;
+  /** Epoch ms: when its session opened, or when it was first seen (2026-07-28). */
+  readonly since: number;
+  /** Epoch ms of its last request. */
+  readonly lastSeen: number;
+  /** Calls to servers it made, and how many of them failed. */
+  readonly calls: number;
+  readonly failed: number;
+}
+
+/** One server's calls through the gateway in the last hour. */
+export interface GatewayServerUsageView {
+  readonly server: string;
+  /** Every request that reached the server through the gateway (lists, reads, prompts, completions, tool calls). */
+  readonly calls: number;
+  readonly toolCalls: number;
+  readonly failed: number;
+}
+
+/** A failed call: where it went and why, in words that hold none of its arguments or results. */
+export interface GatewayErrorView {
+  readonly at: number;
+  readonly server: string;
+  readonly method: string;
+  /** The client that called, as the clients list names it. */
+  readonly client?: string;
+  readonly message: string;
+}
+
+/** Who uses the gateway: its clients, calls per server over a rolling window, and the last errors. */
+export interface GatewayUsageView {
+  readonly clients: readonly GatewayClientView[];
+  readonly servers: readonly GatewayServerUsageView[];
+  readonly errors: readonly GatewayErrorView[];
+  readonly windowMinutes: number;
+}
+
 /**
  * The company IdP (mcpHub.enterprise.idp), for the panel's header: where, whether someone is signed
  * in and who (the IdP's claims, scrubbed), and whether a sign-in is under way.
@@ -201,6 +245,8 @@ export type WebviewToExtension =
   | { readonly type: 'connectClient' }
   /** Add Server…: search an MCP registry and add one of its servers. */
   | { readonly type: 'addServer' }
+  /** Opens the gateway's usage tab: who uses it, calls per server, the last errors. */
+  | { readonly type: 'showGatewayUsage' }
   /** The company IdP: sign in (browser), cancel that, or sign out (and so out of the servers signed in through it). */
   | { readonly type: 'enterpriseSignIn' }
   | { readonly type: 'enterpriseCancel' }
@@ -242,6 +288,7 @@ export function parseWebviewMessage(message: unknown): WebviewToExtension | unde
     case 'showLogs':
     case 'connectClient':
     case 'addServer':
+    case 'showGatewayUsage':
     case 'enterpriseSignIn':
     case 'enterpriseCancel':
     case 'enterpriseSignOut':
@@ -275,6 +322,31 @@ export function parseWebviewMessage(message: unknown): WebviewToExtension | unde
 
 const isServerView = (s: unknown) => isRecord(s) && typeof s.name === 'string' && typeof s.status === 'string' && Array.isArray(s.tools) && Array.isArray(s.actions);
 
+function isGatewayView(g: unknown): g is GatewayView {
+  return isRecord(g) && (g.on === false || (g.on === true && typeof g.address === 'string' && typeof g.sessions === 'number'));
+}
+
+const isCount = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isTime = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+const isText = (v: unknown) => typeof v === 'string' && v.length <= URI_MAX;
+
+function isGatewayUsageView(u: unknown): u is GatewayUsageView {
+  if (!isRecord(u) || !Array.isArray(u.clients) || !Array.isArray(u.servers) || !Array.isArray(u.errors) || !isCount(u.windowMinutes)) return false;
+  const client = (c: unknown) =>
+    isRecord(c) &&
+    isText(c.name) &&
+    isText(c.version) &&
+    (c.era === 'classic' || c.era === '2026-07-28') &&
+    (c.server === undefined || isText(c.server)) &&
+    isTime(c.since) &&
+    isTime(c.lastSeen) &&
+    isCount(c.calls) &&
+    isCount(c.failed);
+  const server = (s: unknown) => isRecord(s) && isText(s.server) && isCount(s.calls) && isCount(s.toolCalls) && isCount(s.failed);
+  const error = (e: unknown) => isRecord(e) && isTime(e.at) && isText(e.server) && isText(e.method) && (e.client === undefined || isText(e.client)) && isText(e.message);
+  return u.clients.every(client) && u.servers.every(server) && u.errors.every(error);
+}
+
 /** Validates a message from the extension (the webview's side of the same check). */
 export function parseExtensionMessage(message: unknown): ExtensionToWebview | undefined {
   if (!isRecord(message) || !Array.isArray(message.servers) || !message.servers.every(isServerView)) return undefined;
@@ -282,8 +354,7 @@ export function parseExtensionMessage(message: unknown): ExtensionToWebview | un
     return Array.isArray(message.removed) && message.removed.every((n) => typeof n === 'string') ? (message as ExtensionToWebview) : undefined;
   }
   if (message.type !== 'servers') return undefined;
-  const g = message.gateway;
-  const gatewayOk = g === undefined || (isRecord(g) && (g.on === false || (g.on === true && typeof g.address === 'string' && typeof g.sessions === 'number')));
+  const gatewayOk = message.gateway === undefined || isGatewayView(message.gateway);
   const e = message.enterprise;
   const enterpriseOk =
     e === undefined ||
@@ -439,7 +510,9 @@ export type ExtensionToWorkbench =
   | { readonly type: 'appCallResult'; readonly callId: string; readonly result: Record<string, unknown> }
   | { readonly type: 'appCallFailed'; readonly callId: string; readonly message: string }
   /** An app asks to run a tool its server marks destructive: the tab asks the person. */
-  | { readonly type: 'appConfirm'; readonly callId: string; readonly tool: string };
+  | { readonly type: 'appConfirm'; readonly callId: string; readonly tool: string }
+  /** Who uses the gateway (its usage tab), and whether it is on. */
+  | { readonly type: 'gatewayUsage'; readonly usage: GatewayUsageView; readonly gateway: GatewayView };
 
 export type WorkbenchToExtension =
   | { readonly type: 'ready' }
@@ -558,6 +631,8 @@ export function parseWorkbenchUpdate(message: unknown): ExtensionToWorkbench | u
       return typeof message.callId === 'string' && typeof message.message === 'string' ? (message as ExtensionToWorkbench) : undefined;
     case 'appConfirm':
       return typeof message.callId === 'string' && typeof message.tool === 'string' ? (message as ExtensionToWorkbench) : undefined;
+    case 'gatewayUsage':
+      return isGatewayUsageView(message.usage) && isGatewayView(message.gateway) ? (message as ExtensionToWorkbench) : undefined;
     default:
       return undefined;
   }

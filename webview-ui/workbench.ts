@@ -6,9 +6,10 @@ import './workbench/tool-runner';
 import './workbench/question';
 import './workbench/image-view';
 import './workbench/trace-view';
+import './workbench/gateway-view';
 import { post } from './workbench/host';
 
-const VIEWS: Record<string, string> = { tool: 'mcp-tool-runner', elicitation: 'mcp-question', image: 'mcp-image-view', trace: 'mcp-trace-view' };
+const VIEWS: Record<string, string> = { tool: 'mcp-tool-runner', elicitation: 'mcp-question', image: 'mcp-image-view', trace: 'mcp-trace-view', gateway: 'mcp-gateway-view' };
 
 const tag = VIEWS[document.body.dataset.view ?? ''];
 if (tag) document.getElementById('root')?.append(document.createElement(tag));

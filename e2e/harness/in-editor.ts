@@ -57,7 +57,8 @@ export async function runInEditorSuite(launcher: Launcher): Promise<InEditorResu
   const dir = mkdtempSync(join(tmpdir(), 'mcphub-e2e-'));
   const log: string[] = [];
   const say = (m: string) => log.push(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
-  const stack = await startDemoStack({ everything: true });
+  // With two published MCP Apps servers, for VS Code's own client to read an app through the hub.
+  const stack = await startDemoStack({ everything: true, apps: true, appOnly: true });
   const resultsFile = join(dir, 'results.json');
   const report = await startTokenReport();
   const env = { MCP_HUB_E2E_RESULTS: resultsFile, MCP_HUB_E2E_OAUTH_URL: stack.mcp.url, MCP_HUB_E2E_ISSUER: stack.as.issuer, MCP_HUB_E2E_REPORT_URL: report.url };

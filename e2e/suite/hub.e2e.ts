@@ -173,6 +173,33 @@ describe('MCP Hub in the editor', () => {
     assert.equal(await callThroughVsCode(EVERYTHING, 'echo', { message: 'named well' }), 'Echo: named well');
   });
 
+  it("lets VS Code's own MCP client read an MCP App through the hub: the app's tool for the model, its ui:// resource, no app-only tool", async () => {
+    const hub = await api();
+    await waitFor(hub, 'time-app', ['running']);
+    // The model-visible tool, under the name VS Code gives it. The stable API shows name,
+    // description and input schema only: `_meta.ui` (the app's resourceUri) is not observable here.
+    const tool = await startInVsCode('time-app', 'get-time');
+    assert.equal(tool.description, 'Returns the current server time as an ISO 8601 string.');
+    assert.equal((tool.inputSchema as { type?: string } | undefined)?.type, 'object');
+    // The app's ui:// resource, read by VS Code's own client through the gateway (resources/read):
+    // VS Code serves an MCP server's resources as mcp-resource:// files (what "MCP: Browse
+    // Resources…" opens), named by the hex of its id for the server and the resource's scheme,
+    // authority and path (VS Code 1.139, mcpTypes.ts McpResourceURI.fromServer).
+    const id = Buffer.from('mcp-hub.mcp-hub/time-app', 'utf8').toString('hex');
+    const uri = vscode.Uri.from({ scheme: 'mcp-resource', authority: id, path: '/ui/get-time/mcp-app.html' });
+    const html = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+    assert.match(html, /<title>Get Time App<\/title>/, html.slice(0, 300));
+    // A server whose app polls a tool only apps may call: VS Code lists its model tool, never the app-only one.
+    await waitFor(hub, 'monitor-app', ['running']);
+    await startInVsCode('monitor-app', 'get-system-info');
+    assert.ok(
+      hub.listTools('monitor-app').some((t) => t.name === 'poll-system-stats'),
+      'the hub has the app-only tool (an app may call it)',
+    );
+    const names = vscode.lm.tools.map((t) => t.name);
+    assert.ok(!names.includes(vsCodeToolName('monitor-app', 'poll-system-stats')), `no app-only tool for the model: ${names.join(', ')}`);
+  });
+
   it('applies a settings edit as a diff', async () => {
     const hub = await api();
     const config = vscode.workspace.getConfiguration('mcpHub');

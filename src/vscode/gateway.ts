@@ -12,6 +12,7 @@ import { EditorClient } from '../core/gateway/editor-client';
 import type { InputRouter } from '../core/gateway/input-router';
 import { McpGateway, sessionIdleSetting } from '../core/gateway/gateway';
 import { GatewayToken } from '../core/gateway/token';
+import { GatewayUsage } from '../core/gateway/usage';
 import type { McpHub } from '../core/hub';
 import type { GatewayMode } from '../core/managed-policy';
 import type { Logger } from '../core/ports';
@@ -34,6 +35,8 @@ export class GatewayHost implements vscode.Disposable {
   private readonly _onDidChange = new vscode.EventEmitter<void>();
   /** The gateway started, stopped, moved or got a new token. */
   readonly onDidChange = this._onDidChange.event;
+  /** Who uses the gateway: kept across its restarts, for the window's life. */
+  readonly usage = new GatewayUsage();
 
   constructor(
     private readonly hub: McpHub,
@@ -110,6 +113,7 @@ export class GatewayHost implements vscode.Disposable {
       version: this.version,
       logger: this.logger,
       ...(this.questions ? { questions: this.questions } : {}),
+      traffic: this.usage,
       onSessionsChanged: () => this._onDidChange.fire(),
       onSignInNeeded: (server) => this.logger.info(`gateway: a client called ${server}, which needs sign-in (Authenticate in the MCP Hub panel)`),
     });
@@ -146,6 +150,7 @@ export class GatewayHost implements vscode.Disposable {
     this.disposed = true;
     void this.stopGateway();
     this._onDidChange.dispose();
+    this.usage.dispose();
   }
 
   /** Reacts to another window rotating the token; our own writes (the first token, a rotation here) change nothing. */

@@ -78,7 +78,7 @@ describe('gateway pass-through on a server’s own endpoint', () => {
       version: '0',
       logger,
       questions: router,
-      traffic: { clientConnected: (s) => sessions.push(s), clientDisconnected: () => undefined, called: (c) => calls.push(c) },
+      traffic: { clientConnected: (s) => sessions.push(s), clientDisconnected: () => undefined, clientRequested: () => undefined, called: (c) => calls.push(c) },
     });
     await gateway.start();
   });

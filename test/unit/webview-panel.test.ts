@@ -527,6 +527,11 @@ describe('the panel (Lit components in happy-dom)', () => {
     assert.equal(text($('.gateway-text')), 'Gateway on port 4567 · 2 clients');
     $('[data-command="connectClient"]')?.click();
     assert.deepEqual(takePosted(), [{ type: 'connectClient' }]);
+    // The line itself opens who uses the gateway; it is a button, named for what it does.
+    assert.equal($('#mcp-gateway')?.tagName, 'BUTTON');
+    assert.equal($('#mcp-gateway')?.getAttribute('aria-label'), 'Gateway on port 4567 · 2 clients: show who uses the gateway');
+    $('#mcp-gateway')?.click();
+    assert.deepEqual(takePosted(), [{ type: 'showGatewayUsage' }]);
     await send({ type: 'servers', servers: [server('alpha')], gateway: { on: false } });
     assert.equal(text($('.gateway-text')), 'Gateway off');
     assert.equal($('[data-command="connectClient"]'), null);

@@ -15,7 +15,7 @@
  * Everything shown comes from a server: labels and help texts go through Lit text bindings only,
  * capped in schema.ts. No inline styles (the webview CSP forbids them): looks come from `static styles`.
  */
-import { themedHost } from './theme';
+import { themedHost, visuallyHidden } from './theme';
 import { css, html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { ifDefined } from 'lit/directives/if-defined.js';
 import { live } from 'lit/directives/live.js';
@@ -291,6 +291,7 @@ export class McpSchemaForm extends LitElement {
 
   static override styles = [
     themedHost,
+    visuallyHidden,
     css`
       .bar {
         display: flex;
@@ -382,14 +383,6 @@ export class McpSchemaForm extends LitElement {
         white-space: pre-wrap;
         overflow-wrap: anywhere;
         margin: 4px 0;
-      }
-      .visually-hidden {
-        position: absolute;
-        width: 1px;
-        height: 1px;
-        overflow: hidden;
-        clip-path: inset(50%);
-        white-space: nowrap;
       }
     `,
   ];

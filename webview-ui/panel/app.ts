@@ -211,9 +211,20 @@ export class HubPanel extends LightElement {
       : offBy
         ? `Your organisation's policy turns the gateway off: no client, VS Code's own included, is offered your MCP Hub servers.`
         : 'Turn on mcpHub.gateway.enabled to offer your servers to other clients.';
+    // The line itself opens who uses the gateway (its clients, calls per server, the last errors).
     return html`<div class="gateway-bar" title=${title}>
       ${icon('broadcast', 'gateway-icon')}
-      <span class="gateway-text" id="mcp-gateway">${text}</span>
+      <button
+        type="button"
+        class="link-button gateway-text"
+        id="mcp-gateway"
+        data-command="showGatewayUsage"
+        data-focus="showGatewayUsage"
+        aria-label=${`${text}: show who uses the gateway`}
+        @click=${() => post({ type: 'showGatewayUsage' })}
+      >
+        ${text}
+      </button>
       ${
         on && !vscodeOnly
           ? html`<button type="button" class="link-button" data-command="connectClient" data-focus="connectClient" @click=${() => post({ type: 'connectClient' })}>

@@ -3,7 +3,7 @@
  * the refreshes since (metadata, registration, browser, callback, token requests) with their status
  * codes and timings. It follows a sign-in live. Nothing secret ever reaches it.
  */
-import { themedHost } from '../components/theme';
+import { tabTables, themedHost } from '../components/theme';
 import { css, html, LitElement, nothing } from 'lit';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { SessionView, TraceStepView } from '../../src/protocol';
@@ -84,24 +84,10 @@ export class McpTraceView extends LitElement {
 
   static override styles = [
     themedHost,
+    tabTables,
     css`
       :host {
         padding: 12px 20px;
-      }
-      h1 {
-        font-size: 1.3em;
-        font-weight: 600;
-      }
-      table {
-        border-collapse: collapse;
-        width: 100%;
-      }
-      th,
-      td {
-        text-align: left;
-        padding: 3px 8px;
-        border-bottom: 1px solid var(--vscode-panel-border);
-        vertical-align: top;
       }
       .url {
         word-break: break-all;

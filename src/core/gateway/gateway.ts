@@ -40,7 +40,7 @@ import type { InputRouter } from './input-router';
 import { envelopeCapabilities, Passthrough, type Caller, type PassthroughOptions } from './passthrough';
 import { ClientSession } from './session';
 import { createSurface, type View } from './surface';
-import type { GatewayTraffic } from './traffic';
+import { modernClientOf, type GatewayTraffic } from './traffic';
 
 /** Request bodies larger than this are refused (413). */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -146,7 +146,7 @@ export class McpGateway {
     });
     this.http = http;
     this._port = (http.address() as AddressInfo).port;
-    this.passthrough = new Passthrough(this.hub, { ...this.surfaceOptions(), ...(this.options.traffic ? { traffic: this.options.traffic } : {}) });
+    this.passthrough = new Passthrough(this.hub, this.surfaceOptions());
     this.subscription = this.hub.onDidChange((change) => this.onHubChange(change));
     this.options.logger.info(`gateway listening on ${this.url()}`);
     return this._port;
@@ -191,6 +191,9 @@ export class McpGateway {
             });
       // Unreadable JSON is answered as the classic transport answers it.
       if (era === undefined || era.kind === 'legacy') return this.classic(view, req, res, parsed);
+      // A 2026-07-28 client has no session: each request says who it is.
+      const modern = era.kind === 'modern' && era.messageKind === 'request' ? modernClientOf(view, era.message.params?._meta) : undefined;
+      if (modern) this.options.traffic?.clientRequested(modern);
       if (era.kind === 'modern' && era.messageKind === 'request' && view !== undefined && acceptable(req) && (await this.forwardModern(view, era.message, res))) return;
       const response = await this.modernHandler(view).fetch(toRequest(req, body, this._port, parsed), { parsedBody: parsed });
       await writeResponse(res, response);
@@ -204,8 +207,10 @@ export class McpGateway {
   /** A 2026-07-28 request to one server's endpoint, forwarded as it is when that server speaks 2026-07-28 too. */
   private async forwardModern(view: string, message: JSONRPCRequest, res: ServerResponse): Promise<boolean> {
     const exchange = new Exchange(res, {}, 1);
+    const modern = modernClientOf(view, message.params?._meta);
     const caller: Caller = {
       era: 'modern',
+      ...(modern ? { modern } : {}),
       capabilities: envelopeCapabilities,
       answer: (response) => exchange.answer(response),
       notify: (notification) => void exchange.send(notification),
@@ -254,15 +259,17 @@ export class McpGateway {
     return handler;
   }
 
-  private surface(view: View): Server {
-    return createSurface(this.hub, view, this.surfaceOptions());
+  /** The SDK surface of an endpoint: for one classic session (`session`), or for 2026-07-28 requests. */
+  private surface(view: View, session?: number): Server {
+    return createSurface(this.hub, view, { ...this.surfaceOptions(), ...(session === undefined ? {} : { session }) });
   }
 
   private surfaceOptions(): PassthroughOptions & { version: string } {
-    const { version, onSignInNeeded, onPermissionNeeded, questions, logger } = this.options;
+    const { version, onSignInNeeded, onPermissionNeeded, questions, logger, traffic } = this.options;
     return {
       version,
       held: this.held,
+      ...(traffic ? { traffic } : {}),
       ...(onSignInNeeded ? { onSignInNeeded } : {}),
       // The log says what the client was told, in the same words as the row.
       onPermissionNeeded: (server, text) => {
@@ -328,7 +335,10 @@ export class McpGateway {
   /** A new classic session (its client's initialize comes next); at the cap the longest-idle one goes first. */
   private async open(view: View): Promise<Session> {
     if (this.sessions.size >= MAX_SESSIONS) this.closeLongestIdle();
-    const client = new ClientSession(view, this.surface(view), { passthrough: this.passthrough!, ...(this.options.traffic ? { traffic: this.options.traffic } : {}) });
+    const client = new ClientSession(view, (serial) => this.surface(view, serial), {
+      passthrough: this.passthrough!,
+      ...(this.options.traffic ? { traffic: this.options.traffic } : {}),
+    });
     await client.start();
     const session: Session = { id: client.id, view, client, open: 0, lastActive: this.clock.now(), idleTimer: undefined };
     client.onclose = () => this.forget(session.id);

@@ -33,7 +33,7 @@ import type { Disposable } from '../ports';
 import { scrubber } from '../scrub';
 import type { Asker, InputRouter } from './input-router';
 import { failedCall, tools, whenReady, withResourcesOf, type SurfaceOptions, type View } from './surface';
-import type { GatewayTraffic } from './traffic';
+import { failedOutcome, type CallOutcome, type GatewayTraffic, type ModernClientInfo } from './traffic';
 
 const INTERNAL_ERROR = -32603;
 
@@ -60,8 +60,10 @@ export interface Caller {
   notify(message: JSONRPCNotification): void;
   /** Called if the client gives the request up (a cancel, or it went away): `cancel` reaches the server. */
   onCancel(cancel: () => void): void;
-  /** Which client session this is, for the traffic view (classic clients only). */
+  /** Which client session this is, for the traffic view (classic clients). */
   readonly session?: number;
+  /** Who the client says it is, for the traffic view (2026-07-28 clients, which have no session). */
+  readonly modern?: ModernClientInfo;
 }
 
 export interface PassthroughOptions extends SurfaceOptions {
@@ -135,7 +137,7 @@ export class Passthrough {
     caller.onCancel(() => call?.cancel('The client cancelled the request.'));
     response.then(
       (answer) => {
-        this.report(caller, server, message.method, !('error' in answer) && answer.result.isError !== true);
+        this.report(caller, server, message.method, 'error' in answer ? { ok: false, code: answer.error.code } : { ok: answer.result.isError !== true });
         caller.answer(this.answerOf(server, message, answer, caller, combined));
       },
       (error: unknown) => {
@@ -160,7 +162,7 @@ export class Passthrough {
 
   /** A failure of ours (the server gone, sign-in needed, a filtered tool...) in the words the surface uses. */
   private failureOf(server: string, request: JSONRPCRequest, error: unknown, caller: Caller): JSONRPCResponse {
-    this.report(caller, server, request.method, false, error);
+    this.report(caller, server, request.method, failedOutcome(error));
     try {
       if (request.method === 'tools/call') return { jsonrpc: '2.0', id: request.id, result: failedCall(error, server, this.options) };
       throw error;
@@ -171,13 +173,13 @@ export class Passthrough {
   }
 
   /** Where each forwarded call passes: the traffic view hooks in here (server, method, outcome; never arguments or results). */
-  private report(caller: Caller, server: string, method: string, ok: boolean, error?: unknown): void {
+  private report(caller: Caller, server: string, method: string, outcome: CallOutcome): void {
     this.options.traffic?.called({
       ...(caller.session === undefined ? {} : { session: caller.session }),
+      ...(caller.modern === undefined ? {} : { modern: caller.modern }),
       server,
       method,
-      ok,
-      ...(error === undefined ? {} : { error: scrubber.message(error instanceof Error ? error.message : 'The call failed.') }),
+      ...outcome,
     });
   }
 }

@@ -97,12 +97,15 @@ export class ClientSession {
   private announced = false;
   /** Called once when the session ends. */
   onclose: (() => void) | undefined;
+  /** The SDK server that answers what is not forwarded, made for this session (its number is the traffic view's). */
+  readonly surface: Server;
 
   constructor(
     readonly view: View,
-    readonly surface: Server,
+    surface: (serial: number) => Server,
     private readonly host: SessionHost,
   ) {
+    this.surface = surface(this.serial);
     this.bridge = new SurfaceBridge(this.id, (message, related) => this.fromSurface(message, related));
   }
 

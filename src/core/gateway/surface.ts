@@ -19,6 +19,7 @@ import {
   type ClientCapabilities,
   type CompleteRequestParams,
   type ContentBlock,
+  type InputRequiredResult,
   type Prompt,
   type Resource,
   type ResourceTemplateType,
@@ -34,6 +35,7 @@ import { scrubber } from '../scrub';
 import type { HeldCalls, Progress } from './held-calls';
 import type { Asker, InputRouter } from './input-router';
 import { combinedName, combinedUri, NameIndex, splitCombinedUri } from './names';
+import { failedOutcome, modernClientOf, type CallOutcome, type GatewayTraffic } from './traffic';
 
 /** One server by name, or undefined for all of them. */
 export type View = string | undefined;
@@ -48,6 +50,10 @@ export interface SurfaceOptions {
   readonly onSignInNeeded?: (server: string) => void;
   /** Called when a call needs more permission (scope) than the server's session has; `text` says which, for the log. */
   readonly onPermissionNeeded?: (server: string, text: string) => void;
+  /** Told of each call this surface answers for a server (traffic.ts). */
+  readonly traffic?: GatewayTraffic;
+  /** The classic client session this surface serves, for the traffic view; none for 2026-07-28 clients. */
+  readonly session?: number;
 }
 
 const METHOD_NOT_FOUND = -32601;
@@ -71,21 +77,59 @@ export function createSurface(hub: McpHub, view: View, options: SurfaceOptions):
     ...(single ? instructionsOf(hub.server(view)) : {}),
   });
 
-  server.setRequestHandler('tools/list', (_request, ctx) => {
-    // A client that renders apps keeps app-only tools from its model itself, and needs them listed for its apps to call.
-    const all = rendersApps(clientCapabilities(server, ctx));
-    return { tools: tools(hub, view).flatMap((t) => (all || !isAppOnly(t.tool) ? [t.tool] : [])) };
-  });
+  /** Tells the traffic hook of a call answered here (not of /mcp's own lists, which no one server answers). */
+  const report = (ctx: ServerContext, name: string, method: string, outcome: CallOutcome) => {
+    const { traffic, session } = options;
+    if (!traffic) return;
+    const modern = session === undefined ? modernClientOf(view, ctx.mcpReq.envelope) : undefined;
+    traffic.called({ ...(session !== undefined ? { session } : {}), ...(modern ? { modern } : {}), server: name, method, ...outcome });
+  };
+  /** Runs a request for server `name`, telling the traffic hook how it ended. */
+  const counted = async <R>(ctx: ServerContext, name: string, method: string, answer: () => Promise<R> | R): Promise<R> => {
+    try {
+      const result = await answer();
+      report(ctx, name, method, { ok: true });
+      return result;
+    } catch (error) {
+      report(ctx, name, method, failedOutcome(error));
+      throw error;
+    }
+  };
+  /** A request of one server's endpoint is that server's; /mcp's lists are its own. */
+  const listed = <R>(ctx: ServerContext, method: string, answer: () => Promise<R> | R): Promise<R> | R => (single ? counted(ctx, view, method, answer) : answer());
+
+  server.setRequestHandler('tools/list', (_request, ctx) =>
+    listed(ctx, 'tools/list', () => {
+      // A client that renders apps keeps app-only tools from its model itself, and needs them listed for its apps to call.
+      const all = rendersApps(clientCapabilities(server, ctx));
+      return { tools: tools(hub, view).flatMap((t) => (all || !isAppOnly(t.tool) ? [t.tool] : [])) };
+    }),
+  );
   server.setRequestHandler('tools/call', async (request, ctx) => {
     // A tool of a server that is starting is not listed yet: wait for the server named in the call.
     const name = view ?? tools(hub, view).find((t) => t.tool.name === request.params.name)?.server ?? serverOfCombined(hub, request.params.name);
-    const ready = name === undefined ? undefined : await whenReady(hub, name, ctx.mcpReq.signal);
-    if (!name || !ready) return errorResult(`No tool "${scrubber.message(request.params.name)}" in MCP Hub.`);
+    if (name === undefined) return errorResult(`No tool "${scrubber.message(request.params.name)}" in MCP Hub.`);
+    let result: CallToolResult | InputRequiredResult;
+    try {
+      result = await callTool(request.params, ctx, name);
+    } catch (error) {
+      report(ctx, name, 'tools/call', failedOutcome(error));
+      throw error;
+    }
+    // A refusal or failure of the hub's is an error result in our words: the traffic view shows them.
+    if (hubResults.has(result)) report(ctx, name, 'tools/call', { ok: false, error: ((result as CallToolResult).content[0] as { text: string }).text });
+    else report(ctx, name, 'tools/call', { ok: !('isError' in result && result.isError === true) });
+    return result;
+  });
+  /** A call to tool `request.name` of server `name`, as the hub answers it. */
+  const callTool = async (request: { name: string; arguments?: Record<string, unknown> }, ctx: ServerContext, name: string): Promise<CallToolResult | InputRequiredResult> => {
+    const ready = await whenReady(hub, name, ctx.mcpReq.signal);
+    if (!ready) return errorResult(`No tool "${scrubber.message(request.name)}" in MCP Hub.`);
     if (ready.state.kind !== 'running') return notRunning(ready, options);
     // One server's endpoint uses its own names (the hub refuses a filtered-out tool); /mcp maps them back.
-    const tool = single ? request.params.name : tools(hub, view).find((t) => t.tool.name === request.params.name)?.upstream;
-    if (!tool) return errorResult(`Server "${name}" has no tool "${scrubber.message(request.params.name)}" (or it is filtered out in settings).`);
-    const args = request.params.arguments ?? {};
+    const tool = single ? request.name : tools(hub, view).find((t) => t.tool.name === request.name)?.upstream;
+    if (!tool) return errorResult(`Server "${name}" has no tool "${scrubber.message(request.name)}" (or it is filtered out in settings).`);
+    const args = request.arguments ?? {};
     const progressToken = ctx.mcpReq._meta?.progressToken;
     const onprogress = progressToken !== undefined ? (p: Progress) => void forwardProgress(ctx, progressToken, p) : undefined;
     const { questions, held } = options;
@@ -118,38 +162,44 @@ export function createSurface(hub: McpHub, view: View, options: SurfaceOptions):
     } catch (error) {
       return failedCall(error, name, options);
     }
-  });
+  };
 
-  server.setRequestHandler('resources/list', () => ({ resources: resources(hub, view) }));
+  server.setRequestHandler('resources/list', (_request, ctx) => listed(ctx, 'resources/list', () => ({ resources: resources(hub, view) })));
   server.setRequestHandler('resources/templates/list', async (_request, ctx) => {
     const { signal } = ctx.mcpReq;
-    if (single) return { resourceTemplates: await templatesOf(hub, view, signal, true) };
+    if (single) return counted(ctx, view, 'resources/templates/list', async () => ({ resourceTemplates: await templatesOf(hub, view, signal, true) }));
     const lists = await Promise.all(running(hub, undefined).map((s) => templatesOf(hub, s.name, signal, false)));
     return { resourceTemplates: lists.flat() };
   });
   server.setRequestHandler('resources/read', async (request, ctx) => {
     const target = single ? { server: view, uri: request.params.uri } : splitCombinedUri(request.params.uri);
     if (!target) throw new ProtocolError(INVALID_PARAMS, `Not a resource of MCP Hub: ${scrubber.message(request.params.uri)}`);
-    await requireRunning(hub, target.server, ctx);
-    const result = await hub.use(target.server, (client) => client.readResource({ uri: target.uri }, { signal: ctx.mcpReq.signal }));
-    // MIME type and _meta (an app's csp and permissions) as the server gave them; only the URI is /mcp's.
-    return single ? result : { ...result, contents: result.contents.map((c) => ({ ...c, uri: combinedUri(target.server, c.uri) })) };
+    return counted(ctx, target.server, 'resources/read', async () => {
+      await requireRunning(hub, target.server, ctx);
+      const result = await hub.use(target.server, (client) => client.readResource({ uri: target.uri }, { signal: ctx.mcpReq.signal }));
+      // MIME type and _meta (an app's csp and permissions) as the server gave them; only the URI is /mcp's.
+      return single ? result : { ...result, contents: result.contents.map((c) => ({ ...c, uri: combinedUri(target.server, c.uri) })) };
+    });
   });
 
-  server.setRequestHandler('prompts/list', () => ({ prompts: prompts(hub, view).map((p) => p.prompt) }));
+  server.setRequestHandler('prompts/list', (_request, ctx) => listed(ctx, 'prompts/list', () => ({ prompts: prompts(hub, view).map((p) => p.prompt) })));
   server.setRequestHandler('prompts/get', async (request, ctx) => {
     const target = prompts(hub, view).find((p) => p.prompt.name === request.params.name);
     if (!target) throw new ProtocolError(INVALID_PARAMS, `No prompt "${scrubber.message(request.params.name)}" in MCP Hub.`);
-    await requireRunning(hub, target.server, ctx);
-    const result = await hub.use(target.server, (client) => client.getPrompt({ ...request.params, name: target.upstream }, { signal: ctx.mcpReq.signal }));
-    return single ? result : { ...result, messages: result.messages.map((m) => ({ ...m, content: exposeContent(target.server, m.content) })) };
+    return counted(ctx, target.server, 'prompts/get', async () => {
+      await requireRunning(hub, target.server, ctx);
+      const result = await hub.use(target.server, (client) => client.getPrompt({ ...request.params, name: target.upstream }, { signal: ctx.mcpReq.signal }));
+      return single ? result : { ...result, messages: result.messages.map((m) => ({ ...m, content: exposeContent(target.server, m.content) })) };
+    });
   });
 
   server.setRequestHandler('completion/complete', async (request, ctx) => {
     const target = single ? { server: view, params: request.params } : completionTarget(hub, request.params);
     if (!target) throw new ProtocolError(INVALID_PARAMS, 'Nothing in MCP Hub to complete for this reference.');
-    await requireRunning(hub, target.server, ctx);
-    return hub.use(target.server, (client) => client.complete(target.params, { signal: ctx.mcpReq.signal }));
+    return counted(ctx, target.server, 'completion/complete', async () => {
+      await requireRunning(hub, target.server, ctx);
+      return hub.use(target.server, (client) => client.complete(target.params, { signal: ctx.mcpReq.signal }));
+    });
   });
   return server;
 }
@@ -291,8 +341,13 @@ async function requireRunning(hub: McpHub, name: string, ctx: ServerContext): Pr
   if (ready.state.kind !== 'running') throw new ProtocolError(METHOD_NOT_FOUND, notRunningText(ready));
 }
 
+/** The error results the hub writes itself (refusals, sign-in needed, failures of its own), as opposed to a tool's. */
+const hubResults = new WeakSet<object>();
+
 function errorResult(text: string): CallToolResult {
-  return { isError: true, content: [{ type: 'text', text }] };
+  const result: CallToolResult = { isError: true, content: [{ type: 'text', text }] };
+  hubResults.add(result);
+  return result;
 }
 
 function notRunningText(server: HubServer): string {

@@ -60,8 +60,6 @@ function reads(validate: (entry: unknown) => unknown, entry: Record<string, unkn
 
 const server = (entry: unknown) => parseServer('probe', entry, 'user');
 const REGISTRY = { url: 'https://registry.example.com', name: 'io.example/server', version: '1.0.0' };
-/** Read leniently by design: provenance MCP Hub writes; one of another shape is no provenance, never an error. */
-const LENIENT = ['registry'];
 /** Entries that take the validator down each of its paths: stdio and remote, each shape of auth.assertion. */
 const probes: Array<[Schema, Record<string, unknown>]> = [
   [stdioSchema, { command: 'node', args: [], env: {}, cwd: '/tmp', disabled: false, timeout: 5, protocolVersion: 'auto', tools: { allow: [], deny: [] }, registry: REGISTRY }],
@@ -148,13 +146,12 @@ describe('the settings schema and the validator agree', () => {
       return types.includes('string') || types.includes('array') ? 42 : 'a string';
     };
     for (const [schema, base] of [
-      [stdioSchema, { command: 'node' }],
-      [remoteSchema, { url: 'https://e.com/mcp' }],
+      [stdioSchema, { command: 'node', registry: REGISTRY }],
+      [remoteSchema, { url: 'https://e.com/mcp', registry: REGISTRY }],
     ] as const) {
       for (const [path, s] of declared(schema)) {
         if (path === 'command' || path === 'url' || path === 'type') continue; // they choose the kind of entry: checked above
         if (path.startsWith('auth.assertion.')) continue; // the shapes of auth.assertion: below
-        if (LENIENT.some((l) => path === l || path.startsWith(`${l}.`))) continue;
         const entry: Record<string, unknown> = structuredClone(base);
         const keys = path.split('.');
         let at = entry;
@@ -164,7 +161,11 @@ describe('the settings schema and the validator agree', () => {
         assert.ok(!e.ok && e.error.startsWith(`mcpHub.servers.probe.${path}`), `${path} = ${JSON.stringify(wrong(s))}: ${e.ok ? 'accepted' : e.error}`);
       }
     }
-    for (const value of ['a string', { url: 42 }]) assert.ok(server({ command: 'node', registry: value }).ok, 'registry: read leniently, as it says');
+    // Provenance decides what may run under registry-only policies: one of another shape is an error naming it, never ignored.
+    for (const value of ['a string', { url: 42, name: 'n', version: '1' }]) {
+      const e = server({ command: 'node', registry: value });
+      assert.ok(!e.ok && e.error.startsWith('mcpHub.servers.probe.registry'), JSON.stringify(value));
+    }
     for (const assertion of [{ file: 42 }, { command: 42 }, { command: 'x', args: 42 }, { file: '/t', command: 'x' }]) {
       const e = server({ url: 'https://e.com/mcp', auth: { clientId: 'c', grantType: 'jwt-bearer', assertion } });
       assert.ok(!e.ok && e.error.startsWith('mcpHub.servers.probe.auth.assertion'), JSON.stringify(assertion));

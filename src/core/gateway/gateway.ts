@@ -453,18 +453,27 @@ function send(res: ServerResponse, status: number, message: string, headers: Rec
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...headers }).end(message);
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined | 'too large'> {
-  if (req.method !== 'POST') return undefined;
+/** The request's body, read with stream events (an async iterator per request cost the gateway more than the read). */
+function readBody(req: IncomingMessage): Promise<Buffer | undefined | 'too large'> {
+  if (req.method !== 'POST') return Promise.resolve(undefined);
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) return 'too large';
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return 'too large';
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  if (declared > MAX_BODY_BYTES) return Promise.resolve('too large');
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.resume();
+      resolve('too large');
+    };
+    const onEnd = () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', reject);
+  });
 }
 
 function parseJson(body: Buffer | undefined): unknown {

@@ -56,6 +56,8 @@ export interface OAuthFetchOptions {
    * name resolution included, just before it is called (it resolves again to connect).
    */
   readonly baseFetch?: FetchLike;
+  /** What the server's own MCP requests go on (the connection's UpstreamPool); default `baseFetch` or Node's fetch. */
+  readonly network?: FetchLike;
   /**
    * Consulted before a refresh_token grant goes out: another window may be refreshing, or may have
    * refreshed already. `proceed` sends it (then `done` is called); otherwise `tokens` is the
@@ -216,7 +218,7 @@ export function createOAuthFetch(options: OAuthFetchOptions): FetchLike {
   return async (input, init) => {
     const url = new URL(String(input));
     if (isOAuthRequest(url, init)) return oauthRequest(url, init);
-    const response = await base(url, init);
+    const response = await (options.network ?? base)(url, init);
     // The SDK's withDpop retries this one with the nonce (and the retry's answer is what counts).
     if (isDpopNonceChallenge(response) && response.headers.has('dpop-nonce') && new Headers(init?.headers).has('dpop')) return response;
     if (response.status === 401 || response.status === 403) {
@@ -250,6 +252,8 @@ export function isOAuthExchange(init: RequestInit | undefined): boolean {
   if (body instanceof URLSearchParams) return body.has('grant_type');
   if (typeof body !== 'string') return false;
   const text = body.trimStart();
+  // What the SDK sends: JSON.stringify of a JSON-RPC message, which starts so (a registration never has "jsonrpc").
+  if (text.startsWith('{"jsonrpc":')) return false;
   if (text.startsWith('{')) {
     try {
       const json = JSON.parse(text) as Record<string, unknown>;

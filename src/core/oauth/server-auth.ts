@@ -107,7 +107,7 @@ export class ServerAuth {
 
   constructor(
     private readonly config: RemoteServerConfig,
-    private readonly deps: OAuthDeps & { readonly logger: Logger; readonly clock: Clock },
+    private readonly deps: OAuthDeps & { readonly logger: Logger; readonly clock: Clock; readonly network?: FetchLike },
   ) {
     this.secretKey = secretKeyFor(config.url);
     const { clientSecret, privateKey } = config.auth ?? {};
@@ -122,6 +122,7 @@ export class ServerAuth {
         logger: deps.logger,
         onChallenge: (c) => this.onChallenge(c),
         ...(deps.resolver ? { resolver: deps.resolver } : {}),
+        ...(deps.network ? { network: deps.network } : {}),
         coordinateRefresh: (refreshToken) => this.coordinateRefresh(refreshToken),
         onRequest: (r) => this.trace.request(r, this.userinfoEndpoint ? { userinfoEndpoint: this.userinfoEndpoint } : {}),
       }),

@@ -250,3 +250,31 @@ describe('the gateway under load: one server, 200 concurrent calls', () => {
     await Promise.all(clients.map((c) => c.close()));
   });
 });
+
+describe('UpstreamPool for a server elsewhere (Node’s fetch)', () => {
+  it('keeps at most its cap of requests in flight, each counted until its body ends; a waiting request given up never goes', async () => {
+    const bodies: Array<ReadableStreamDefaultController<Uint8Array>> = [];
+    const sent: string[] = [];
+    const fallback: FetchLike = async (_input, init) => {
+      sent.push(String(init?.body));
+      return new Response(new ReadableStream<Uint8Array>({ start: (c) => void bodies.push(c) }), { headers: { 'content-type': 'text/event-stream' } });
+    };
+    const url = 'https://mcp.example.com/mcp';
+    const pool = new UpstreamPool(url, { maxSockets: 2, fallback });
+    const first = await pool.fetch(url, post('1'));
+    await pool.fetch(url, post('2'));
+    const waiting = new AbortController();
+    const given = pool.fetch(url, post('given up', waiting.signal));
+    const third = pool.fetch(url, post('3'));
+    waiting.abort(new DOMException('The operation timed out.', 'TimeoutError'));
+    await assert.rejects(given, { name: 'TimeoutError' });
+    assert.deepEqual(sent, ['1', '2']);
+    // The first answer's stream ends (read to its end): the next request goes.
+    const reading = first.text();
+    bodies[0].close();
+    assert.equal(await reading, '');
+    await third;
+    assert.deepEqual(sent, ['1', '2', '3']);
+    pool.destroy();
+  });
+});

@@ -1,15 +1,21 @@
 /**
- * The sockets to one remote server: a keep-alive pool of at most MAX_SOCKETS_PER_SERVER at once, and
- * the fetch its MCP requests go on (Node's `http`/`https` rather than Node's fetch).
+ * The sockets to one remote server, and the fetch its MCP requests go on: at most
+ * MAX_SOCKETS_PER_SERVER requests in flight to it at once, the others waiting in a queue.
  *
  * Gap (Node's fetch, undici): it has no cap per origin, so the hub's one connection to a server
  * opened a socket per request in flight: 2,000 at once when the gateway's clients made 2,000
- * concurrent calls, and some failed to connect ("fetch failed"). Here requests beyond the cap wait
- * for a socket in the pool's queue; the server's own timeout still runs from the moment of the call
- * (the hub's requests and forwarded ones are timed by their callers, who abort the request).
+ * concurrent calls, and some failed to connect ("fetch failed"). Here requests beyond the cap wait;
+ * the server's own timeout still runs from the moment of the call (the hub's requests and forwarded
+ * ones are timed by their callers, who abort the request, waiting or not).
  *
- * It is also much cheaper per request than fetch and its web streams, and lets the gateway's
- * pass-through read a forwarded request's answer straight from Node's response (`claim`): the request
+ * A server on this machine (http on localhost, 127.0.0.1 or [::1]) is reached with Node's `http` and a keep-alive
+ * agent of that many sockets: much cheaper per request than fetch and its web streams. VS Code's
+ * proxy support leaves an extension's own agent alone for loopback hosts only (for other hosts it
+ * replaces it, with no keep-alive, microsoft/vscode#173861), so any other server keeps Node's fetch
+ * (VS Code's proxy and certificate support, its keep-alive), under a count of requests in flight.
+ *
+ * On the `http` path the gateway's pass-through reads a forwarded request's answer straight from
+ * Node's response (`claim`): the request
  * went through the whole chain of the hub's fetch middleware (sign-in, refresh on 401, step-up, DPoP,
  * the server's static headers) exactly as the SDK transport sends it, and only a 2xx JSON or event
  * stream answer to it is taken here; the SDK transport then sees "202 Accepted". Every other answer
@@ -23,13 +29,16 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { FetchLike } from '@modelcontextprotocol/client';
-import { isServerRequest } from '../server-fetch';
+import { isServerRequest, releasedAtEnd } from '../server-fetch';
 
 /** Sockets open to one server at once; requests beyond it wait in the pool's queue. */
 export const MAX_SOCKETS_PER_SERVER = 32;
 
 /** Takes a 2xx answer to a forwarded request: its body (unread, uncompressed) and whether it is JSON or an event stream. */
 export type ClaimedAnswer = (body: Readable, kind: 'json' | 'sse') => void;
+
+/** The loopback hosts VS Code's proxy support leaves an extension's own agent for (the plain names, nothing else). */
+const DIRECT_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** The start of a body the gateway's pass-through sends (`UpstreamChannel`: jsonrpc, then its own id, then method). */
 const FORWARDED_PREFIX = '{"jsonrpc":"2.0","id":"';
@@ -40,6 +49,12 @@ export class UpstreamPool {
   private readonly secure: boolean;
   private readonly claims = new Map<string, ClaimedAnswer>();
   private destroyed = false;
+  /** Node's `http` with the pool's agent (a server on loopback); otherwise Node's fetch under `inFlight`. */
+  private readonly direct: boolean;
+  private readonly max: number;
+  private inFlight = 0;
+  /** Fetch requests waiting for one in flight to end, first come first served. */
+  private readonly waiting: Array<() => void> = [];
 
   constructor(
     serverUrl: string,
@@ -47,7 +62,9 @@ export class UpstreamPool {
   ) {
     this.server = new URL(serverUrl);
     this.secure = this.server.protocol === 'https:';
-    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? MAX_SOCKETS_PER_SERVER, scheduling: 'lifo' as const };
+    this.direct = !this.secure && DIRECT_HOSTS.has(this.server.hostname.toLowerCase());
+    this.max = options.maxSockets ?? MAX_SOCKETS_PER_SERVER;
+    const agentOptions = { keepAlive: true, maxSockets: this.max, scheduling: 'lifo' as const };
     this.agent = this.secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
   }
 
@@ -78,11 +95,55 @@ export class UpstreamPool {
     const url = input instanceof URL ? input : new URL(String(input));
     const body = init?.body;
     const plain = body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
-    if (this.destroyed || !plain || init?.redirect !== 'manual' || !isServerRequest(url, this.server, init)) {
-      return (this.options.fallback ?? ((u, i) => fetch(u, i)))(input, init);
-    }
+    if (this.destroyed || init?.redirect !== 'manual' || !isServerRequest(url, this.server, init)) return this.fallback(input, init);
+    if (!this.direct || !plain) return this.counted(input, init);
     return this.send(url, init, typeof body === 'string' ? body : (body ?? undefined), false);
   };
+
+  private fallback(input: Parameters<FetchLike>[0], init?: RequestInit): Promise<Response> {
+    return (this.options.fallback ?? ((u, i) => fetch(u, i)))(input, init);
+  }
+
+  /** A request on fetch, once fewer than the cap are in flight; it counts until its response has ended. */
+  private async counted(input: Parameters<FetchLike>[0], init?: RequestInit): Promise<Response> {
+    await this.slot(init?.signal ?? undefined);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.inFlight--;
+    };
+    try {
+      return releasedAtEnd(await this.fallback(input, init), release);
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  /** Waits for a place among the requests in flight (handed over by the one that ends); a request given up meanwhile leaves the queue. */
+  private slot(signal: AbortSignal | undefined): Promise<void> {
+    if (this.inFlight < this.max) {
+      this.inFlight++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const go = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        const at = this.waiting.indexOf(go);
+        if (at >= 0) this.waiting.splice(at, 1);
+        reject(signal!.reason as Error);
+      };
+      if (signal?.aborted) return onAbort();
+      this.waiting.push(go);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
 
   private send(url: URL, init: RequestInit, body: string | Uint8Array | undefined, retried: boolean): Promise<Response> {
     const signal = init.signal ?? undefined;

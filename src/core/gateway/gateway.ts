@@ -53,6 +53,8 @@ export const MAX_SESSION_IDLE_MINUTES = 24 * 60;
 /** Messages in one POST (a 2025-03-26 client may batch), as the SDK's server transport allows. */
 const MAX_BATCH = 100;
 const LOOPBACK = '127.0.0.1';
+/** Connections waiting to be accepted (the kernel caps it at net.core.somaxconn). */
+const LISTEN_BACKLOG = 4096;
 
 export interface GatewayOptions {
   /** 0 (default): any free port. */
@@ -139,7 +141,9 @@ export class McpGateway {
     http.requestTimeout = 0; // event streams stay open
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
-      http.listen(this.options.port ?? 0, LOOPBACK, () => {
+      // Room for a burst of new connections (many clients, each opening sockets for concurrent calls):
+      // beyond Node's default backlog (511) the kernel drops them, and a client's connect may time out.
+      http.listen({ port: this.options.port ?? 0, host: LOOPBACK, backlog: LISTEN_BACKLOG }, () => {
         http.off('error', reject);
         resolve();
       });

@@ -5,7 +5,7 @@
 // reach the server on at most MAX_SOCKETS_PER_SERVER connections, every one answered.
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
+import type { AddressInfo, Server as TcpServer, Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport, type FetchLike } from '@modelcontextprotocol/client';
@@ -13,6 +13,7 @@ import { McpGateway } from '../../src/core/gateway/gateway';
 import type { McpHub } from '../../src/core/hub';
 import { MAX_SOCKETS_PER_SERVER, UpstreamPool } from '../../src/core/connection/upstream-pool';
 import { startHttpServer, type HttpFixture } from '../fixtures/http-server';
+import { tcpRelay } from '../fixtures/tcp-relay';
 import { createHub, entries, MemoryLogger, waitForKind } from '../helpers';
 
 async function until(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
@@ -202,19 +203,8 @@ describe('the gateway under load: one server, 200 concurrent calls', () => {
   before(async () => {
     upstream = await startHttpServer({ name: 'loaded' });
     // A TCP relay in front of the server counts the connections the hub opens to it.
-    counter = createTcpServer((socket) => {
+    counter = tcpRelay(upstream.port, (socket) => {
       mostOpen = Math.max(mostOpen, ++open);
-      const up = connect(upstream.port, '127.0.0.1');
-      socket.pipe(up);
-      up.pipe(socket);
-      const end = () => {
-        socket.destroy();
-        up.destroy();
-      };
-      for (const s of [socket, up]) {
-        s.on('error', end);
-        s.on('close', end);
-      }
       socket.on('close', () => open--);
     });
     await new Promise<void>((resolve) => counter.listen(0, '127.0.0.1', resolve));
@@ -256,7 +246,7 @@ describe('UpstreamPool for a server elsewhere (Node’s fetch)', () => {
     const bodies: Array<ReadableStreamDefaultController<Uint8Array>> = [];
     const sent: string[] = [];
     const fallback: FetchLike = async (_input, init) => {
-      sent.push(String(init?.body));
+      sent.push(init?.body as string);
       return new Response(new ReadableStream<Uint8Array>({ start: (c) => void bodies.push(c) }), { headers: { 'content-type': 'text/event-stream' } });
     };
     const url = 'https://mcp.example.com/mcp';

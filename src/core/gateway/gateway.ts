@@ -55,6 +55,8 @@ const MAX_BATCH = 100;
 const LOOPBACK = '127.0.0.1';
 /** Connections waiting to be accepted (the kernel caps it at net.core.somaxconn). */
 const LISTEN_BACKLOG = 4096;
+/** How long an idle client connection is kept open (announced in the Keep-Alive header). */
+const KEEP_ALIVE_TIMEOUT_MS = 60_000;
 
 export interface GatewayOptions {
   /** 0 (default): any free port. */
@@ -139,6 +141,9 @@ export class McpGateway {
     const http = createServer((req, res) => void this.handle(req, res));
     http.headersTimeout = 10_000;
     http.requestTimeout = 0; // event streams stay open
+    // Clients keep idle sockets for what the Keep-Alive header says, less a margin; with Node's 5 s a
+    // busy client's late timer reused sockets the gateway was closing ("other side closed").
+    http.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       // Room for a burst of new connections (many clients, each opening sockets for concurrent calls):

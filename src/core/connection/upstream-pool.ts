@@ -25,7 +25,6 @@
  * the caller as the SDK asks); anything else goes to `fallback` (Node's fetch).
  */
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { FetchLike } from '@modelcontextprotocol/client';
@@ -46,7 +45,6 @@ const FORWARDED_PREFIX = '{"jsonrpc":"2.0","id":"';
 export class UpstreamPool {
   private readonly agent: HttpAgent;
   private readonly server: URL;
-  private readonly secure: boolean;
   private readonly claims = new Map<string, ClaimedAnswer>();
   private destroyed = false;
   /** Node's `http` with the pool's agent (a server on loopback); otherwise Node's fetch under `inFlight`. */
@@ -61,11 +59,10 @@ export class UpstreamPool {
     private readonly options: { readonly maxSockets?: number; readonly fallback?: FetchLike } = {},
   ) {
     this.server = new URL(serverUrl);
-    this.secure = this.server.protocol === 'https:';
-    this.direct = !this.secure && DIRECT_HOSTS.has(this.server.hostname.toLowerCase());
+    this.direct = this.server.protocol === 'http:' && DIRECT_HOSTS.has(this.server.hostname.toLowerCase());
     this.max = options.maxSockets ?? MAX_SOCKETS_PER_SERVER;
     const agentOptions = { keepAlive: true, maxSockets: this.max, scheduling: 'lifo' as const };
-    this.agent = this.secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+    this.agent = new HttpAgent(agentOptions);
   }
 
   /**
@@ -164,7 +161,7 @@ export class UpstreamPool {
         }
       };
       const done = () => signal?.removeEventListener('abort', onAbort);
-      const req: ClientRequest = (this.secure ? httpsRequest : httpRequest)(url, {
+      const req: ClientRequest = httpRequest(url, {
         method: (init.method ?? 'GET').toUpperCase(),
         headers: nodeHeaders(init.headers, body),
         agent: this.agent,

@@ -83,7 +83,9 @@ async function load(side: Side): Promise<Load> {
   let firstError: string | undefined;
   const failed = (what: unknown) => {
     errors++;
-    firstError ??= (typeof what === 'string' ? what : what instanceof Error ? what.message : JSON.stringify(what)).slice(0, 300);
+    // An Error with its causes (fetch's own says only "fetch failed"); a tool's error result as it is.
+    const text = (e: unknown): string => (e instanceof Error ? `${e.message}${e.cause ? ` (${text(e.cause)})` : ''}` : typeof e === 'string' ? e : JSON.stringify(e));
+    firstError ??= text(what).slice(0, 300);
   };
   const t0 = performance.now();
   await Promise.all(

@@ -226,6 +226,7 @@ async function gatewayFigures(): Promise<void> {
   const listeners = abortListenerCount();
   const { child, port } = await startProcess('test/fixtures/http-server-cli.ts', ['0']);
   const relay = await startProcess('bench/byte-relay.ts', [String(port)]);
+  const httpRelay = await startProcess('bench/http-proxy.ts', [String(port)]);
   const upstream = `http://127.0.0.1:${port}/mcp`;
   const hub = newHub();
   await hub.applyConfig(parseServers({ local: { type: 'streamable-http', url: upstream } }, 'user'), { trusted: true });
@@ -241,6 +242,7 @@ async function gatewayFigures(): Promise<void> {
   const sides = {
     direct: { url: upstream, tool: 'add' },
     'byte relay': { url: `http://127.0.0.1:${relay.port}/mcp`, tool: 'add' },
+    'Node HTTP relay': { url: `http://127.0.0.1:${httpRelay.port}/mcp`, tool: 'add' },
     'gateway, per-server route': { url: gateway.url('local'), headers, tool: 'add' },
     'gateway, /mcp': { url: gateway.url(), headers, tool: 'local__add' },
     'mcp-remote': { command: bin('mcp-remote'), args: [upstream, '--transport', 'http-only'], tool: 'add' },
@@ -303,6 +305,7 @@ async function gatewayFigures(): Promise<void> {
   await gateway.stop();
   await hub.dispose();
   relay.child.kill();
+  httpRelay.child.kill();
   child.kill();
 }
 

@@ -12,6 +12,7 @@ import { SignIn } from './connection/sign-in';
 import { Slot, type Disposable } from './connection/slot';
 import { hasAuthorizationHeader } from './connection/transport';
 import { CancelledForward, type ForwardedCall, type ForwardingInfo, type ForwardOptions } from './connection/upstream-channel';
+import { UpstreamPool } from './connection/upstream-pool';
 import { Emitter } from './events';
 import { hubError } from './errors';
 import { classifyFailure, describeSignInFailure, isScopeRefusal, logText, sessionEndsNotice, sessionExpired, signInEnded, toolRefused } from './failure';
@@ -39,6 +40,8 @@ export class ServerConnection {
   private readonly backoff: Backoff;
   /** OAuth for this server: remote, without a static Authorization header, with OAuth deps given. */
   readonly auth: ServerAuth | undefined;
+  /** The sockets to a remote server, shared by its attempts (a bounded keep-alive pool). */
+  private readonly pool: UpstreamPool | undefined;
   private _session: SessionInfo | undefined;
 
   constructor(
@@ -46,8 +49,9 @@ export class ServerConnection {
     private readonly deps: ConnectionDeps,
   ) {
     this.backoff = new Backoff(deps.retry ?? DEFAULT_RETRY);
+    if (config.type !== 'stdio') this.pool = new UpstreamPool(config.url);
     if (config.type !== 'stdio' && !hasAuthorizationHeader(config) && deps.oauth) {
-      this.auth = new ServerAuth(config, { ...deps.oauth, logger: deps.logger, clock: deps.clock });
+      this.auth = new ServerAuth(config, { ...deps.oauth, logger: deps.logger, clock: deps.clock, ...(this.pool ? { network: this.pool.fetch } : {}) });
     }
   }
 
@@ -117,6 +121,7 @@ export class ServerConnection {
     const cleared = this.clearAll();
     this.auth?.dispose();
     await cleared;
+    this.pool?.destroy();
     this._onDidChangeState.dispose();
   }
 
@@ -129,7 +134,7 @@ export class ServerConnection {
     void this.sessionEnd.clear();
     let connected = false;
     let settling: Promise<void> | undefined;
-    const attempt: Attempt = new Attempt(attemptDeps(this.config, this.auth, this.deps), {
+    const attempt: Attempt = new Attempt(attemptDeps(this.config, this.auth, this.deps, this.pool), {
       connected: async (result) => {
         connected = true;
         this.backoff.connected(this.deps.clock.now());

@@ -73,7 +73,7 @@ export function requestSignal(outer: AbortSignal | null | undefined): { signal: 
 }
 
 /** The same response, calling `release` once its body has ended in any way (or at once when it has none). */
-function releasedAtEnd(response: Response, release: () => void): Response {
+export function releasedAtEnd(response: Response, release: () => void): Response {
   const source = response.body;
   if (!source) {
     release();

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/client/validators/cf-worker';
 import { PROTOCOL_SETTINGS, REMOTE_TRANSPORTS, parseServers } from '../../src/core/config';
+import { MAX_SOCKETS_PER_SERVER } from '../../src/core/connection/upstream-pool';
 import { AVAILABILITIES, GATEWAY_MODES, MANAGED_SERVER_FIELDS, POLICY_FIELDS, USER_SERVERS_MODES, parseManagedPolicy } from '../../src/core/managed-policy';
 import { parseManagedChoices } from '../../src/core/policies';
 import { resolveStatic, variablesIn } from '../../src/core/variables';
@@ -91,4 +92,10 @@ describe('README examples', () => {
       }
     });
   }
+});
+
+describe('README: the gateway', () => {
+  it('says how many connections the hub keeps to a remote server at most', () => {
+    assert.match(readme, new RegExp(`\\*\\*At most ${MAX_SOCKETS_PER_SERVER} connections to each remote server\\*\\*: .* at most ${MAX_SOCKETS_PER_SERVER} sockets`, 's'));
+  });
 });

@@ -15,6 +15,7 @@ import { createClient, fetchLists, filterTools, listAll, type ClientOptions, typ
 import { CLASSIC_REVISION, eraKey, isAuthFailure, isLegacyStatus, MODERN_REVISION, probeBudgetMs, refusesClassic, SharedStdio, usableVerdict, type EraMemory } from './era';
 import { remoteTransports, stdioTransport, type RemoteTransports } from './transport';
 import { UpstreamChannel, type ForwardedCall, type ForwardingInfo, type ForwardOptions } from './upstream-channel';
+import type { UpstreamPool } from './upstream-pool';
 
 const LEGACY: Negotiation = { mode: 'legacy' };
 const MODERN: Negotiation = { mode: 'modern' };
@@ -31,6 +32,8 @@ export interface CallOptions {
 export interface AttemptDeps {
   readonly config: ServerConfig;
   readonly auth: ServerAuth | undefined;
+  /** The sockets to a remote server: every request of its transports goes on them. */
+  readonly pool?: UpstreamPool;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly client: ClientOptions;
@@ -106,7 +109,8 @@ export class Attempt {
       this.clearDeadline();
       if (this.closed) return;
       this.live = true;
-      if (client.transport) this.channel = new UpstreamChannel(client.transport, client.getProtocolEra() ?? 'legacy', client.getServerCapabilities() ?? {}, this.timeoutMs);
+      if (client.transport)
+        this.channel = new UpstreamChannel(client.transport, client.getProtocolEra() ?? 'legacy', client.getServerCapabilities() ?? {}, this.timeoutMs, this.deps.pool);
       const version = client.getServerVersion();
       const instructions = client.getInstructions();
       const protocolVersion = client.getNegotiatedProtocolVersion();
@@ -175,7 +179,7 @@ export class Attempt {
    */
   private async openRemote(config: RemoteServerConfig, deadline: number): Promise<Client> {
     const { logger, eras, clock } = this.deps;
-    const remote = await remoteTransports(config, this.deps.auth, logger);
+    const remote = await remoteTransports(config, this.deps.auth, logger, this.deps.pool);
     this.usesSession = remote.usesSession;
     const setting = config.protocolVersion;
     if (config.type === 'sse' || setting === CLASSIC_REVISION) return this.openClassic(config, remote, deadline, config.type === 'sse');

@@ -6,6 +6,7 @@ import type { Clock, ElicitationHandler, Logger, SamplingHandler } from '../port
 import type { AttemptDeps } from './attempt';
 import type { RetryPolicy } from './backoff';
 import type { EraMemory } from './era';
+import type { UpstreamPool } from './upstream-pool';
 
 export interface ConnectionDeps {
   readonly logger: Logger;
@@ -30,7 +31,7 @@ export interface ConnectionDeps {
   readonly eras: EraMemory;
 }
 
-export function attemptDeps(config: ServerConfig, auth: ServerAuth | undefined, deps: ConnectionDeps): AttemptDeps {
+export function attemptDeps(config: ServerConfig, auth: ServerAuth | undefined, deps: ConnectionDeps, pool?: UpstreamPool): AttemptDeps {
   const { logger, clock, clientInfo, jsonSchemaValidator, elicitation, sampling, untrustedFolder, eras } = deps;
-  return { config, auth, logger, clock, untrustedFolder, eras, client: { clientInfo, jsonSchemaValidator, elicitation, sampling } };
+  return { config, auth, pool, logger, clock, untrustedFolder, eras, client: { clientInfo, jsonSchemaValidator, elicitation, sampling } };
 }

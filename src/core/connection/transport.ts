@@ -11,6 +11,7 @@ import { isOAuthFlowError } from '../oauth/errors';
 import type { ServerAuth } from '../oauth/server-auth';
 import type { Logger } from '../ports';
 import { serverFetch } from '../server-fetch';
+import type { UpstreamPool } from './upstream-pool';
 
 export function stdioTransport(config: StdioServerConfig, untrustedFolder: string | undefined, onStderr: (text: string) => void): StdioClientTransport {
   // The hub always sets cwd: the user's home for user-level entries, the (trusted) workspace folder
@@ -38,7 +39,7 @@ export interface RemoteTransports {
   sse(): Transport;
 }
 
-export async function remoteTransports(config: RemoteServerConfig, auth: ServerAuth | undefined, logger: Logger): Promise<RemoteTransports> {
+export async function remoteTransports(config: RemoteServerConfig, auth: ServerAuth | undefined, logger: Logger, pool?: UpstreamPool): Promise<RemoteTransports> {
   const url = new URL(config.url);
   let authProvider: Awaited<ReturnType<ServerAuth['transportProvider']>>;
   try {
@@ -52,8 +53,9 @@ export async function remoteTransports(config: RemoteServerConfig, auth: ServerA
   }
   // Static headers go to the MCP server's own origin only, never to the authorization server:
   // the SDK would merge `requestInit` headers into its OAuth requests, so they travel in the fetch.
+  // Its MCP requests go on the connection's pool (through the OAuth fetch when there is one).
   const options = {
-    fetch: serverFetch(config.url, config.headers, auth?.fetch),
+    fetch: serverFetch(config.url, config.headers, auth?.fetch ?? pool?.fetch),
     ...(authProvider ? { authProvider } : {}),
     // A 403 insufficient_scope is the hub's to handle (it asks the user): the SDK must never open a browser mid call.
     onInsufficientScope: 'throw' as const,

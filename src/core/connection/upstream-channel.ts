@@ -11,8 +11,29 @@
  *
  * Each request has its own abort signal (the transport's `requestSignal`), dropped with the request:
  * nothing is added to a long-lived signal per call.
+ *
+ * To a Streamable HTTP server on this machine the request still goes out through the transport's
+ * `send` (its headers, sign-in, refresh, step-up, DPoP and redirect rules, the hub's fetch
+ * middleware), but its answer, a 2xx JSON body or event stream, is read here straight from Node's
+ * response (the connection's UpstreamPool hands it over) instead of through fetch's web streams and the SDK's parsing: this was most of the
+ * gateway's CPU per forwarded call. What the server sends on that stream besides the answer and its
+ * progress (its questions, log messages) is checked with the SDK's own schema and goes to the hub's
+ * Client, as the transport would have given it. A stream that ends early after an event id is resumed
+ * through the transport (`resumptionToken`), as the SDK does.
  */
-import { SdkError, SdkErrorCode, type JSONRPCMessage, type JSONRPCRequest, type JSONRPCResponse, type ServerCapabilities, type Transport } from '@modelcontextprotocol/client';
+import type { Readable } from 'node:stream';
+import {
+  parseJSONRPCMessage,
+  SdkError,
+  SdkErrorCode,
+  type JSONRPCMessage,
+  type JSONRPCRequest,
+  type JSONRPCResponse,
+  type ServerCapabilities,
+  type Transport,
+} from '@modelcontextprotocol/client';
+import { SseReader } from './sse-reader';
+import type { UpstreamPool } from './upstream-pool';
 
 export type ProtocolEra = 'legacy' | 'modern';
 
@@ -50,9 +71,13 @@ interface Pending {
   readonly timer: ReturnType<typeof setTimeout>;
   readonly resolve: (response: JSONRPCResponse) => void;
   readonly reject: (error: unknown) => void;
+  /** The pool's hold on this request's answer (Streamable HTTP). */
+  claim?: { release(): void };
 }
 
 const PREFIX = 'gw-';
+/** How long before a forwarded request's stream that ended without its answer is resumed, when the server gave no `retry` (the SDK's first reconnection delay). */
+const RESUME_DELAY_MS = 1000;
 
 export class CancelledForward extends Error {
   constructor() {
@@ -65,14 +90,19 @@ export class UpstreamChannel implements ForwardingInfo {
   private seq = 0;
   private readonly pending = new Map<string, Pending>();
   private closed: Error | undefined;
+  /** The hub Client's handler of what the transport receives. */
+  private readonly client: Transport['onmessage'];
 
   constructor(
     private readonly transport: Transport,
     readonly era: ProtocolEra,
     readonly capabilities: ServerCapabilities,
     private readonly timeoutMs: number,
+    /** The connection's sockets (Streamable HTTP): forwarded answers are read from them directly. */
+    private readonly pool?: UpstreamPool,
   ) {
     const client = transport.onmessage;
+    this.client = client;
     transport.onmessage = (message, extra) => {
       if (!this.take(message)) client?.(message, extra);
     };
@@ -98,7 +128,9 @@ export class UpstreamChannel implements ForwardingInfo {
     const response = new Promise<JSONRPCResponse>((resolve, reject) => {
       const timer = setTimeout(() => this.timedOut(id), this.timeoutMs);
       timer.unref?.();
-      this.pending.set(id, { token, onprogress: options.onprogress, abort, timer, resolve, reject });
+      const pending: Pending = { token, onprogress: options.onprogress, abort, timer, resolve, reject };
+      if (this.pool) pending.claim = this.pool.claim(id, (body, kind) => this.read(id, outgoing, body, kind));
+      this.pending.set(id, pending);
     });
     this.transport.send(outgoing, { requestSignal: abort.signal }).catch((error: unknown) => this.settle(id)?.reject(error));
     return { response, cancel: (reason) => this.giveUp(id, reason, new CancelledForward()) };
@@ -108,6 +140,83 @@ export class UpstreamChannel implements ForwardingInfo {
   close(error: Error): void {
     this.closed ??= error;
     for (const id of [...this.pending.keys()]) this.settle(id)?.reject(error);
+  }
+
+  /** A forwarded request's answer, read from the server's response here: JSON (one message or a batch) or an event stream. */
+  private read(id: string, request: JSONRPCRequest, body: Readable, kind: 'json' | 'sse'): void {
+    body.setEncoding('utf8');
+    const failed = (error: unknown) => {
+      // A request given up (cancelled, timed out) closed its own stream: nothing to report.
+      if (!this.pending.has(id)) return;
+      this.transport.onerror?.(error instanceof Error ? error : new Error(String(error)));
+      return true;
+    };
+    if (kind === 'json') {
+      let text = '';
+      body.on('data', (chunk: string) => (text += chunk));
+      body.on('error', (error) => failed(error) && this.settle(id)?.reject(error));
+      body.on('end', () => {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch (error) {
+          if (failed(error)) this.settle(id)?.reject(error);
+          return;
+        }
+        for (const message of Array.isArray(parsed) ? (parsed as unknown[]) : [parsed]) this.receive(message);
+      });
+      return;
+    }
+    const reader = new SseReader((event) => {
+      if (event.event !== 'message' || !event.data) return;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(event.data);
+      } catch (error) {
+        failed(error);
+        return;
+      }
+      this.receive(parsed);
+    });
+    let ended = false;
+    const end = (error?: Error) => {
+      if (ended) return;
+      ended = true;
+      reader.end();
+      if (error && !failed(new Error(`SSE stream disconnected: ${error.message}`))) return;
+      // No answer yet: a stream with event ids is resumed where it stopped, as the SDK's transport does.
+      const lastEventId = reader.lastEventId;
+      if (lastEventId === undefined || !this.pending.has(id)) return;
+      const resume = setTimeout(() => {
+        const pending = this.pending.get(id);
+        if (!pending) return;
+        this.transport.send(request, { resumptionToken: lastEventId, requestSignal: pending.abort.signal }).catch((e: unknown) => this.settle(id)?.reject(e));
+      }, reader.retryMs ?? RESUME_DELAY_MS);
+      resume.unref?.();
+    };
+    body.on('data', (chunk: string) => reader.push(chunk));
+    body.on('end', () => end());
+    body.on('error', (error) => end(error));
+    body.on('close', () => end(body.readableEnded ? undefined : new Error('the response was cut short')));
+  }
+
+  /** One message read from a forwarded request's answer: ours (the answer, its progress), or the Client's once the SDK's schema accepts it. */
+  private receive(raw: unknown): void {
+    if (typeof raw !== 'object' || raw === null) return void this.transport.onerror?.(new Error('The server sent something that is not a JSON-RPC message.'));
+    const id = (raw as { id?: unknown }).id;
+    if (typeof id === 'string' && id.startsWith(PREFIX) && !('method' in raw)) {
+      if (isResponse(raw)) this.settle(id)?.resolve(raw);
+      else this.settle(id)?.reject(new Error('The server answered with something that is not a JSON-RPC response.'));
+      return;
+    }
+    let message: JSONRPCMessage;
+    try {
+      message = parseJSONRPCMessage(raw);
+    } catch (error) {
+      this.transport.onerror?.(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    if (!this.take(message)) this.client?.(message);
   }
 
   /** Takes the answers and progress of forwarded requests; anything else is the Client's. */
@@ -135,6 +244,7 @@ export class UpstreamChannel implements ForwardingInfo {
     if (!pending) return undefined;
     this.pending.delete(id);
     clearTimeout(pending.timer);
+    pending.claim?.release();
     return pending;
   }
 
@@ -153,4 +263,27 @@ export class UpstreamChannel implements ForwardingInfo {
   private timedOut(id: string): void {
     this.giveUp(id, 'timed out', new SdkError(SdkErrorCode.RequestTimeout, 'Request timed out', { timeout: this.timeoutMs }));
   }
+}
+
+/**
+ * The shape of a JSON-RPC 2.0 response as the SDK's schemas check it (JSONRPCResultResponseSchema,
+ * JSONRPCErrorResponseSchema): no other top-level keys; a result object whose `_meta`, if any, is an
+ * object; or an error with an integer code and a message.
+ */
+function isResponse(m: object): m is JSONRPCResponse {
+  const { jsonrpc, result, error } = m as { jsonrpc?: unknown; result?: unknown; error?: unknown };
+  if (jsonrpc !== '2.0') return false;
+  for (const key in m) if (key !== 'jsonrpc' && key !== 'id' && key !== 'result' && key !== 'error') return false;
+  if ('result' in m) {
+    if (!isObject(result) || 'error' in m) return false;
+    const meta = (result as { _meta?: unknown })._meta;
+    return meta === undefined || isObject(meta);
+  }
+  if (!isObject(error)) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return Number.isInteger(code) && typeof message === 'string';
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -53,6 +53,10 @@ export const MAX_SESSION_IDLE_MINUTES = 24 * 60;
 /** Messages in one POST (a 2025-03-26 client may batch), as the SDK's server transport allows. */
 const MAX_BATCH = 100;
 const LOOPBACK = '127.0.0.1';
+/** Connections waiting to be accepted (the kernel caps it at net.core.somaxconn). */
+const LISTEN_BACKLOG = 4096;
+/** How long an idle client connection is kept open (announced in the Keep-Alive header). */
+const KEEP_ALIVE_TIMEOUT_MS = 60_000;
 
 export interface GatewayOptions {
   /** 0 (default): any free port. */
@@ -137,9 +141,14 @@ export class McpGateway {
     const http = createServer((req, res) => void this.handle(req, res));
     http.headersTimeout = 10_000;
     http.requestTimeout = 0; // event streams stay open
+    // Clients keep idle sockets for what the Keep-Alive header says, less a margin; with Node's 5 s a
+    // busy client's late timer reused sockets the gateway was closing ("other side closed").
+    http.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
-      http.listen(this.options.port ?? 0, LOOPBACK, () => {
+      // Room for a burst of new connections (many clients, each opening sockets for concurrent calls):
+      // beyond Node's default backlog (511) the kernel drops them, and a client's connect may time out.
+      http.listen({ port: this.options.port ?? 0, host: LOOPBACK, backlog: LISTEN_BACKLOG }, () => {
         http.off('error', reject);
         resolve();
       });
@@ -455,18 +464,27 @@ function send(res: ServerResponse, status: number, message: string, headers: Rec
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...headers }).end(message);
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined | 'too large'> {
-  if (req.method !== 'POST') return undefined;
+/** The request's body, read with stream events (an async iterator per request cost the gateway more than the read). */
+function readBody(req: IncomingMessage): Promise<Buffer | undefined | 'too large'> {
+  if (req.method !== 'POST') return Promise.resolve(undefined);
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) return 'too large';
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return 'too large';
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  if (declared > MAX_BODY_BYTES) return Promise.resolve('too large');
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.resume();
+      resolve('too large');
+    };
+    const onEnd = () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', reject);
+  });
 }
 
 function parseJson(body: Buffer | undefined): unknown {

@@ -49,6 +49,8 @@ export interface OAuthFetchOptions {
    * name resolution included, just before it is called (it resolves again to connect).
    */
   readonly baseFetch?: FetchLike;
+  /** What the server's own MCP requests go on (the connection's UpstreamPool); default `baseFetch` or Node's fetch. */
+  readonly network?: FetchLike;
   /**
    * Consulted before a refresh_token grant goes out: another window may be refreshing, or may have
    * refreshed already (see RefreshDecision).
@@ -73,7 +75,7 @@ export function createOAuthFetch(options: OAuthFetchOptions): FetchLike {
     tokenExchangeErrors,
     ...quirkMiddlewares(options.auth),
   )(base);
-  const toServer = applyMiddlewares(recordChallenges(options.onChallenge), sseUnauthorizedLoop())(base);
+  const toServer = applyMiddlewares(recordChallenges(options.onChallenge), sseUnauthorizedLoop())(options.network ?? base);
 
   const isOAuthRequest = (url: URL, init: RequestInit | undefined): boolean => {
     if (url.origin !== server.origin) return true;

@@ -54,7 +54,7 @@ export class ServerAuth {
 
   constructor(
     private readonly config: RemoteServerConfig,
-    private readonly deps: OAuthDeps & { readonly logger: Logger; readonly clock: Clock },
+    private readonly deps: OAuthDeps & { readonly logger: Logger; readonly clock: Clock; readonly network?: FetchLike },
   ) {
     this.secretKey = secretKeyFor(config.url);
     const { clientSecret, privateKey } = config.auth ?? {};
@@ -82,6 +82,7 @@ export class ServerAuth {
       coordinateRefresh: (refreshToken) => this.refresher.coordinate(refreshToken),
       onRequest: (r) => this.trace.request(r, this.userinfoEndpoint ? { userinfoEndpoint: this.userinfoEndpoint } : {}),
       ...(config.auth ? { auth: config.auth } : {}),
+      ...(deps.network ? { network: deps.network } : {}),
     });
     const { fetch, trace } = this;
     this.refresher = new Refresher({

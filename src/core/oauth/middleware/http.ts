@@ -28,6 +28,8 @@ export function isOAuthExchange(init: RequestInit | undefined): boolean {
   if (tokenRequestForm(init) || revocationForm(init)) return true;
   const body = init?.body;
   if (typeof body !== 'string' || !body.trimStart().startsWith('{')) return false;
+  // What the SDK sends: JSON.stringify of a JSON-RPC message, which starts so (a registration never has "jsonrpc"): no parse per MCP request.
+  if (body.trimStart().startsWith('{"jsonrpc":')) return false;
   try {
     const json = JSON.parse(body) as unknown;
     // JSON-RPC messages have "jsonrpc"; registrations never do.

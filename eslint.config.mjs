@@ -72,8 +72,9 @@ export default defineConfig(
     },
   },
   // The webview runs in the browser sandbox and talks to the extension only through the protocol.
-  // Besides its own files it may use the two packages bundled into it: lit (and its directives) and
-  // single @vscode-elements/elements components (never the whole bundle). A sibling folder's file
+  // Besides its own files it may use the packages bundled into it: lit (and its directives), single
+  // @vscode-elements/elements components (never the whole bundle) and the MCP Apps SDK's host side
+  // (@modelcontextprotocol/ext-apps/app-bridge, for the tool runner's apps). A sibling folder's file
   // (../components/x) is fine; test/unit/boundaries.test.ts checks exactly that it stays in webview-ui.
   {
     files: ['webview-ui/**/*.ts'],
@@ -84,8 +85,8 @@ export default defineConfig(
           patterns: [
             {
               regex:
-                '^(?!(?:\\.\\./){1,2}src/protocol$|\\./(?!.*\\.\\.)|\\.\\./(?!src/)(?!.*\\.\\.)|lit(?:/directives/[a-z-]+\\.js)?$|@vscode-elements/elements/dist/vscode-[a-z-]+/index\\.js$)',
-              message: 'webview-ui imports only ../src/protocol, its own files, lit and single @vscode-elements/elements components.',
+                '^(?!(?:\\.\\./){1,2}src/protocol$|\\./(?!.*\\.\\.)|\\.\\./(?!src/)(?!.*\\.\\.)|lit(?:/directives/[a-z-]+\\.js)?$|@vscode-elements/elements/dist/vscode-[a-z-]+/index\\.js$|@modelcontextprotocol/ext-apps/app-bridge$)',
+              message: 'webview-ui imports only ../src/protocol, its own files, lit, single @vscode-elements/elements components and @modelcontextprotocol/ext-apps/app-bridge.',
             },
           ],
         },

@@ -1,63 +1,121 @@
-// The other MCP clients of figures (g) and (h), in a process of their own, as Claude Code or VS Code's
-// client would be: their CPU is not the gateway's. Run by bench/run.ts:
-//   node --import tsx bench/gateway-clients.ts '<json: { direct, through, headers, calls, clients, perClient }>'
-// It prints one JSON line: the sequential call times of each side (interleaved blocks) and each side's
-// throughput under load.
+// The MCP clients of figures (g) and (h), in a process of their own, as Claude Code or VS Code's client
+// would be: their CPU is not the gateway's. Run by bench/run.ts:
+//   node --import tsx bench/gateway-clients.ts '<json plan>'
+// Every side calls the same tool of the same upstream server, each its own way there: straight, through
+// a byte relay, through the gateway (one server's route and /mcp), through mcp-remote and supergateway
+// (both stdio bridges to Streamable HTTP, as clients without HTTP use them). It prints `phase <name>`
+// lines as it starts and ends the phases the gateway's process measures its CPU in, and last one JSON
+// line: the sequential call times of each side (interleaved blocks), each load run's throughput.
 import { performance } from 'node:perf_hooks';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client, StreamableHTTPClientTransport, type Transport } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+
+interface Side {
+  /** A Streamable HTTP endpoint, or a stdio bridge to run. */
+  readonly url?: string;
+  readonly headers?: Record<string, string>;
+  readonly command?: string;
+  readonly args?: string[];
+  /** The tool's name on this side (/mcp names it <server>__<tool>). */
+  readonly tool: string;
+}
 
 interface Plan {
-  direct: string;
-  through: string;
-  headers: Record<string, string>;
+  sides: Record<string, Side>;
   calls: number;
-  clients: number;
-  perClient: number;
+  /** Sides whose sequential calls also run alone, the gateway's process measuring its CPU meanwhile. */
+  cpu: Record<string, number>;
+  load: { sides: string[]; clients: number; perClient: number };
 }
 
 const plan = JSON.parse(process.argv[2] ?? '{}') as Plan;
-const args = { name: 'add', arguments: { a: 2, b: 3 } };
+const args = { a: 2, b: 3 };
 
-async function connect(url: string, headers: Record<string, string>): Promise<Client> {
+function transportOf(side: Side): Transport {
+  if (side.command) return new StdioClientTransport({ command: side.command, args: side.args ?? [], stderr: 'ignore' });
+  return new StreamableHTTPClientTransport(new URL(side.url!), { requestInit: { headers: side.headers ?? {} } });
+}
+
+async function connect(side: Side): Promise<Client> {
   const c = new Client({ name: 'bench-client', version: '0' });
-  await c.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  await c.connect(transportOf(side));
   return c;
 }
 
-/** `calls` timed calls on each side, in interleaved blocks so drift in the machine's load falls on both alike. */
-async function sequential(): Promise<{ direct: number[]; through: number[] }> {
-  const sides = { direct: await connect(plan.direct, {}), through: await connect(plan.through, plan.headers) };
-  for (let i = 0; i < 100; i++) for (const c of Object.values(sides)) await c.callTool(args);
-  const times = { direct: [] as number[], through: [] as number[] };
+const call = (client: Client, side: Side) => client.callTool({ name: side.tool, arguments: args });
+
+/** `calls` timed calls on each side, in interleaved blocks so drift in the machine's load falls on all alike. */
+async function sequential(): Promise<Record<string, number[]>> {
+  const names = Object.keys(plan.sides);
+  const clients = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await connect(plan.sides[n])] as const)));
+  for (let i = 0; i < 100; i++) for (const n of names) await call(clients[n], plan.sides[n]);
+  const times = Object.fromEntries(names.map((n) => [n, [] as number[]]));
   const block = 50;
   for (let done = 0; done < plan.calls; done += block) {
-    for (const side of ['direct', 'through'] as const) {
+    for (const n of names) {
       for (let i = 0; i < block; i++) {
         const t0 = performance.now();
-        await sides[side].callTool(args);
-        times[side].push(performance.now() - t0);
+        await call(clients[n], plan.sides[n]);
+        times[n].push(performance.now() - t0);
       }
     }
   }
-  await Promise.all(Object.values(sides).map((c) => c.close()));
+  // Calls of one side alone, while the gateway's process counts its CPU.
+  for (const [n, count] of Object.entries(plan.cpu)) {
+    process.stdout.write(`phase ${n} start\n`);
+    for (let i = 0; i < count; i++) await call(clients[n], plan.sides[n]);
+    process.stdout.write(`phase ${n} end\n`);
+  }
+  await Promise.all(Object.values(clients).map((c) => c.close()));
   return times;
 }
 
-async function load(url: string, headers: Record<string, string>): Promise<{ rate: number; errors: number }> {
-  const clients = await Promise.all(Array.from({ length: plan.clients }, () => connect(url, headers)));
+interface Load {
+  rate: number;
+  errors: number;
+  /** What the first error said, when there was one. */
+  firstError?: string;
+}
+
+async function load(side: Side): Promise<Load> {
+  const clients = await Promise.all(Array.from({ length: plan.load.clients }, () => connect(side)));
   let errors = 0;
+  let firstError: string | undefined;
+  const failed = (what: unknown) => {
+    errors++;
+    firstError ??= (typeof what === 'string' ? what : what instanceof Error ? what.message : JSON.stringify(what)).slice(0, 300);
+  };
   const t0 = performance.now();
-  await Promise.all(clients.map((c) => Promise.all(Array.from({ length: plan.perClient }, () => c.callTool(args).catch(() => errors++)))));
+  await Promise.all(
+    clients.map((c) =>
+      Promise.all(
+        Array.from({ length: plan.load.perClient }, () =>
+          call(c, side).then(
+            (r) => void (r.isError ? failed(r.content) : undefined),
+            (error: unknown) => failed(error),
+          ),
+        ),
+      ),
+    ),
+  );
   const seconds = (performance.now() - t0) / 1000;
   await Promise.all(clients.map((c) => c.close()));
-  return { rate: (plan.clients * plan.perClient) / seconds, errors };
+  return { rate: (plan.load.clients * plan.load.perClient) / seconds, errors, ...(firstError ? { firstError } : {}) };
 }
 
 async function main(): Promise<void> {
   const times = await sequential();
-  const direct = await load(plan.direct, {});
-  const through = await load(plan.through, plan.headers);
-  process.stdout.write(JSON.stringify({ times, direct, through }) + '\n');
+  const loads: Record<string, Load> = {};
+  // Twice each, alternating, so neither side has the machine to itself more than the other.
+  for (let round = 0; round < 2; round++) {
+    for (const n of plan.load.sides) {
+      const r = await load(plan.sides[n]);
+      const best = loads[n];
+      const firstError = best?.firstError ?? r.firstError;
+      loads[n] = { rate: Math.max(best?.rate ?? 0, r.rate), errors: (best?.errors ?? 0) + r.errors, ...(firstError ? { firstError } : {}) };
+    }
+  }
+  process.stdout.write(JSON.stringify({ times, loads }) + '\n');
 }
 
 main().catch((error: unknown) => {

@@ -1,11 +1,13 @@
 // The person's journey in the real workbench (code-server in Debian's Chromium, via playwright-core):
 // the MCP Hub view, Authenticate in the webview, sign-in on the real authorization server's page,
 // Connected, the OAuth trace, reload without a browser, Log Out, Cancel, an error row's detail, and
-// the workbench: a tool run from its form, a server's question answered, a resource opened; and
-// the company IdP: one sign-in from the panel's header, after which two enterprise servers connect.
-// Screenshots go to artifacts/e2e/.
+// the workbench: a tool run from its form, a server's question answered, a resource opened, a tool's
+// MCP App shown in its runner (a real published app) with a button in it calling a tool; and
+// the company IdP: one sign-in from the panel's header, after which two enterprise servers connect;
+// and last, an organisation policy installed on the machine (/etc/mcp-hub/policy.json): a required
+// server, a blocked user server and an administrator's tool deny. Screenshots go to artifacts/e2e/.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,23 +16,31 @@ import { freePort, startCodeServer, workbenchUrl, type CodeServer } from './harn
 import { USER_SETTINGS } from './harness/in-editor';
 import { gatewayStarts, ourHostLogProblems } from './harness/host-log';
 import { filesContaining } from './harness/leaks';
+import { MACHINE_POLICY, machinePolicySkip, removeMachinePolicy, removeVSCodePolicyFile, writeMachinePolicy, writeVSCodePolicyFile } from './harness/machine-policy';
 import { ARTIFACTS, CHROMIUM, ROOT } from './harness/paths';
 import { startDemoStack, startEnterpriseStack, type DemoStack, type EnterpriseStack } from './harness/stack';
 import { playUser, type UserBrowser } from './harness/user-browser';
+import { startHttpServer, type HttpFixture } from '../test/fixtures/http-server';
+import { catalog, server as registryServer, startRegistry, type RegistryFixture } from '../test/fixtures/registry';
 
 const OAUTH = 'protected-demo';
 const TIMEOUT = 60_000;
+/** The API key the registry's remote server wants in its X-Api-Key header. */
+const REGISTRY_SECRET = 'e2e-registry-key-3b8d1f';
 
 describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () => {
   let dir: string;
   let stack: DemoStack;
   let enterprise: EnterpriseStack;
+  let registry: RegistryFixture;
+  let registryRemote: HttpFixture;
   let server: CodeServer;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
   let user: UserBrowser;
   let url: string;
+  let vscodePolicyFile = false;
   const log: string[] = [];
 
   const panel = (): FrameLocator => page.frameLocator('iframe.webview.ready[src*="purpose=webviewView"]').frameLocator('iframe#active-frame');
@@ -86,20 +96,35 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
 
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
+    // A policy a killed run left behind would govern every step.
+    removeMachinePolicy();
+    removeVSCodePolicyFile();
+    // MCP Hub's policy through VS Code's policy file: code-server does not apply that file, so it must change nothing (every step runs the person's servers).
+    vscodePolicyFile = writeVSCodePolicyFile({ McpHubOrganizationPolicy: JSON.stringify({ organization: 'VS Code policy', userServers: 'none' }) });
     dir = mkdtempSync(join(tmpdir(), 'mcphub-ui-'));
-    stack = await startDemoStack({ broken: true, withInput: true, everything: true });
+    stack = await startDemoStack({ broken: true, withInput: true, everything: true, apps: true });
     // code-server forwards the loopback callback through its port proxy: the IdP's administrator
     // registers that redirect URI, for a fixed callback port.
     const editorPort = await freePort();
     const callbackPort = await freePort();
     enterprise = await startEnterpriseStack({ callbackPort, redirectUris: [`http://127.0.0.1:${editorPort}/proxy/${callbackPort}/callback`] });
+    // An MCP registry serving the v0.1 API, whose remote server wants an API key header.
+    registryRemote = await startHttpServer({ name: 'registry-remote', requireHeader: ['x-api-key', REGISTRY_SECRET] });
+    registry = await startRegistry(catalog({ remoteUrl: registryRemote.url }));
     const workspace = join(dir, 'workspace');
-    // The person's settings also name their company IdP and two servers behind it.
+    // The person's settings also name their company IdP and two servers behind it, and the registry.
     server = await startCodeServer({
       dir,
       workspace,
       port: editorPort,
-      userSettings: { ...USER_SETTINGS, 'mcpHub.servers': { ...stack.servers, ...enterprise.servers }, 'mcpHub.enterprise.idp': enterprise.idpSettings },
+      userSettings: {
+        ...USER_SETTINGS,
+        'mcpHub.servers': { ...stack.servers, ...enterprise.servers },
+        'mcpHub.enterprise.idp': enterprise.idpSettings,
+        'mcpHub.registry.url': registry.url,
+        // A person's own value of the policy setting is no policy (only VS Code's policy sets it): every step runs their servers.
+        'mcpHub.organizationPolicy': JSON.stringify({ organization: 'Me', userServers: 'none' }),
+      },
     });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -111,11 +136,15 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
   });
 
   after(async () => {
+    removeMachinePolicy();
+    removeVSCodePolicyFile();
     user?.stop();
     await browser?.close();
     await server?.stop();
     await stack?.close();
     await enterprise?.close();
+    await registry?.close();
+    await registryRemote?.close();
     rmSync(dir, { recursive: true, force: true });
     for (const line of log) console.log(`  ${line}`);
   });
@@ -207,6 +236,74 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     await shot('6-input-set');
   });
 
+  it('adds a server from a registry: Add Server… in the title bar, a search, its secret in a password box, then Connected', async () => {
+    const NAME = 'remote-http';
+    const quickInput = page.locator('.quick-input-widget');
+    const box = quickInput.locator('input');
+    const choice = (text: string) => quickInput.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+    // The view's title bar: the "+" that says Add Server….
+    const add = page.getByRole('button', { name: 'Add Server…', exact: true }).first();
+    await page.locator('.sidebar .composite.title').hover();
+    await add.click({ timeout: TIMEOUT });
+    await box.waitFor({ timeout: TIMEOUT });
+    // It searches as the person types, and each item names the server, its version and its repository.
+    await box.fill('remote');
+    // Once the registry has answered the search, only what matches is listed.
+    await quickInput.locator('.quick-input-list .monaco-list-row', { hasText: 'weather' }).first().waitFor({ state: 'detached', timeout: TIMEOUT });
+    await choice('Remote (Streamable HTTP)').waitFor({ timeout: TIMEOUT });
+    assert.match(await choice('Remote (Streamable HTTP)').innerText(), /3\.0\.0[\s\S]*io\.github\.acme\/remote-http · github\.com\/acme\/remote-http/);
+    await choice('remote-sse').waitFor({ timeout: TIMEOUT });
+    await shot('13-add-server-search');
+    await choice('Remote (Streamable HTTP)').click();
+    // The header it needs is a secret: a password box.
+    await quickInput.locator('input[type="password"]').waitFor({ timeout: TIMEOUT });
+    assert.match(await quickInput.innerText(), /X-Api-Key \(header\)/);
+    await box.fill(REGISTRY_SECRET);
+    await box.press('Enter');
+    // Where it goes, and exactly what it connects to, before anything is written.
+    await choice('User settings').waitFor({ timeout: TIMEOUT });
+    assert.match(await choice('User settings').innerText(), new RegExp(`Runs: ${registryRemote.url.replace(/[.]/g, '\\.')}`));
+    await choice('User settings').hover();
+    await shot('14-add-server-where');
+    await choice('User settings').click();
+    await panel().locator(`.server[data-server="${NAME}"][data-status="running"]`).waitFor({ timeout: TIMEOUT });
+    assert.match(await status(NAME).innerText(), /^Connected · \d+ tools$/);
+    assert.ok(!(await row(NAME).innerText()).includes(REGISTRY_SECRET), 'the value is never shown');
+    await row(NAME).scrollIntoViewIfNeeded();
+    await shot('15-added-from-registry');
+    // settings.json holds an ordinary entry with its provenance and an ${input:…}, never the key.
+    const settings = readFileSync(join(server.userDataDir, 'User/settings.json'), 'utf8');
+    assert.ok(!settings.includes(REGISTRY_SECRET));
+    assert.match(settings, /"X-Api-Key": "\$\{input:remote-http\.header\.X-Api-Key\}"/);
+    assert.match(settings, /"name": "io\.github\.acme\/remote-http"/);
+  });
+
+  it('shows a newer version on the row, and Update moves the server to it, keeping its secret', async () => {
+    const NAME = 'remote-http';
+    registry.publish({
+      server: registryServer('io.github.acme/remote-http', '3.1.0', {
+        title: 'Remote (Streamable HTTP)',
+        remotes: [{ type: 'streamable-http', url: registryRemote.url, headers: [{ name: 'X-Api-Key', description: 'API key', isRequired: true, isSecret: true }] }],
+      }),
+    });
+    await page.keyboard.press('F1');
+    const box = page.locator('.quick-input-widget input');
+    await box.fill('>MCP Hub: Check for Server Updates');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Check for Server Updates' }).first().waitFor({ timeout: TIMEOUT });
+    await box.press('Enter');
+    await row(NAME).locator('.update-available').waitFor({ timeout: TIMEOUT });
+    assert.equal(await row(NAME).locator('.update-available').innerText(), 'Update available (3.1.0)');
+    await row(NAME).scrollIntoViewIfNeeded();
+    await shot('16-update-available');
+    await action(NAME, 'update').click();
+    await row(NAME).locator('.update-available').waitFor({ state: 'detached', timeout: TIMEOUT });
+    await panel().locator(`.server[data-server="${NAME}"][data-status="running"]`).waitFor({ timeout: TIMEOUT });
+    const settings = readFileSync(join(server.userDataDir, 'User/settings.json'), 'utf8');
+    assert.match(settings, /"version": "3\.1\.0"/);
+    assert.match(settings, /"X-Api-Key": "\$\{input:remote-http\.header\.X-Api-Key\}"/);
+    assert.ok(!settings.includes(REGISTRY_SECRET));
+  });
+
   it('shows an error row with its detail on demand', async () => {
     await panel().locator('.server[data-server="broken-demo"][data-status="error"]').waitFor({ timeout: TIMEOUT });
     assert.match(await status('broken-demo').innerText(), /^Error: /);
@@ -237,6 +334,30 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     await shot('8-elicitation');
     await question.locator('mcp-schema-form vscode-button', { hasText: 'Accept' }).click();
     await runner.locator('mcp-tool-result').getByText('Hello, Ada!').waitFor({ timeout: TIMEOUT });
+  });
+
+  it("shows a tool's MCP App in its runner, and a button in the app calls a tool through the hub", async () => {
+    await panel().locator('.server[data-server="time-app"][data-status="running"]').waitFor({ timeout: TIMEOUT });
+    await runFromPanel('time-app', 'get-time');
+    const runner = await frameWith('mcp-tool-runner h1', 'Get Time');
+    await runner.locator('mcp-schema-form vscode-button', { hasText: 'Run' }).click();
+    // The app, two frames down (the sandbox proxy, then the app), shows the run's result.
+    const app = runner.frameLocator('mcp-app-frame iframe').frameLocator('iframe');
+    const time = app.locator('#server-time');
+    await time.filter({ hasText: /^\d{4}-\d{2}-\d{2}T/ }).waitFor({ timeout: TIMEOUT });
+    const first = await time.innerText();
+    await runner.locator('details.text-result > summary').scrollIntoViewIfNeeded();
+    await shot('13-mcp-app');
+    // Its own button calls get-time again, through the tab, the extension and the hub.
+    await app.getByRole('button', { name: 'Get Server Time' }).click();
+    await time
+      .filter({ hasNotText: first })
+      .filter({ hasText: /^\d{4}-\d{2}-\d{2}T/ })
+      .waitFor({ timeout: TIMEOUT });
+    assert.ok((await time.innerText()) > first, 'a later time, from the second call');
+    // The text result is one click away.
+    await runner.locator('details.text-result > summary').click();
+    await runner.locator('details.text-result mcp-tool-result').getByText(first, { exact: true }).waitFor({ timeout: TIMEOUT });
   });
 
   it('opens a resource in a read-only editor', async () => {
@@ -300,6 +421,85 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     const { starts } = gatewayStarts(userData);
     assert.equal(starts.length, 2, starts.join('\n'));
   });
+
+  it(
+    `holds an organisation's policy installed at ${MACHINE_POLICY}: a required server, a blocked user server, a tool the administrator denies`,
+    { skip: machinePolicySkip() },
+    async () => {
+      const MANAGED = 'company-tools';
+      const OPTIONAL = 'company-extra';
+      assert.equal(
+        await panel().locator('#mcp-organisation').count(),
+        0,
+        `no policy yet: the person's own mcpHub.organizationPolicy is ignored${vscodePolicyFile ? ", and code-server does not apply VS Code's /etc/vscode/policy.json" : ''}`,
+      );
+      const node = process.execPath;
+      const fixture = join(ROOT, 'test/fixtures/stdio-server.mjs');
+      writeMachinePolicy({
+        organization: 'Acme Corp',
+        servers: {
+          [MANAGED]: { command: node, args: [fixture], env: { FIXTURE_NAME: 'acme-tools' }, availability: 'required', tools: { deny: ['dangerous_*'] } },
+          [OPTIONAL]: { command: node, args: [fixture], env: { FIXTURE_NAME: 'acme-extra' }, availability: 'optional' },
+        },
+        // The person's own servers: the demo's remote ones and its local fixture, but not "everything" (npx).
+        allow: { urls: ['http://127.0.0.1:*/*', 'http://[::1]:*/*'], commands: [[node, fixture]] },
+        gateway: 'vscode',
+      });
+      // The file is watched: the panel follows without a reload.
+      await panel().locator(`.server[data-server="${MANAGED}"][data-status="running"]`).waitFor({ timeout: TIMEOUT });
+      assert.equal(await panel().locator('#mcp-organisation').innerText(), 'Managed by Acme Corp');
+      await panel().locator('#mcp-organisation').scrollIntoViewIfNeeded();
+      await shot('13-organisation-header');
+      assert.equal(await row(MANAGED).locator('.managed-by').innerText(), 'Managed by Acme Corp · required');
+      assert.equal(await action(MANAGED, 'stop').count(), 0, 'a required server offers no Stop');
+      await row(MANAGED).locator('summary[data-section="tools"]').click();
+      // The lists render the rows in view: bring the filtered ones there.
+      await row(MANAGED).locator('.filtered-heading').scrollIntoViewIfNeeded();
+      const denied = row(MANAGED).locator('[data-tool="dangerous_delete"]');
+      await denied.waitFor({ timeout: TIMEOUT });
+      assert.equal(await denied.locator('.tool-reason').innerText(), "kept off by Acme Corp's policy (tools.deny: dangerous_*)");
+      assert.equal(await denied.locator('[data-switch]').count(), 0, 'no switch turns it on');
+      assert.match(await panel().locator('#mcp-gateway').innerText(), /· VS Code only/);
+      assert.equal(await panel().locator('[data-command="connectClient"]').count(), 0, 'no other client can be connected');
+      await row(MANAGED).scrollIntoViewIfNeeded();
+      await denied.scrollIntoViewIfNeeded();
+      await shot('14-managed-server');
+
+      // An optional server waits for the person: Turn On (kept in their user settings), then Turn Off.
+      await panel().locator(`.server[data-server="${OPTIONAL}"][data-status="disabled"]`).waitFor({ timeout: TIMEOUT });
+      assert.equal(await status(OPTIONAL).innerText(), 'Disabled: offered by Acme Corp; Turn On to start it');
+      await action(OPTIONAL, 'turnOn').click();
+      await panel().locator(`.server[data-server="${OPTIONAL}"][data-status="running"]`).waitFor({ timeout: TIMEOUT });
+      await action(OPTIONAL, 'turnOff').click();
+      await panel().locator(`.server[data-server="${OPTIONAL}"][data-status="disabled"]`).waitFor({ timeout: TIMEOUT });
+      assert.equal(await status(OPTIONAL).innerText(), 'Disabled: offered by Acme Corp; Turn On to start it');
+
+      await panel().locator('.server[data-server="everything"][data-status="blocked"]').waitFor({ timeout: TIMEOUT });
+      assert.equal(await status('everything').innerText(), "Blocked by your organisation's policy");
+      assert.equal(await row('everything').locator('.message').innerText(), 'Not started: its command line is not one Acme Corp allows (allow.commands).');
+      await panel().locator('.server[data-server="local-demo"][data-status="running"]').waitFor({ timeout: TIMEOUT });
+      await row('everything').scrollIntoViewIfNeeded();
+      await shot('15-blocked-by-policy');
+
+      // A broken policy: nothing runs, and the panel names the file and the field.
+      writeMachinePolicy({ organization: 'Acme Corp', servers: { [MANAGED]: { command: node, args: [fixture], availability: 'always' } } });
+      await panel().locator('#mcp-organisation[role="alert"]').waitFor({ timeout: TIMEOUT });
+      assert.equal(
+        await panel().locator('#mcp-organisation').innerText(),
+        `Your organisation's policy (${MACHINE_POLICY}) cannot be used: servers.${MANAGED}.availability: must be "required", "default" or "optional". No server runs until it is fixed.`,
+      );
+      await panel().locator('.server[data-server="local-demo"][data-status="blocked"]').waitFor({ timeout: TIMEOUT });
+      await panel().locator('#mcp-organisation').scrollIntoViewIfNeeded();
+      await shot('16-broken-policy');
+
+      // Removed: the managed server goes, the person's own servers run again.
+      removeMachinePolicy();
+      await panel().locator('.server[data-server="local-demo"][data-status="running"]').waitFor({ timeout: TIMEOUT });
+      await panel().locator('.server[data-server="everything"][data-status="running"]').waitFor({ timeout: TIMEOUT });
+      assert.equal(await row(MANAGED).count(), 0);
+      assert.equal(await panel().locator('#mcp-organisation').count(), 0);
+    },
+  );
 });
 
 /** Files under `root` whose path matches `pattern`. */

@@ -5,12 +5,16 @@
 import * as vscode from 'vscode';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
 import { InputRouter } from './core/gateway/input-router';
+import { join } from 'node:path';
 import { McpHub } from './core/hub';
+import { RegistryClient } from './core/registry/client';
+import { bundleShapes, BundleStore } from './core/registry/mcpb';
+import { RegistryVerifier } from './core/registry/verify';
 import { systemClock } from './core/ports';
 import { scrubState, type ServerState } from './core/state';
 import type { ConfigSource } from './core/config';
 import type { SessionInfo } from './core/oauth/server-auth';
-import { toServerView } from './view-model';
+import { organisationView, toServerView } from './view-model';
 import type { ServerAction } from './protocol';
 import { TokenStore } from './core/oauth/token-store';
 import { InputStore } from './core/inputs';
@@ -23,6 +27,9 @@ import { createLogger } from './vscode/logger';
 import { onDidChangeServerSettings, openServerSettings, readEditorMcpPolicy, readServerSettings } from './vscode/settings';
 import { globalStateEras } from './vscode/eras';
 import { GATEWAY_COMMANDS, GatewayHost, registerGatewayCommands, registerMcpProvider } from './vscode/gateway';
+import { RegistryHost, REGISTRY_COMMANDS } from './vscode/registry';
+import { OrganisationHost } from './vscode/organisation';
+import { gatewayMode } from './core/policies';
 import { ServersViewProvider, VIEW_ID } from './vscode/view';
 import { EditorElicitation } from './vscode/workbench/elicitation';
 import { Workbench } from './vscode/workbench/workbench';
@@ -49,6 +56,9 @@ const ACTION_COMMANDS: Record<ServerAction, string> = {
   setInput: COMMANDS.setInput,
   moveSecrets: COMMANDS.moveSecrets,
   approve: COMMANDS.approveServer,
+  update: REGISTRY_COMMANDS.updateServer,
+  turnOn: COMMANDS.turnOnServer,
+  turnOff: COMMANDS.turnOffServer,
 };
 
 export async function activate(context: vscode.ExtensionContext): Promise<McpHubApi> {
@@ -62,6 +72,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
   // A server's questions (elicitation, sampling) go to the gateway client whose call they arrive in;
   // those of the person's own calls, and those tied to no call, to the person, in an editor tab.
   const questions = new InputRouter(logger, new EditorElicitation(context.extensionUri, logger));
+  // MCP bundles installed from a registry are unpacked here, one folder per SHA-256.
+  const bundles = new BundleStore(join(context.globalStorageUri.fsPath, 'mcp-bundles'));
   const theHub = new McpHub({
     logger,
     clock: systemClock,
@@ -77,6 +89,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
     consent: new WorkspaceConsentStore(context.workspaceState),
     elicitation: questions,
     sampling: questions,
+    // Where only registry servers may run, the registry confirms what each entry runs (bundles from their unpacked manifest).
+    registryVerifier: new RegistryVerifier({ client: (url) => new RegistryClient(url), shapes: bundleShapes(bundles) }),
   });
   hub = theHub;
   const consent = new ConsentPrompter(theHub, logger);
@@ -84,16 +98,28 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
   const bench = new Workbench(context, theHub, logger);
   context.subscriptions.push(bench);
 
-  // The local gateway: the hub's servers for VS Code's own MCP client and for any other client.
-  const gateway = new GatewayHost(theHub, context.secrets, logger, version, questions);
+  // The organisation's policy: the managed file at this OS's fixed path, or VS Code's policy.
+  const organisation = new OrganisationHost(logger);
+  context.subscriptions.push(organisation);
+  // Nothing starts before it is read: settings are applied, and the gateway started, only after.
+  const policyRead = organisation.refresh();
+  // The local gateway: the hub's servers for VS Code's own MCP client and for any other client, as the organisation allows.
+  const gateway = new GatewayHost(theHub, context.secrets, logger, version, questions, () => {
+    const org = organisation.policy;
+    return { mode: gatewayMode(org), ...(org.kind === 'ok' ? { by: org.policy.organization } : {}) };
+  });
   // The company IdP (mcpHub.enterprise.idp): one sign-in for every server that accepts it.
   const enterprise = new EnterpriseHost(theHub, inputs, logger);
   context.subscriptions.push(enterprise);
+  // MCP registries: Add Server…, and updates of the servers installed from one.
+  const registry = new RegistryHost(theHub, inputs, logger, bundles);
+  context.subscriptions.push(registry);
   const view = new ServersViewProvider(
     context.extensionUri,
     () => {
       const company = enterprise.view();
-      return { servers: theHub.servers().map(toServerView), gateway: gateway.status(), ...(company ? { enterprise: company } : {}) };
+      const org = organisationView(organisation.policy);
+      return { servers: theHub.servers().map(toServerView), gateway: gateway.status(), ...(company ? { enterprise: company } : {}), ...(org ? { organisation: org } : {}) };
     },
     (message) => {
       switch (message.type) {
@@ -105,6 +131,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
           return;
         case 'connectClient':
           void vscode.commands.executeCommand(GATEWAY_COMMANDS.connectClient);
+          return;
+        case 'addServer':
+          void vscode.commands.executeCommand(REGISTRY_COMMANDS.addServer);
           return;
         case 'enterpriseSignIn':
           void enterprise.signIn();
@@ -150,14 +179,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
   );
 
   const apply = async () => {
+    await policyRead;
     try {
       const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
       const id = workspaceId();
-      const diff = await theHub.applyConfig(readServerSettings(), {
+      const diff = await theHub.applyConfig(readServerSettings(organisation.policy), {
         trusted: vscode.workspace.isTrusted,
         ...(folder?.scheme === 'file' ? { workspaceFolder: folder.fsPath } : {}),
         ...(id ? { workspaceId: id } : {}),
         policy: readEditorMcpPolicy(),
+        organisation: organisation.policy,
       });
       consent.offerWaiting();
       logger.info(`settings applied: +${diff.added.length} -${diff.removed.length} ~${diff.changed.length} =${diff.unchanged.length}`);
@@ -177,8 +208,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
   void enterprise
     .apply()
     .catch(() => undefined)
-    .then(apply);
-  void gateway.apply();
+    .then(apply)
+    // The first update check once the entries are known; then daily.
+    .then(() => registry.updates.start());
+  void policyRead.then(() => {
+    // From now on a new, changed, removed or broken organisation policy applies at once, to the servers and the gateway.
+    context.subscriptions.push(
+      organisation.onDidChange(() => {
+        void apply();
+        void gateway.onPolicyChanged();
+        view.refresh();
+      }),
+    );
+    void gateway.apply();
+  });
 
   return {
     servers: () =>

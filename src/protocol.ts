@@ -20,7 +20,12 @@ export type ServerAction =
   /** Move inline auth.clientSecret / auth.privateKey to secret storage. */
   | 'moveSecrets'
   /** Answer "Run MCP server X from this workspace?" for a workspace entry waiting for it. */
-  | 'approve';
+  | 'approve'
+  /** Move an entry installed from a registry to the newer version there (keeping its answers). */
+  | 'update'
+  /** Turn a server the organisation offers (default or optional) on or off, for good (the person's settings keep it). */
+  | 'turnOn'
+  | 'turnOff';
 export const SERVER_ACTIONS: readonly ServerAction[] = [
   'start',
   'stop',
@@ -33,6 +38,9 @@ export const SERVER_ACTIONS: readonly ServerAction[] = [
   'setInput',
   'moveSecrets',
   'approve',
+  'update',
+  'turnOn',
+  'turnOff',
 ];
 
 /** A tool's hints from its server (MCP tool annotations): hints, not guarantees. */
@@ -50,10 +58,12 @@ export interface ToolView {
   readonly annotations?: ToolAnnotationsView;
 }
 
-/** A tool the server offers that the entry's tools.allow / tools.deny filters out, and why (our words). */
+/** A tool the server offers that the entry's tools.allow / tools.deny (or the organisation's) filters out, and why (our words). */
 export interface FilteredToolView {
   readonly name: string;
   readonly reason: string;
+  /** The organisation's policy keeps it out: no switch turns it on. */
+  readonly locked?: boolean;
 }
 
 export interface ResourceView {
@@ -93,8 +103,12 @@ export interface ServerView {
    * @modelcontextprotocol/server-filesystem …`): queries, flags' values and key-like arguments can be secrets (scrub.ts decides).
    */
   readonly target: string;
-  readonly source: 'user' | 'workspace' | 'workspaceFolder';
+  readonly source: 'managed' | 'user' | 'workspace' | 'workspaceFolder';
   readonly status: ServerStatus;
+  /** A server the organisation manages: who (the policy's organisation name, scrubbed) and how it is offered. */
+  readonly managed?: { readonly by: string; readonly availability: 'required' | 'default' | 'optional' };
+  /** A blocked server: whose policy blocks it, VS Code's MCP policy or the organisation's policy for MCP Hub. */
+  readonly blockedBy?: 'vscode' | 'organisation';
   /** The error, the reason sign-in is needed, or why the server is disabled. */
   readonly message?: string;
   /** More about an error, e.g. the last lines a stdio server wrote to stderr (scrubbed). */
@@ -129,10 +143,16 @@ export interface ServerView {
   readonly redirectUri?: string;
   /** The buttons that fit the state, in display order; computed by the extension. */
   readonly actions: readonly ServerAction[];
+  /** An entry installed from a registry: the newer version there, shown as "Update available (x.y.z)". */
+  readonly updateAvailable?: string;
 }
 
-/** The local gateway, for the panel's header: off, or where it listens and how many client sessions are open. */
-export type GatewayView = { readonly on: false } | { readonly on: true; readonly address: string; readonly sessions: number };
+/**
+ * The local gateway, for the panel's header: off (by the organisation's policy, when it names who),
+ * or where it listens, how many client sessions are open, and whether it is for VS Code's own client only.
+ */
+export type GatewayView =
+  { readonly on: false; readonly organisation?: string } | { readonly on: true; readonly address: string; readonly sessions: number; readonly vscodeOnly?: boolean };
 
 /**
  * The company IdP (mcpHub.enterprise.idp), for the panel's header: where, whether someone is signed
@@ -149,6 +169,14 @@ export interface EnterpriseView {
   readonly via: 'hub' | 'vscode';
 }
 
+/**
+ * The organisation's policy, for the panel's header: who manages MCP Hub here and where the policy
+ * comes from; or, when it cannot be used, where and why (nothing runs then).
+ */
+export type OrganisationView =
+  | { readonly kind: 'ok'; readonly name: string; readonly origin: string; readonly gateway: 'on' | 'off' | 'vscode'; readonly userServers: 'all' | 'registry' | 'none' }
+  | { readonly kind: 'broken'; readonly origin: string; readonly problem: string };
+
 export const MAX_RESOURCE_VIEWS = 2000;
 
 /**
@@ -156,7 +184,13 @@ export const MAX_RESOURCE_VIEWS = 2000;
  * `update`: only the servers that changed, and the names of removed ones; the rest stay as they are.
  */
 export type ExtensionToWebview =
-  | { readonly type: 'servers'; readonly servers: readonly ServerView[]; readonly gateway?: GatewayView; readonly enterprise?: EnterpriseView }
+  | {
+      readonly type: 'servers';
+      readonly servers: readonly ServerView[];
+      readonly gateway?: GatewayView;
+      readonly enterprise?: EnterpriseView;
+      readonly organisation?: OrganisationView;
+    }
   | { readonly type: 'update'; readonly servers: readonly ServerView[]; readonly removed: readonly string[] };
 
 export type WebviewToExtension =
@@ -165,6 +199,8 @@ export type WebviewToExtension =
   | { readonly type: 'openSettings' }
   | { readonly type: 'showLogs' }
   | { readonly type: 'connectClient' }
+  /** Add Server…: search an MCP registry and add one of its servers. */
+  | { readonly type: 'addServer' }
   /** The company IdP: sign in (browser), cancel that, or sign out (and so out of the servers signed in through it). */
   | { readonly type: 'enterpriseSignIn' }
   | { readonly type: 'enterpriseCancel' }
@@ -201,6 +237,7 @@ export function parseWebviewMessage(message: unknown): WebviewToExtension | unde
     case 'openSettings':
     case 'showLogs':
     case 'connectClient':
+    case 'addServer':
     case 'enterpriseSignIn':
     case 'enterpriseCancel':
     case 'enterpriseSignOut':
@@ -252,7 +289,14 @@ export function parseExtensionMessage(message: unknown): ExtensionToWebview | un
       typeof e.signingIn === 'boolean' &&
       (e.via === 'hub' || e.via === 'vscode') &&
       (e.account === undefined || typeof e.account === 'string'));
-  return gatewayOk && enterpriseOk ? (message as ExtensionToWebview) : undefined;
+  const o = message.organisation;
+  const organisationOk =
+    o === undefined ||
+    (isRecord(o) &&
+      typeof o.origin === 'string' &&
+      ((o.kind === 'ok' && typeof o.name === 'string' && typeof o.gateway === 'string' && typeof o.userServers === 'string') ||
+        (o.kind === 'broken' && typeof o.problem === 'string')));
+  return gatewayOk && enterpriseOk && organisationOk ? (message as ExtensionToWebview) : undefined;
 }
 
 /** The words a row shows for its status, e.g. "Connected · 12 tools". */
@@ -273,7 +317,7 @@ export function statusLabel(view: ServerView): string {
     case 'awaitingApproval':
       return 'Waiting for your approval';
     case 'blocked':
-      return 'Blocked by policy';
+      return view.blockedBy === 'organisation' ? "Blocked by your organisation's policy" : 'Blocked by policy';
     case 'stopped':
       return 'Stopped';
     case 'disabled':
@@ -293,6 +337,9 @@ export const ACTION_LABELS: Readonly<Record<ServerAction, string>> = {
   setInput: 'Set Value…',
   moveSecrets: 'Move to Secret Storage',
   approve: 'Approve…',
+  update: 'Update',
+  turnOn: 'Turn On',
+  turnOff: 'Turn Off',
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -307,6 +354,35 @@ export interface ToolDetail {
   readonly inputSchema: Record<string, unknown>;
   readonly outputSchema?: Record<string, unknown>;
   readonly annotations?: ToolAnnotationsView;
+  /** The tool has an MCP App (`_meta.ui.resourceUri`): a run shows it. */
+  readonly app?: boolean;
+}
+
+/** What an MCP App may reach, as allowed (origins checked; see src/core/apps/app-resource.ts). */
+export interface AppCspView {
+  readonly connectDomains: readonly string[];
+  readonly resourceDomains: readonly string[];
+  readonly frameDomains: readonly string[];
+  readonly baseUriDomains: readonly string[];
+}
+
+export type AppPermissionView = 'camera' | 'microphone' | 'geolocation' | 'clipboardWrite';
+
+/** A tool's MCP App, as its runner frames it for one run. */
+export interface AppView {
+  /** The sandbox proxy page for this app (the hub's loopback server, as VS Code maps it). */
+  readonly sandboxUrl: string;
+  /** The app's document, from its ui:// resource. */
+  readonly html: string;
+  readonly csp: AppCspView;
+  readonly permissions: readonly AppPermissionView[];
+  readonly prefersBorder?: boolean;
+  /** VS Code's display language (BCP 47), for the app's host context. */
+  readonly locale: string;
+  /** What the app declared and was not granted, e.g. "connectDomains: http://10.0.0.1". */
+  readonly dropped: readonly string[];
+  /** The tool as the app's host context names it (name, title, description, schemas). */
+  readonly tool: Record<string, unknown>;
 }
 
 /** One earlier run of a tool, kept to run again or edit: its arguments without secret-looking values. */
@@ -350,7 +426,16 @@ export type ExtensionToWorkbench =
   /** A server's OAuth trace (the last sign-in and the refreshes since), with its session. */
   | { readonly type: 'trace'; readonly server: string; readonly steps: readonly TraceStepView[]; readonly session?: SessionView }
   /** An image resource, as base64 of one of the image types a webview may show. */
-  | { readonly type: 'image'; readonly title: string; readonly mimeType: string; readonly data: string };
+  | { readonly type: 'image'; readonly title: string; readonly mimeType: string; readonly data: string }
+  /** The run's MCP App, to frame (the text result still arrives as `result`). */
+  | { readonly type: 'app'; readonly runId: string; readonly app: AppView }
+  /** The run's tool has an app that cannot be shown, and why (our words). */
+  | { readonly type: 'appUnavailable'; readonly runId: string; readonly message: string }
+  /** The answer to an app's tool call: its result (scrubbed), or why it failed or was refused. */
+  | { readonly type: 'appCallResult'; readonly callId: string; readonly result: Record<string, unknown> }
+  | { readonly type: 'appCallFailed'; readonly callId: string; readonly message: string }
+  /** An app asks to run a tool its server marks destructive: the tab asks the person. */
+  | { readonly type: 'appConfirm'; readonly callId: string; readonly tool: string };
 
 export type WorkbenchToExtension =
   | { readonly type: 'ready' }
@@ -361,7 +446,13 @@ export type WorkbenchToExtension =
   | { readonly type: 'openResource'; readonly uri: string }
   | { readonly type: 'answer'; readonly action: ElicitationAction; readonly content?: Record<string, unknown> }
   /** From the OAuth trace: a scrubbed report about the server on the clipboard. */
-  | { readonly type: 'copyDiagnostics' };
+  | { readonly type: 'copyDiagnostics' }
+  /** The run's app calls a tool of the same server (tools/call from the app). */
+  | { readonly type: 'appCallTool'; readonly runId: string; readonly callId: string; readonly name: string; readonly arguments: Record<string, unknown> }
+  /** The person's answer to `appConfirm`. */
+  | { readonly type: 'appConfirmed'; readonly callId: string; readonly run: boolean }
+  /** The run's app was torn down (a new run, its own request, a flood of messages, the person closed it). */
+  | { readonly type: 'appClosed'; readonly runId: string };
 
 const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** Tool arguments and answers larger than this (as JSON) are refused. */
@@ -399,6 +490,23 @@ export function parseWorkbenchMessage(message: unknown): WorkbenchToExtension | 
       if (keys !== `type,${field}` || typeof value !== 'string' || value.length === 0 || value.length > URI_MAX) return undefined;
       return message.type === 'openLink' ? { type: 'openLink', url: value } : { type: 'openResource', uri: value };
     }
+    case 'appCallTool':
+      return keys === 'arguments,callId,name,runId,type' &&
+        typeof message.runId === 'string' &&
+        RUN_ID.test(message.runId) &&
+        typeof message.callId === 'string' &&
+        RUN_ID.test(message.callId) &&
+        isName(message.name) &&
+        isRecord(message.arguments) &&
+        fitsJson(message.arguments)
+        ? { type: 'appCallTool', runId: message.runId, callId: message.callId, name: message.name, arguments: message.arguments }
+        : undefined;
+    case 'appConfirmed':
+      return keys === 'callId,run,type' && typeof message.callId === 'string' && RUN_ID.test(message.callId) && typeof message.run === 'boolean'
+        ? { type: 'appConfirmed', callId: message.callId, run: message.run }
+        : undefined;
+    case 'appClosed':
+      return keys === 'runId,type' && typeof message.runId === 'string' && RUN_ID.test(message.runId) ? { type: 'appClosed', runId: message.runId } : undefined;
     case 'answer': {
       const { action, content } = message;
       if (action !== 'accept' && action !== 'decline' && action !== 'cancel') return undefined;
@@ -436,7 +544,42 @@ export function parseWorkbenchUpdate(message: unknown): ExtensionToWorkbench | u
         : undefined;
     case 'image':
       return typeof message.title === 'string' && typeof message.mimeType === 'string' && typeof message.data === 'string' ? (message as ExtensionToWorkbench) : undefined;
+    case 'app':
+      return typeof message.runId === 'string' && isAppView(message.app) ? (message as ExtensionToWorkbench) : undefined;
+    case 'appUnavailable':
+      return typeof message.runId === 'string' && typeof message.message === 'string' ? (message as ExtensionToWorkbench) : undefined;
+    case 'appCallResult':
+      return typeof message.callId === 'string' && isRecord(message.result) ? (message as ExtensionToWorkbench) : undefined;
+    case 'appCallFailed':
+      return typeof message.callId === 'string' && typeof message.message === 'string' ? (message as ExtensionToWorkbench) : undefined;
+    case 'appConfirm':
+      return typeof message.callId === 'string' && typeof message.tool === 'string' ? (message as ExtensionToWorkbench) : undefined;
     default:
       return undefined;
   }
+}
+
+/** The largest app document the extension sends (and the tab accepts), in characters. */
+export const APP_HTML_MAX_CHARS = 5_000_000;
+const APP_PERMISSIONS: readonly string[] = ['camera', 'microphone', 'geolocation', 'clipboardWrite'];
+const isStrings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === 'string');
+
+function isAppView(v: unknown): v is AppView {
+  if (!isRecord(v) || !isRecord(v.csp) || !isRecord(v.tool)) return false;
+  const { csp } = v;
+  return (
+    typeof v.sandboxUrl === 'string' &&
+    /^https?:\/\//.test(v.sandboxUrl) &&
+    typeof v.html === 'string' &&
+    v.html.length <= APP_HTML_MAX_CHARS &&
+    isStrings(csp.connectDomains) &&
+    isStrings(csp.resourceDomains) &&
+    isStrings(csp.frameDomains) &&
+    isStrings(csp.baseUriDomains) &&
+    Array.isArray(v.permissions) &&
+    v.permissions.every((p) => typeof p === 'string' && APP_PERMISSIONS.includes(p)) &&
+    (v.prefersBorder === undefined || typeof v.prefersBorder === 'boolean') &&
+    typeof v.locale === 'string' &&
+    isStrings(v.dropped)
+  );
 }

@@ -2,9 +2,11 @@
 import type { HubServer } from './core/hub';
 import { scrubber } from './core/scrub';
 import type { Prompt, Resource, Tool } from '@modelcontextprotocol/client';
+import { isToolAllowed } from './core/config';
 import { actionsFor } from './core/state';
 import { filterReason } from './core/tool-switch';
-import { MAX_RESOURCE_VIEWS, type PromptView, type ResourceView, type ServerView, type ToolView } from './protocol';
+import type { OrganisationPolicy } from './core/managed-policy';
+import { MAX_RESOURCE_VIEWS, type OrganisationView, type PromptView, type ResourceView, type ServerView, type ToolView } from './protocol';
 
 export function toServerView(server: HubServer): ServerView {
   const { state, config } = server;
@@ -14,10 +16,13 @@ export function toServerView(server: HubServer): ServerView {
     transport: config ? config.type : ('invalid' as const),
     target: config ? (config.type === 'stdio' ? scrubber.commandLine(config.command, config.args) : scrubber.url(config.url)) : '',
     source: server.source,
+    ...(config?.managed ? { managed: { by: scrubber.message(config.managed.by), availability: config.managed.availability } } : {}),
     tools: [] as ServerView['tools'],
     resourceCount: 0,
     promptCount: 0,
     actions,
+    // The version a registry names is its text: scrubbed and short.
+    ...(server.updateAvailable ? { updateAvailable: scrubber.message(server.updateAvailable).slice(0, 64) } : {}),
     ...(server.oauth ? { oauth: true } : {}),
     ...(server.warnings.length > 0 ? { warnings: server.warnings.map((w) => scrubber.message(w)) } : {}),
     ...(server.session
@@ -55,7 +60,13 @@ export function toServerView(server: HubServer): ServerView {
         ...(state.serverInfo.protocolVersion ? { protocolVersion: scrubber.message(state.serverInfo.protocolVersion) } : {}),
         tools: state.tools.map(toolView),
         ...(state.filteredTools?.length && config
-          ? { filteredTools: state.filteredTools.map((name) => ({ name: scrubber.message(name), reason: filterReason(config.tools, name) ?? 'filtered out' })) }
+          ? {
+              filteredTools: state.filteredTools.map((name) => ({
+                name: scrubber.message(name),
+                reason: filterReason(config.tools, name, config.managed) ?? 'filtered out',
+                ...(config.managed && !isToolAllowed(config.managed.tools, name) ? { locked: true } : {}),
+              })),
+            }
           : {}),
         // Switches write the entry's own settings scope; an entry from a folder the person does not trust stays as it is.
         toolSwitches: config !== undefined,
@@ -87,7 +98,11 @@ export function toServerView(server: HubServer): ServerView {
     case 'stopped':
       return { ...base, status: 'stopped' };
     case 'disabled':
-      if (state.reason === 'policy') return { ...base, status: 'blocked', message: scrubber.message(`Not started: ${state.message ?? 'VS Code refuses it'}.`) };
+      if (state.reason === 'policy')
+        return { ...base, status: 'blocked', blockedBy: 'vscode', message: scrubber.message(`Not started: ${state.message ?? 'VS Code refuses it'}.`) };
+      if (state.reason === 'organisation') {
+        return { ...base, status: 'blocked', blockedBy: 'organisation', message: scrubber.message(`Not started: ${state.message ?? 'your organisation refuses it'}.`) };
+      }
       if (state.reason === 'approval') {
         const asked = server.consent;
         const runs = asked ? (asked.transport === 'stdio' ? `runs ${asked.runs}` : `connects to ${asked.runs}`) : undefined;
@@ -105,6 +120,24 @@ export function toServerView(server: HubServer): ServerView {
         message:
           state.message ?? (state.reason === 'untrusted' ? 'defined in workspace settings; trust the workspace to start it' : 'set "disabled": false in settings to start it'),
       };
+  }
+}
+
+/** The organisation's policy for the panel's header; undefined when there is none. */
+export function organisationView(org: OrganisationPolicy): OrganisationView | undefined {
+  switch (org.kind) {
+    case 'none':
+      return undefined;
+    case 'ok':
+      return {
+        kind: 'ok',
+        name: scrubber.message(org.policy.organization),
+        origin: scrubber.message(org.origin),
+        gateway: org.policy.gateway,
+        userServers: org.policy.userServers,
+      };
+    case 'broken':
+      return { kind: 'broken', origin: scrubber.message(org.origin), problem: scrubber.message(org.problem) };
   }
 }
 

@@ -15,6 +15,7 @@ import { ScriptedBrowser } from '../../test/fixtures/scripted-browser';
 import { startCodeServer, workbenchUrl } from './code-server';
 import { gatewayStarts, ourHostLogProblems, type LogEntry } from './host-log';
 import { filesContaining } from './leaks';
+import { removeMachinePolicy } from './machine-policy';
 import { ARTIFACTS, CHROMIUM, ROOT } from './paths';
 import { startDemoStack, type DemoStack } from './stack';
 import { playUser } from './user-browser';
@@ -51,6 +52,8 @@ export const USER_SETTINGS = {
 };
 
 export async function runInEditorSuite(launcher: Launcher): Promise<InEditorResult> {
+  // A policy a killed UI run left behind would govern this suite too.
+  removeMachinePolicy();
   const dir = mkdtempSync(join(tmpdir(), 'mcphub-e2e-'));
   const log: string[] = [];
   const say = (m: string) => log.push(`[${new Date().toISOString().slice(11, 19)}] ${m}`);

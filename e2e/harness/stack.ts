@@ -16,7 +16,7 @@ export interface DemoStack {
 }
 
 export async function startDemoStack(
-  options: { node?: string; asPort?: number; mcpPort?: number; broken?: boolean; withInput?: boolean; everything?: boolean } = {},
+  options: { node?: string; asPort?: number; mcpPort?: number; broken?: boolean; withInput?: boolean; everything?: boolean; apps?: boolean } = {},
 ): Promise<DemoStack> {
   const as = await startAuthorizationServer({ host: '::1', ...(options.asPort ? { port: options.asPort } : {}) });
   const mcp = await startProtectedMcpServer({ authorizationServer: as, name: 'demo-protected', stepUpTool: true, ...(options.mcpPort ? { port: options.mcpPort } : {}) });
@@ -36,6 +36,10 @@ export async function startDemoStack(
   if (options.everything) {
     // The reference server, the way people add it (npx finds it in this project's node_modules, offline).
     servers.everything = { command: 'npx', args: ['-y', '@modelcontextprotocol/server-everything', 'stdio'], cwd: ROOT };
+  }
+  if (options.apps) {
+    // A published MCP Apps server (its get-time tool has an app), added as its README says.
+    servers['time-app'] = { command: 'npx', args: ['-y', '--silent', '@modelcontextprotocol/server-basic-vanillajs', '--stdio'], cwd: ROOT };
   }
   if (options.broken) {
     servers['broken-demo'] = { command: node, args: [join(ROOT, 'test/fixtures/stdio-server.mjs')], env: { FIXTURE_EXIT_EARLY: '1' } };

@@ -9,8 +9,16 @@ export const SETTINGS_SECTION = 'mcpHub';
 export const SERVERS_KEY = 'servers';
 export const SERVERS_SETTING = `${SETTINGS_SECTION}.${SERVERS_KEY}`;
 
-/** Where an entry was defined; workspace entries do not start in an untrusted workspace. */
-export type ConfigSource = 'user' | 'workspace' | 'workspaceFolder';
+/**
+ * Where an entry was defined: the organisation's policy (managed-policy.ts), the person's user
+ * settings, or a folder's (workspace) settings; workspace entries do not start in an untrusted workspace.
+ */
+export type ConfigSource = 'managed' | 'user' | 'workspace' | 'workspaceFolder';
+
+/** Whether an entry comes from a folder's settings (shared, committed, untrusted until the person says so). */
+export function fromFolder(source: ConfigSource): boolean {
+  return source === 'workspace' || source === 'workspaceFolder';
+}
 
 export type RemoteTransport = 'streamable-http' | 'sse' | 'http';
 export const REMOTE_TRANSPORTS: readonly RemoteTransport[] = ['streamable-http', 'sse', 'http'];
@@ -85,8 +93,31 @@ export function authQuirkWarnings(auth: AuthSettings | undefined, at: string): s
   return warnings;
 }
 
+/** How an organisation's policy offers a server it manages (see managed-policy.ts). */
+export type Availability = 'required' | 'default' | 'optional';
+
+/** What a server managed by the organisation carries beside its entry. */
+export interface ManagedSettings {
+  readonly availability: Availability;
+  /** Who manages it: the organisation's name from the policy. */
+  readonly by: string;
+  /** The administrator's tool filter; the entry's own `tools` (the person's choice) can only narrow it. */
+  readonly tools: ToolFilter;
+}
+
 /** A workload identity token: a value (typically "${env:NAME}"), a file (re-read each time), or a command's output. */
 export type AssertionSource = { readonly value: string } | { readonly file: string } | { readonly command: string; readonly args: readonly string[] };
+
+/**
+ * Where an entry was installed from: a server of an MCP registry (its v0.1 API base URL), by its
+ * server.json name and version. Written by Add Server…; read by the update check and by policies
+ * that let only registry servers run (chat.mcp.access: registry).
+ */
+export interface RegistryProvenance {
+  readonly url: string;
+  readonly name: string;
+  readonly version: string;
+}
 
 interface CommonConfig {
   readonly name: string;
@@ -98,6 +129,10 @@ interface CommonConfig {
   readonly auth?: AuthSettings;
   /** 'auto' negotiates the era; a revision pins it ('2026-07-28', or '2025-11-25' for the classic handshake). */
   readonly protocolVersion: ProtocolSetting;
+  /** Set on the servers the organisation's policy manages. */
+  readonly managed?: ManagedSettings;
+  /** Set when the entry was installed from an MCP registry (its `registry` field). */
+  readonly registry?: RegistryProvenance;
 }
 
 export interface StdioServerConfig extends CommonConfig {
@@ -122,7 +157,15 @@ export type ServerConfig = StdioServerConfig | RemoteServerConfig;
  * entry of the same key, see mergeScopes).
  */
 export type ConfigEntry =
-  | { readonly ok: true; readonly name: string; readonly source: ConfigSource; readonly config: ServerConfig; readonly settingsKey?: string }
+  | {
+      readonly ok: true;
+      readonly name: string;
+      readonly source: ConfigSource;
+      readonly config: ServerConfig;
+      readonly settingsKey?: string;
+      /** About how the entry was put together (our words), e.g. a choice for a managed server that does not apply. */
+      readonly warnings?: readonly string[];
+    }
   | { readonly ok: false; readonly name: string; readonly source: ConfigSource; readonly error: string; readonly settingsKey?: string };
 
 export const DEFAULT_TIMEOUT_SECONDS = 60;
@@ -146,8 +189,9 @@ export function parseServers(raw: unknown, source: ConfigSource): ConfigEntry[] 
   return Object.entries(raw).map(([name, value]) => parseServer(name, value, source));
 }
 
-export function parseServer(name: string, raw: unknown, source: ConfigSource): ConfigEntry {
-  const at = (field?: string) => `${SERVERS_SETTING}.${name}${field ? '.' + field : ''}`;
+/** `prefix`: what errors name the entry under (the policy file names its own `servers`). */
+export function parseServer(name: string, raw: unknown, source: ConfigSource, prefix: string = SERVERS_SETTING): ConfigEntry {
+  const at = (field?: string) => `${prefix}.${name}${field ? '.' + field : ''}`;
   const fail = (field: string | undefined, message: string): never => {
     throw new FieldError(`${at(field)}: ${message}`);
   };
@@ -210,6 +254,7 @@ export function parseServer(name: string, raw: unknown, source: ConfigSource): C
     }
 
     const auth = parseAuth(entry.auth, fail);
+    const registry = parseRegistryProvenance(entry.registry, fail);
 
     const command = optString('command');
     const url = optString('url');
@@ -219,7 +264,7 @@ export function parseServer(name: string, raw: unknown, source: ConfigSource): C
       if (command === undefined && url === undefined) fail(undefined, 'needs "command" (local server) or "url" (remote server)');
       type = command !== undefined ? 'stdio' : 'http';
     }
-    const common = { name, source, disabled, timeoutSeconds, tools, protocolVersion, ...(auth ? { auth } : {}) };
+    const common = { name, source, disabled, timeoutSeconds, tools, protocolVersion, ...(auth ? { auth } : {}), ...(registry ? { registry } : {}) };
 
     if (type === 'stdio') {
       if (command === undefined) fail('command', 'is required for a stdio server');
@@ -247,12 +292,33 @@ export function parseServer(name: string, raw: unknown, source: ConfigSource): C
   }
 }
 
-function tryUrl(text: string): URL | undefined {
+/** `text` as a URL, or undefined when it is not one. */
+export function tryUrl(text: string): URL | undefined {
   try {
     return new URL(text);
   } catch {
     return undefined;
   }
+}
+
+/** Longest registry server name and version (the registry's own limits: 200 and 255). */
+const REGISTRY_NAME_MAX = 200;
+const REGISTRY_VERSION_MAX = 255;
+
+function parseRegistryProvenance(raw: unknown, fail: (field: string, message: string) => never): RegistryProvenance | undefined {
+  if (raw === undefined) return undefined;
+  if (!isRecord(raw)) return fail('registry', 'must be an object with "url", "name" and "version" (written by Add Server…)');
+  const text = (k: 'url' | 'name' | 'version', max: number): string => {
+    const v = raw[k];
+    if (typeof v !== 'string' || v.trim() === '' || v.length > max) return fail(`registry.${k}`, `must be a non-empty string of at most ${max} characters`);
+    return v;
+  };
+  const url = text('url', 2048);
+  const u = tryUrl(url);
+  if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:') || u.username || u.password || u.search || u.hash) fail('registry.url', "must be the registry's http(s) URL");
+  const extra = Object.keys(raw).find((k) => k !== 'url' && k !== 'name' && k !== 'version');
+  if (extra !== undefined) fail('registry', 'takes "url", "name" and "version" only');
+  return { url, name: text('name', REGISTRY_NAME_MAX), version: text('version', REGISTRY_VERSION_MAX) };
 }
 
 function parseAuth(raw: unknown, fail: (field: string, message: string) => never): AuthSettings | undefined {
@@ -425,26 +491,27 @@ function parseAssertion(raw: unknown, fail: (field: string, message: string) => 
 }
 
 /**
- * Merges the scopes' entries the way VS Code merges object settings: a workspace folder entry
- * replaces a workspace entry of the same name, which replaces a user entry.
- */
-/**
- * The entries of every scope, in order (user, workspace, folder). A folder entry overrides a workspace
- * entry of the same key, as VS Code's settings do; but a workspace or folder entry never hides the
- * person's own (user) entry of that key: both are kept, the workspace one as "<key> (workspace)" or
- * "<key> (folder)", so a folder cannot take the place of a server the person set up.
+ * The entries of every scope, in order (managed, user, workspace, folder). A folder entry overrides a
+ * workspace entry of the same key, as VS Code's settings do; but nothing takes the place of an entry
+ * of a stronger scope: a user entry with the key of a server the organisation manages is kept as
+ * "<key> (user)", and a workspace or folder entry with the key of a managed or a user entry as
+ * "<key> (workspace)" or "<key> (folder)", so neither the person nor a folder can shadow a managed
+ * server, nor a folder a server the person set up.
  */
 export function mergeScopes(...scopes: ConfigEntry[][]): ConfigEntry[] {
   const byName = new Map<string, ConfigEntry>();
+  const managedKeys = new Set<string>();
   const userKeys = new Set<string>();
   for (const entries of scopes) {
     for (const e of entries) {
-      if (e.source === 'user') userKeys.add(e.name);
-      if (e.source === 'user' || !userKeys.has(e.name)) {
+      if (e.source === 'managed') managedKeys.add(e.name);
+      if (e.source === 'user' && !managedKeys.has(e.name)) userKeys.add(e.name);
+      const shadows = e.source === 'user' ? managedKeys.has(e.name) : e.source !== 'managed' && (managedKeys.has(e.name) || userKeys.has(e.name));
+      if (!shadows) {
         byName.set(e.name, e);
         continue;
       }
-      const label = e.source === 'workspace' ? 'workspace' : 'folder';
+      const label = e.source === 'user' ? 'user' : e.source === 'workspace' ? 'workspace' : 'folder';
       let name = `${e.name} (${label})`;
       for (let n = 2; byName.has(name) && byName.get(name)!.source !== e.source; n++) name = `${e.name} (${label} ${n})`;
       byName.set(name, e.ok ? { ...e, name, settingsKey: e.name, config: { ...e.config, name } } : { ...e, name, settingsKey: e.name });
@@ -459,6 +526,11 @@ export function isToolAllowed(filter: ToolFilter, tool: string): boolean {
   if (filter.allow && !matches(filter.allow)) return false;
   if (filter.deny && matches(filter.deny)) return false;
   return true;
+}
+
+/** Whether `tool` passes the entry's own filter and, for a managed server, the administrator's. */
+export function toolAllowed(config: Pick<ServerConfig, 'tools' | 'managed'>, tool: string): boolean {
+  return isToolAllowed(config.tools, tool) && (config.managed === undefined || isToolAllowed(config.managed.tools, tool));
 }
 
 export function globToRegExp(pattern: string): RegExp {

@@ -3,14 +3,15 @@
  * in one slot (and a `SignIn` in another): Stop, Restart, Log Out, Disable and a sign-out elsewhere
  * all come down to clearing or replacing those slots. Pieces live in ./connection/.
  */
-import { ProtocolError, type CallToolResult, type Client, type Tool } from '@modelcontextprotocol/client';
-import { isToolAllowed, SERVERS_SETTING, type ServerConfig } from './config';
+import { ProtocolError, type CallToolResult, type Client, type JSONRPCRequest, type Tool } from '@modelcontextprotocol/client';
+import { isToolAllowed, SERVERS_SETTING, toolAllowed, type ServerConfig } from './config';
 import { Attempt, type AttemptFailure, type CallOptions } from './connection/attempt';
 import { attemptDeps, type ConnectionDeps } from './connection/deps';
 import { Backoff, DEFAULT_RETRY } from './connection/backoff';
 import { SignIn } from './connection/sign-in';
 import { Slot, type Disposable } from './connection/slot';
 import { hasAuthorizationHeader } from './connection/transport';
+import { CancelledForward, type ForwardedCall, type ForwardingInfo, type ForwardOptions } from './connection/upstream-channel';
 import { Emitter } from './events';
 import { hubError } from './errors';
 import { classifyFailure, describeSignInFailure, isScopeRefusal, logText, sessionEndsNotice, sessionExpired, signInEnded, toolRefused } from './failure';
@@ -336,36 +337,74 @@ export class ServerConnection {
   }
 
   /** Runs `fn` with the live SDK Client of a running server. */
-  use<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-    const attempt = this.attempt.value;
-    if (this._state.kind !== 'running' || !attempt) {
-      return Promise.reject(hubError('not_running', `Server "${this.name}" is not running (it is ${this._state.kind}).`));
-    }
-    return attempt.use(fn);
+  async use<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+    return this.live().use(fn);
   }
 
   async callTool(tool: string, args: Record<string, unknown> = {}, options: CallOptions = {}): Promise<CallToolResult> {
+    const attempt = this.callable(tool);
+    try {
+      return await attempt.callTool(tool, args, options);
+    } catch (error) {
+      return this.callFailed(attempt, error, tool);
+    }
+  }
+
+  /**
+   * Sends a gateway client's request to the server as it is (the gateway's pass-through): on the
+   * live connection, a `tools/call` only for a tool the filters let through, and its failures
+   * handled as those of `callTool` (a scope refusal offers the extra permission).
+   */
+  forward(message: JSONRPCRequest, options?: ForwardOptions): ForwardedCall {
+    const name = (message.params as { name?: unknown } | undefined)?.name;
+    const tool = message.method === 'tools/call' ? (typeof name === 'string' ? name : '') : undefined;
+    let attempt: Attempt;
+    try {
+      attempt = tool === undefined ? this.live() : this.callable(tool);
+    } catch (error) {
+      return { response: Promise.reject(error), cancel: () => undefined };
+    }
+    const call = attempt.forward(message, options);
+    return { response: call.response.catch((error: unknown) => this.callFailed(attempt, error, tool)), cancel: (reason) => call.cancel(reason) };
+  }
+
+  /** The era and capabilities of the live connection, while running. */
+  get forwarding(): ForwardingInfo | undefined {
+    return this._state.kind === 'running' ? this.attempt.value?.forwarding : undefined;
+  }
+
+  private live(): Attempt {
     const attempt = this.attempt.value;
     if (this._state.kind !== 'running' || !attempt) {
       throw hubError('not_running', `Server "${this.name}" is not running (it is ${this._state.kind}).`);
     }
-    if (!isToolAllowed(this.config.tools, tool)) {
-      throw hubError('tool_not_allowed', `Tool "${tool}" of server "${this.name}" is filtered out by ${SERVERS_SETTING}.${this.name}.tools.`);
+    return attempt;
+  }
+
+  /** The live attempt, for a call of `tool` that the settings' and the organisation's filters let through. */
+  private callable(tool: string): Attempt {
+    const attempt = this.live();
+    if (!toolAllowed(this.config, tool)) {
+      const managed = this.config.managed;
+      const by = managed && !isToolAllowed(managed.tools, tool) ? `the policy of ${managed.by}` : `${SERVERS_SETTING}.${this.name}.tools`;
+      throw hubError('tool_not_allowed', `Tool "${tool}" of server "${this.name}" is filtered out by ${by}.`);
     }
-    try {
-      return await attempt.callTool(tool, args, options);
-    } catch (error) {
-      const step = this.auth && isScopeRefusal(error) ? await this.auth.takeStepUp() : undefined;
-      if (step) {
-        // A scope refusal leaves the session working for everything else: the server keeps running
-        // and offers the extra permission (unless signing in again did not help).
-        const refusal = toolRefused(step, this.name, tool);
-        if (refusal.event) this.apply(refusal.event);
-        throw refusal.error;
-      }
-      // A JSON-RPC error is the server answering; anything else may mean the connection is gone.
-      if (!(error instanceof ProtocolError)) void attempt.checkAlive();
-      throw error;
+    return attempt;
+  }
+
+  /** A call failed: a scope refusal of a tool offers the extra permission; anything but the server's own answer checks the connection. */
+  private async callFailed(attempt: Attempt, error: unknown, tool: string | undefined): Promise<never> {
+    if (error instanceof CancelledForward) throw error;
+    const step = tool !== undefined && this.auth && isScopeRefusal(error) ? await this.auth.takeStepUp() : undefined;
+    if (step) {
+      // A scope refusal leaves the session working for everything else: the server keeps running
+      // and offers the extra permission (unless signing in again did not help).
+      const refusal = toolRefused(step, this.name, tool!);
+      if (refusal.event) this.apply(refusal.event);
+      throw refusal.error;
     }
+    // A JSON-RPC error is the server answering; anything else may mean the connection is gone.
+    if (!(error instanceof ProtocolError)) void attempt.checkAlive();
+    throw error;
   }
 }

@@ -5,7 +5,7 @@
  * hash of the entry as written (variables unresolved), never the entry itself.
  */
 import { createHash } from 'node:crypto';
-import { stableStringify, type ConfigSource, type ServerConfig } from './config';
+import { fromFolder, stableStringify, type ConfigSource, type ServerConfig } from './config';
 import { scrubber } from './scrub';
 import { variablesIn } from './variables';
 
@@ -43,9 +43,9 @@ export interface ConsentRequest {
   readonly declined?: boolean;
 }
 
-/** Whether an entry from this source must be approved before it runs. */
+/** Whether an entry from this source must be approved before it runs: a folder's (the person's own and their organisation's need not). */
 export function needsConsent(source: ConfigSource): boolean {
-  return source !== 'user';
+  return fromFolder(source);
 }
 
 /** The hash an answer is kept under: the entry exactly as written, with where it comes from. */

@@ -24,7 +24,15 @@ export type HubErrorCode =
   /** The MCP server refused the token a sign-in had just got for it (audience, resource or scope). */
   | 'token_refused'
   /** The session reached its expiry and has no refresh token to renew it. */
-  | 'session_expired';
+  | 'session_expired'
+  /** The organisation's policy requires the server: it cannot be stopped. */
+  | 'managed_required'
+  /** A tool's MCP App could not be shown: its ui:// resource is missing, not an app, malformed or too large. */
+  | 'app_unavailable'
+  /** An MCP App asked for a tool call it may not make (another tool's visibility, a filtered tool, a refusal). */
+  | 'app_call_refused'
+  /** An MCP App asked for more than its share (tool calls at once or per minute). */
+  | 'app_rate_limited';
 
 export class HubError extends Error {
   constructor(

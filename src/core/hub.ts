@@ -5,17 +5,23 @@
 import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import type { CallToolResult, Client, Tool } from '@modelcontextprotocol/client';
+import type { CallToolResult, Client, JSONRPCRequest, Tool } from '@modelcontextprotocol/client';
 import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/client/validators/cf-worker';
-import { authQuirkWarnings, sameConfig, SERVERS_SETTING, type ConfigEntry, type ConfigSource, type ServerConfig } from './config';
+import { authQuirkWarnings, fromFolder, sameConfig, SERVERS_SETTING, type ConfigEntry, type ConfigSource, type RegistryProvenance, type ServerConfig } from './config';
 import { ServerConnection, type CallOptions, type ConnectionDeps } from './connection';
 import { InMemoryEraMemory, type EraMemory } from './connection/era';
+import type { ForwardedCall, ForwardingInfo, ForwardOptions } from './connection/upstream-channel';
 import { hubError } from './errors';
 import { Emitter } from './events';
 import { consentRequest, InMemoryConsentStore, needsConsent, type ConsentDecision, type ConsentRequest, type ConsentStore } from './consent';
 import { USER_INPUTS, type InputScope, type InputStore } from './inputs';
-import { identityOf, OPEN_POLICY, policyRefusal, type EditorMcpPolicy, type ServerIdentity } from './policy';
-import { scopedLogger, type Disposable } from './ports';
+import { NO_ORGANISATION_POLICY, type OrganisationPolicy } from './managed-policy';
+import { MANAGED_CHOICES_SETTING, refusal, type Refusal } from './policies';
+import { identityOf, OPEN_POLICY, type EditorMcpPolicy, type ServerIdentity } from './policy';
+import { OFFICIAL_REGISTRY, RegistryClient } from './registry/client';
+import { shapeOf } from './registry/install';
+import { RegistryVerifier } from './registry/verify';
+import { scopedLogger, type Disposable, type TimerHandle } from './ports';
 import { scrubbedLogger, scrubber } from './scrub';
 import { routeSdkConsole } from './sdk-console';
 import type { ActionContext, ServerState } from './state';
@@ -39,6 +45,12 @@ export interface HubDeps extends Omit<ConnectionDeps, 'eras'> {
    * approved). A workspace or folder entry runs only once its exact text was approved.
    */
   readonly consent?: ConsentStore;
+  /**
+   * Confirms with a registry that an entry runs what it was installed as, where only registry servers
+   * may run (chat.mcp.access: registry). Default: the registry's v0.1 API over fetch, for packages
+   * and remotes (MCP bundles need the editor's bundle store).
+   */
+  readonly registryVerifier?: Pick<RegistryVerifier, 'refusal'>;
 }
 
 export interface HubServer {
@@ -63,6 +75,8 @@ export interface HubServer {
   readonly consent?: ConsentRequest;
   /** Warnings about the entry (our words), e.g. a client secret written inline in settings. */
   readonly warnings: readonly string[];
+  /** A newer version of an entry installed from a registry, when the last check found one. */
+  readonly updateAvailable?: string;
   /** What `actionsFor` needs beside the state. */
   readonly actionContext: ActionContext;
 }
@@ -85,6 +99,8 @@ export interface ApplyOptions {
   readonly workspaceId?: string;
   /** VS Code's MCP policies (chat.mcp.access, allowed and denied servers); default: open. */
   readonly policy?: EditorMcpPolicy;
+  /** The organisation's policy (managed-policy.ts); default: none. Its servers come as "managed" entries. */
+  readonly organisation?: OrganisationPolicy;
 }
 
 export interface OAuthTraceChange {
@@ -112,7 +128,12 @@ interface Plan {
   readonly inlineSecrets: boolean;
   /** Set while a workspace entry waits for the person's answer. */
   readonly consent?: ConsentRequest;
+  /** The registry could not be asked whether the entry may run: it is asked again a little later. */
+  readonly recheck?: boolean;
 }
+
+/** How long after a registry could not confirm an entry (chat.mcp.access: registry) it is asked again. */
+export const REGISTRY_RECHECK_MS = 60_000;
 
 interface ServerRecord {
   readonly entry: ConfigEntry;
@@ -134,7 +155,11 @@ export class McpHub {
   readonly onDidChangeOAuthTrace = this._onDidChangeOAuthTrace.event;
   private disposed = false;
 
-  private readonly deps: HubDeps & ConnectionDeps & { readonly consent: ConsentStore };
+  private readonly deps: HubDeps & ConnectionDeps & { readonly consent: ConsentStore; readonly registryVerifier: Pick<RegistryVerifier, 'refusal'> };
+  /** Newer versions of registry entries, by server name (set by the update check). */
+  private updates: ReadonlyMap<string, string> = new Map();
+  /** The next asking of registries that could not confirm an entry. */
+  private recheck: TimerHandle | undefined;
 
   private readonly storeSubscription: Disposable | undefined;
   /** The company IdP (mcpHub.enterprise.idp), when configured. */
@@ -157,6 +182,7 @@ export class McpHub {
       jsonSchemaValidator: deps.jsonSchemaValidator ?? new CfWorkerJsonSchemaValidator(),
       eras: deps.eras ?? new InMemoryEraMemory(),
       consent: deps.consent ?? new InMemoryConsentStore(),
+      registryVerifier: deps.registryVerifier ?? new RegistryVerifier({ client: (url) => new RegistryClient(url), shapes: async (_server, option) => shapeOf(option) }),
       ...(deps.oauth ? { oauth: { ...deps.oauth, idp: () => this.idp?.idp } } : {}),
       untrustedFolder: () => (this.last && !this.last.options.trusted ? this.last.options.workspaceFolder : undefined),
     };
@@ -184,6 +210,7 @@ export class McpHub {
     const { entry, plan } = record;
     const oauth = record.connection?.auth !== undefined;
     const session = record.connection?.session;
+    const update = this.updateFor(name, entry);
     return {
       name,
       source: entry.source,
@@ -198,8 +225,44 @@ export class McpHub {
       ...(entry.settingsKey ? { settingsKey: entry.settingsKey } : {}),
       ...(plan.consent ? { consent: plan.consent } : {}),
       warnings: plan.warnings,
-      actionContext: { configured: entry.ok, oauth, session: session !== undefined, inputs: plan.inputs.length > 0, inlineSecrets: plan.inlineSecrets },
+      ...(update ? { updateAvailable: update } : {}),
+      actionContext: {
+        configured: entry.ok,
+        oauth,
+        session: session !== undefined,
+        inputs: plan.inputs.length > 0,
+        inlineSecrets: plan.inlineSecrets,
+        update: update !== undefined,
+        ...(entry.ok && entry.config.managed ? { managed: entry.config.managed.availability } : {}),
+      },
     };
+  }
+
+  /** The newer version the last update check found for a registry entry, unless the entry is at it already. */
+  private updateFor(name: string, entry: ConfigEntry): string | undefined {
+    const version = this.updates.get(name);
+    if (version === undefined || !entry.ok || !entry.config.registry || entry.config.registry.version === version) return undefined;
+    return version;
+  }
+
+  /**
+   * The newer versions the update check found, by server name: rows show them with an Update action.
+   * Servers whose answer changed are announced on onDidChange.
+   */
+  setAvailableUpdates(updates: ReadonlyMap<string, string>): void {
+    const before = this.updates;
+    this.updates = new Map(updates);
+    for (const name of new Set([...before.keys(), ...updates.keys()])) {
+      if (before.get(name) !== updates.get(name) && this.records.has(name)) this._onDidChange.fire({ name, server: this.server(name)! });
+    }
+  }
+
+  /** Registry entries, for the update check: the hub's name for each and where it came from (user entries, and workspace ones once trusted). */
+  registryEntries(): Array<{ name: string; registry: RegistryProvenance }> {
+    const trusted = this.last?.options.trusted ?? false;
+    return [...this.records].flatMap(([name, r]) =>
+      r.entry.ok && r.entry.config.registry && (r.entry.source === 'user' || trusted) ? [{ name, registry: r.entry.config.registry }] : [],
+    );
   }
 
   /**
@@ -221,6 +284,14 @@ export class McpHub {
     const closing: Promise<void>[] = [];
     const plans = new Map(await Promise.all(entries.map(async (e) => [e.name, await this.plan(e, options)] as const)));
     if (this.disposed) throw new Error('McpHub is disposed');
+    // A registry that could not confirm an entry is asked again later (by applying these settings again).
+    if (this.recheck) this.deps.clock.clearTimeout(this.recheck);
+    this.recheck = [...plans.values()].some((p) => p.recheck)
+      ? this.deps.clock.setTimeout(() => {
+          this.recheck = undefined;
+          if (this.last && !this.disposed) void this.applyConfig(this.last.entries, this.last.options).catch(() => undefined);
+        }, REGISTRY_RECHECK_MS)
+      : undefined;
 
     const remainingUrls = new Set([...plans.values()].flatMap((p) => (p.resolved && p.resolved.type !== 'stdio' ? [p.resolved.url] : [])));
     for (const [name, record] of this.records) {
@@ -241,6 +312,11 @@ export class McpHub {
       const existing = this.records.get(entry.name);
       if (existing && samePlan(existing, entry, plan)) {
         diff.unchanged.push(entry.name);
+        // New words about the entry need no restart: the row takes them as they are.
+        if (JSON.stringify(existing.plan.warnings) !== JSON.stringify(plan.warnings)) {
+          this.records.set(entry.name, { ...existing, entry, plan });
+          this._onDidChange.fire({ name: entry.name, server: this.server(entry.name)! });
+        }
         continue;
       }
       (existing ? diff.changed : diff.added).push(entry.name);
@@ -266,23 +342,35 @@ export class McpHub {
     const inputs = variablesIn(raw).inputs;
     const inline = inlineSecrets(raw);
     const base = { inputs, inputScope, warnings: [] as string[], inlineSecrets: false };
-    if (inline.length > 0 && entry.source !== 'user') {
+    if (inline.length > 0 && fromFolder(entry.source)) {
       // Workspace settings are shared and committed: a secret there is refused, not run.
       const message = `${at}.${inline[0]}: a secret cannot be written in workspace settings; use "${inputReference('NAME')}" (kept in secret storage) or move the entry to your user settings.`;
       return { ...base, fixedState: { kind: 'error', code: 'secret_in_workspace_settings', message } };
     }
     const warnings = inline.map((f) => `${at}.${f} is written in settings.json, where Settings Sync and backups can read it. Move it to secret storage.`);
-    warnings.push(...authQuirkWarnings(raw.auth, at));
+    warnings.push(...authQuirkWarnings(raw.auth, at), ...(entry.warnings ?? []));
     const planned = { inputs, inputScope, warnings, inlineSecrets: inline.length > 0 };
-    // The editor's MCP policy first: what it refuses is never resolved, asked about or started.
-    const policy = options.policy ?? OPEN_POLICY;
+    // The policies first (VS Code's and the organisation's): what they refuse is never resolved, asked about or started.
+    const policies = { editor: options.policy ?? OPEN_POLICY, organisation: options.organisation ?? NO_ORGANISATION_POLICY };
     const settingsName = entry.settingsKey ?? entry.name;
-    const refused = policyRefusal(policy, { name: settingsName });
+    const server = { name: settingsName, source: entry.source, config: raw };
+    const refused = refusal(policies, server);
     if (refused) return { ...planned, fixedState: this.blocked(entry.name, refused) };
-    if (raw.disabled) return { ...planned, fixedState: { kind: 'disabled', reason: 'settings' } };
-    if (entry.source !== 'user' && !options.trusted) {
+    if (raw.disabled) {
+      const managed = raw.managed;
+      const message = managed ? (managed.availability === 'optional' ? `offered by ${managed.by}; Turn On to start it` : 'you turned it off; Turn On to start it') : undefined;
+      return { ...planned, fixedState: { kind: 'disabled', reason: 'settings', ...(message ? { message } : {}) } };
+    }
+    if (fromFolder(entry.source) && !options.trusted) {
       this.deps.logger.info(`[${entry.name}] not started: defined in workspace settings and the workspace is not trusted`);
       return { ...planned, fixedState: { kind: 'disabled', reason: 'untrusted' } };
+    }
+    if (policies.editor.access === 'registry') {
+      // It says it is from VS Code's registry: the registry says whether it runs what was installed.
+      const unconfirmed = await this.deps.registryVerifier.refusal(raw, policies.editor.registryUrl ?? OFFICIAL_REGISTRY);
+      if (unconfirmed) {
+        return { ...planned, fixedState: this.blocked(entry.name, { by: 'vscode', message: unconfirmed.reason }), ...(unconfirmed.unreachable ? { recheck: true } : {}) };
+      }
     }
     const userHome = this.deps.userHome ?? homedir();
     const trustedFolder = options.trusted ? options.workspaceFolder : undefined;
@@ -299,7 +387,7 @@ export class McpHub {
     // The lists as early as they can be met, so nothing is asked about what the policy refuses: on
     // what would run once ${env:…} and ${workspaceFolder} are filled in (again below with the inputs).
     const early = identityOf(settingsName, statics.config);
-    const listedEarly = hasInputs(early) ? undefined : policyRefusal(policy, early);
+    const listedEarly = hasInputs(early) ? undefined : refusal(policies, server, early);
     if (listedEarly) return { ...planned, fixedState: this.blocked(entry.name, listedEarly) };
     if (needsConsent(entry.source)) {
       // Trusted is not enough: this exact entry runs only once the person said yes to it.
@@ -341,19 +429,19 @@ export class McpHub {
     if (resolved.type === 'stdio') {
       // Never the editor's own folder: user-level servers start in the user's home, workspace ones
       // (which run only once the workspace is trusted) in the workspace folder.
-      const home = entry.source === 'user' ? userHome : (trustedFolder ?? userHome);
+      const home = fromFolder(entry.source) ? (trustedFolder ?? userHome) : userHome;
       const cwd = resolved.cwd ? (isAbsolute(resolved.cwd) ? resolved.cwd : resolve(home, resolved.cwd)) : home;
       resolved = { ...resolved, cwd };
     }
     // Allow and deny lists match what would run: the URL or command line with its variables filled in.
-    const listed = policyRefusal(policy, identityOf(settingsName, resolved));
+    const listed = refusal(policies, server, identityOf(settingsName, resolved));
     if (listed) return { ...planned, fixedState: this.blocked(entry.name, listed) };
     return { ...planned, resolved };
   }
 
-  private blocked(name: string, why: string): ServerState {
-    this.deps.logger.info(`[${name}] not started: blocked by policy: ${why}`);
-    return { kind: 'disabled', reason: 'policy', message: why };
+  private blocked(name: string, why: Refusal): ServerState {
+    this.deps.logger.info(`[${name}] not started: blocked by ${why.by === 'vscode' ? 'policy' : "your organisation's policy"}: ${why.message}`);
+    return { kind: 'disabled', reason: why.by === 'vscode' ? 'policy' : 'organisation', message: why.message };
   }
 
   private createRecord(entry: ConfigEntry, plan: Plan): ServerRecord {
@@ -398,7 +486,11 @@ export class McpHub {
               ? 'it is defined in workspace settings and waits for your approval (Approve… in the MCP Hub panel)'
               : state.reason === 'policy'
                 ? `it is blocked by policy: ${state.message ?? 'VS Code refuses it'}`
-                : `it is disabled in ${SERVERS_SETTING}.${record.entry.settingsKey ?? name}.disabled`
+                : state.reason === 'organisation'
+                  ? `it is blocked by your organisation's policy: ${state.message ?? 'it refuses it'}`
+                  : record.entry.ok && record.entry.config.managed
+                    ? `it is turned off (Turn On in the MCP Hub panel, or ${MANAGED_CHOICES_SETTING}.${name}.enabled)`
+                    : `it is disabled in ${SERVERS_SETTING}.${record.entry.settingsKey ?? name}.disabled`
           : `its settings are invalid: ${state.kind === 'error' ? state.message : state.kind}`;
       throw hubError('not_running', `Server "${name}" cannot start: ${why}.`);
     }
@@ -421,7 +513,12 @@ export class McpHub {
     if (this.last && !this.disposed) await this.applyConfig(this.last.entries, this.last.options);
   }
 
+  /** Stops a server for now; never one the organisation requires. */
   async stop(name: string): Promise<void> {
+    const managed = this.records.get(name)?.entry;
+    if (managed?.ok && managed.config.managed?.availability === 'required') {
+      throw hubError('managed_required', `Server "${name}" is required by ${managed.config.managed.by}; it cannot be stopped.`);
+    }
     return this.connection(name).stop();
   }
 
@@ -461,6 +558,23 @@ export class McpHub {
 
   async callTool(server: string, tool: string, args?: Record<string, unknown>, options?: CallOptions): Promise<CallToolResult> {
     return this.connection(server).callTool(tool, args, options);
+  }
+
+  /**
+   * Sends a gateway client's JSON-RPC request to a running server as it is (the gateway's
+   * pass-through), on the server's live connection; a `tools/call` only for a tool the filters let through.
+   */
+  forward(server: string, message: JSONRPCRequest, options?: ForwardOptions): ForwardedCall {
+    try {
+      return this.connection(server).forward(message, options);
+    } catch (error) {
+      return { response: Promise.reject(error), cancel: () => undefined };
+    }
+  }
+
+  /** The protocol era and capabilities of a running server's live connection; undefined unless it runs. */
+  forwarding(server: string): ForwardingInfo | undefined {
+    return this.records.get(server)?.connection?.forwarding;
   }
 
   /** Runs `fn` with the live SDK Client of a running server (the gateway forwards resources, prompts and completions so). */
@@ -554,6 +668,7 @@ export class McpHub {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    if (this.recheck) this.deps.clock.clearTimeout(this.recheck);
     this.storeSubscription?.dispose();
     this.inputSubscription?.dispose();
     this.idp?.subscription.dispose();
@@ -571,7 +686,8 @@ export class McpHub {
 
 /** Whose ${input:…} values an entry from `source` gets. */
 function scopeOf(source: ConfigSource, options: ApplyOptions): InputScope {
-  if (source === 'user') return USER_INPUTS;
+  // The organisation's servers use the person's own values, as their user entries do.
+  if (!fromFolder(source)) return USER_INPUTS;
   const id =
     options.workspaceId ??
     createHash('sha256')
@@ -596,7 +712,6 @@ function samePlan(record: ServerRecord, entry: ConfigEntry, plan: Plan): boolean
   if (!old.ok && !entry.ok) return old.error === entry.error;
   if (JSON.stringify(record.plan.fixedState) !== JSON.stringify(plan.fixedState)) return false;
   if (record.plan.consent?.fingerprint !== plan.consent?.fingerprint || !sameScope(record.plan.inputScope, plan.inputScope)) return false;
-  if (JSON.stringify(record.plan.warnings) !== JSON.stringify(plan.warnings)) return false;
   if (record.plan.resolved && plan.resolved) return sameConfig(record.plan.resolved, plan.resolved);
   return record.plan.resolved === plan.resolved;
 }

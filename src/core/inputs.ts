@@ -72,12 +72,12 @@ export class InputStore {
    * A name for `value` starting from `base`: `base` itself when it is free or already holds this
    * value, else `base-2`, `base-3`, …, so moving a secret never overwrites another one.
    */
-  async freeName(base: string, value: string): Promise<string> {
-    keyOf(base, USER_INPUTS);
+  async freeName(base: string, value: string, scope: InputScope = USER_INPUTS): Promise<string> {
+    keyOf(base, scope);
     for (let n = 1; ; n++) {
       const suffix = n === 1 ? '' : `-${n}`;
       const name = base.slice(0, 64 - suffix.length) + suffix;
-      const current = await this.get(name);
+      const current = await this.get(name, scope);
       if (current === undefined || current === value) return name;
     }
   }

@@ -1,8 +1,9 @@
 /**
  * MCP Apps (the `io.modelcontextprotocol/ui` extension, SEP-1865): what the hub needs to carry apps
- * through untouched. The values are those of @modelcontextprotocol/ext-apps (EXTENSION_ID,
- * RESOURCE_MIME_TYPE, RESOURCE_URI_META_KEY); written here because the hub renders no app and
- * needs nothing else of that package.
+ * through untouched, and to tell which tool has an app and which tools an app may call. The values
+ * are those of @modelcontextprotocol/ext-apps (EXTENSION_ID, RESOURCE_MIME_TYPE,
+ * RESOURCE_URI_META_KEY); written here because the extension host needs nothing else of that
+ * package (its app-bridge runs in the tool runner's webview).
  */
 import type { ClientCapabilities, JSONObject, Tool } from '@modelcontextprotocol/client';
 import { isRecord } from './config';
@@ -56,4 +57,23 @@ export function appsExtensionOf(declared: ReadonlyArray<Readonly<Record<string, 
   if (all.length === 0) return undefined;
   const mimeTypes = [...new Set(all.flatMap((d) => (Array.isArray(d.mimeTypes) ? d.mimeTypes.filter((m): m is string => typeof m === 'string') : [])))];
   return { ...(all[0] as JSONObject), ...(mimeTypes.length > 0 ? { mimeTypes } : {}) };
+}
+
+/** The `ui://` resource of a tool's app (`_meta.ui.resourceUri`, else the older flat key), or undefined. */
+export function appResourceUri(tool: Tool): string | undefined {
+  const ui = tool._meta?.ui;
+  const uri = isRecord(ui) && typeof ui.resourceUri === 'string' ? ui.resourceUri : tool._meta?.[LEGACY_RESOURCE_URI_KEY];
+  return typeof uri === 'string' && uri.startsWith('ui://') && uri.length <= 2048 ? uri : undefined;
+}
+
+/** Whether an app may call `tool`: its visibility includes "app", or it declares none (both, the default). */
+export function appMayCall(tool: Tool): boolean {
+  const ui = tool._meta?.ui;
+  if (!isRecord(ui) || !Array.isArray(ui.visibility)) return true;
+  return ui.visibility.includes('app');
+}
+
+/** Whether the server marks `tool` destructive (and not read-only): a run asks the person first. */
+export function isDestructive(tool: Tool): boolean {
+  return tool.annotations?.destructiveHint === true && tool.annotations.readOnlyHint !== true;
 }

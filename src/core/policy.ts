@@ -5,15 +5,21 @@
  * same from MCP Hub: what the editor would refuse never runs here and is never offered through the
  * gateway. Matching follows VS Code's: an entry names exactly one of a server's name, its URL (origin,
  * path and query, case-insensitive, `*` as a wildcard) or its command line (exactly); a denied match
- * wins; with an allow list, only what it matches runs.
+ * wins; with an allow list, only what it matches runs. With `registry`, only entries installed from
+ * the registry VS Code is connected to (`chat.mcp.gallery.serviceUrl`, policy McpGalleryServiceUrl)
+ * run: their provenance is checked here, and what they run against that registry by the hub
+ * (registry/verify.ts).
  */
-import { SERVERS_SETTING, type ServerConfig } from './config';
+import type { RegistryProvenance, ServerConfig } from './config';
+import { provenanceRefusal } from './registry/verify';
 import { scrubber } from './scrub';
 
 export type McpAccess = 'all' | 'registry' | 'none';
 export const MCP_ACCESS_SETTING = 'chat.mcp.access';
 export const ALLOWED_SERVERS_SETTING = 'chat.mcp.allowedServers';
 export const DENIED_SERVERS_SETTING = 'chat.mcp.deniedServers';
+/** The registry VS Code installs from, when set (else the product's own gallery). */
+export const GALLERY_URL_SETTING = 'chat.mcp.gallery.serviceUrl';
 
 /** One entry of an allow or deny list: exactly one of the three. */
 export type ServerMatcher = { readonly serverName: string } | { readonly serverUrl: string } | { readonly serverCommand: readonly string[] };
@@ -23,6 +29,8 @@ export interface EditorMcpPolicy {
   /** Undefined: no allow list (everything not denied may run). */
   readonly allowed?: readonly ServerMatcher[];
   readonly denied?: readonly ServerMatcher[];
+  /** With access `registry`: the registry whose servers may run (default: the official MCP Registry). */
+  readonly registryUrl?: string;
 }
 
 export const OPEN_POLICY: EditorMcpPolicy = { access: 'all' };
@@ -53,17 +61,22 @@ export interface ServerIdentity {
   readonly name: string;
   readonly url?: string;
   readonly command?: readonly string[];
+  /** Where the entry says it was installed from. */
+  readonly registry?: RegistryProvenance;
 }
 
 export function identityOf(name: string, config: ServerConfig): ServerIdentity {
-  return config.type === 'stdio' ? { name, command: [config.command, ...config.args] } : { name, url: config.url };
+  const registry = config.registry ? { registry: config.registry } : {};
+  return config.type === 'stdio' ? { name, command: [config.command, ...config.args], ...registry } : { name, url: config.url, ...registry };
 }
 
 /** Why the policy refuses a server (our words, naming the rule), or undefined when it may run. */
-export function policyRefusal(policy: EditorMcpPolicy, server: ServerIdentity | { readonly name: string }): string | undefined {
+export function policyRefusal(policy: EditorMcpPolicy, server: ServerIdentity): string | undefined {
   if (policy.access === 'none') return `MCP is turned off in VS Code (${MCP_ACCESS_SETTING}: none), by your organisation or your settings`;
   if (policy.access === 'registry') {
-    return `only servers from the MCP registry may run (${MCP_ACCESS_SETTING}: registry), and ${SERVERS_SETTING} entries are not from a registry`;
+    // The provenance it carries; whether it runs what the registry says is the hub's (asynchronous) check.
+    const refused = provenanceRefusal(server.registry, policy.registryUrl);
+    if (refused) return refused;
   }
   if (!('url' in server) && !('command' in server)) return undefined;
   const denied = policy.denied?.find((m) => matches(m, server));
@@ -88,7 +101,8 @@ function comparable(url: string): string | undefined {
   }
 }
 
-function urlMatches(pattern: string, url: string): boolean {
+/** Whether `url` meets a `serverUrl` pattern, as VS Code matches them (also used for the organisation's URL patterns). */
+export function urlMatches(pattern: string, url: string): boolean {
   const target = comparable(url);
   if (target === undefined) return false;
   if (!pattern.includes('*')) return comparable(pattern)?.toLowerCase() === target.toLowerCase();

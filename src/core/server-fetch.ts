@@ -6,11 +6,13 @@
  * hold megabytes of error text.
  *
  * Gap (undici's fetch, Node 20-24): every request adds an abort listener to the signal it is given
- * (here the SDK transport's one long-lived signal) and lets it go only when the request is garbage
- * collected; past 1,500 it warns of a leak. A server with thousands of calls in flight (the gateway
- * under load) is no leak: the transport's signal is marked unbounded.
+ * and lets it go only when the request is garbage collected. The SDK transport gives every request
+ * its one long-lived signal, so listeners piled up there by the thousand under load. A request on a
+ * signal that an earlier request had too (so a long-lived one) gets a signal of its own here, which
+ * follows that one through one listener, removed as soon as the response has ended (read to its
+ * end, cancelled or failed). A signal seen for the first time is the request's own already (the
+ * SDK's per-request signal, as the gateway's pass-through gives): nothing is added to it.
  */
-import { setMaxListeners } from 'node:events';
 import type { FetchLike } from '@modelcontextprotocol/client';
 import { readAtMost } from './http-body';
 import { isOAuthExchange } from './oauth/oauth-fetch';
@@ -27,13 +29,8 @@ export function serverFetch(serverUrl: string, headers: Readonly<Record<string, 
   const server = new URL(serverUrl);
   const next: FetchLike = inner ?? ((url, init) => fetch(url, init));
   const names = Object.keys(headers);
-  const unbounded = new WeakSet<AbortSignal>();
+  const seen = new WeakSet<AbortSignal>();
   return async (input, init) => {
-    const signal = init?.signal;
-    if (signal && !unbounded.has(signal)) {
-      setMaxListeners(0, signal);
-      unbounded.add(signal);
-    }
     const url = new URL(String(input));
     if (!isServerRequest(url, server, init)) return next(input, init);
     let sent = init;
@@ -43,8 +40,66 @@ export function serverFetch(serverUrl: string, headers: Readonly<Record<string, 
       for (const name of names) if (!h.has(name)) h.set(name, headers[name]);
       sent = { ...init, headers: h };
     }
-    const response = await next(input, sent);
-    if (response.ok || !response.body) return response;
-    return new Response((await readAtMost(response, ERROR_BODY_MAX)).bytes, { status: response.status, statusText: response.statusText, headers: response.headers });
+    const given = init?.signal ?? undefined;
+    const shared = given !== undefined && seen.has(given);
+    if (given && !shared) seen.add(given);
+    const own = shared ? requestSignal(given) : undefined;
+    try {
+      const response = await next(input, own ? { ...sent, signal: own.signal } : sent);
+      if (!response.ok && response.body) {
+        const body = (await readAtMost(response, ERROR_BODY_MAX)).bytes;
+        own?.release();
+        return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+      }
+      return own ? releasedAtEnd(response, () => own.release()) : response;
+    } catch (error) {
+      own?.release();
+      throw error;
+    }
   };
+}
+
+/** A signal for one request that aborts with `outer`, and `release` to stop following it. */
+export function requestSignal(outer: AbortSignal | null | undefined): { signal: AbortSignal; release(): void } | undefined {
+  if (!outer) return undefined;
+  const controller = new AbortController();
+  if (outer.aborted) {
+    controller.abort(outer.reason);
+    return { signal: controller.signal, release: () => undefined };
+  }
+  const onAbort = () => controller.abort(outer.reason);
+  outer.addEventListener('abort', onAbort, { once: true });
+  return { signal: controller.signal, release: () => outer.removeEventListener('abort', onAbort) };
+}
+
+/** The same response, calling `release` once its body has ended in any way (or at once when it has none). */
+function releasedAtEnd(response: Response, release: () => void): Response {
+  const source = response.body;
+  if (!source) {
+    release();
+    return response;
+  }
+  const reader: ReadableStreamDefaultReader<Uint8Array> = source.getReader();
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const chunk = await reader.read();
+          if (chunk.done) {
+            release();
+            controller.close();
+          } else controller.enqueue(chunk.value);
+        } catch (error) {
+          release();
+          controller.error(error);
+        }
+      },
+      cancel(reason) {
+        release();
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }

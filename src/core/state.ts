@@ -6,6 +6,7 @@
  */
 import type { Prompt, Resource, Tool } from '@modelcontextprotocol/client';
 import type { ServerAction } from '../protocol';
+import type { Availability } from './config';
 import { scrubber } from './scrub';
 
 export interface ServerInfo {
@@ -57,11 +58,12 @@ export type ServerState =
 
 export type ServerStateKind = ServerState['kind'];
 /**
- * settings: "disabled": true; untrusted: the workspace must be trusted first (workspace entry, or
- * ${workspaceFolder}); approval: a workspace entry waits for the person's yes to its exact text;
- * policy: VS Code's MCP policy refuses it (chat.mcp.access, allowed or denied servers).
+ * settings: "disabled": true (or a managed server turned off); untrusted: the workspace must be
+ * trusted first (workspace entry, or ${workspaceFolder}); approval: a workspace entry waits for the
+ * person's yes to its exact text; policy: VS Code's MCP policy refuses it (chat.mcp.access, allowed
+ * or denied servers); organisation: the organisation's policy for MCP Hub refuses it (managed-policy.ts).
  */
-export type DisabledReason = 'settings' | 'untrusted' | 'approval' | 'policy';
+export type DisabledReason = 'settings' | 'untrusted' | 'approval' | 'policy' | 'organisation';
 
 export type ServerEvent =
   | { readonly type: 'start' }
@@ -177,6 +179,10 @@ export interface ActionContext {
   readonly inputs: boolean;
   /** The entry has inline secrets that can move to secret storage. */
   readonly inlineSecrets: boolean;
+  /** The entry was installed from a registry that has a newer version of it. */
+  readonly update?: boolean;
+  /** The organisation manages the server: a required one is never stopped; a default or optional one is turned on and off. */
+  readonly managed?: Availability;
 }
 
 /**
@@ -185,26 +191,36 @@ export interface ActionContext {
  */
 export function actionsFor(state: ServerState, ctx: ActionContext): ServerAction[] {
   if (!ctx.configured) return [];
+  if (ctx.managed === 'required') return stateActions(state, ctx).filter((a) => a !== 'stop');
+  if (ctx.managed === undefined) return stateActions(state, ctx);
+  // A default or optional managed server: the person turns it on or off (their choice is kept in their settings).
+  if (state.kind === 'disabled' && state.reason === 'settings') return ['turnOn', ...stateActions(state, ctx)];
+  return state.kind === 'disabled' ? stateActions(state, ctx) : [...stateActions(state, ctx), 'turnOff'];
+}
+
+function stateActions(state: ServerState, ctx: ActionContext): ServerAction[] {
   const logout: ServerAction[] = ctx.session ? ['logout'] : [];
   const secrets: ServerAction[] = [...(ctx.inlineSecrets ? (['moveSecrets'] as const) : []), ...(ctx.inputs ? (['setInput'] as const) : [])];
+  // Moving to a newer version rewrites the entry, which restarts it: not in the middle of a start or a sign-in.
+  const update: ServerAction[] = ctx.update ? ['update'] : [];
   switch (state.kind) {
     case 'running':
       if (state.signIn) return ['cancel', 'pasteRedirect', ...(state.signIn.redirectUri ? (['copyRedirectUri'] as const) : []), 'restart', 'stop', ...logout];
-      return [...(ctx.oauth && state.needsScope ? (['authenticate'] as const) : []), 'restart', 'stop', ...logout, ...secrets];
+      return [...(ctx.oauth && state.needsScope ? (['authenticate'] as const) : []), ...update, 'restart', 'stop', ...logout, ...secrets];
     case 'starting':
       return ['stop'];
     case 'authRequired':
-      return [...(ctx.oauth ? (['authenticate', 'copyRedirectUri'] as const) : []), ...logout, ...secrets];
+      return [...(ctx.oauth ? (['authenticate', 'copyRedirectUri'] as const) : []), ...update, ...logout, ...secrets];
     case 'authenticating':
       return ['cancel', 'pasteRedirect', ...(state.redirectUri ? (['copyRedirectUri'] as const) : [])];
     case 'error':
-      return ['restart', 'stop', ...logout, ...secrets];
+      return [...update, 'restart', 'stop', ...logout, ...secrets];
     case 'needsInput':
-      return ['setInput', 'stop', ...secrets.filter((a) => a !== 'setInput')];
+      return ['setInput', ...update, 'stop', ...secrets.filter((a) => a !== 'setInput')];
     case 'stopped':
-      return ['start', ...logout, ...secrets];
+      return ['start', ...update, ...logout, ...secrets];
     case 'disabled':
-      return [...(state.reason === 'approval' ? (['approve'] as const) : []), ...secrets];
+      return [...(state.reason === 'approval' ? (['approve'] as const) : []), ...(state.reason === 'settings' ? update : []), ...secrets];
     default:
       return assertNever(state);
   }

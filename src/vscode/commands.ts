@@ -10,7 +10,7 @@ import { inlineSecrets, inputReference } from '../core/variables';
 import type { ServerAction } from '../protocol';
 import type { ConsentPrompter } from './consent';
 import { moveToSecretStorage, promptForInput } from './inputs';
-import { openServerSettings } from './settings';
+import { openServerSettings, setManagedEnabled } from './settings';
 import { externalUri } from './platform';
 
 export const COMMANDS = {
@@ -27,6 +27,8 @@ export const COMMANDS = {
   setInput: 'mcpHub.setInput',
   moveSecrets: 'mcpHub.moveSecrets',
   approveServer: 'mcpHub.approveServer',
+  turnOnServer: 'mcpHub.turnOnServer',
+  turnOffServer: 'mcpHub.turnOffServer',
 } as const;
 
 /**
@@ -89,6 +91,14 @@ async function authenticate(hub: McpHub, name: string): Promise<void> {
   );
 }
 
+/** Turns a server the organisation offers on or off for good; never one it requires, nor one of the person's own. */
+async function turnManaged(hub: McpHub, name: string, on: boolean): Promise<void> {
+  const managed = hub.server(name)?.config?.managed;
+  if (!managed) throw new Error(`${shown(name)} is not a server your organisation manages; set "disabled" in its settings instead.`);
+  if (managed.availability === 'required') throw new Error(`${shown(name)} is required by ${scrubber.message(managed.by)}; it cannot be turned off.`);
+  await setManagedEnabled(name, on);
+}
+
 export function registerCommands(hub: McpHub, channel: vscode.LogOutputChannel, inputs: InputStore, consent: ConsentPrompter): vscode.Disposable[] {
   const run = (title: string, fits: (s: HubServer) => boolean, action: (name: string) => Promise<void>) => async (name?: unknown) => {
     const server = await pickServer(hub, title, fits, name);
@@ -110,6 +120,8 @@ export function registerCommands(hub: McpHub, channel: vscode.LogOutputChannel, 
     [COMMANDS.cancelAuthentication, 'Cancel Sign-in', 'cancel', (n) => hub.cancelAuthentication(n)],
     [COMMANDS.logout, 'Log Out', 'logout', (n) => hub.logout(n)],
     [COMMANDS.approveServer, 'Approve Server', 'approve', (n) => consent.ask(n).then(() => undefined)],
+    [COMMANDS.turnOnServer, 'Turn On Server', 'turnOn', (n) => turnManaged(hub, n, true)],
+    [COMMANDS.turnOffServer, 'Turn Off Server', 'turnOff', (n) => turnManaged(hub, n, false)],
   ];
   return [
     vscode.commands.registerCommand(COMMANDS.openSettings, () => openServerSettings()),

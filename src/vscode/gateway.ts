@@ -5,6 +5,7 @@
  * caches on disk; the token and any sign-in in `resolveMcpServerDefinition`, per start), and the
  * commands that connect other clients and rotate the token.
  */
+import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { clientConfigs } from '../core/gateway/client-configs';
 import { EditorClient } from '../core/gateway/editor-client';
@@ -12,6 +13,7 @@ import type { InputRouter } from '../core/gateway/input-router';
 import { McpGateway, sessionIdleSetting } from '../core/gateway/gateway';
 import { GatewayToken } from '../core/gateway/token';
 import type { McpHub } from '../core/hub';
+import type { GatewayMode } from '../core/managed-policy';
 import type { Logger } from '../core/ports';
 import type { GatewayView } from '../protocol';
 import { notificationText } from '../core/failure';
@@ -24,6 +26,8 @@ export const PROVIDER_ID = 'mcpHub.servers';
 export class GatewayHost implements vscode.Disposable {
   private gateway: McpGateway | undefined;
   private token = '';
+  /** What the organisation's policy allowed when the gateway was last (re)started. */
+  private mode: GatewayMode = 'on';
   private retry: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
   private readonly stored: GatewayToken;
@@ -37,8 +41,15 @@ export class GatewayHost implements vscode.Disposable {
     private readonly logger: Logger,
     private readonly version: string,
     private readonly questions?: InputRouter,
+    /** What the organisation's policy allows: the gateway for every client, for VS Code's own only, or none. */
+    private readonly allowed: () => { mode: GatewayMode; by?: string } = () => ({ mode: 'on' }),
   ) {
     this.stored = new GatewayToken(secrets);
+  }
+
+  /** Restarts the gateway when the organisation's policy now allows something else. */
+  async onPolicyChanged(): Promise<void> {
+    if (this.allowed().mode !== this.mode) await this.apply();
   }
 
   get running(): boolean {
@@ -52,7 +63,19 @@ export class GatewayHost implements vscode.Disposable {
   /** What the panel's header shows. */
   status(): GatewayView {
     const g = this.gateway;
-    return g && g.port !== 0 ? { on: true, address: `127.0.0.1:${g.port}`, sessions: g.sessionCount } : { on: false };
+    if (g && g.port !== 0) return { on: true, address: `127.0.0.1:${g.port}`, sessions: g.sessionCount, ...(this.mode === 'vscode' ? { vscodeOnly: true } : {}) };
+    const allowed = this.allowed();
+    return allowed.mode === 'off' ? { on: false, ...(allowed.by ? { organisation: allowed.by } : {}) } : { on: false };
+  }
+
+  /** Whether the organisation's policy keeps the gateway off. */
+  get offByPolicy(): boolean {
+    return this.allowed().mode === 'off';
+  }
+
+  /** Whether other clients may be connected: the gateway runs, for any client. */
+  get forAnyClient(): boolean {
+    return this.running && this.mode === 'on';
   }
 
   /** The token now: for a start of VS Code's own client and the person's clipboard only. */
@@ -64,11 +87,15 @@ export class GatewayHost implements vscode.Disposable {
   async apply(): Promise<void> {
     await this.stopGateway();
     const config = vscode.workspace.getConfiguration(SECTION);
-    if (this.disposed || !config.get<boolean>('enabled', true)) {
+    this.mode = this.allowed().mode;
+    if (this.disposed || !config.get<boolean>('enabled', true) || this.mode === 'off') {
+      if (this.mode === 'off') this.logger.info("gateway: off (your organisation's policy)");
       this._onDidChange.fire();
       return;
     }
-    this.token = await this.stored.current();
+    // For VS Code's own client only: a token of this start, in memory, never stored or copied, so
+    // no other client can be given one.
+    this.token = this.mode === 'vscode' ? randomBytes(32).toString('base64url') : await this.stored.current();
     const port = config.get<number>('port', 0);
     const idle = sessionIdleSetting(config.get<unknown>('sessionIdleMinutes'));
     if (idle.problem) this.logger.warn(`gateway: ${idle.problem}`);
@@ -123,7 +150,7 @@ export class GatewayHost implements vscode.Disposable {
 
   /** Reacts to another window rotating the token; our own writes (the first token, a rotation here) change nothing. */
   async onSecretChanged(key: string): Promise<void> {
-    if (await this.stored.changedElsewhere(key)) await this.apply();
+    if (this.mode === 'on' && (await this.stored.changedElsewhere(key))) await this.apply();
   }
 }
 
@@ -180,6 +207,14 @@ function shared(): boolean {
  */
 export async function connectClient(host: GatewayHost): Promise<void> {
   const url = host.url();
+  if (url && !host.forAnyClient) {
+    void vscode.window.showWarningMessage("Your organisation's policy offers the MCP Hub servers to VS Code's own chat only: no other client can be connected.");
+    return;
+  }
+  if (!url && host.offByPolicy) {
+    void vscode.window.showWarningMessage("Your organisation's policy turns the MCP Hub gateway off: no client can be connected.");
+    return;
+  }
   if (!url) {
     void vscode.window.showWarningMessage('The MCP Hub gateway is off. Turn on mcpHub.gateway.enabled to connect other clients.');
     return;

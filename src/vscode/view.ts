@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../core/ports';
-import { parseWebviewMessage, type ExtensionToWebview, type EnterpriseView, type GatewayView, type ServerView, type WebviewToExtension } from '../protocol';
+import { parseWebviewMessage, type ExtensionToWebview, type EnterpriseView, type GatewayView, type OrganisationView, type ServerView, type WebviewToExtension } from '../protocol';
 import { webviewHtml } from './webview-html';
 
 export const VIEW_ID = 'mcpHub.servers';
@@ -22,7 +22,7 @@ export class ServersViewProvider implements vscode.WebviewViewProvider, vscode.D
 
   constructor(
     private readonly extensionUri: vscode.Uri,
-    private readonly snapshot: () => { servers: ServerView[]; gateway?: GatewayView; enterprise?: EnterpriseView },
+    private readonly snapshot: () => { servers: ServerView[]; gateway?: GatewayView; enterprise?: EnterpriseView; organisation?: OrganisationView },
     private readonly onMessage: (message: WebviewToExtension) => void,
     private readonly logger: Logger,
   ) {}
@@ -59,7 +59,7 @@ export class ServersViewProvider implements vscode.WebviewViewProvider, vscode.D
 
   /**
    * Schedules a message: for the server named, only its row; without a name, the whole list (and the
-   * gateway or company IdP line). Several changes in one tick go out as one message.
+   * gateway, company IdP and organisation lines). Several changes in one tick go out as one message.
    */
   refresh(server?: string): void {
     if (server === undefined) this.full = true;
@@ -73,12 +73,12 @@ export class ServersViewProvider implements vscode.WebviewViewProvider, vscode.D
 
   private post(): void {
     if (!this.view || !this.ready) return;
-    const { servers, gateway, enterprise } = this.snapshot();
+    const { servers, gateway, enterprise, organisation } = this.snapshot();
     const names = servers.map((s) => s.name);
     const sameRows = names.length === this.shown.length && names.every((n, i) => n === this.shown[i]);
     let message: ExtensionToWebview;
     if (this.full || !sameRows) {
-      message = { type: 'servers', servers, ...(gateway ? { gateway } : {}), ...(enterprise ? { enterprise } : {}) };
+      message = { type: 'servers', servers, ...(gateway ? { gateway } : {}), ...(enterprise ? { enterprise } : {}), ...(organisation ? { organisation } : {}) };
     } else {
       message = { type: 'update', servers: servers.filter((s) => this.changed.has(s.name)), removed: [] };
     }

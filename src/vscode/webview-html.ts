@@ -4,9 +4,10 @@ import type * as vscode from 'vscode';
 /**
  * The page every MCP Hub webview loads: a strict Content-Security-Policy with a fresh nonce, our own
  * script and styles from dist/ only. `media` lets a tab show images and audio a server sent (as
- * data: URLs, never fetched from anywhere).
+ * data: URLs, never fetched from anywhere). `frames` is the one place a tool runner may frame: the
+ * MCP Apps sandbox pages (src/core/apps/sandbox-server.ts), whose own policy is the app's.
  */
-export function webviewHtml(webview: vscode.Webview, dist: vscode.Uri, options: { script: string; title: string; view?: string; media?: boolean }): string {
+export function webviewHtml(webview: vscode.Webview, dist: vscode.Uri, options: { script: string; title: string; view?: string; media?: boolean; frames?: string }): string {
   const nonce = randomBytes(16).toString('base64');
   const uri = (...path: string[]) => webview.asWebviewUri(joinPath(dist, ...path)).toString();
   const csp = [
@@ -15,6 +16,7 @@ export function webviewHtml(webview: vscode.Webview, dist: vscode.Uri, options: 
     `font-src ${webview.cspSource}`,
     `img-src ${webview.cspSource}${options.media ? ' data:' : ''}`,
     ...(options.media ? ['media-src data:'] : []),
+    ...(options.frames ? [`frame-src ${cspSourceOf(options.frames)}`] : []),
     `script-src 'nonce-${nonce}'`,
   ].join('; ');
   const view = options.view ? ` data-view="${options.view}"` : '';
@@ -33,6 +35,12 @@ export function webviewHtml(webview: vscode.Webview, dist: vscode.Uri, options: 
 <script nonce="${nonce}" src="${uri(options.script)}"></script>
 </body>
 </html>`;
+}
+
+/** A URL as a CSP source expression: origin and path (a trailing slash matches the paths below it); quotes and separators never pass. */
+function cspSourceOf(url: string): string {
+  const u = new URL(url);
+  return `${u.origin}${u.pathname}`.replace(/[;,'"\s]/g, '');
 }
 
 function joinPath(base: vscode.Uri, ...path: string[]): vscode.Uri {

@@ -1,7 +1,8 @@
-// VS Code's own MCP policies hold in MCP Hub: with chat.mcp.access "none" (or "registry") nothing
-// runs, and allow and deny lists are met by what would really run. Tried the ways around it a person
-// or a folder has: user and workspace entries, a workspace entry renamed beside a user one, a URL
-// behind a variable, a direct start through the API, the gateway's list.
+// VS Code's own MCP policies hold in MCP Hub: with chat.mcp.access "none" nothing runs, with
+// "registry" only what the registry confirms, and allow and deny lists are met by what would really
+// run. Tried the ways around it a person or a folder has: user and workspace entries, a workspace
+// entry renamed beside a user one, a URL behind a variable, a direct start through the API, the
+// gateway's list, and a "registry" provenance written by hand onto something else.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { McpHub } from '../../src/core/hub';
 import type { EditorMcpPolicy } from '../../src/core/policy';
 import { systemClock } from '../../src/core/ports';
 import { fastRetry, MemoryLogger, stdioFixture, waitFor } from '../helpers';
+import { server, startRegistry } from '../fixtures/registry';
 
 const dir = mkdtempSync(join(tmpdir(), 'mcp-hub-policy-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -74,6 +76,48 @@ describe("VS Code's MCP policies hold in MCP Hub", () => {
       }
     });
   }
+
+  it('chat.mcp.access "registry": provenance written by hand runs nothing the registry does not describe', async () => {
+    // The registry lists a stdio server (the fixture, as a published package would be run) and a remote.
+    const registry = await startRegistry([
+      { server: server('io.github.acme/fixture', '1.0.0', { packages: [{ registryType: 'npm', identifier: 'fixture-mcp', version: '1.0.0', transport: { type: 'stdio' } }] }) },
+      { server: server('io.github.acme/remote', '1.0.0', { remotes: [{ type: 'streamable-http', url: 'https://remote.example/mcp' }] }) },
+    ]);
+    const h = newHub();
+    const before = spawns();
+    const from = (name: string) => ({ url: registry.url, name, version: '1.0.0' });
+    const fixture = { command: 'npx', args: ['-y', 'fixture-mcp@1.0.0'], registry: from('io.github.acme/fixture') };
+    try {
+      const tries: Record<string, unknown> = {
+        // Another program under a registry server's name and version.
+        'other-command': { ...stdio('other-command'), registry: from('io.github.acme/fixture') },
+        // The registry's command line, plus what would make it run something else.
+        'extra-env': { ...fixture, env: { NODE_OPTIONS: `--require ${stdioFixture}` } },
+        'extra-argument': { ...fixture, args: [...fixture.args, '--inspect'] },
+        'working-directory': { ...fixture, cwd: dir },
+        'other-package': { ...fixture, args: ['-y', 'evil-mcp@1.0.0'] },
+        // A remote's provenance on another URL; the registry's URL spelled differently but another path.
+        'other-url': { url: 'https://evil.example/mcp', registry: from('io.github.acme/remote') },
+        'other-registry': { url: 'https://remote.example/mcp', registry: { ...from('io.github.acme/remote'), url: `${registry.url}/elsewhere` } },
+        'unknown-version': { url: 'https://remote.example/mcp', registry: { ...from('io.github.acme/remote'), version: '2.0.0' } },
+      };
+      const workspace = { 'from-workspace': { ...stdio('from-workspace'), registry: from('io.github.acme/fixture') } };
+      await h.applyConfig(mergeScopes(parseServers(tries, 'user'), parseServers(workspace, 'workspace')), options({ access: 'registry', registryUrl: registry.url.toUpperCase() }));
+      for (const name of [...Object.keys(tries), ...Object.keys(workspace)]) {
+        attempts++;
+        const s = h.server(name)!;
+        assert.ok(s.state.kind === 'disabled' && s.state.reason === 'policy', `${name}: ${JSON.stringify(s.state)}`);
+        assert.match(s.state.message ?? '', /chat\.mcp\.access: registry/);
+        await assert.rejects(h.start(name), /blocked by policy/);
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      ran += spawns() - before;
+      assert.equal(spawns(), before, 'no process was started');
+    } finally {
+      await h.dispose();
+      await registry.close();
+    }
+  });
 
   it('deny and allow lists meet what would run: the URL with its variables filled in, the command line, the name of a renamed entry', async () => {
     const h = newHub();

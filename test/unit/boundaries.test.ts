@@ -1,6 +1,6 @@
 // The import rules of the architecture: the core never imports `vscode` (it runs under plain Node),
-// the protocol imports nothing, and the webview imports only the protocol, its own files and the two
-// packages bundled into it (lit, single @vscode-elements/elements components).
+// the protocol imports nothing, and the webview imports only the protocol, its own files and the
+// packages bundled into it (lit, single @vscode-elements/elements components, the MCP Apps SDK's app-bridge).
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -26,9 +26,9 @@ describe('import boundaries', () => {
   it('src/protocol.ts imports nothing', () => {
     assert.deepEqual(importsOf(join(root, 'src/protocol.ts')), []);
   });
-  it('webview-ui imports only the protocol, its own files, lit and single vscode-elements components', () => {
+  it('webview-ui imports only the protocol, its own files, lit, single vscode-elements components and the MCP Apps app-bridge', () => {
     const webview = join(root, 'webview-ui');
-    const bundled = /^(?:lit|lit\/directives\/[a-z-]+\.js|@vscode-elements\/elements\/dist\/vscode-[a-z-]+\/index\.js)$/;
+    const bundled = /^(?:lit|lit\/directives\/[a-z-]+\.js|@vscode-elements\/elements\/dist\/vscode-[a-z-]+\/index\.js|@modelcontextprotocol\/ext-apps\/app-bridge)$/;
     for (const file of sources(webview)) {
       const text = readFileSync(file, 'utf8');
       // `import … from`, side-effect `import '…'` and `import('…')`

@@ -191,3 +191,49 @@ describe("auth options for authorization servers' quirks", () => {
     for (const value of [true, false]) assert.ok(parseServer('x', { url: 'https://e.com', auth: { resourceIndicator: value } }, 'user').ok);
   });
 });
+
+describe('registry provenance ("registry": { url, name, version })', () => {
+  type Schema = {
+    type?: string;
+    required?: string[];
+    pattern?: string;
+    maxLength?: number;
+    properties?: Record<string, Schema>;
+    additionalProperties?: Schema | boolean;
+    anyOf?: Schema[];
+  };
+  const manifest = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, Schema> } } };
+  const branches = manifest.contributes.configuration.properties['mcpHub.servers'].additionalProperties as Schema;
+  const provenance = { url: 'https://registry.modelcontextprotocol.io', name: 'io.github.acme/weather', version: '1.2.0' };
+
+  it('is read on stdio and remote entries alike, and is in both branches of the schema', () => {
+    assert.deepEqual(ok(parseServer('w', { command: 'npx', args: ['-y', 'weather@1.2.0'], registry: provenance }, 'user')).registry, provenance);
+    assert.deepEqual(ok(parseServer('w', { url: 'https://mcp.example.com/mcp', registry: provenance }, 'user')).registry, provenance);
+    assert.equal(ok(parseServer('w', { command: 'npx' }, 'user')).registry, undefined);
+    for (const branch of branches.anyOf!) {
+      const schema = branch.properties!.registry;
+      assert.deepEqual(schema.required, ['url', 'name', 'version']);
+      assert.equal(schema.additionalProperties, false);
+      assert.deepEqual(Object.keys(schema.properties!).sort(), ['name', 'url', 'version']);
+      assert.equal(schema.properties!.name.maxLength, 200);
+      assert.equal(schema.properties!.version.maxLength, 255);
+    }
+  });
+
+  it('names the field that is wrong, never the value', () => {
+    const bad = (registry: unknown) => err(parseServer('w', { command: 'npx', registry }, 'user'));
+    assert.match(bad('https://r.example'), /^mcpHub\.servers\.w\.registry: must be an object/);
+    assert.match(bad({ ...provenance, url: 'javascript:alert(1)' }), /^mcpHub\.servers\.w\.registry\.url: /);
+    assert.match(bad({ ...provenance, url: 'https://user:pw@r.example' }), /^mcpHub\.servers\.w\.registry\.url: /);
+    assert.match(bad({ ...provenance, name: '' }), /^mcpHub\.servers\.w\.registry\.name: /);
+    assert.match(bad({ ...provenance, version: 'x'.repeat(256) }), /^mcpHub\.servers\.w\.registry\.version: /);
+    assert.match(bad({ ...provenance, extra: 1 }), /^mcpHub\.servers\.w\.registry: takes "url", "name" and "version" only/);
+    assert.ok(!bad({ ...provenance, version: 'secret-value-123', url: 'ftp://x' }).includes('secret-value-123'));
+  });
+
+  it('is part of the entry, so a new version is a changed entry (the hub restarts it)', () => {
+    const a = ok(parseServer('w', { url: 'https://mcp.example.com/mcp', registry: provenance }, 'user'));
+    const b = ok(parseServer('w', { url: 'https://mcp.example.com/mcp', registry: { ...provenance, version: '1.3.0' } }, 'user'));
+    assert.ok(!sameConfig(a, b));
+  });
+});

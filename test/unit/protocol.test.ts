@@ -7,6 +7,9 @@ describe('webview message validation', () => {
     assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });
     assert.deepEqual(parseWebviewMessage({ type: 'showLogs' }), { type: 'showLogs' });
     assert.deepEqual(parseWebviewMessage({ type: 'connectClient' }), { type: 'connectClient' });
+    assert.deepEqual(parseWebviewMessage({ type: 'addServer' }), { type: 'addServer' });
+    assert.equal(parseWebviewMessage({ type: 'addServer', registry: 'https://evil.example' }), undefined);
+    assert.deepEqual(parseWebviewMessage({ type: 'action', action: 'update', server: 'weather' }), { type: 'action', action: 'update', server: 'weather' });
     for (const type of ['enterpriseSignIn', 'enterpriseCancel', 'enterpriseSignOut'] as const) {
       assert.deepEqual(parseWebviewMessage({ type }), { type });
       assert.equal(parseWebviewMessage({ type, server: 'x' }), undefined);

@@ -4,17 +4,16 @@
 // gateway line shows in full at the side bar's default width. The panel is bundled from source as the
 // build does (esbuild, iife) and loaded with the webview's stylesheets.
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { ExtensionToWebview, ServerView } from '../../src/protocol';
+import { buildWebviewAssets } from '../fixtures/webview-assets';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ROOT = join(__dirname, '../..');
 const TOOLS = 1000;
 
 const server = (name: string, over: Partial<ServerView> = {}): ServerView => ({
@@ -55,19 +54,8 @@ describe('the panel in Chromium', { skip: existsSync(CHROMIUM) ? false : `needs 
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mcp-hub-panel-browser-'));
-    await esbuild.build({
-      entryPoints: [join(ROOT, 'webview-ui/main.ts')],
-      outfile: join(dir, 'webview.js'),
-      bundle: true,
-      format: 'iife',
-      platform: 'browser',
-      target: 'es2022',
-      logLevel: 'warning',
-    });
-    cpSync(join(ROOT, 'webview-ui/style.css'), join(dir, 'webview.css'));
+    await buildWebviewAssets(dir, 'webview-ui/main.ts', 'webview.js');
     cpSync(join(__dirname, 'webview-browser-page.js'), join(dir, 'page.js'));
-    mkdirSync(join(dir, 'codicons'));
-    for (const f of ['codicon.css', 'codicon.ttf']) cpSync(join(ROOT, 'node_modules/@vscode/codicons/dist', f), join(dir, 'codicons', f));
     // As src/vscode/webview-html.ts writes it, with acquireVsCodeApi standing in for the webview's.
     writeFileSync(
       join(dir, 'panel.html'),

@@ -213,6 +213,17 @@ describe('the panel (Lit components in happy-dom)', () => {
     ]);
   });
 
+  it('says a registry server has an update, and offers Update', async () => {
+    await send({ type: 'servers', servers: [server('weather', { updateAvailable: '1.1.0', actions: ['update', 'restart', 'stop'] }), server('plain')] });
+    takePosted();
+    assert.equal(text(row('weather').querySelector('.update-available')), 'Update available (1.1.0)');
+    assert.equal(row('plain').querySelector('.update-available'), null);
+    const button = row('weather').querySelector<El>('.text-actions [data-action="update"]');
+    assert.equal(text(button), 'Update');
+    button?.click();
+    assert.deepEqual(takePosted(), [{ type: 'action', action: 'update', server: 'weather' }]);
+  });
+
   it('lists tools only while their section is open, with annotation badges, Run… and switches', async () => {
     const tools = [
       { name: 'search', title: 'Search the repo', description: 'Finds things', annotations: { readOnly: true, destructive: false, openWorld: true } },
@@ -502,8 +513,10 @@ describe('the panel (Lit components in happy-dom)', () => {
   it('explains what to do when no servers are configured', async () => {
     await send({ type: 'servers', servers: [] });
     takePosted();
-    assert.match(text($('.empty')), /No MCP servers are configured\. Add them under "mcpHub\.servers"/);
+    assert.match(text($('.empty')), /No MCP servers are configured\. Add one from an MCP registry, or write them under "mcpHub\.servers"/);
     assert.match(text($('.empty pre')), /"command": "npx"/);
+    $('[data-command="addServer"]')?.click();
+    assert.deepEqual(takePosted(), [{ type: 'addServer' }]);
     $('[data-command="openSettings"]')?.click();
     assert.deepEqual(takePosted(), [{ type: 'openSettings' }]);
   });
@@ -542,6 +555,88 @@ describe('the panel (Lit components in happy-dom)', () => {
     assert.equal($('[data-command="enterpriseSignOut"]'), null);
     await send({ type: 'servers', servers: [server('alpha')] });
     assert.equal($('#mcp-enterprise'), null);
+  });
+
+  it("shows who manages MCP Hub, a managed server's line with Turn On / Turn Off, and what the organisation's policy blocks", async () => {
+    const organisation = { kind: 'ok', name: 'Acme <b>Corp</b>', origin: '/etc/mcp-hub/policy.json', gateway: 'vscode', userServers: 'none' } as const;
+    await send({
+      type: 'servers',
+      servers: [
+        server('wiki', { source: 'managed', managed: { by: 'Acme <b>Corp</b>', availability: 'required' }, actions: ['restart'] }),
+        server('files', {
+          source: 'managed',
+          managed: { by: 'Acme <b>Corp</b>', availability: 'optional' },
+          status: 'disabled',
+          message: 'offered by Acme; Turn On to start it',
+          actions: ['turnOn'],
+        }),
+        server('tickets', { source: 'managed', managed: { by: 'Acme <b>Corp</b>', availability: 'default' }, actions: ['restart', 'stop', 'turnOff'] }),
+        server('mine', { status: 'blocked', blockedBy: 'organisation', message: 'Not started: only the servers Acme manages may run (userServers: none).', actions: [] }),
+        server('theirs', { status: 'blocked', blockedBy: 'vscode', message: 'Not started: MCP is turned off in VS Code.', actions: [] }),
+      ],
+      gateway: { on: true, address: '127.0.0.1:4567', sessions: 0, vscodeOnly: true },
+      organisation,
+    });
+    takePosted();
+    assert.equal(text($('#mcp-organisation .gateway-text')), 'Managed by Acme <b>Corp</b>');
+    assert.equal($('#mcp-organisation b'), null, 'the organisation’s name is text, never markup');
+    assert.equal(text(row('wiki').querySelector('.managed-by')), 'Managed by Acme <b>Corp</b> · required');
+    assert.equal(text(row('wiki').querySelector('.source')), 'managed');
+    assert.equal(row('wiki').querySelector('[data-action="stop"]'), null);
+    assert.equal(text(row('files').querySelector('.managed-by')), 'Managed by Acme <b>Corp</b> · optional');
+    row('files').querySelector<El>('[data-action="turnOn"]')?.click();
+    row('tickets').querySelector<El>('[data-action="turnOff"]')?.click();
+    assert.deepEqual(takePosted(), [
+      { type: 'action', action: 'turnOn', server: 'files' },
+      { type: 'action', action: 'turnOff', server: 'tickets' },
+    ]);
+    assert.equal(text(row('mine').querySelector('.status')), "Blocked by your organisation's policy");
+    assert.equal(text(row('mine').querySelector('.message')), 'Not started: only the servers Acme manages may run (userServers: none).');
+    assert.equal(text(row('theirs').querySelector('.status')), 'Blocked by policy');
+    // A tool the policy keeps out has no switch: only the administrator can let it in.
+    await send({
+      type: 'update',
+      servers: [
+        server('wiki', {
+          source: 'managed',
+          managed: { by: 'Acme', availability: 'required' },
+          tools: [{ name: 'read' }],
+          filteredTools: [
+            { name: 'delete_page', reason: "kept off by Acme's policy (tools.deny: delete_*)", locked: true },
+            { name: 'search', reason: 'switched off (tools.deny)' },
+          ],
+          toolSwitches: true,
+        }),
+      ],
+      removed: [],
+    });
+    const tools = await openSection('wiki', 'tools');
+    assert.equal(text(tools.querySelector('.filtered-heading')), 'Filtered out (2)');
+    assert.equal(tools.querySelector('[data-tool="delete_page"] [data-switch]'), null);
+    assert.equal(text(tools.querySelector('[data-tool="delete_page"] .tool-reason')), "kept off by Acme's policy (tools.deny: delete_*)");
+    assert.ok(tools.querySelector('[data-tool="search"] [data-switch]'));
+    // For VS Code's own client only: no other client to connect.
+    assert.equal(text($('#mcp-gateway')), 'Gateway on port 4567 · VS Code only');
+    assert.equal($('[data-command="connectClient"]'), null);
+    await send({ type: 'servers', servers: [server('wiki')], gateway: { on: false, organisation: 'Acme' }, organisation });
+    assert.equal(text($('#mcp-gateway')), "Gateway off (Acme's policy)");
+  });
+
+  it('says plainly when the organisation’s policy cannot be used: the file, the field, and that nothing runs', async () => {
+    await send({
+      type: 'servers',
+      servers: [server('mine', { status: 'blocked', blockedBy: 'organisation', actions: [] })],
+      organisation: { kind: 'broken', origin: '/etc/mcp-hub/policy.json', problem: 'servers.wiki.availability: must be "required", "default" or "optional"' },
+    });
+    const bar = $('#mcp-organisation');
+    assert.equal(bar?.getAttribute('role'), 'alert');
+    assert.equal(
+      text(bar?.querySelector('.gateway-text')),
+      `Your organisation's policy (/etc/mcp-hub/policy.json) cannot be used: servers.wiki.availability: must be "required", "default" or "optional". No server runs until it is fixed.`,
+    );
+    // A malformed organisation line makes the whole message malformed: it is ignored.
+    await send({ type: 'servers', servers: [server('other')], organisation: { kind: 'broken', origin: '/x' } });
+    assert.ok($('.server[data-server="mine"]'));
   });
 
   it('counts down to the next retry every second', async () => {

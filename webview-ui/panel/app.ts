@@ -11,7 +11,7 @@
 import { html, nothing } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import { parseExtensionMessage, type EnterpriseView, type GatewayView, type ServerView } from '../../src/protocol';
+import { parseExtensionMessage, type EnterpriseView, type GatewayView, type OrganisationView, type ServerView } from '../../src/protocol';
 import { LightElement } from './light-element';
 import { num, plural, safeStatusLabel, str } from './format';
 import { captureFocus, restoreFocus } from './focus';
@@ -42,6 +42,7 @@ export class HubPanel extends LightElement {
     servers: { state: true },
     gateway: { state: true },
     enterprise: { state: true },
+    organisation: { state: true },
     loaded: { state: true },
     announcement: { state: true },
   };
@@ -49,6 +50,7 @@ export class HubPanel extends LightElement {
   declare servers: readonly ServerView[];
   declare gateway: GatewayView | undefined;
   declare enterprise: EnterpriseView | undefined;
+  declare organisation: OrganisationView | undefined;
   declare loaded: boolean;
   declare announcement: string;
   /** Resolves when the last message is on screen: the rows in view, their lists and the focus. */
@@ -62,6 +64,7 @@ export class HubPanel extends LightElement {
     this.servers = [];
     this.gateway = undefined;
     this.enterprise = undefined;
+    this.organisation = undefined;
     this.loaded = false;
     this.announcement = '';
   }
@@ -90,6 +93,7 @@ export class HubPanel extends LightElement {
       this.servers = byName(message.servers);
       this.gateway = message.gateway;
       this.enterprise = message.enterprise;
+      this.organisation = message.organisation;
       this.loaded = true;
       pruneOpen(new Set(this.servers.map((s) => s.name)));
       this.announce(this.servers);
@@ -151,7 +155,8 @@ export class HubPanel extends LightElement {
             </header>`
           : nothing
       }
-      ${this.gateway ? this.renderGateway(this.gateway) : nothing} ${this.enterprise ? this.renderEnterprise(this.enterprise) : nothing}
+      ${this.organisation ? this.renderOrganisation(this.organisation) : nothing} ${this.gateway ? this.renderGateway(this.gateway) : nothing}
+      ${this.enterprise ? this.renderEnterprise(this.enterprise) : nothing}
       <div class="content">
         ${
           !this.loaded
@@ -171,19 +176,46 @@ export class HubPanel extends LightElement {
     `;
   }
 
+  /** Who manages MCP Hub here, from which file or VS Code policy; or why that policy cannot be used (then nothing runs). */
+  private renderOrganisation(o: OrganisationView) {
+    const origin = str(o.origin) ?? '';
+    if (o.kind === 'broken') {
+      const problem = str(o.problem) ?? '';
+      return html`<div class="gateway-bar organisation-bar broken" id="mcp-organisation" role="alert">
+        ${icon('error', 'gateway-icon')}
+        <span class="gateway-text">Your organisation's policy (${origin}) cannot be used: ${problem}. No server runs until it is fixed.</span>
+      </div>`;
+    }
+    const name = str(o.name) ?? '';
+    return html`<div class="gateway-bar organisation-bar" id="mcp-organisation" title=${`Your organisation's policy, from ${origin}: your settings cannot change it.`}>
+      ${icon('organization', 'gateway-icon')}
+      <span class="gateway-text">Managed by ${name}</span>
+    </div>`;
+  }
+
   private renderGateway(gateway: GatewayView) {
     const on = gateway.on === true;
     const address = on ? (str(gateway.address) ?? '') : '';
     const sessions = on ? (num(gateway.sessions) ?? 0) : 0;
-    const text = on ? `Gateway on port ${address.split(':').pop() ?? ''}${sessions > 0 ? ` · ${plural(sessions, 'client', 'clients')}` : ''}` : 'Gateway off';
+    const vscodeOnly = on && gateway.vscodeOnly === true;
+    const offBy = gateway.on === false ? str(gateway.organisation) : undefined;
+    const text = on
+      ? `Gateway on port ${address.split(':').pop() ?? ''}${vscodeOnly ? ' · VS Code only' : ''}${sessions > 0 ? ` · ${plural(sessions, 'client', 'clients')}` : ''}`
+      : offBy
+        ? `Gateway off (${offBy}'s policy)`
+        : 'Gateway off';
     const title = on
-      ? `Your MCP Hub servers are offered to VS Code chat and to the clients you connect, at http://${address}/mcp (loopback only).`
-      : 'Turn on mcpHub.gateway.enabled to offer your servers to other clients.';
+      ? vscodeOnly
+        ? `Your MCP Hub servers are offered to VS Code chat only, as your organisation's policy says (loopback only).`
+        : `Your MCP Hub servers are offered to VS Code chat and to the clients you connect, at http://${address}/mcp (loopback only).`
+      : offBy
+        ? `Your organisation's policy turns the gateway off: no client, VS Code's own included, is offered your MCP Hub servers.`
+        : 'Turn on mcpHub.gateway.enabled to offer your servers to other clients.';
     return html`<div class="gateway-bar" title=${title}>
       ${icon('broadcast', 'gateway-icon')}
       <span class="gateway-text" id="mcp-gateway">${text}</span>
       ${
-        on
+        on && !vscodeOnly
           ? html`<button type="button" class="link-button" data-command="connectClient" data-focus="connectClient" @click=${() => post({ type: 'connectClient' })}>
               Connect a Client…
             </button>`
@@ -219,9 +251,10 @@ export class HubPanel extends LightElement {
 
   private renderEmpty() {
     return html`<section class="empty" aria-label="No MCP servers">
-      <p>No MCP servers are configured. Add them under "mcpHub.servers" in your settings, for example:</p>
+      <p>No MCP servers are configured. Add one from an MCP registry, or write them under "mcpHub.servers" in your settings, for example:</p>
       <pre class="example"><code>${EXAMPLE}</code></pre>
-      <vscode-button icon="json" data-command="openSettings" data-focus="openSettings" @click=${() => post({ type: 'openSettings' })}>Open Settings (JSON)</vscode-button>
+      <vscode-button icon="add" data-command="addServer" data-focus="addServer" @click=${() => post({ type: 'addServer' })}>Add Server…</vscode-button>
+      <vscode-button icon="json" secondary data-command="openSettings" data-focus="openSettings" @click=${() => post({ type: 'openSettings' })}>Open Settings (JSON)</vscode-button>
     </section>`;
   }
 }

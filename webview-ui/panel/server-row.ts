@@ -44,12 +44,22 @@ const ACTION_ICONS: Record<ServerAction, string> = {
   setInput: 'key',
   moveSecrets: 'lock',
   approve: 'shield',
+  update: 'cloud-download',
+  turnOn: 'debug-start',
+  turnOff: 'circle-slash',
 };
 
 /** Actions shown as buttons with words under the status; the rest are icon buttons in the row's head. */
-const TEXT_ACTIONS: ReadonlySet<ServerAction> = new Set(['approve', 'authenticate', 'cancel', 'logout', 'pasteRedirect', 'setInput', 'moveSecrets']);
+const TEXT_ACTIONS: ReadonlySet<ServerAction> = new Set(['approve', 'authenticate', 'cancel', 'logout', 'pasteRedirect', 'setInput', 'moveSecrets', 'update', 'turnOn', 'turnOff']);
+
+const AVAILABILITY: Partial<Record<string, string>> = {
+  required: 'required',
+  default: 'on by default',
+  optional: 'optional',
+};
 
 const SOURCES: Partial<Record<string, { label: string; title: string }>> = {
+  managed: { label: 'managed', title: "From your organisation's policy" },
   workspace: { label: 'workspace', title: 'From workspace settings' },
   workspaceFolder: { label: 'folder', title: 'From workspace folder settings' },
 };
@@ -110,6 +120,8 @@ export class ServerRow extends LightElement {
     const session = isRecord(view.session) ? view.session : undefined;
     const oauth = view.oauth === true;
     const detail = str(view.detail);
+    const update = str(view.updateAvailable);
+    const managed = isRecord(view.managed) ? { by: str(view.managed.by), availability: AVAILABILITY[String(view.managed.availability)] } : undefined;
 
     return html`
       <div class="server-head">
@@ -120,11 +132,19 @@ export class ServerRow extends LightElement {
         <span class="icon-actions">${actions.filter((a) => !TEXT_ACTIONS.has(a)).map((a) => this.renderIconAction(name, a))}</span>
       </div>
       ${target ? html`<div class="target muted" title=${target}>${target}</div>` : nothing}
+      ${
+        managed?.by
+          ? html`<div class="managed-by muted" title=${`Managed by ${managed.by}: your settings cannot change it${managed.availability === 'required' ? ', nor stop it' : ''}.`}>
+              ${icon('organization')}<span>Managed by ${managed.by}${managed.availability ? html` · <span class="availability">${managed.availability}</span>` : nothing}</span>
+            </div>`
+          : nothing
+      }
       <div class="status-line">
         ${icon(look.icon, look.spin ? 'status-icon codicon-modifier-spin' : 'status-icon')}
         <span class="status" id=${`${this.uid}-status`}>${label}</span>
       </div>
       ${retryAt !== undefined ? html`<mcp-time class="retry muted" kind="retry" .at=${retryAt}></mcp-time>` : nothing}
+      ${update ? html`<div class="update-available">${icon('cloud-download')}<span>Update available (${update})</span></div>` : nothing}
       ${showMessage ? html`<div class="message muted">${message}</div>` : nothing}
       ${strings(view.warnings).map((w) => html`<div class="warning">${icon('warning')}<span>${w}</span></div>`)} ${running ? this.renderCounts(view) : nothing}
       ${session || oauth ? html`<mcp-session .server=${name} .session=${session} ?oauth=${oauth}></mcp-session>` : nothing}

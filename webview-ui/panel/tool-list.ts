@@ -65,8 +65,8 @@ export class ToolList extends LightElement {
       }
       ${
         filtered.length > 0
-          ? html`<div class="filtered-heading muted">Filtered out by settings (${filtered.length.toLocaleString()})</div>
-              <ul class="tools filtered" aria-label=${`Tools of ${this.server} filtered out by settings`}>
+          ? html`<div class="filtered-heading muted">Filtered out (${filtered.length.toLocaleString()})</div>
+              <ul class="tools filtered" aria-label=${`Tools of ${this.server} filtered out`}>
                 ${this.filteredOut.render(filtered, (t, i) => this.renderFiltered(t, i))}
               </ul>`
           : nothing
@@ -109,7 +109,7 @@ export class ToolList extends LightElement {
     const reason = str(tool.reason);
     const place = this.filteredOut.position(index);
     return html`<li class="tool off" data-tool=${tool.name} data-row-key=${tool.name} aria-setsize=${place.setsize} aria-posinset=${place.posinset}>
-      <div class="tool-head">${this.switches ? this.renderSwitch(tool.name, false) : html`<code class="tool-name">${tool.name}</code>`}</div>
+      <div class="tool-head">${this.switches && tool.locked !== true ? this.renderSwitch(tool.name, false) : html`<code class="tool-name">${tool.name}</code>`}</div>
       ${reason ? html`<div class="tool-reason">${reason}</div>` : nothing}
     </li>`;
   }

@@ -1,7 +1,9 @@
 /**
  * <mcp-tool-runner>: one tool's runner tab. A form from the tool's inputSchema, Run (with a
  * confirmation first for a tool its server marks destructive), Cancel while it runs, progress, the
- * result, and the last runs to use again. Everything shown comes from the server: text bindings only.
+ * result, and the last runs to use again. A tool with an MCP App shows the app for each run
+ * (<mcp-app-frame>), with the text result one click away. Everything shown comes from the server:
+ * text bindings only.
  */
 import { themedHost } from '../components/theme';
 import { css, html, LitElement, nothing } from 'lit';
@@ -10,14 +12,20 @@ import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
 import '../components/schema-form';
 import '../components/tool-result';
+import './app-frame';
 import type { McpSchemaForm, SchemaFormSubmitDetail } from '../components/schema-form';
-import type { ExtensionToWorkbench, RunRecord, ServerStatus, ToolDetail } from '../../src/protocol';
+import type { AppView, ExtensionToWorkbench, RunRecord, ServerStatus, ToolDetail } from '../../src/protocol';
+import type { McpAppFrame } from './app-frame';
 import { keep, onUpdate, post } from './host';
 
-type Run =
-  | { readonly kind: 'running'; readonly id: string; readonly started: number; progress?: { progress: number; total?: number; message?: string } }
+type Run = { readonly id: string; readonly args: Record<string, unknown> } & (
+  | { readonly kind: 'running'; readonly started: number; progress?: { progress: number; total?: number; message?: string } }
   | { readonly kind: 'done'; readonly result: Record<string, unknown>; readonly ms: number }
-  | { readonly kind: 'failed'; readonly message: string };
+  | { readonly kind: 'failed'; readonly message: string }
+);
+
+/** The run's app: shown, could not be shown (why), or closed. */
+type RunApp = { readonly kind: 'shown'; readonly app: AppView } | { readonly kind: 'unavailable'; readonly message: string } | { readonly kind: 'closed'; readonly why: string };
 
 let counter = 0;
 const newRunId = () => `r${Date.now().toString(36)}${(counter++).toString(36)}`;
@@ -30,6 +38,7 @@ export class McpToolRunner extends LitElement {
     history: { state: true },
     run: { state: true },
     confirming: { state: true },
+    app: { state: true },
   };
   declare server: string;
   declare status: ServerStatus | undefined;
@@ -38,6 +47,7 @@ export class McpToolRunner extends LitElement {
   declare run: Run | undefined;
   /** Arguments waiting for the person to confirm a destructive run. */
   declare confirming: Record<string, unknown> | undefined;
+  declare app: RunApp | undefined;
 
   constructor() {
     super();
@@ -47,6 +57,7 @@ export class McpToolRunner extends LitElement {
     this.history = [];
     this.run = undefined;
     this.confirming = undefined;
+    this.app = undefined;
   }
 
   override connectedCallback(): void {
@@ -74,10 +85,17 @@ export class McpToolRunner extends LitElement {
         }
         return;
       case 'result':
-        if (this.run?.kind === 'running' && this.run.id === message.runId) this.run = { kind: 'done', result: message.result, ms: message.ms };
+        if (this.run?.kind === 'running' && this.run.id === message.runId)
+          this.run = { kind: 'done', id: this.run.id, args: this.run.args, result: message.result, ms: message.ms };
         return;
       case 'failed':
-        if (this.run?.kind === 'running' && this.run.id === message.runId) this.run = { kind: 'failed', message: message.message };
+        if (this.run?.kind === 'running' && this.run.id === message.runId) this.run = { kind: 'failed', id: this.run.id, args: this.run.args, message: message.message };
+        return;
+      case 'app':
+        if (this.run?.id === message.runId) this.app = { kind: 'shown', app: message.app };
+        return;
+      case 'appUnavailable':
+        if (this.run?.id === message.runId) this.app = { kind: 'unavailable', message: message.message };
         return;
       default:
         return;
@@ -92,13 +110,16 @@ export class McpToolRunner extends LitElement {
       this.confirming = args;
       return;
     }
-    this.start(args);
+    void this.start(args);
   }
 
-  private start(args: Record<string, unknown>): void {
+  private async start(args: Record<string, unknown>): Promise<void> {
     this.confirming = undefined;
+    // The previous run's app is asked to tear down before its frame goes.
+    await this.renderRoot.querySelector<McpAppFrame>('mcp-app-frame')?.close('');
     const id = newRunId();
-    this.run = { kind: 'running', id, started: Date.now() };
+    this.app = undefined;
+    this.run = { kind: 'running', id, args, started: Date.now() };
     post({ type: 'run', runId: id, args });
   }
 
@@ -137,7 +158,7 @@ export class McpToolRunner extends LitElement {
   private renderConfirm(args: Record<string, unknown>) {
     return html`<div class="confirm" role="alertdialog" aria-labelledby="confirm-text">
       <p id="confirm-text">${this.server} marks this tool as destructive: it may delete or overwrite things. Run it?</p>
-      <vscode-button data-confirm @click=${() => this.start(args)}>Run Anyway</vscode-button>
+      <vscode-button data-confirm @click=${() => void this.start(args)}>Run Anyway</vscode-button>
       <vscode-button secondary @click=${() => (this.confirming = undefined)}>Back</vscode-button>
     </div>`;
   }
@@ -145,25 +166,54 @@ export class McpToolRunner extends LitElement {
   private renderRun() {
     const run = this.run;
     if (!run) return nothing;
+    const app = this.app;
+    const shown = app?.kind === 'shown';
+    return html`<section class="run" ?data-result=${run.kind === 'done'} aria-busy=${run.kind === 'running' ? 'true' : 'false'}>
+      ${this.renderOutcome(run)} ${app?.kind === 'unavailable' ? html`<p class="note" data-app-unavailable>The tool’s app could not be shown: ${app.message}</p>` : nothing}
+      ${app?.kind === 'closed' ? html`<p class="note" role="status" data-app-closed>${app.why || 'The app was closed.'}</p>` : nothing}
+      ${
+        shown
+          ? html`<mcp-app-frame
+              .app=${app.app}
+              .runId=${run.id}
+              .args=${run.args}
+              .outcome=${outcomeOf(run)}
+              @app-closed=${(e: CustomEvent<{ why: string }>) => (this.app = { kind: 'closed', why: e.detail.why })}
+            ></mcp-app-frame>`
+          : nothing
+      }
+      ${
+        run.kind === 'done'
+          ? shown
+            ? html`<details class="text-result">
+                <summary>Text result</summary>
+                ${this.renderResult(run.result)}
+              </details>`
+            : this.renderResult(run.result)
+          : nothing
+      }
+    </section>`;
+  }
+
+  private renderOutcome(run: Run) {
     if (run.kind === 'running') {
       const p = run.progress;
       const words = p ? `${p.total ? `${p.progress} of ${p.total}` : String(p.progress)}${p.message ? ` · ${p.message}` : ''}` : 'Running…';
-      return html`<section class="run" aria-busy="true">
-        <vscode-progress-bar indeterminate></vscode-progress-bar>
-        <p role="status">${words}</p>
-      </section>`;
+      return html`<vscode-progress-bar indeterminate></vscode-progress-bar>
+        <p role="status">${words}</p>`;
     }
-    if (run.kind === 'failed') return html`<section class="run"><p class="error" role="alert">${run.message}</p></section>`;
-    return html`<section class="run" data-result>
-      <p class="took">${run.result.isError === true ? 'The tool reported an error' : 'Result'} · ${run.ms} ms</p>
-      <mcp-tool-result
-        .result=${run.result}
-        .outputSchema=${this.tool?.outputSchema}
-        @copy=${(e: Event) => e instanceof CustomEvent && post({ type: 'copy', text: (e.detail as { json: string }).json })}
-        @open-resource=${(e: CustomEvent<{ uri: string }>) => post({ type: 'openResource', uri: e.detail.uri })}
-        @open-link=${(e: CustomEvent<{ url: string }>) => post({ type: 'openLink', url: e.detail.url })}
-      ></mcp-tool-result>
-    </section>`;
+    if (run.kind === 'failed') return html`<p class="error" role="alert">${run.message}</p>`;
+    return html`<p class="took">${run.result.isError === true ? 'The tool reported an error' : 'Result'} · ${run.ms} ms</p>`;
+  }
+
+  private renderResult(result: Record<string, unknown>) {
+    return html`<mcp-tool-result
+      .result=${result}
+      .outputSchema=${this.tool?.outputSchema}
+      @copy=${(e: Event) => e instanceof CustomEvent && post({ type: 'copy', text: (e.detail as { json: string }).json })}
+      @open-resource=${(e: CustomEvent<{ uri: string }>) => post({ type: 'openResource', uri: e.detail.uri })}
+      @open-link=${(e: CustomEvent<{ url: string }>) => post({ type: 'openLink', url: e.detail.url })}
+    ></mcp-tool-result>`;
   }
 
   private renderHistory() {
@@ -251,8 +301,20 @@ export class McpToolRunner extends LitElement {
       .ok {
         color: var(--vscode-testing-iconPassed);
       }
+      .note {
+        color: var(--vscode-descriptionForeground);
+      }
+      .text-result {
+        margin-top: 8px;
+      }
     `,
   ];
+}
+
+/** How a run ended, as its app is told: its result, or that it did not finish (why). */
+function outcomeOf(run: Run): { result: Record<string, unknown> } | { cancelled: string } | undefined {
+  if (run.kind === 'done') return { result: run.result };
+  return run.kind === 'failed' ? { cancelled: run.message } : undefined;
 }
 
 function badges(tool: ToolDetail) {

@@ -4,7 +4,7 @@
  * list refreshes, its AbortController); `dispose()` closes all of it, and once disposed it reports
  * nothing more. So the connection cancels by dropping the attempt, with no generation counter.
  */
-import { ProtocolError, SdkError, SdkErrorCode, type CallToolResult, type Client, type Tool, type Transport } from '@modelcontextprotocol/client';
+import { ProtocolError, SdkError, SdkErrorCode, type CallToolResult, type Client, type JSONRPCRequest, type Tool, type Transport } from '@modelcontextprotocol/client';
 import type { RemoteServerConfig, ServerConfig, StdioServerConfig } from '../config';
 import { hubError } from '../errors';
 import { connectionLost, httpStatus, isScopeRefusal, startTimeout, type StepUp } from '../failure';
@@ -14,6 +14,7 @@ import type { RunningLists, ServerInfo } from '../state';
 import { createClient, fetchLists, filterTools, listAll, type ClientOptions, type ListKind, type Negotiation } from './client';
 import { CLASSIC_REVISION, eraKey, isAuthFailure, isLegacyStatus, MODERN_REVISION, probeBudgetMs, refusesClassic, SharedStdio, usableVerdict, type EraMemory } from './era';
 import { remoteTransports, stdioTransport, type RemoteTransports } from './transport';
+import { UpstreamChannel, type ForwardedCall, type ForwardingInfo, type ForwardOptions } from './upstream-channel';
 
 const LEGACY: Negotiation = { mode: 'legacy' };
 const MODERN: Negotiation = { mode: 'modern' };
@@ -60,6 +61,8 @@ export interface AttemptEvents {
 
 export class Attempt {
   private client: Client | undefined;
+  /** The live client's transport, for the gateway's pass-through (set once connected). */
+  private channel: UpstreamChannel | undefined;
   private readonly stderrTail: string[] = [];
   private readonly abort = new AbortController();
   private deadline: TimerHandle | undefined;
@@ -103,6 +106,7 @@ export class Attempt {
       this.clearDeadline();
       if (this.closed) return;
       this.live = true;
+      if (client.transport) this.channel = new UpstreamChannel(client.transport, client.getProtocolEra() ?? 'legacy', client.getServerCapabilities() ?? {}, this.timeoutMs);
       const version = client.getServerVersion();
       const instructions = client.getInstructions();
       const protocolVersion = client.getNegotiatedProtocolVersion();
@@ -328,6 +332,18 @@ export class Attempt {
     return fn(client);
   }
 
+  /** Sends a gateway client's request to the server as it is, on the live client's transport. */
+  forward(message: JSONRPCRequest, options?: ForwardOptions): ForwardedCall {
+    const channel = this.channel;
+    if (!this.live || !channel) return { response: Promise.reject(hubError('not_running', `Server "${this.deps.config.name}" is not connected.`)), cancel: () => undefined };
+    return channel.request(message, options);
+  }
+
+  /** The era and capabilities of the live connection, once connected. */
+  get forwarding(): ForwardingInfo | undefined {
+    return this.live ? this.channel : undefined;
+  }
+
   /** Pings the live server after a transport error; no answer means the connection dropped. */
   checkAlive(): Promise<void> {
     const client = this.client;
@@ -385,6 +401,8 @@ export class Attempt {
   private async closeClient(): Promise<void> {
     const client = this.client;
     this.client = undefined;
+    this.channel?.close(connectionLost('The connection to the server was closed.'));
+    this.channel = undefined;
     if (client) await client.close().catch((e: unknown) => this.deps.logger.debug(`close: ${errorMessage(e)}`));
     await this.stdio?.terminate().catch((e: unknown) => this.deps.logger.debug(`close: ${errorMessage(e)}`));
   }

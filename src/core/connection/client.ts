@@ -3,7 +3,7 @@
  * paged list calls. All protocol work is the SDK's.
  */
 import { Client, type jsonSchemaValidator, type Prompt, type Resource, type Tool } from '@modelcontextprotocol/client';
-import { isToolAllowed, type ServerConfig } from '../config';
+import { toolAllowed, type ServerConfig } from '../config';
 import type { ElicitationHandler, SamplingHandler } from '../ports';
 import { MCP_APPS_CLIENT_CAPABILITY, MCP_APPS_EXTENSION } from '../mcp-apps';
 import type { RunningLists } from '../state';
@@ -81,10 +81,10 @@ export async function fetchLists(client: Client, config: ServerConfig, signal?: 
   return { ...filterTools(config, tools as Tool[]), resources: resources as Resource[], prompts: prompts as Prompt[] };
 }
 
-/** The tools anything may call, and the names of those the entry's allow/deny filter keeps out. */
+/** The tools anything may call, and the names of those the entry's allow/deny filter (or its organisation's) keeps out. */
 export function filterTools(config: ServerConfig, all: readonly Tool[]): Pick<RunningLists, 'tools' | 'filteredTools'> {
-  const tools = all.filter((t) => isToolAllowed(config.tools, t.name));
-  const filteredTools = all.filter((t) => !isToolAllowed(config.tools, t.name)).map((t) => t.name);
+  const tools = all.filter((t) => toolAllowed(config, t.name));
+  const filteredTools = all.filter((t) => !toolAllowed(config, t.name)).map((t) => t.name);
   return { tools, ...(filteredTools.length > 0 ? { filteredTools } : {}) };
 }
 

@@ -1,12 +1,15 @@
 /**
  * The local MCP gateway: every hub server for any MCP client (VS Code's chat, CLI agents), through
- * the hub's connections and sign-in. Streamable HTTP on 127.0.0.1 only, built on the SDK's server
- * side: 2026-07-28 requests go to `createMcpHandler` (strict modern), classic ones to a sessionful
- * `WebStandardStreamableHTTPServerTransport` per client session (its GET stream carries
- * list_changed to clients such as VS Code's, which speak the classic handshake).
+ * the hub's connections and sign-in. Streamable HTTP on 127.0.0.1 only:
  *
  *   /mcp                    all running servers, names made unique (names.ts)
  *   /servers/<name>/mcp     one server, names as it gives them
+ *
+ * A request goes to its server as the JSON-RPC message it is wherever the client and the server
+ * speak the same protocol era (passthrough.ts); the SDK's server side answers the rest (surface.ts):
+ * the classic handshake, era translation, /mcp's lists, and 2026-07-28 requests it does not forward
+ * (`createMcpHandler`, strict modern). Classic clients get a session each (session.ts), whose GET
+ * stream carries list_changed to clients such as VS Code's.
  *
  * Safe on a shared machine: every request needs the bearer token (compared in constant time); the
  * Host header must name this address and port and any browser Origin is refused (DNS rebinding);
@@ -16,15 +19,28 @@
  * with no request or stream open for the idle time is closed, and at the cap the longest-idle one
  * makes room for a new client (which is never refused: VS Code's own client must always get in).
  */
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createMcpHandler, isLegacyRequest, WebStandardStreamableHTTPServerTransport, type McpHttpHandler, type Server } from '@modelcontextprotocol/server';
+import {
+  classifyInboundRequest,
+  createMcpHandler,
+  isJsonContentType,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type JSONRPCMessage,
+  type JSONRPCRequest,
+  type McpHttpHandler,
+  type Server,
+} from '@modelcontextprotocol/server';
 import type { HubChange, McpHub } from '../hub';
 import { systemClock, type Clock, type Logger, type TimerHandle } from '../ports';
+import { Exchange, sendHttpError } from './exchange';
 import { HeldCalls } from './held-calls';
 import type { InputRouter } from './input-router';
+import { envelopeCapabilities, Passthrough, type Caller, type PassthroughOptions } from './passthrough';
+import { ClientSession } from './session';
 import { createSurface, type View } from './surface';
+import type { GatewayTraffic } from './traffic';
 
 /** Request bodies larger than this are refused (413). */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -34,6 +50,8 @@ export const MAX_SESSIONS = 64;
 export const SESSION_IDLE_MINUTES = 30;
 /** The longest idle time the setting takes: a day. */
 export const MAX_SESSION_IDLE_MINUTES = 24 * 60;
+/** Messages in one POST (a 2025-03-26 client may batch), as the SDK's server transport allows. */
+const MAX_BATCH = 100;
 const LOOPBACK = '127.0.0.1';
 
 export interface GatewayOptions {
@@ -55,13 +73,14 @@ export interface GatewayOptions {
   readonly sessionIdleMs?: number;
   /** Times idle sessions; default the system clock. */
   readonly clock?: Clock;
+  /** Told of client sessions (their handshake) and of each forwarded call (server, outcome). */
+  readonly traffic?: GatewayTraffic;
 }
 
 interface Session {
   readonly id: string;
   readonly view: View;
-  readonly transport: WebStandardStreamableHTTPServerTransport;
-  readonly server: Server;
+  readonly client: ClientSession;
   /** Requests of this session still being answered, its event streams included. */
   open: number;
   /** When the session last had a request start or end. */
@@ -85,6 +104,7 @@ export class McpGateway {
   private readonly modern = new Map<string, McpHttpHandler>();
   private readonly listSignatures = new Map<string, string>();
   private readonly held = new HeldCalls();
+  private passthrough: Passthrough | undefined;
   private subscription: { dispose(): void } | undefined;
   private _port = 0;
   private readonly clock: Clock;
@@ -126,6 +146,7 @@ export class McpGateway {
     });
     this.http = http;
     this._port = (http.address() as AddressInfo).port;
+    this.passthrough = new Passthrough(this.hub, { ...this.surfaceOptions(), ...(this.options.traffic ? { traffic: this.options.traffic } : {}) });
     this.subscription = this.hub.onDidChange((change) => this.onHubChange(change));
     this.options.logger.info(`gateway listening on ${this.url()}`);
     return this._port;
@@ -133,10 +154,13 @@ export class McpGateway {
 
   async stop(): Promise<void> {
     this.subscription?.dispose();
+    this.passthrough?.dispose();
     this.held.clear();
     const sessions = [...this.sessions.values()];
-    for (const session of sessions) this.forget(session.id);
-    await Promise.all(sessions.map((s) => s.transport.close().catch(() => undefined)));
+    for (const session of sessions) {
+      this.forget(session.id);
+      session.client.close();
+    }
     const http = this.http;
     this.http = undefined;
     if (http) {
@@ -151,23 +175,44 @@ export class McpGateway {
       if (refusal) return void send(res, refusal.status, refusal.message, refusal.headers);
       const view = this.route(req.url ?? '/');
       if (view === null) return void send(res, 404, 'Not found: the gateway serves /mcp and /servers/<name>/mcp.');
+      if (req.method !== 'POST') return this.classic(view, req, res, undefined);
       const body = await readBody(req);
       if (body === 'too large') return void send(res, 413, 'Request body too large.');
       const parsed = parseJson(body);
-      const request = toRequest(req, body, this._port, parsed);
-      const { response, release } = (await isLegacyRequest(request, parsed))
-        ? await this.classic(view, request, parsed)
-        : { response: await this.modernHandler(view).fetch(request, { parsedBody: parsed }), release: undefined };
-      try {
-        await writeResponse(res, response);
-      } finally {
-        release?.();
-      }
+      const era =
+        parsed === undefined
+          ? undefined
+          : classifyInboundRequest({
+              httpMethod: 'POST',
+              body: parsed,
+              ...optionalHeader('protocolVersionHeader', req.headers['mcp-protocol-version']),
+              ...optionalHeader('mcpMethodHeader', req.headers['mcp-method']),
+              ...optionalHeader('mcpNameHeader', req.headers['mcp-name']),
+            });
+      // Unreadable JSON is answered as the classic transport answers it.
+      if (era === undefined || era.kind === 'legacy') return this.classic(view, req, res, parsed);
+      if (era.kind === 'modern' && era.messageKind === 'request' && view !== undefined && acceptable(req) && (await this.forwardModern(view, era.message, res))) return;
+      const response = await this.modernHandler(view).fetch(toRequest(req, body, this._port, parsed), { parsedBody: parsed });
+      await writeResponse(res, response);
     } catch (error) {
       this.options.logger.warn(`gateway: ${error instanceof Error ? error.message : String(error)}`);
       if (!res.headersSent) send(res, 500, 'Internal error.');
       else res.end();
     }
+  }
+
+  /** A 2026-07-28 request to one server's endpoint, forwarded as it is when that server speaks 2026-07-28 too. */
+  private async forwardModern(view: string, message: JSONRPCRequest, res: ServerResponse): Promise<boolean> {
+    const exchange = new Exchange(res, {}, 1);
+    const caller: Caller = {
+      era: 'modern',
+      capabilities: envelopeCapabilities,
+      answer: (response) => exchange.answer(response),
+      notify: (notification) => void exchange.send(notification),
+      // The 2026-07-28 revision cancels by closing the request's stream.
+      onCancel: (cancel) => exchange.onGone(cancel),
+    };
+    return this.passthrough!.forward(view, message, caller);
   }
 
   /** Host, Origin and token, before anything is read. */
@@ -210,8 +255,12 @@ export class McpGateway {
   }
 
   private surface(view: View): Server {
+    return createSurface(this.hub, view, this.surfaceOptions());
+  }
+
+  private surfaceOptions(): PassthroughOptions & { version: string } {
     const { version, onSignInNeeded, onPermissionNeeded, questions, logger } = this.options;
-    return createSurface(this.hub, view, {
+    return {
       version,
       held: this.held,
       ...(onSignInNeeded ? { onSignInNeeded } : {}),
@@ -221,45 +270,78 @@ export class McpGateway {
         onPermissionNeeded?.(server, text);
       },
       ...(questions ? { questions } : {}),
-    });
+    };
   }
 
   /**
-   * The classic handshake's sessions: a new one for `initialize`, else the one its header names (an
-   * unknown or expired one answers 404, which tells the client to start a new session). `release`
-   * ends the request's hold on its session once its response, stream or not, is written.
+   * The classic (2025-era) Streamable HTTP transport: a new session for `initialize`, else the one
+   * its header names (an unknown or expired one answers 404, which tells the client to start a new
+   * session); the GET stream; DELETE. The checks and answers are those of the SDK's server transport.
    */
-  private async classic(view: View, request: Request, parsed: unknown): Promise<{ response: Response; release: (() => void) | undefined }> {
-    const id = request.headers.get('mcp-session-id');
-    if (id) {
-      const session = this.sessions.get(id);
-      if (!session || session.view !== view) return { response: new Response('Session not found.', { status: 404 }), release: undefined };
-      const release = this.hold(session);
-      try {
-        return { response: await session.transport.handleRequest(request, { parsedBody: parsed }), release };
-      } catch (error) {
-        release();
-        throw error;
+  private async classic(view: View, req: IncomingMessage, res: ServerResponse, parsed: unknown): Promise<void> {
+    if (req.method === 'POST') {
+      if (!acceptable(req)) return sendHttpError(res, 406, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream');
+      if (!isJsonContentType(req.headers['content-type'] ?? null)) return sendHttpError(res, 415, -32000, 'Unsupported Media Type: Content-Type must be application/json');
+      if (parsed === undefined) return sendHttpError(res, 400, -32700, 'Parse error: Invalid JSON');
+      const messages = Array.isArray(parsed) ? (parsed as unknown[]) : [parsed];
+      if (messages.length > MAX_BATCH) return sendHttpError(res, 400, -32600, `Invalid Request: Batch must not exceed ${MAX_BATCH} messages`);
+      if (!messages.every(isJsonRpcMessage)) return sendHttpError(res, 400, -32700, 'Parse error: Invalid JSON-RPC message');
+      if (messages.some((m) => 'method' in m && m.method === 'initialize' && 'id' in m)) {
+        if (messages.length > 1) return sendHttpError(res, 400, -32600, 'Invalid Request: Only one initialization request is allowed');
+        const session = await this.open(view);
+        return this.serve(session, res, () => session.client.post(messages, res));
       }
+      const session = this.sessionOf(view, req, res);
+      if (session) this.serve(session, res, () => session.client.post(messages, res));
+      return;
     }
-    if (request.method !== 'POST') return { response: new Response('Bad request: no session.', { status: 400 }), release: undefined };
+    if (req.method === 'GET') {
+      if (!(req.headers.accept ?? '').includes('text/event-stream')) return sendHttpError(res, 406, -32000, 'Not Acceptable: Client must accept text/event-stream');
+      const session = this.sessionOf(view, req, res);
+      if (!session) return;
+      if (session.client.listening) return sendHttpError(res, 409, -32000, 'Conflict: Only one SSE stream is allowed per session');
+      return this.serve(session, res, () => session.client.listen(res));
+    }
+    if (req.method === 'DELETE') {
+      const session = this.sessionOf(view, req, res);
+      if (!session) return;
+      this.forget(session.id);
+      session.client.close();
+      return void res.writeHead(200).end();
+    }
+    sendHttpError(res, 405, -32000, 'Method not allowed.', { Allow: 'GET, POST, DELETE' });
+  }
+
+  /** The session a request names, or undefined once the refusal is written. */
+  private sessionOf(view: View, req: IncomingMessage, res: ServerResponse): Session | undefined {
+    const id = req.headers['mcp-session-id'];
+    if (typeof id !== 'string' || id === '') return void sendHttpError(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
+    const session = this.sessions.get(id);
+    if (!session || session.view !== view) return void sendHttpError(res, 404, -32001, 'Session not found');
+    const version = req.headers['mcp-protocol-version'];
+    if (typeof version === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+      return void sendHttpError(res, 400, -32000, `Bad Request: Unsupported protocol version: ${version} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`);
+    }
+    return session;
+  }
+
+  /** A new classic session (its client's initialize comes next); at the cap the longest-idle one goes first. */
+  private async open(view: View): Promise<Session> {
     if (this.sessions.size >= MAX_SESSIONS) this.closeLongestIdle();
-    const server = this.surface(view);
-    const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: randomUUID,
-      onsessioninitialized: (sessionId) => {
-        this.sessions.set(sessionId, { id: sessionId, view, transport, server, open: 0, lastActive: this.clock.now(), idleTimer: undefined });
-        this.options.onSessionsChanged?.(this.sessions.size);
-      },
-      onsessionclosed: (sessionId) => this.forget(sessionId),
-    });
-    transport.onclose = () => {
-      if (transport.sessionId) this.forget(transport.sessionId);
-    };
-    await server.connect(transport);
-    const response = await transport.handleRequest(request, { parsedBody: parsed });
-    const session = transport.sessionId === undefined ? undefined : this.sessions.get(transport.sessionId);
-    return { response, release: session ? this.hold(session) : undefined };
+    const client = new ClientSession(view, this.surface(view), { passthrough: this.passthrough!, ...(this.options.traffic ? { traffic: this.options.traffic } : {}) });
+    await client.start();
+    const session: Session = { id: client.id, view, client, open: 0, lastActive: this.clock.now(), idleTimer: undefined };
+    client.onclose = () => this.forget(session.id);
+    this.sessions.set(session.id, session);
+    this.options.onSessionsChanged?.(this.sessions.size);
+    return session;
+  }
+
+  /** Runs `write` as a request of `session`: the session is not idle until its response has ended. */
+  private serve(session: Session, res: ServerResponse, write: () => void): void {
+    const release = this.hold(session);
+    res.on('close', release);
+    write();
   }
 
   /** A request of `session` is under way: the session is not idle until the returned release. */
@@ -290,7 +372,7 @@ export class McpGateway {
     if (this.sessions.get(session.id) !== session) return;
     this.forget(session.id);
     this.options.logger.info(`gateway: closed a client session (${why})`);
-    void session.transport.close().catch(() => undefined);
+    session.client.close();
   }
 
   private forget(sessionId: string): void {
@@ -317,7 +399,7 @@ export class McpGateway {
     if (changed.length === 0) return;
     for (const session of this.sessions.values()) {
       if (session.view !== undefined && session.view !== change.name) continue;
-      for (const kind of changed) void notifyList(session.server, kind);
+      for (const kind of changed) void notifyList(session.client.surface, kind);
     }
     for (const view of [change.name, undefined]) {
       const handler = this.modern.get(viewKey(view));
@@ -338,6 +420,25 @@ function viewKey(view: View): string {
 function notifyList(server: Server, kind: 'tools' | 'resources' | 'prompts'): Promise<void> {
   const sent = kind === 'tools' ? server.sendToolListChanged() : kind === 'resources' ? server.sendResourceListChanged() : server.sendPromptListChanged();
   return sent.catch(() => undefined);
+}
+
+/** A classic POST must accept both answers a server may give (the SDK's server transport refuses it otherwise, 406). */
+function acceptable(req: IncomingMessage): boolean {
+  const accept = req.headers.accept ?? '';
+  return accept.includes('application/json') && accept.includes('text/event-stream');
+}
+
+function optionalHeader<K extends string>(key: K, value: string | string[] | undefined): Partial<Record<K, string>> {
+  return typeof value === 'string' ? ({ [key]: value } as Record<K, string>) : {};
+}
+
+/** The shape of a JSON-RPC 2.0 message: a request, a notification, or a response. */
+function isJsonRpcMessage(m: unknown): m is JSONRPCMessage {
+  if (typeof m !== 'object' || m === null || (m as { jsonrpc?: unknown }).jsonrpc !== '2.0') return false;
+  const { id, method } = m as { id?: unknown; method?: unknown };
+  const hasId = typeof id === 'string' || typeof id === 'number';
+  if (typeof method === 'string') return id === undefined || hasId;
+  return hasId && ('result' in m || 'error' in m);
 }
 
 /** Constant-time comparison (of digests, so lengths leak nothing either). */

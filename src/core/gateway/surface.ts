@@ -186,7 +186,7 @@ function exposeContent(server: string, c: ContentBlock): ContentBlock {
 }
 
 /** A call's result (or a 2026-07-28 round of it) with its content's resources named for /mcp; anything else as it is. */
-function withResourcesOf<R>(server: string, result: R): R {
+export function withResourcesOf<R>(server: string, result: R): R {
   if (!isRecord(result) || !Array.isArray(result.content)) return result;
   return { ...result, content: (result.content as ContentBlock[]).map((c) => exposeContent(server, c)) };
 }
@@ -327,7 +327,7 @@ function notRunning(server: HubServer, options: SurfaceOptions): CallToolResult 
 }
 
 /** A JSON-RPC error from the server stays one; the hub's own refusals become error results in our words. */
-function failedCall(error: unknown, server: string, options: SurfaceOptions): CallToolResult {
+export function failedCall(error: unknown, server: string, options: SurfaceOptions): CallToolResult {
   if (error instanceof ProtocolError) throw new ProtocolError(error.code, scrubber.message(error.message), error.data);
   if (isHubError(error, 'auth_required')) {
     options.onSignInNeeded?.(server);
@@ -344,7 +344,7 @@ function failedCall(error: unknown, server: string, options: SurfaceOptions): Ca
 }
 
 /** What a client can answer, from its declared capabilities (an empty elicitation capability means form). */
-function canAnswer(caps: ClientCapabilities | undefined): Asker['can'] {
+export function canAnswer(caps: ClientCapabilities | undefined): Asker['can'] {
   const elicitation = caps?.elicitation as { form?: object; url?: object } | undefined;
   return {
     form: elicitation !== undefined && (elicitation.form !== undefined || Object.keys(elicitation).length === 0),

@@ -4,7 +4,7 @@
  * from the IdP, or the workload's own token), and how a refusal is told.
  */
 import type { AuthorizationServerMetadata, OAuthDiscoveryState } from '@modelcontextprotocol/client';
-import type { AuthSettings, ConfigSource } from '../config';
+import { fromFolder, type AuthSettings, type ConfigSource } from '../config';
 import { readAssertion } from './assertion';
 import { OAuthFlowError } from './errors';
 import type { EnterpriseIdp } from './idp';
@@ -16,14 +16,14 @@ export type AssertionTarget = { issuer: string; resource: string; scope?: string
 /**
  * Whether the hub may hand this server the person's company identity by itself (the sign-in after
  * the IdP sign-in, or on connect): only where the person chose that, `auth.enterprise: true` in
- * their user settings. An authorization server that advertises the JWT bearer grant is no such
- * choice: any server can advertise it, and an ID-JAG names the person (subject, name, email). Nor is
- * a workspace's setting (a shared folder cannot choose where you sign in, nor who learns who you
- * are); it counts on the person's Authenticate only. Organisation-managed servers will be the other
- * choice here.
+ * their user settings, or their organisation did, in its policy (a managed server). An
+ * authorization server that advertises the JWT bearer grant is no such choice: any server can
+ * advertise it, and an ID-JAG names the person (subject, name, email). Nor is a workspace's setting
+ * (a shared folder cannot choose where you sign in, nor who learns who you are); it counts on the
+ * person's Authenticate only.
  */
 export function enterpriseChosen(config: { readonly source: ConfigSource; readonly auth?: AuthSettings }): boolean {
-  return config.source === 'user' && config.auth?.enterprise === true && !config.auth.grantType;
+  return !fromFolder(config.source) && config.auth?.enterprise === true && !config.auth.grantType;
 }
 
 /**

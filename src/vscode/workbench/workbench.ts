@@ -51,7 +51,7 @@ export class Workbench implements vscode.Disposable {
       return;
     }
     const picked = await vscode.window.showQuickPick(picks, { title: 'MCP Hub: Run Tool', placeHolder: 'Choose a tool', matchOnDescription: true });
-    if (picked) this.runners.show(picked.server, picked.tool);
+    if (picked) await this.runners.show(picked.server, picked.tool);
   }
 
   async handle(intent: WorkbenchIntent): Promise<void> {
@@ -62,7 +62,11 @@ export class Workbench implements vscode.Disposable {
         return this.runners.show(intent.server, intent.tool);
       case 'setToolEnabled':
         try {
-          await setToolEnabled(server.settingsKey ?? intent.server, server.source, intent.tool, intent.enabled);
+          await setToolEnabled(
+            { key: server.settingsKey ?? intent.server, source: server.source, ...(server.config?.managed ? { managed: server.config.managed } : {}) },
+            intent.tool,
+            intent.enabled,
+          );
         } catch (error) {
           void vscode.window.showErrorMessage(`MCP Hub: ${scrubber.message(error)}`);
         }

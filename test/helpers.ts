@@ -27,10 +27,12 @@ export class MemoryLogger implements Logger {
 
 export const fastRetry: RetryPolicy = { initialDelayMs: 100, maxDelayMs: 400, healthyAfterMs: 60_000 };
 
-export function createHub(options: { logger?: Logger; retry?: RetryPolicy; elicitation?: ElicitationHandler; sampling?: SamplingHandler; eras?: EraMemory } = {}): McpHub {
+export function createHub(
+  options: { logger?: Logger; clock?: Clock; retry?: RetryPolicy; elicitation?: ElicitationHandler; sampling?: SamplingHandler; eras?: EraMemory } = {},
+): McpHub {
   return new McpHub({
     logger: options.logger ?? new MemoryLogger(),
-    clock: systemClock,
+    clock: options.clock ?? systemClock,
     clientInfo: { name: 'mcp-hub-tests', version: '0.0.0' },
     retry: options.retry ?? fastRetry,
     ...(options.elicitation ? { elicitation: options.elicitation } : {}),

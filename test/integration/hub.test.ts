@@ -13,7 +13,7 @@ import { eraKey, InMemoryEraMemory } from '../../src/core/connection/era';
 import { HubError } from '../../src/core/errors';
 import type { McpHub } from '../../src/core/hub';
 import { startHttpServer, type HttpFixture } from '../fixtures/http-server';
-import { createHub, entries, everythingServer, isAlive, MemoryLogger, pidOf, stdioEntry, waitFor, waitForKind } from '../helpers';
+import { createHub, entries, everythingServer, FakeClock, isAlive, MemoryLogger, pidOf, stdioEntry, waitFor, waitForKind } from '../helpers';
 
 const text = (r: { content: unknown[] }) => (r.content[0] as { text: string }).text;
 
@@ -122,21 +122,23 @@ describe('McpHub with real servers', () => {
   });
 
   it('doubles the retry delay up to its cap for a server that keeps failing', async () => {
-    newHub();
-    const delays: number[] = [];
-    hub.onDidChange((c) => {
-      if (c.server?.state.kind === 'error' && c.server.state.retryAt) delays.push(c.server.state.retryAt - Date.now());
-    });
+    // The retries run on an injected clock, so each delay is read off the state exactly, however busy the machine.
+    const clock = new FakeClock();
+    logger = new MemoryLogger();
+    hub = createHub({ logger, clock });
     await hub.applyConfig(entries({ broken: stdioEntry({ FIXTURE_EXIT_EARLY: '2' }) }), { trusted: true });
-    const s = await waitForKind(hub, 'broken', 'error');
-    assert.ok(s.state.kind === 'error');
-    assert.equal(s.state.message, 'The server process exited before it finished starting.');
-    assert.equal(s.state.detail, 'fixture: missing API key\nfixture: giving up');
-    await waitFor(hub, 'broken', () => delays.length >= 5);
+    const delays: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const s = await waitFor(hub, 'broken', (x) => x.state.kind === 'error' && x.state.retryAt !== undefined && x.state.retryAt > clock.now());
+      assert.ok(s.state.kind === 'error');
+      assert.equal(s.state.message, 'The server process exited before it finished starting.');
+      assert.equal(s.state.detail, 'fixture: missing API key\nfixture: giving up');
+      delays.push(s.state.retryAt! - clock.now());
+      clock.advance(delays[i]);
+    }
     await hub.stop('broken');
-    // fastRetry: 100 ms doubling to a 400 ms cap (allow scheduling slack).
-    const rounded = delays.slice(0, 5).map((d) => Math.round(d / 100) * 100);
-    assert.deepEqual(rounded, [100, 200, 400, 400, 400]);
+    // fastRetry: 100 ms doubling to a 400 ms cap.
+    assert.deepEqual(delays, [100, 200, 400, 400, 400]);
   });
 
   it('applies a settings edit as a diff', async () => {

@@ -87,9 +87,11 @@ describe('keys in URL paths', () => {
   });
 
   it('a failing server that echoes its full URL in errors and redirects', async () => {
+    let port = 0;
     const server: Server = createServer((req, res) => {
       req.resume();
-      const here = `http://127.0.0.1:${(server.address() as AddressInfo).port}${req.url ?? '/'}`;
+      // The port as listened on: a retry on a kept-alive connection may still come in while the server closes.
+      const here = `http://127.0.0.1:${port}${req.url ?? '/'}`;
       if (req.url?.includes('/moved/')) {
         res.writeHead(500, { 'content-type': 'text/plain' }).end(`no MCP endpoint at ${here} (key ${HEX} unknown; see https://docs.example/keys/${UUID}/help)`);
         return;
@@ -98,7 +100,7 @@ describe('keys in URL paths', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     closers.push(() => new Promise((r) => server.close(r)));
-    const port = (server.address() as AddressInfo).port;
+    port = (server.address() as AddressInfo).port;
     for (const [name, url] of [
       ['streamable', `http://127.0.0.1:${port}/v1/${HEX}/mcp`],
       ['sse', `http://127.0.0.1:${port}/v1/${TOKEN}/sse`],

@@ -1,5 +1,6 @@
-// After `npm run package`: every bundle the build wrote (dist/*.js, *.css) must be in the VSIX, so
-// no webview of the installed extension loads a script that was left out (.vscodeignore); the icon
+// After `npm run package`: every bundle the build wrote (dist/**/*.js, *.mjs, *.css: the extension's
+// chunks in dist/chunks/ too) must be in the VSIX, so neither the extension nor a webview of the
+// installed extension loads a script that was left out (.vscodeignore); the icon
 // must be in it; and the packaged README (dist/README.md, scripts/package.mjs) may show only https
 // images: the extension's page drops any other src, which leaves a broken image.
 import { spawnSync } from 'node:child_process';
@@ -12,8 +13,9 @@ const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 const ls = spawnSync(npx, ['vsce', 'ls', '--no-dependencies'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 if (ls.status !== 0) process.exit(ls.status ?? 1);
 const packaged = new Set(ls.stdout.split('\n').map((l) => l.trim()));
-const bundles = readdirSync(join(root, 'dist'))
-  .filter((f) => /\.(js|css)$/.test(f))
+const bundles = readdirSync(join(root, 'dist'), { recursive: true })
+  .map((f) => String(f).replaceAll('\\', '/'))
+  .filter((f) => /\.(m?js|css)$/.test(f))
   .map((f) => `dist/${f}`);
 const missing = bundles.filter((f) => !packaged.has(f));
 if (missing.length > 0) {

@@ -4,6 +4,7 @@
 // structured output with the SDK's own @cfworker/json-schema validator (src/core/hub.ts), so the
 // bundle gets a shim that names that one as the default too: the same behaviour with or without the
 // bundler, and AJV left out of dist/extension.js.
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,6 +26,23 @@ export const sdkShims = {
         "export { default as process } from 'node:process';",
       ].join('\n'),
       resolveDir: root,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * The MCP Apps SDK (@modelcontextprotocol/ext-apps) imports zod as `import { z } from 'zod/v4'`: the
+ * namespace as a value, so a bundler must keep all of zod classic, 43 locales (about 250 KB minified)
+ * and the JSON Schema converters among it. It only reads members of it (`z.object(…)`), so importing
+ * the module's namespace instead is the same code and lets esbuild keep only what is used.
+ * @type {import('esbuild').Plugin}
+ */
+export const zodNamespace = {
+  name: 'mcp-hub-zod-namespace',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@modelcontextprotocol[\\/]ext-apps[\\/]dist[\\/].*\.js$/ }, async (args) => ({
+      contents: (await readFile(args.path, 'utf8')).replace(/import\s*\{\s*z\s+as\s+([\w$]+)\s*\}\s*from\s*(["'])zod(?:\/v4)?\2/g, 'import * as $1 from "zod/v4"'),
       loader: 'js',
     }));
   },

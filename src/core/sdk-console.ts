@@ -7,10 +7,14 @@
  * console is left as it was (the extension host's console is shared with other extensions).
  *
  * The caller is told by the first stack frame past the console method: a file inside an
- * `@modelcontextprotocol` package (plain Node, or a bundle run with source maps), or this module's
- * own file (the extension's bundle, where the SDK is bundled in with the core; nothing else in it
- * writes to the console).
+ * `@modelcontextprotocol` package (plain Node, or a bundle run with source maps), or a file of the
+ * bundle this module is in (the extension's bundle, where the SDK is bundled in with the core;
+ * nothing else in it writes to the console): this module's own file, or, where the bundle is split
+ * (scripts/build.mjs: dist/extension.mjs and its chunks in dist/chunks/), any of its .mjs files, since
+ * the SDK's code may sit in another chunk than this module.
  */
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
 import type { Disposable, Logger } from './ports';
 import { scrubbedLogger } from './scrub';
@@ -25,7 +29,8 @@ const FRAME_FILE = /\(?((?:file:\/\/)?[^()]*?):\d+:\d+\)?$/;
 /** The file of the first frame in `stack` (after its "Error" line), or undefined. */
 function firstFrameFile(stack: string | undefined): string | undefined {
   const frame = stack?.split('\n').find((line) => line.trimStart().startsWith('at '));
-  return frame ? FRAME_FILE.exec(frame.trim())?.[1] : undefined;
+  // "at fn (file:line:col)", or without a name (an ES module's top level) "at file:line:col".
+  return frame ? FRAME_FILE.exec(frame.trim().replace(/^at (?:async )?/, ''))?.[1] : undefined;
 }
 
 function stackAbove(fn: (...args: never[]) => unknown): string | undefined {
@@ -40,12 +45,34 @@ function stackAbove(fn: (...args: never[]) => unknown): string | undefined {
   }
 }
 
+/** A stack frame's file as a path (an ES module's frames name file: URLs). */
+function framePath(file: string): string {
+  if (!file.startsWith('file:')) return file;
+  try {
+    return fileURLToPath(file);
+  } catch {
+    return file;
+  }
+}
+
 /** This module's file (its first frame is this line): the bundle's, when the core and the SDK are bundled together. */
 const OWN_FILE = firstFrameFile(new Error().stack);
+const OWN_PATH = OWN_FILE === undefined ? undefined : framePath(OWN_FILE);
+/** Where a split bundle keeps its files: the entry's folder (this one, or the parent of chunks/). */
+const BUNDLE_DIR = OWN_PATH === undefined ? undefined : basename(dirname(OWN_PATH)) === 'chunks' ? dirname(dirname(OWN_PATH)) : dirname(OWN_PATH);
+
+/** Whether `path` is a file of the split bundle this module is in: an .mjs file in its folder or its chunks/. */
+function inOwnBundle(path: string): boolean {
+  if (BUNDLE_DIR === undefined || !OWN_PATH?.endsWith('.mjs') || !path.endsWith('.mjs')) return false;
+  const dir = dirname(path);
+  return dir === BUNDLE_DIR || dir === join(BUNDLE_DIR, 'chunks');
+}
 
 function calledBySdk(wrapper: (...args: never[]) => unknown): boolean {
   const file = firstFrameFile(stackAbove(wrapper));
-  return file !== undefined && (SDK_FRAME.test(file) || file === OWN_FILE);
+  if (file === undefined) return false;
+  const path = framePath(file);
+  return SDK_FRAME.test(path) || path === OWN_PATH || inOwnBundle(path);
 }
 
 /** Loggers of the running hubs, newest last; the newest gets the SDK's lines. */

@@ -10,7 +10,8 @@ import * as vscode from 'vscode';
 import { clientConfigs } from '../core/gateway/client-configs';
 import { EditorClient } from '../core/gateway/editor-client';
 import type { InputRouter } from '../core/gateway/input-router';
-import { McpGateway, sessionIdleSetting } from '../core/gateway/gateway';
+import type { McpGateway } from '../core/gateway/gateway';
+import { sessionIdleSetting } from '../core/gateway/settings';
 import { GatewayToken } from '../core/gateway/token';
 import { GatewayUsage } from '../core/gateway/usage';
 import type { McpHub } from '../core/hub';
@@ -106,6 +107,10 @@ export class GatewayHost implements vscode.Disposable {
   }
 
   private async listen(port: number, sessionIdleMs: number): Promise<void> {
+    // The gateway, and the SDK's server side with it, is loaded the first time it starts (a chunk of
+    // the bundle of its own), not with the extension.
+    const { McpGateway } = await import('../core/gateway/gateway.js');
+    if (this.disposed) return;
     const gateway = new McpGateway(this.hub, {
       port,
       sessionIdleMs,

@@ -3,7 +3,7 @@
 // with the core (the extension's bundle, built as scripts/build.mjs builds it).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -96,6 +96,60 @@ describe('routeSdkConsole', () => {
       const other = join(dir, 'other-extension.js');
       writeFileSync(other, `console.error('plain line');\n`);
       const run = spawnSync(process.execPath, [outfile, other], { encoding: 'utf8' });
+      assert.equal(run.status, 0, run.stderr);
+      const lines = JSON.parse(run.stdout) as string[];
+      assert.equal(lines.length, 1, run.stdout);
+      assert.match(lines[0], /^\[mcp-sdk\] Omitting `expectedIssuer`/);
+      assert.equal(run.stderr, 'plain line\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('works the same in the split bundle, where the SDK is in another chunk than the core', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcp-hub-sdk-console-'));
+    try {
+      const entry = join(dir, 'entry.ts');
+      writeFileSync(
+        entry,
+        [
+          `import { routeSdkConsole } from ${JSON.stringify(join(root, 'src/core/sdk-console'))};`,
+          `const lines: string[] = [];`,
+          `const keep = (m: string) => void lines.push(m);`,
+          `routeSdkConsole({ trace: keep, debug: keep, info: keep, warn: keep, error: keep });`,
+          // Loaded on demand, as the gateway's server side is: the SDK lands in a chunk of its own.
+          `const { ClientCredentialsProvider } = await import('@modelcontextprotocol/client');`,
+          `new ClientCredentialsProvider({ clientId: 'c', clientSecret: 's' });`,
+          // Another extension's code, in a folder of its own.
+          `await import(process.argv[2]);`,
+          `process.stdout.write(JSON.stringify(lines));`,
+        ].join('\n'),
+      );
+      const esbuild = await import('esbuild');
+      const { sdkShims } = (await import(join(root, 'scripts/sdk-shims.mjs'))) as { sdkShims: import('esbuild').Plugin };
+      const out = join(dir, 'dist');
+      const built = await esbuild.build({
+        entryPoints: { extension: entry },
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        splitting: true,
+        chunkNames: 'chunks/[name]-[hash]',
+        outExtension: { '.js': '.mjs' },
+        outdir: out,
+        metafile: true,
+        nodePaths: [join(root, 'node_modules')],
+        banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
+        plugins: [sdkShims],
+        logLevel: 'silent',
+      });
+      // The split this test is about: the SDK's client is not in the entry file.
+      const entryInputs = Object.keys(built.metafile.outputs[Object.keys(built.metafile.outputs).find((o) => o.endsWith('extension.mjs'))!].inputs);
+      assert.ok(!entryInputs.some((i) => i.includes('@modelcontextprotocol/client')), entryInputs.join('\n'));
+      mkdirSync(join(dir, 'other'));
+      const other = join(dir, 'other', 'other-extension.mjs');
+      writeFileSync(other, `console.error('plain line');\n`);
+      const run = spawnSync(process.execPath, [join(out, 'extension.mjs'), other], { encoding: 'utf8' });
       assert.equal(run.status, 0, run.stderr);
       const lines = JSON.parse(run.stdout) as string[];
       assert.equal(lines.length, 1, run.stdout);

@@ -6,7 +6,7 @@
  * server (`resolveMcpServerDefinition`, which is not cached), after any sign-in the server needs.
  */
 import type { McpHub } from '../hub';
-import { whenReady } from './surface';
+import { whenReady } from './ready';
 
 export interface EditorGateway {
   /** The gateway's URL for one server, or undefined while it does not listen. */

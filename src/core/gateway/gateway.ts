@@ -41,15 +41,14 @@ import { envelopeCapabilities, Passthrough, type Caller, type PassthroughOptions
 import { ClientSession } from './session';
 import { createSurface, type View } from './surface';
 import { modernClientOf, type GatewayTraffic } from './traffic';
+import { SESSION_IDLE_MINUTES } from './settings';
+
+export { MAX_SESSION_IDLE_MINUTES, SESSION_IDLE_MINUTES, sessionIdleSetting } from './settings';
 
 /** Request bodies larger than this are refused (413). */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** Classic sessions open at once, over all endpoints; a new one beyond this closes the longest-idle one. */
 export const MAX_SESSIONS = 64;
-/** A classic session with nothing open for this long is closed (the `mcpHub.gateway.sessionIdleMinutes` default). */
-export const SESSION_IDLE_MINUTES = 30;
-/** The longest idle time the setting takes: a day. */
-export const MAX_SESSION_IDLE_MINUTES = 24 * 60;
 /** Messages in one POST (a 2025-03-26 client may batch), as the SDK's server transport allows. */
 const MAX_BATCH = 100;
 const LOOPBACK = '127.0.0.1';
@@ -91,15 +90,6 @@ interface Session {
   lastActive: number;
   /** Closes the session once it has been idle long enough (set while nothing is open). */
   idleTimer: TimerHandle | undefined;
-}
-
-/** The idle time `mcpHub.gateway.sessionIdleMinutes` gives, or why the value cannot be used (the default applies then). */
-export function sessionIdleSetting(value: unknown): { minutes: number; problem?: string } {
-  if (value === undefined || value === null) return { minutes: SESSION_IDLE_MINUTES };
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 1 || value > MAX_SESSION_IDLE_MINUTES) {
-    return { minutes: SESSION_IDLE_MINUTES, problem: `mcpHub.gateway.sessionIdleMinutes must be a number from 1 to ${MAX_SESSION_IDLE_MINUTES}; using ${SESSION_IDLE_MINUTES}.` };
-  }
-  return { minutes: value };
 }
 
 export class McpGateway {

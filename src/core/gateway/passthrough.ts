@@ -32,7 +32,8 @@ import { isAppOnly, rendersApps } from '../mcp-apps';
 import type { Disposable } from '../ports';
 import { scrubber } from '../scrub';
 import type { Asker, InputRouter } from './input-router';
-import { failedCall, tools, whenReady, withResourcesOf, type SurfaceOptions, type View } from './surface';
+import { whenReady } from './ready';
+import { failedCall, tools, withResourcesOf, type SurfaceOptions, type View } from './surface';
 import { failedOutcome, type CallOutcome, type GatewayTraffic, type ModernClientInfo } from './traffic';
 
 const INTERNAL_ERROR = -32603;

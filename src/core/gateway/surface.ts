@@ -32,6 +32,7 @@ import type { HubServer, McpHub } from '../hub';
 import { appsExtensionOf, isAppOnly, MCP_APPS_EXTENSION, rendersApps, withAppUri } from '../mcp-apps';
 import type { SampleAnswer } from '../ports';
 import { scrubber } from '../scrub';
+import { whenReady } from './ready';
 import type { HeldCalls, Progress } from './held-calls';
 import type { Asker, InputRouter } from './input-router';
 import { combinedName, combinedUri, NameIndex, splitCombinedUri } from './names';
@@ -304,35 +305,6 @@ function serverOfCombined(hub: McpHub, name: string): string | undefined {
 
 function instructionsOf(server: HubServer | undefined): { instructions?: string } {
   return server?.state.kind === 'running' && server.state.instructions ? { instructions: server.state.instructions } : {};
-}
-
-/** States a server leaves by itself: a call waits for them (within the server's timeout). */
-const PASSING = new Set(['starting', 'authenticating']);
-
-/**
- * The server once it is running, or as it is when it will not be soon (needs sign-in, stopped...);
- * undefined when there is no such server (removed from settings).
- */
-export function whenReady(hub: McpHub, name: string, signal?: AbortSignal): Promise<HubServer | undefined> {
-  const now = hub.server(name);
-  if (!now) return Promise.resolve(undefined);
-  const waits = (s: HubServer) => PASSING.has(s.state.kind) || (s.state.kind === 'error' && s.state.retryAt !== undefined);
-  if (!waits(now)) return Promise.resolve(now);
-  const timeoutMs = (now.config?.timeoutSeconds ?? 60) * 1000;
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      sub.dispose();
-      signal?.removeEventListener('abort', done);
-      resolve(hub.server(name));
-    };
-    const timer = setTimeout(done, timeoutMs);
-    const sub = hub.onDidChange((c) => {
-      const s = hub.server(name);
-      if (c.name === name && (!s || !waits(s))) done();
-    });
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 async function requireRunning(hub: McpHub, name: string, ctx: ServerContext): Promise<void> {

@@ -14,7 +14,7 @@ import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import yauzl from 'yauzl';
+import type * as yauzl from 'yauzl';
 import { isRecord } from '../../protocol';
 import { isOAuthFlowError } from '../oauth/errors';
 import { pinnedRequest } from '../oauth/pinned-request';
@@ -279,10 +279,12 @@ export class BundleStore {
 
 /** Unpacks a zip into `to`: regular files and folders only, inside `to`, within the size limits. */
 async function unpack(bytes: Buffer, to: string): Promise<void> {
+  // The unzipper is loaded when a bundle is first installed (a chunk of the extension's bundle of its own).
+  const { fromBufferPromise } = (await import('yauzl')).default;
   let zip: yauzl.ZipFile;
   try {
     // yauzl refuses absolute paths and ".." in names (decodeStrings), and checks entry sizes.
-    zip = await yauzl.fromBufferPromise(bytes, { lazyEntries: true, decodeStrings: true, validateEntrySizes: true, strictFileNames: true });
+    zip = await fromBufferPromise(bytes, { lazyEntries: true, decodeStrings: true, validateEntrySizes: true, strictFileNames: true });
   } catch {
     throw new InstallError('the bundle is not a zip file');
   }

@@ -423,8 +423,9 @@ function largestPackage(inputs: Metafile['outputs'][string]['inputs']): string {
 /** What the extension's entry loads with it (its static imports, transitively), and each chunk it loads only with import(). */
 function loadedAtActivation(meta: Metafile): { entry: number; atActivation: number; onDemand: { name: string; bytes: number }[] } {
   const js = Object.keys(meta.outputs).filter((f) => f.endsWith('.mjs'));
-  const entry = js.find((f) => meta.outputs[f].entryPoint !== undefined);
-  if (!entry) throw new Error('out/metafile-extension.json names no entry point');
+  // The extension's main (package.json); each chunk import() loads is an entry point of its own.
+  const entry = js.find((f) => f === 'dist/extension.mjs');
+  if (!entry) throw new Error('out/metafile-extension.json has no dist/extension.mjs');
   const loaded = new Set<string>();
   const visit = (f: string) => {
     if (loaded.has(f)) return;

@@ -7,9 +7,7 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
 import { InputRouter } from './core/gateway/input-router';
 import { join } from 'node:path';
 import { McpHub } from './core/hub';
-import { RegistryClient } from './core/registry/client';
-import { bundleShapes, BundleStore } from './core/registry/mcpb';
-import { RegistryVerifier } from './core/registry/verify';
+import { verifierOnDemand } from './core/registry/verify-on-demand';
 import { systemClock } from './core/ports';
 import { scrubState, type ServerState } from './core/state';
 import type { ConfigSource } from './core/config';
@@ -74,7 +72,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
   // those of the person's own calls, and those tied to no call, to the person, in an editor tab.
   const questions = new InputRouter(logger, new EditorElicitation(context.extensionUri, logger));
   // MCP bundles installed from a registry are unpacked here, one folder per SHA-256.
-  const bundles = new BundleStore(join(context.globalStorageUri.fsPath, 'mcp-bundles'));
+  const bundles = join(context.globalStorageUri.fsPath, 'mcp-bundles');
   const theHub = new McpHub({
     logger,
     clock: systemClock,
@@ -91,7 +89,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
     elicitation: questions,
     sampling: questions,
     // Where only registry servers may run, the registry confirms what each entry runs (bundles from their unpacked manifest).
-    registryVerifier: new RegistryVerifier({ client: (url) => new RegistryClient(url), shapes: bundleShapes(bundles) }),
+    registryVerifier: verifierOnDemand(bundles),
   });
   hub = theHub;
   const consent = new ConsentPrompter(theHub, logger);
@@ -220,7 +218,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<McpHub
     .catch(() => undefined)
     .then(apply)
     // The first update check once the entries are known; then daily.
-    .then(() => registry.updates.start());
+    .then(() => registry.startUpdateChecks());
   void policyRead.then(() => {
     // From now on a new, changed, removed or broken organisation policy applies at once, to the servers and the gateway.
     context.subscriptions.push(

@@ -18,9 +18,8 @@ import { USER_INPUTS, type InputScope, type InputStore } from './inputs';
 import { NO_ORGANISATION_POLICY, type OrganisationPolicy } from './managed-policy';
 import { MANAGED_CHOICES_SETTING, refusal, type Refusal } from './policies';
 import { identityOf, OPEN_POLICY, type EditorMcpPolicy, type ServerIdentity } from './policy';
-import { OFFICIAL_REGISTRY, RegistryClient } from './registry/client';
-import { shapeOf } from './registry/install';
-import { RegistryVerifier } from './registry/verify';
+import { OFFICIAL_REGISTRY } from './registry/url';
+import { verifierOnDemand, type Verifier } from './registry/verify-on-demand';
 import { scopedLogger, type Disposable, type TimerHandle } from './ports';
 import { scrubbedLogger, scrubber } from './scrub';
 import { routeSdkConsole } from './sdk-console';
@@ -50,7 +49,7 @@ export interface HubDeps extends Omit<ConnectionDeps, 'eras'> {
    * may run (chat.mcp.access: registry). Default: the registry's v0.1 API over fetch, for packages
    * and remotes (MCP bundles need the editor's bundle store).
    */
-  readonly registryVerifier?: Pick<RegistryVerifier, 'refusal'>;
+  readonly registryVerifier?: Verifier;
 }
 
 export interface HubServer {
@@ -155,7 +154,7 @@ export class McpHub {
   readonly onDidChangeOAuthTrace = this._onDidChangeOAuthTrace.event;
   private disposed = false;
 
-  private readonly deps: HubDeps & ConnectionDeps & { readonly consent: ConsentStore; readonly registryVerifier: Pick<RegistryVerifier, 'refusal'> };
+  private readonly deps: HubDeps & ConnectionDeps & { readonly consent: ConsentStore; readonly registryVerifier: Verifier };
   /** Newer versions of registry entries, by server name (set by the update check). */
   private updates: ReadonlyMap<string, string> = new Map();
   /** The next asking of registries that could not confirm an entry. */
@@ -182,7 +181,7 @@ export class McpHub {
       jsonSchemaValidator: deps.jsonSchemaValidator ?? new CfWorkerJsonSchemaValidator(),
       eras: deps.eras ?? new InMemoryEraMemory(),
       consent: deps.consent ?? new InMemoryConsentStore(),
-      registryVerifier: deps.registryVerifier ?? new RegistryVerifier({ client: (url) => new RegistryClient(url), shapes: async (_server, option) => shapeOf(option) }),
+      registryVerifier: deps.registryVerifier ?? verifierOnDemand(),
       ...(deps.oauth ? { oauth: { ...deps.oauth, idp: () => this.idp?.idp } } : {}),
       untrustedFolder: () => (this.last && !this.last.options.trusted ? this.last.options.workspaceFolder : undefined),
     };

@@ -14,7 +14,7 @@ import { isRecord } from '../protocol';
 import { type Availability, type ConfigEntry, type ConfigSource, type ServerConfig, type ToolFilter } from './config';
 import { NO_ORGANISATION_POLICY, type GatewayMode, type ManagedPolicy, type OrganisationPolicy } from './managed-policy';
 import { OPEN_POLICY, policyRefusal, urlMatches, type EditorMcpPolicy, type ServerIdentity } from './policy';
-import { sameRegistry } from './registry/client';
+import { sameRegistry } from './registry/url';
 
 export interface Policies {
   readonly editor: EditorMcpPolicy;

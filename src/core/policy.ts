@@ -11,7 +11,7 @@
  * (registry/verify.ts).
  */
 import type { RegistryProvenance, ServerConfig } from './config';
-import { provenanceRefusal } from './registry/verify';
+import { provenanceRefusal } from './registry/provenance';
 import { scrubber } from './scrub';
 
 export type McpAccess = 'all' | 'registry' | 'none';

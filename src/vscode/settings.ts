@@ -15,7 +15,7 @@ import {
 import { POLICY_SETTING, type OrganisationPolicy } from '../core/managed-policy';
 import { MANAGED_CHOICES_SETTING, managedEntries, parseManagedChoices } from '../core/policies';
 import { ALLOWED_SERVERS_SETTING, DENIED_SERVERS_SETTING, GALLERY_URL_SETTING, MCP_ACCESS_SETTING, parseAccess, parseMatchers, type EditorMcpPolicy } from '../core/policy';
-import { OFFICIAL_REGISTRY, REGISTRY_URL_SETTING } from '../core/registry/client';
+import { OFFICIAL_REGISTRY, REGISTRY_URL_SETTING } from '../core/registry/url';
 import { switchTool } from '../core/tool-switch';
 import { isRecord } from '../protocol';
 

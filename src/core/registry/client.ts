@@ -5,16 +5,14 @@
  * answers are read to a byte limit before they are parsed (parse.ts); failures are RegistryErrors
  * whose message names the registry and what went wrong, in our words.
  */
-import { tryUrl } from '../config';
 import { HubError } from '../errors';
 import { readAtMost } from '../http-body';
 import { isLoopbackHost } from '../oauth/url-guard';
 import type { RegistryPage, RegistryServer } from './model';
 import { parseServerList, parseServerResponse, RegistryShapeError } from './parse';
+import { REGISTRY_URL_SETTING } from './url';
 
-/** The official MCP Registry. */
-export const OFFICIAL_REGISTRY = 'https://registry.modelcontextprotocol.io';
-export const REGISTRY_URL_SETTING = 'mcpHub.registry.url';
+export { OFFICIAL_REGISTRY, REGISTRY_URL_SETTING, sameRegistry } from './url';
 
 /** Bytes read of one answer: a page of servers, or one server's versions. */
 export const RESPONSE_BYTES_MAX = 4 * 1024 * 1024;
@@ -67,19 +65,6 @@ export function registryBase(raw: string, what: string = REGISTRY_URL_SETTING): 
   if (url.username || url.password) throw new RegistryError('registry_url_invalid', `${what} must not carry credentials.`);
   if (url.search || url.hash) throw new RegistryError('registry_url_invalid', `${what} must not have a query or fragment.`);
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-}
-
-/**
- * Whether two registry URLs name the same registry: the same origin and path (any case in the host,
- * a trailing slash or not). Whether a registry may be fetched from is registryBase's question.
- */
-export function sameRegistry(a: string, b: string): boolean {
-  const norm = (u: string) => {
-    const url = tryUrl(u.trim());
-    return url && (url.protocol === 'https:' || url.protocol === 'http:') ? `${url.origin}${url.pathname.replace(/\/+$/, '')}` : undefined;
-  };
-  const x = norm(a);
-  return x !== undefined && x === norm(b);
 }
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;

@@ -18,7 +18,7 @@ import { scrubber } from '../../core/scrub';
 import { parseWorkbenchMessage, type ExtensionToWorkbench, type RunRecord, type ToolDetail, type WorkbenchToExtension } from '../../protocol';
 import { toolView } from '../../view-model';
 import { webviewHtml } from '../webview-html';
-import { AppFrames } from './apps';
+import type { AppFrames, LoadedApp } from './apps';
 import { nameLabel, redactArgs, scrubResult } from './untrusted';
 
 export const TOOL_RUNNER_VIEW = 'mcpHub.toolRunner';
@@ -34,7 +34,7 @@ interface PanelState {
 export class ToolRunners implements vscode.Disposable {
   private readonly open = new Map<string, ToolRunner>();
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly apps: AppFrames;
+  private readonly apps: AppFramesOnDemand;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -43,7 +43,7 @@ export class ToolRunners implements vscode.Disposable {
     private readonly logger: Logger,
     private readonly openResource: (server: string, uri: string) => Promise<void>,
   ) {
-    this.apps = new AppFrames(hub, logger);
+    this.apps = new AppFramesOnDemand(hub, logger);
     this.disposables.push(
       vscode.window.registerWebviewPanelSerializer(TOOL_RUNNER_VIEW, {
         deserializeWebviewPanel: async (panel, state: unknown) => {
@@ -122,10 +122,43 @@ export class ToolRunners implements vscode.Disposable {
   }
 }
 
+/**
+ * MCP Apps on the extension's side (apps.ts: the sandbox server, an app read and checked), loaded
+ * with the first tool that has an app rather than with the extension: a chunk of the bundle of its own.
+ */
+class AppFramesOnDemand implements vscode.Disposable {
+  private frames: Promise<AppFrames> | undefined;
+  private disposed = false;
+
+  constructor(
+    private readonly hub: McpHub,
+    private readonly logger: Logger,
+  ) {}
+
+  private get(): Promise<AppFrames> {
+    if (this.disposed) return Promise.reject(new Error('MCP Hub is shutting down.'));
+    this.frames ??= import('./apps.js').then(({ AppFrames }) => new AppFrames(this.hub, this.logger));
+    return this.frames;
+  }
+
+  async frameSource(): Promise<string> {
+    return (await this.get()).frameSource();
+  }
+
+  async load(server: string, tool: Tool): Promise<LoadedApp> {
+    return (await this.get()).load(server, tool);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    void this.frames?.then((frames) => frames.dispose()).catch(() => undefined);
+  }
+}
+
 interface RunnerHost {
   remember(record: RunRecord): RunRecord[];
   openResource(uri: string): Promise<void>;
-  readonly apps: AppFrames;
+  readonly apps: Pick<AppFrames, 'frameSource' | 'load'>;
   /** Sets the tab's HTML again, allowed to frame the MCP Apps sandbox pages at `frames`. */
   allowFrames(frames: string): void;
 }

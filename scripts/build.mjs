@@ -11,6 +11,7 @@ import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sdkShims, zodNamespace } from './sdk-shims.mjs';
+import { workbenchBuild } from './workbench-build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const production = process.argv.includes('--production');
@@ -56,16 +57,8 @@ const builds = {
     target: 'es2022',
   }),
   // The workbench tabs (tool runner, a server's question, an image resource, traces, the gateway's
-  // clients).
-  workbench: esbuild.build({
-    ...common,
-    entryPoints: [join(root, 'webview-ui/workbench.ts')],
-    outfile: join(dist, 'workbench.js'),
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2022',
-    plugins: [zodNamespace],
-  }),
+  // clients), with the MCP Apps bridge in a chunk of its own (workbench-build.mjs).
+  workbench: esbuild.build(workbenchBuild(root, dist, common)),
 };
 
 const results = await Promise.all(Object.values(builds));

@@ -43,7 +43,7 @@ export class RegistryHost implements vscode.Disposable {
   }
 
   private loadUpdates(): Promise<RegistryUpdates> {
-    this.updates ??= Promise.all([import('../core/registry/updates.js'), import('../core/registry/client.js')]).then(([{ RegistryUpdates }, { RegistryClient }]) => {
+    this.updates ??= import('../core/registry/lazy.js').then(({ RegistryUpdates, RegistryClient }) => {
       const updates = new RegistryUpdates({
         client: (url) => new RegistryClient(url),
         installed: () => this.hub.registryEntries(),

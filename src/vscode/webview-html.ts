@@ -7,6 +7,9 @@ import type * as vscode from 'vscode';
  * data: URLs, never fetched from anywhere). `frames` is the one place a tool runner may frame: the
  * MCP Apps sandbox pages (src/core/apps/sandbox-server.ts), whose own policy is the app's.
  */
+/** The scripts built as ES modules (scripts/workbench-build.mjs): loaded with type="module", their chunks fetched under the same nonce. */
+const MODULE_SCRIPTS = new Set(['workbench.js']);
+
 export function webviewHtml(webview: vscode.Webview, dist: vscode.Uri, options: { script: string; title: string; view?: string; media?: boolean; frames?: string }): string {
   const nonce = randomBytes(16).toString('base64');
   const uri = (...path: string[]) => webview.asWebviewUri(joinPath(dist, ...path)).toString();
@@ -32,7 +35,7 @@ export function webviewHtml(webview: vscode.Webview, dist: vscode.Uri, options: 
 </head>
 <body${view}>
 <div id="root"></div>
-<script nonce="${nonce}" src="${uri(options.script)}"></script>
+<script${MODULE_SCRIPTS.has(options.script) ? ' type="module"' : ''} nonce="${nonce}" src="${uri(options.script)}"></script>
 </body>
 </html>`;
 }

@@ -87,7 +87,7 @@ describe('MCP Apps in the tool runner, in Chromium', { skip: existsSync(CHROMIUM
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mcp-hub-apps-browser-'));
-    await buildWebviewAssets(dir, 'webview-ui/workbench.ts', 'workbench.js');
+    await buildWebviewAssets(dir, 'webview-ui/workbench.ts');
     sandbox = new AppSandboxServer(new MemoryLogger());
     sandboxPort = await sandbox.start();
     outsideServer = createServer((req, res) => {
@@ -109,7 +109,7 @@ describe('MCP Apps in the tool runner, in Chromium', { skip: existsSync(CHROMIUM
 <script nonce="${nonce}">window.__posted = []; window.__secret = 'tab-secret';
 for (const [k, v] of [['--vscode-editor-background', '#1e1e1e'], ['--vscode-foreground', '#cccccc'], ['--vscode-font-family', 'sans-serif']]) document.documentElement.style.setProperty(k, v);
 window.acquireVsCodeApi = () => ({ postMessage(m) { window.__posted.push(m); }, getState: () => undefined, setState() {} });</script>
-<script nonce="${nonce}" src="/workbench.js"></script></body></html>`);
+<script type="module" nonce="${nonce}" src="/workbench.js"></script></body></html>`);
         return;
       }
       const path = join(dir, file.replace(/\.\./g, ''));

@@ -54,7 +54,7 @@ describe('the panel in Chromium', { skip: existsSync(CHROMIUM) ? false : `needs 
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mcp-hub-panel-browser-'));
-    await buildWebviewAssets(dir, 'webview-ui/main.ts', 'webview.js');
+    await buildWebviewAssets(dir, 'webview-ui/main.ts');
     cpSync(join(__dirname, 'webview-browser-page.js'), join(dir, 'page.js'));
     // As src/vscode/webview-html.ts writes it, with acquireVsCodeApi standing in for the webview's.
     writeFileSync(

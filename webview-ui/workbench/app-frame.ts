@@ -2,15 +2,16 @@
  * <mcp-app-frame>: one run's MCP App in the tool runner tab. The app runs two frames down: this
  * element frames the sandbox proxy page (`sandbox="allow-scripts"`: an opaque origin, so neither the
  * proxy nor the app inside it can touch this page, its storage or `acquireVsCodeApi`), with only
- * the permissions the app declared, and talks to it through app-bridge.ts. Around the frame, in this
- * page where the app cannot reach: what the app asked for and did not get, the question before a
- * destructive tool call, and the messages and model context the app sent, as text.
+ * the permissions the app declared, and talks to it through app-bridge.ts (a chunk of its own,
+ * fetched with the first app the tab shows). Around the frame, in this page where the app cannot
+ * reach: what the app asked for and did not get, the question before a destructive tool call, and
+ * the messages and model context the app sent, as text.
  */
 import { css, html, LitElement, nothing } from 'lit';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import { themedHost } from '../components/theme';
 import type { AppView, ExtensionToWorkbench } from '../../src/protocol';
-import { AppConnection, frameTransport, GuardedTransport } from './app-bridge';
+import type { AppConnection } from './app-bridge';
 import { APP_MAX_HEIGHT, hostContext } from './host-context';
 import { onUpdate, post } from './host';
 
@@ -68,8 +69,22 @@ export class McpAppFrame extends LitElement {
   }
 
   protected override firstUpdated(): void {
+    void this.mount();
+  }
+
+  /** Loads the bridge, then frames the sandbox page: the bridge listens before the page can say it is ready. */
+  private async mount(): Promise<void> {
     const host = this.renderRoot.querySelector<HTMLElement>('.frame');
     if (!host || this.stopped !== undefined) return;
+    let bridge: typeof import('./app-bridge');
+    try {
+      bridge = await import('./app-bridge');
+    } catch {
+      return this.close('The app could not be connected.');
+    }
+    // Closed, or taken off the page, while the bridge was fetched.
+    if (this.stopped !== undefined || !this.isConnected) return;
+    const { AppConnection, frameTransport, GuardedTransport } = bridge;
     const frame = document.createElement('iframe');
     frame.setAttribute('sandbox', 'allow-scripts allow-forms');
     frame.setAttribute('allow', this.app.permissions.map((p) => PERMISSION_FEATURES[p]).join('; '));

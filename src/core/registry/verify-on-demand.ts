@@ -12,12 +12,7 @@ export type Verifier = Pick<RegistryVerifier, 'refusal'>;
 export function verifierOnDemand(bundlesDir?: string): Verifier {
   let made: Promise<Verifier> | undefined;
   const make = async (): Promise<Verifier> => {
-    const [{ RegistryVerifier }, { RegistryClient }, { BundleStore, bundleShapes }, { shapeOf }] = await Promise.all([
-      import('./verify.js'),
-      import('./client.js'),
-      import('./mcpb.js'),
-      import('./install.js'),
-    ]);
+    const { RegistryVerifier, RegistryClient, BundleStore, bundleShapes, shapeOf } = await import('./lazy.js');
     return new RegistryVerifier({
       client: (url) => new RegistryClient(url),
       shapes: bundlesDir === undefined ? async (_server, option) => shapeOf(option) : bundleShapes(new BundleStore(bundlesDir)),

@@ -14,7 +14,7 @@ const TIMEOUT_MS = 90_000;
 
 export interface ProbeResult {
   readonly extensionId: string;
-  /** Milliseconds VS Code spent loading (require) dist/extension.js. */
+  /** Milliseconds VS Code spent loading dist/extension.mjs (import(), with the chunks it imports). */
   readonly loadCode: number;
   /** Milliseconds in the synchronous part of activate(). */
   readonly callActivate: number;

@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import * as esbuild from 'esbuild';
 import { ClientCredentialsProvider } from '@modelcontextprotocol/client';
 import { routeSdkConsole } from '../../src/core/sdk-console';
 import { MemoryLogger, root } from '../helpers';
@@ -29,6 +30,46 @@ function stderrDuring(run: () => void): string {
     process.stderr.write = write;
   }
   return printed.join('');
+}
+
+/** The esbuild plugin the extension's build uses (scripts/sdk-shims.mjs). */
+async function sdkShims(): Promise<import('esbuild').Plugin> {
+  return ((await import(join(root, 'scripts/sdk-shims.mjs'))) as { sdkShims: import('esbuild').Plugin }).sdkShims;
+}
+
+/**
+ * Writes an entry that routes the SDK's console, gets the SDK (`code.sdk`) and makes it warn, then
+ * loads another extension's file (`code.other`); `bundle` bundles it and says what to run and where
+ * that other file goes. Only the SDK's line may reach the route; the other file's is printed.
+ */
+async function routesInBundle(code: { sdk: string; other: string }, bundle: (entry: string, dir: string) => Promise<{ main: string; other: string }>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-hub-sdk-console-'));
+  try {
+    const entry = join(dir, 'entry.ts');
+    writeFileSync(
+      entry,
+      [
+        `import { routeSdkConsole } from ${JSON.stringify(join(root, 'src/core/sdk-console'))};`,
+        code.sdk,
+        `const lines: string[] = [];`,
+        `const keep = (m: string) => void lines.push(m);`,
+        `routeSdkConsole({ trace: keep, debug: keep, info: keep, warn: keep, error: keep });`,
+        `new ClientCredentialsProvider({ clientId: 'c', clientSecret: 's' });`,
+        code.other,
+        `process.stdout.write(JSON.stringify(lines));`,
+      ].join('\n'),
+    );
+    const { main, other } = await bundle(entry, dir);
+    writeFileSync(other, `console.error('plain line');\n`);
+    const run = spawnSync(process.execPath, [main, other], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const lines = JSON.parse(run.stdout) as string[];
+    assert.equal(lines.length, 1, run.stdout);
+    assert.match(lines[0], /^\[mcp-sdk\] Omitting `expectedIssuer`/);
+    assert.equal(run.stderr, 'plain line\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe('routeSdkConsole', () => {
@@ -63,100 +104,51 @@ describe('routeSdkConsole', () => {
   });
 
   it('works the same in the bundle, where the SDK and the core are one file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mcp-hub-sdk-console-'));
-    try {
-      const entry = join(dir, 'entry.ts');
-      writeFileSync(
-        entry,
-        [
-          `import { ClientCredentialsProvider } from '@modelcontextprotocol/client';`,
-          `import { routeSdkConsole } from ${JSON.stringify(join(root, 'src/core/sdk-console'))};`,
-          `const lines: string[] = [];`,
-          `const keep = (m: string) => void lines.push(m);`,
-          `routeSdkConsole({ trace: keep, debug: keep, info: keep, warn: keep, error: keep });`,
-          `new ClientCredentialsProvider({ clientId: 'c', clientSecret: 's' });`,
-          // Another extension's code, in a file of its own.
-          `require(process.argv[2]);`,
-          `process.stdout.write(JSON.stringify(lines));`,
-        ].join('\n'),
-      );
-      const esbuild = await import('esbuild');
-      const { sdkShims } = (await import(join(root, 'scripts/sdk-shims.mjs'))) as { sdkShims: import('esbuild').Plugin };
-      const outfile = join(dir, 'extension.js');
+    await routesInBundle({ sdk: `import { ClientCredentialsProvider } from '@modelcontextprotocol/client';`, other: `require(process.argv[2]);` }, async (entry, dir) => {
+      const main = join(dir, 'extension.js');
       await esbuild.build({
         entryPoints: [entry],
         bundle: true,
         platform: 'node',
         format: 'cjs',
-        outfile,
+        outfile: main,
         nodePaths: [join(root, 'node_modules')],
-        plugins: [sdkShims],
+        plugins: [await sdkShims()],
         logLevel: 'silent',
       });
-      const other = join(dir, 'other-extension.js');
-      writeFileSync(other, `console.error('plain line');\n`);
-      const run = spawnSync(process.execPath, [outfile, other], { encoding: 'utf8' });
-      assert.equal(run.status, 0, run.stderr);
-      const lines = JSON.parse(run.stdout) as string[];
-      assert.equal(lines.length, 1, run.stdout);
-      assert.match(lines[0], /^\[mcp-sdk\] Omitting `expectedIssuer`/);
-      assert.equal(run.stderr, 'plain line\n');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      // Another extension's code, in a file of its own.
+      return { main, other: join(dir, 'other-extension.js') };
+    });
   });
 
   it('works the same in the split bundle, where the SDK is in another chunk than the core', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mcp-hub-sdk-console-'));
-    try {
-      const entry = join(dir, 'entry.ts');
-      writeFileSync(
-        entry,
-        [
-          `import { routeSdkConsole } from ${JSON.stringify(join(root, 'src/core/sdk-console'))};`,
-          `const lines: string[] = [];`,
-          `const keep = (m: string) => void lines.push(m);`,
-          `routeSdkConsole({ trace: keep, debug: keep, info: keep, warn: keep, error: keep });`,
-          // Loaded on demand, as the gateway's server side is: the SDK lands in a chunk of its own.
-          `const { ClientCredentialsProvider } = await import('@modelcontextprotocol/client');`,
-          `new ClientCredentialsProvider({ clientId: 'c', clientSecret: 's' });`,
-          // Another extension's code, in a folder of its own.
-          `await import(process.argv[2]);`,
-          `process.stdout.write(JSON.stringify(lines));`,
-        ].join('\n'),
-      );
-      const esbuild = await import('esbuild');
-      const { sdkShims } = (await import(join(root, 'scripts/sdk-shims.mjs'))) as { sdkShims: import('esbuild').Plugin };
-      const out = join(dir, 'dist');
-      const built = await esbuild.build({
-        entryPoints: { extension: entry },
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        splitting: true,
-        chunkNames: 'chunks/[name]-[hash]',
-        outExtension: { '.js': '.mjs' },
-        outdir: out,
-        metafile: true,
-        nodePaths: [join(root, 'node_modules')],
-        banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
-        plugins: [sdkShims],
-        logLevel: 'silent',
-      });
-      // The split this test is about: the SDK's client is not in the entry file.
-      const entryInputs = Object.keys(built.metafile.outputs[Object.keys(built.metafile.outputs).find((o) => o.endsWith('extension.mjs'))!].inputs);
-      assert.ok(!entryInputs.some((i) => i.includes('@modelcontextprotocol/client')), entryInputs.join('\n'));
-      mkdirSync(join(dir, 'other'));
-      const other = join(dir, 'other', 'other-extension.mjs');
-      writeFileSync(other, `console.error('plain line');\n`);
-      const run = spawnSync(process.execPath, [join(out, 'extension.mjs'), other], { encoding: 'utf8' });
-      assert.equal(run.status, 0, run.stderr);
-      const lines = JSON.parse(run.stdout) as string[];
-      assert.equal(lines.length, 1, run.stdout);
-      assert.match(lines[0], /^\[mcp-sdk\] Omitting `expectedIssuer`/);
-      assert.equal(run.stderr, 'plain line\n');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    // Loaded on demand, as the gateway's server side is: the SDK lands in a chunk of its own.
+    await routesInBundle(
+      { sdk: `const { ClientCredentialsProvider } = await import('@modelcontextprotocol/client');`, other: `await import(process.argv[2]);` },
+      async (entry, dir) => {
+        const out = join(dir, 'dist');
+        const built = await esbuild.build({
+          entryPoints: { extension: entry },
+          bundle: true,
+          platform: 'node',
+          format: 'esm',
+          splitting: true,
+          chunkNames: 'chunks/[name]-[hash]',
+          outExtension: { '.js': '.mjs' },
+          outdir: out,
+          metafile: true,
+          nodePaths: [join(root, 'node_modules')],
+          banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
+          plugins: [await sdkShims()],
+          logLevel: 'silent',
+        });
+        // The split this test is about: the SDK's client is not in the entry file.
+        const entryInputs = Object.keys(built.metafile.outputs[Object.keys(built.metafile.outputs).find((o) => o.endsWith('extension.mjs'))!].inputs);
+        assert.ok(!entryInputs.some((i) => i.includes('@modelcontextprotocol/client')), entryInputs.join('\n'));
+        // Another extension's code, in a folder of its own.
+        mkdirSync(join(dir, 'other'));
+        return { main: join(out, 'extension.mjs'), other: join(dir, 'other', 'other-extension.mjs') };
+      },
+    );
   });
 });

@@ -4,7 +4,8 @@
 // shows no broken image: the page keeps an image only with an https src (its sanitizer drops relative
 // ones, which is what left 6 images without a src), so every image there must be an https one (the
 // VSIX built with --images-url) or none (scripts/package.mjs). Screenshot:
-// artifacts/e2e/extension-page.png (docs/images/extension-page.png is a copy).
+// artifacts/e2e/extension-page.png (docs/images/extension-page.png is a copy). And it runs as installed:
+// activated from the packaged ES module and its chunks, its panel shows the gateway on.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -91,6 +92,19 @@ describe('the installed extension presents itself', { timeout: 5 * 60_000 }, () 
     for (const src of sources) assert.match(src ?? '(no src)', /^https:\/\//, 'every image on the page has a src the page can load');
     await page.screenshot({ path: join(ARTIFACTS, 'extension-page.png') });
   });
+
+  it('activates as installed: its panel shows, and the gateway, loaded from a chunk of its own, listens', async () => {
+    await page.keyboard.press('F1');
+    const box = page.locator('.quick-input-widget input');
+    await box.waitFor({ timeout: TIMEOUT });
+    await box.fill('>MCP Hub: Focus on Servers View');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Focus on Servers View' }).first().waitFor({ timeout: TIMEOUT });
+    await box.press('Enter');
+    // The panel's gateway line: the view's webview (activate() registered it) says the gateway,
+    // which the extension loads with import() when it starts it, is on.
+    const line = await textIn(page, '#mcp-gateway', /^Gateway on port \d+/);
+    assert.match(line, /^Gateway on port \d+/);
+  });
 });
 
 /** The webview frame of the extension editor that shows the README (its "MCP Hub" title and "Install"). */
@@ -113,6 +127,26 @@ async function readmeFrame(page: Page): Promise<Frame> {
         return frame;
     }
     if (Date.now() > end) throw new Error('no frame shows the README');
+    await page.waitForEvent('framenavigated', { timeout: 1_000 }).catch(() => undefined);
+  }
+}
+
+/** The text of `selector` in whichever frame shows it, once it matches `pattern`. */
+async function textIn(page: Page, selector: string, pattern: RegExp): Promise<string> {
+  const end = Date.now() + TIMEOUT;
+  let last = '';
+  for (;;) {
+    for (const frame of page.frames()) {
+      const text = await frame
+        .locator(selector)
+        .first()
+        .innerText({ timeout: 100 })
+        .catch(() => undefined);
+      if (text === undefined) continue;
+      last = text.trim();
+      if (pattern.test(last)) return last;
+    }
+    if (Date.now() > end) throw new Error(`no frame shows ${selector} matching ${pattern} (last: "${last}")`);
     await page.waitForEvent('framenavigated', { timeout: 1_000 }).catch(() => undefined);
   }
 }

@@ -3,9 +3,11 @@
 // metafiles are written to out/metafile-*.json either way, for esbuild's analyzer or by hand).
 //
 // The extension host is an ES module (VS Code loads `"main": "./dist/extension.mjs"` with import(),
-// since 1.100) split into chunks, so what only some uses need is loaded when first used, with one
-// copy of every module shared by all: the gateway's server side (the SDK's server package), the
-// .mcpb unzipper, jose (the SDK imports it on demand for DPoP and signed client assertions).
+// since 1.100) split into chunks (dist/chunks/), so what only some uses need is loaded with import()
+// when first used, with one copy of every module shared by all: the gateway and the SDK's server
+// side, the registry's flows and checks, MCP Apps' sandbox server, the .mcpb unzipper, jose (the SDK
+// imports it on demand for DPoP and signed client assertions). The workbench tabs' script is split
+// the same way (workbench-build.mjs). `npm run bench -- d` reports what activation loads.
 import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -319,15 +319,17 @@ export class ServerConnection {
   async onSessionChanged(): Promise<void> {
     // A machine-to-machine server gets a new token by itself; its session is no sign-in to follow.
     if (!this.auth || (await this.auth.isMachineToMachine())) return;
+    // Switch Account, or a sign-in with another account (here or in another window): reconnect as that
+    // account, decided before the row shows it, so the row never names an account it is not connected as.
+    if (this._state.kind === 'running' && !this.signIn.value && (await this.auth.accounts.changed())) {
+      this.deps.logger.info('the server has another active account now; reconnecting with it');
+      void this.restart();
+    }
     await this.refreshSession();
     const kind = this._state.kind;
     if (this._session && kind === 'authRequired' && !this.signIn.value) {
       this.deps.logger.info('a session appeared (signed in elsewhere); connecting');
       void this.start();
-    } else if (this._session && kind === 'running' && !this.signIn.value && (await this.auth.accounts.changed())) {
-      // Switch Account, or a sign-in with another account (here or in another window): connect as that account.
-      this.deps.logger.info('the server has another active account now; reconnecting with it');
-      void this.restart();
     } else if (!this._session && this.attempt.value?.usesSession && (kind === 'running' || kind === 'starting')) {
       this.deps.logger.info('the session was removed (signed out elsewhere)');
       this.auth.cancelRefresh();

@@ -99,12 +99,14 @@ async function authenticate(hub: McpHub, name: string): Promise<void> {
  */
 async function switchAccount(hub: McpHub, name: string): Promise<void> {
   const accounts = await hub.accounts(name);
+  // A quick pick renders $(name) as an icon: an authorization server's text shows as it is.
+  const plain = (text: string) => text.replace(/\$\(/g, '$ (');
   const another = { label: '$(add) Sign in with another account…', key: undefined };
   const picked = await vscode.window.showQuickPick(
     [
       ...accounts.map((a) => ({
-        label: a.label,
-        ...(a.description ? { description: a.description } : {}),
+        label: plain(a.label),
+        ...(a.description ? { description: plain(a.description) } : {}),
         ...(a.active ? { detail: 'Active: the one this server uses now' } : {}),
         key: a.key,
       })),

@@ -33,16 +33,18 @@ interface StoredAccounts {
 /**
  * The authorization request asks for an account: a pinned entry's sign-in names it (`login_hint`,
  * OpenID Connect); Sign in with another account asks the authorization server to let the person
- * choose (`prompt=select_account`, else `prompt=login` where only that is listed; where the metadata
- * lists neither, nothing, and the browser may come back as the account it is signed in to). A server
- * that lists no prompt_values_supported gets select_account: OAuth servers ignore what they do not know.
+ * choose: `prompt=select_account` where its metadata lists that value, else `prompt=login` (sign in
+ * afresh), which every OpenID provider takes and plain OAuth servers ignore (RFC 6749 §3.1), so it
+ * is also what a server listing no prompt_values_supported gets (oidc-provider refuses an unlisted
+ * select_account). A server listing neither gets no prompt. Where the prompt is ignored, the browser
+ * may come back as the account it is signed in to: that account's session is renewed and made active.
  */
 export function askForAccount(url: URL, metadata: unknown, ask: { readonly pin?: string; readonly another?: boolean }): void {
   if (ask.pin) url.searchParams.set('login_hint', ask.pin);
   if (!ask.another) return;
   const listed = (metadata as { prompt_values_supported?: unknown } | undefined)?.prompt_values_supported;
   const values = Array.isArray(listed) ? listed : undefined;
-  const prompt = !values || values.includes('select_account') ? 'select_account' : values.includes('login') ? 'login' : undefined;
+  const prompt = values?.includes('select_account') ? 'select_account' : !values || values.includes('login') ? 'login' : undefined;
   if (prompt) url.searchParams.set('prompt', prompt);
 }
 

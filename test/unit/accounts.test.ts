@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { accountKeyFor, askForAccount, matchesPin, placeFor, select, signInPlace } from '../../src/core/oauth/accounts';
+import { DpopPolicy, generateDpopKey, type DpopKey } from '../../src/core/oauth/dpop';
 import { isOAuthFlowError } from '../../src/core/oauth/errors';
+import { committedSession } from '../../src/core/oauth/session';
 import { CORRUPT_PREFIX, MemorySecretStore, TokenStore, secretKeyFor, type OAuthSession } from '../../src/core/oauth/token-store';
 import { ServerAccounts } from '../../src/core/oauth/server-accounts';
 
@@ -208,5 +210,23 @@ describe('the authorization request asks for the account', () => {
     assert.deepEqual(ask({ prompt_values_supported: ['none', 'login', 'consent', 'select_account'] }, { another: true }), { prompt: 'select_account' });
     assert.deepEqual(ask({ prompt_values_supported: ['none', 'login', 'consent'] }, { another: true }), { prompt: 'login' });
     assert.deepEqual(ask({ prompt_values_supported: ['none'] }, { another: true }), {});
+  });
+});
+
+describe('DPoP with several accounts', () => {
+  it('commits a sign-in with the key its tokens were bound to, though another account held it', async () => {
+    const aliceKey = generateDpopKey();
+    const bobKey = generateDpopKey();
+    const alice = { ...signedIn('alice-sub', 'alice-access-0001'), dpopKey: aliceKey };
+    // Signing in as bob while alice is the active account: the flow signs with alice's key.
+    const flow: { stagedDpopKey: DpopKey | undefined; stagedDiscovery(): undefined } = { stagedDpopKey: undefined, stagedDiscovery: () => undefined };
+    const policy = new DpopPolicy({ session: async () => alice, signIn: () => flow, keep: async () => undefined });
+    assert.ok(await policy.session());
+    assert.equal(flow.stagedDpopKey, aliceKey);
+    // Bob's stored session (an earlier sign-in) had its own key: the new tokens are bound to alice's, so that one goes with them.
+    const bob = { ...signedIn('bob-sub', 'bob-access-0002'), dpopKey: bobKey };
+    const next = committedSession(bob, { access_token: 'bob-access-0003', token_type: 'DPoP' }, { dpopKey: flow.stagedDpopKey }, { serverUrl: URL_A, now: 1, grant: undefined });
+    assert.equal(next.dpopKey, aliceKey);
+    assert.equal(committedSession(bob, { access_token: 'bob-access-0004', token_type: 'Bearer' }, {}, { serverUrl: URL_A, now: 2, grant: undefined }).dpopKey, bobKey);
   });
 });

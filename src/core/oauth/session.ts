@@ -104,9 +104,9 @@ export function renewedSession(s: OAuthSession | undefined, tokens: OAuthTokens,
 }
 
 /**
- * stagedSignIn: the session a sign-in commits in one write, replacing whatever was stored: its
- * discovery, client (none for a client from settings), tokens and issuer. A DPoP key the stored
- * session holds stays (tokens may be bound to it), else the flow's.
+ * stagedSignIn: the session a sign-in commits in one write, replacing whatever was stored for its
+ * account: its discovery, client (none for a client from settings), tokens and issuer. The DPoP key
+ * the flow signed with goes with its tokens (they are bound to it), else the stored one stays.
  */
 export function committedSession(
   s: OAuthSession | undefined,
@@ -130,7 +130,7 @@ export function committedSession(
     ...(commit.accountKey ? { accountKey: commit.accountKey } : {}),
   };
   if (staged.client) next.client = staged.client;
-  const dpopKey = s?.dpopKey ?? staged.dpopKey;
+  const dpopKey = staged.dpopKey ?? s?.dpopKey;
   if (dpopKey) next.dpopKey = dpopKey;
   return next;
 }

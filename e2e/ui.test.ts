@@ -206,7 +206,7 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
 
   it('signs in with another account beside the first, and switches back: the row names the account it runs as', async () => {
     const account = row(OAUTH).locator('.session .account-name');
-    assert.equal(await account.innerText(), 'Alice');
+    assert.match(await account.innerText(), /^Alice \(alice@example\.com\)$/);
     // The person signs in as bob (the authorization server is asked for a fresh sign-in, prompt=login).
     user.username = 'bob';
     await action(OAUTH, 'addAccount').click();

@@ -93,8 +93,8 @@ describe('security: a pinned entry never gets another account', () => {
       ] as const) {
         if (text(await h.callTool(name, 'token_subject')) !== who || mcp.stats.lastAuth?.sub !== who) count.foreignTokensSent++;
       }
-      const secret = JSON.parse((await store.get(secretKeyFor(mcp.url)))!) as { sessions: Record<string, unknown>; accounts?: Record<string, unknown[]> };
-      if (Object.keys(secret.sessions).length !== 1 || secret.accounts?.[mcp.url]?.length !== 1) count.dataLost++;
+      const secret = JSON.parse((await store.get(secretKeyFor(mcp.url)))!) as { sessions: Record<string, unknown> };
+      if (Object.keys(secret.sessions).length !== 2 || !secret.sessions[mcp.url]) count.dataLost++;
       assert.deepEqual([count.foreignTokensSent, count.dataLost], [0, 0]);
     } finally {
       as.setTokenTTL({ accessToken: 3600 });

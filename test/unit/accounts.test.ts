@@ -32,9 +32,25 @@ function commit(store: TokenStore, s: OAuthSession, activate = true) {
   return store.update(URL_A, () => s, { key: placeFor(s.issuer, s.accountKey ? s.account?.subject : undefined) }, activate);
 }
 
-const raw = async (secrets: MemorySecretStore) =>
-  JSON.parse((await secrets.get(KEY))!) as Record<string, unknown> & { sessions: Record<string, OAuthSession>; accounts?: Record<string, OAuthSession[]> };
+const raw = async (secrets: MemorySecretStore) => JSON.parse((await secrets.get(KEY))!) as Record<string, unknown> & { sessions: Record<string, OAuthSession> };
 const access = (s: OAuthSession | undefined) => s?.tokens?.access_token;
+
+/**
+ * What MCP Hub did on write before several accounts (its TokenStore.update and modify, at main before
+ * this change): the resource's one session changed, every other key and field kept, and the secret
+ * deleted once it holds no session and no binding.
+ */
+async function olderUpdate(secrets: MemorySecretStore, change: (s: OAuthSession | undefined) => OAuthSession | undefined): Promise<void> {
+  const secret = JSON.parse((await secrets.get(KEY))!) as { sessions: Record<string, OAuthSession>; bindings?: Record<string, string> };
+  const sessions = { ...secret.sessions };
+  const updated = change(sessions[URL_A]);
+  if (updated) sessions[URL_A] = updated;
+  else delete sessions[URL_A];
+  const { bindings, ...rest } = { ...secret, sessions };
+  const hasBindings = !!bindings && Object.keys(bindings).length > 0;
+  if (Object.keys(sessions).length === 0 && !hasBindings) await secrets.delete(KEY);
+  else await secrets.store(KEY, JSON.stringify({ ...rest, v: 1, ...(hasBindings ? { bindings } : {}) }));
+}
 
 describe('several accounts per server in the token store', () => {
   it('reads a secret written before accounts existed as the active account, and adds a second account beside it', async () => {
@@ -56,9 +72,9 @@ describe('several accounts per server in the token store', () => {
     assert.equal(access(await store.get(URL_A)), 'home-access-0002', 'the new account is the active one');
     assert.equal(access(await store.get(URL_A, { pin: 'w@example.com' })), 'work-access-0001', 'the first is kept, not replaced');
     const secret = await raw(secrets);
-    // An older MCP Hub reads sessions[resource]: the active account. The others are a field it keeps.
+    // An older MCP Hub reads sessions[resource]: the active account. The others are beside it under keys it never reads.
     assert.equal(access(secret.sessions[URL_A]), 'home-access-0002');
-    assert.deepEqual(secret.accounts?.[URL_A].map(access), ['work-access-0001']);
+    assert.deepEqual(Object.keys(secret.sessions), [URL_A, `${URL_A}#account=${accountKeyFor(ISSUER, 'work-sub')}`]);
     assert.deepEqual(secret.bindings, { c: ISSUER });
     assert.equal(secret.v, 1);
 
@@ -74,22 +90,23 @@ describe('several accounts per server in the token store', () => {
     const store = new TokenStore(secrets);
     await commit(store, signedIn('work-sub', 'work-access-0001'));
     await commit(store, signedIn('home-sub', 'home-access-0002'));
-    // An older MCP Hub rewrites sessions[resource] and keeps the fields it does not know (as its update() did).
-    const before = await raw(secrets);
-    await secrets.store(
-      KEY,
-      JSON.stringify({ ...before, sessions: { [URL_A]: { ...before.sessions[URL_A], tokens: { access_token: 'home-access-0003', token_type: 'Bearer' } } } }),
-    );
+    // An older MCP Hub refreshes sessions[resource], keeping every other key and field.
+    await olderUpdate(secrets, (s) => s && { ...s, tokens: { access_token: 'home-access-0003', token_type: 'Bearer' } });
     assert.equal(access(await store.get(URL_A)), 'home-access-0003');
     assert.equal(access(await store.get(URL_A, { pin: 'work-sub' })), 'work-access-0001');
-    // Its Log Out deletes sessions[resource]: the other account stays, and none is active.
-    await secrets.store(KEY, JSON.stringify({ ...before, sessions: {} }));
+    // Its Log Out deletes sessions[resource], and would delete the secret with its last session: the other account counts as one, so it stays.
+    await olderUpdate(secrets, () => undefined);
     assert.equal(await store.get(URL_A), undefined);
     assert.equal(access(await store.get(URL_A, { pin: 'work-sub' })), 'work-access-0001');
     assert.deepEqual(
       (await new ServerAccounts(URL_A, store, undefined).list()).map((a) => a.active),
       [false],
     );
+    // It signs in again, as the account kept beside: that account is listed once, as the active one, with the new tokens.
+    await olderUpdate(secrets, () => signedIn('work-sub', 'work-access-0004'));
+    const accounts = await store.accounts(URL_A);
+    assert.deepEqual([accounts.active, ...accounts.others].map(access), ['work-access-0004']);
+    assert.equal(access(await store.get(URL_A, { pin: 'work-sub' })), 'work-access-0004');
   });
 
   it('Log Out of one account leaves the others; of the active one, leaves none active', async () => {
@@ -185,11 +202,11 @@ describe('several accounts per server in the token store', () => {
   it('moves a secret whose accounts are not of this shape aside, and leaves a newer version alone', async () => {
     const secrets = new MemorySecretStore();
     const store = new TokenStore(secrets);
-    const damaged = JSON.stringify({ v: 1, sessions: {}, accounts: { [URL_A]: 'not a list' } });
+    const damaged = JSON.stringify({ v: 1, sessions: { [`${URL_A}#account=x`]: 'not a session' } });
     await secrets.store(KEY, damaged);
     assert.deepEqual(await store.accounts(URL_A), { others: [] });
     assert.equal(await secrets.get(CORRUPT_PREFIX + 'mcp.example.com'), damaged);
-    const newer = JSON.stringify({ v: 2, sessions: {}, accounts: {} });
+    const newer = JSON.stringify({ v: 2, sessions: {}, accounts: { [URL_A]: [] } });
     await secrets.store(KEY, newer);
     assert.deepEqual(await store.accounts(URL_A), { others: [] });
     await assert.rejects(commit(store, signedIn('x', 'x-access-0001')), (e) => isOAuthFlowError(e, 'store_newer_version'));

@@ -27,7 +27,15 @@ export interface ResourceAccounts {
 /** What a host secret holds of its resources' accounts (token-store.ts). */
 interface StoredAccounts {
   readonly sessions: Record<string, OAuthSession>;
-  readonly accounts?: Record<string, readonly OAuthSession[]>;
+}
+
+/**
+ * Where a resource's other accounts are kept in `sessions`: under the resource with a fragment, a key
+ * an older MCP Hub never reads or writes (its resource keys have no fragment) but keeps, and counts
+ * as a session, so its Log Out of the last active session deletes no secret that holds them.
+ */
+function otherKey(rk: string, s: OAuthSession): string {
+  return `${rk}#account=${placeOf(s)}`;
 }
 
 /**
@@ -155,20 +163,17 @@ export function place(accounts: ResourceAccounts, current: OAuthSession | undefi
 /** A resource's accounts as the secret holds them. */
 export function accountsOf(secret: StoredAccounts, rk: string): ResourceAccounts {
   const active = Object.hasOwn(secret.sessions, rk) ? secret.sessions[rk] : undefined;
-  const others = secret.accounts && Object.hasOwn(secret.accounts, rk) ? secret.accounts[rk] : [];
+  // An older MCP Hub may have signed the active one in as an account kept beside it: the active session is that account's.
+  const others = Object.entries(secret.sessions).flatMap(([key, s]) => (key.startsWith(`${rk}#account=`) && !(active && placeOf(active) === placeOf(s)) ? [s] : []));
   return { ...(active ? { active } : {}), others };
 }
 
-/** The secret with a resource's accounts replaced: the active one in `sessions`, the others in `accounts`. */
+/** The secret with a resource's accounts replaced: the active one under the resource, the others beside it (otherKey). */
 export function withAccounts<S extends StoredAccounts>(secret: S, rk: string, accounts: ResourceAccounts): S {
   const sessions: Record<string, OAuthSession> = Object.fromEntries([
-    ...Object.entries(secret.sessions).filter(([r]) => r !== rk),
+    ...Object.entries(secret.sessions).filter(([key]) => key !== rk && !key.startsWith(`${rk}#account=`)),
     ...(accounts.active ? [[rk, accounts.active] as const] : []),
+    ...accounts.others.map((s) => [otherKey(rk, s), s] as const),
   ]);
-  const lists: Record<string, readonly OAuthSession[]> = Object.fromEntries([
-    ...Object.entries(secret.accounts ?? {}).filter(([r]) => r !== rk),
-    ...(accounts.others.length ? [[rk, accounts.others] as const] : []),
-  ]);
-  const { accounts: _old, ...rest } = secret;
-  return { ...rest, sessions, ...(Object.keys(lists).length ? { accounts: lists } : {}) } as S;
+  return { ...secret, sessions };
 }

@@ -3,12 +3,12 @@
  * resource (server URL) on that host, so two servers on one host never overwrite each other. Every
  * write re-reads the secret first: another window may have changed it since.
  *
- * The secret is `{ v: 1, sessions: { [resource]: OAuthSession }, accounts?: { [resource]: OAuthSession[] },
- * bindings?: { [clientId]: issuer } }`. `sessions` holds each resource's active account, which is
- * all an older MCP Hub reads (and refreshes, or deletes at Log Out); `accounts` the resource's other
- * accounts (accounts.ts), which an older MCP Hub keeps untouched on write, as it keeps every field it
- * does not know. `bindings` ties a pre-registered client ID (and so its secret) to the one issuer it
- * belongs to; it outlives logout, and older readers ignore it.
+ * The secret is `{ v: 1, sessions: { [resource]: OAuthSession }, bindings?: { [clientId]: issuer } }`.
+ * `sessions[resource]` is the resource's active account, which is all an older MCP Hub reads (and
+ * refreshes, or deletes at Log Out); its other accounts are in `sessions` too, under the resource with
+ * a fragment (`<resource>#account=<key>`, accounts.ts), which an older MCP Hub never reads or writes
+ * but keeps. `bindings` ties a pre-registered client ID (and so its secret) to the one issuer it
+ * belongs to; it outlives logout, and older readers ignore it. Fields this version does not know are kept on write.
  *
  * Nothing stored is lost by accident:
  * - a secret that is not JSON or not of this shape is copied, as it is, to `mcpHub.oauthCorrupt/<host>`
@@ -71,8 +71,6 @@ export interface OAuthSession {
 interface HostSecret {
   readonly v: 1;
   readonly sessions: Record<string, OAuthSession>;
-  /** Each resource's accounts besides the active one in `sessions`. */
-  readonly accounts?: Record<string, readonly OAuthSession[]>;
   /** Pre-registered client ID → the issuer its credentials may be sent to. */
   readonly bindings?: Record<string, string>;
 }
@@ -115,9 +113,6 @@ function parse(raw: string | undefined): Parsed {
   if (typeof value.v === 'number' && value.v !== 1) return { kind: 'newer' };
   if (value.v !== 1 || !isRecord(value.sessions) || !Object.values(value.sessions).every(isRecord)) return { kind: 'corrupt' };
   if (value.bindings !== undefined && !(isRecord(value.bindings) && Object.values(value.bindings).every((i) => typeof i === 'string'))) {
-    return { kind: 'corrupt' };
-  }
-  if (value.accounts !== undefined && !(isRecord(value.accounts) && Object.values(value.accounts).every((l) => Array.isArray(l) && l.every(isRecord)))) {
     return { kind: 'corrupt' };
   }
   return { kind: 'ok', secret: value as unknown as HostSecret };
@@ -291,7 +286,6 @@ export class TokenStore {
       return { kind: 'ok', secret: EMPTY };
     }
     for (const session of Object.values(parsed.secret.sessions)) remember(session);
-    for (const list of Object.values(parsed.secret.accounts ?? {})) list.forEach(remember);
     return parsed;
   }
 
@@ -316,7 +310,7 @@ export class TokenStore {
       const { next, result } = change(read.secret);
       const { bindings, ...rest } = next;
       const hasBindings = !!bindings && Object.keys(bindings).length > 0;
-      if (Object.keys(next.sessions).length === 0 && Object.keys(next.accounts ?? {}).length === 0 && !hasBindings) {
+      if (Object.keys(next.sessions).length === 0 && !hasBindings) {
         await this.guard(host, 'saved', () => this.secrets.delete(key));
       } else {
         const value: HostSecret = { ...rest, v: 1, ...(hasBindings ? { bindings } : {}) };

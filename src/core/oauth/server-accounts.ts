@@ -5,7 +5,7 @@
  * Account, or a sign-in with another account, in this window or another).
  */
 import { scrubber } from '../scrub';
-import { allOf, isNamed, placeOf, type AccountRef } from './accounts';
+import { allOf, placeOf, type AccountRef } from './accounts';
 import { OAuthFlowError } from './errors';
 import type { OAuthSession, TokenStore } from './token-store';
 
@@ -48,11 +48,6 @@ export class ServerAccounts {
   async list(): Promise<AccountChoice[]> {
     const accounts = await this.store.accounts(this.serverUrl);
     return allOf(accounts).map((s) => ({ key: placeOf(s), ...accountLabel(s), active: s === accounts.active }));
-  }
-
-  /** Whether the server's sessions name their accounts, so another account can be added beside them. */
-  async named(): Promise<boolean> {
-    return allOf(await this.store.accounts(this.serverUrl)).every(isNamed);
   }
 
   /** Switch Account: makes this account the active one; the store's change restarts the unpinned entries on it. */

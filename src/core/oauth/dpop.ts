@@ -91,8 +91,15 @@ export class DpopPolicy {
   }
 
   private async key(): Promise<DpopKey | undefined> {
-    const s = await this.ctx.session();
     const flow = this.ctx.signIn();
+    const key = await this.choose(flow);
+    // A sign-in commits the key its tokens are bound to, whichever session held it (it may add another account: accounts.ts).
+    if (key && flow && !flow.stagedDpopKey) flow.stagedDpopKey = key;
+    return key;
+  }
+
+  private async choose(flow: ReturnType<DpopContext['signIn']>): Promise<DpopKey | undefined> {
+    const s = await this.ctx.session();
     if (!s && !flow) return undefined;
     const key = s?.dpopKey ?? flow?.stagedDpopKey;
     if (key) return key;

@@ -38,7 +38,12 @@ export type OAuthFlowErrorCode =
   | 'assertion_unavailable'
   | 'idp_sign_in_required'
   | 'idp_refused'
-  | 'enterprise_refused';
+  | 'enterprise_refused'
+  /** The browser signed in as another account than the entry's auth.account. */
+  | 'account_mismatch'
+  /** Switch Account on an entry pinned to one account, or to an account no longer stored. */
+  | 'account_pinned'
+  | 'account_not_found';
 
 export class OAuthFlowError extends HubError {
   /** The RFC 6749 `error` the authorization server answered (a well-formed one only), when one is why. */
@@ -73,6 +78,11 @@ export function errorText(error: unknown): string | undefined {
 export function oauthErrorCode(raw: unknown): string | undefined {
   // RFC 6749 codes are lowercase words joined by underscores; a token-shaped or marked-up value is not one.
   return typeof raw === 'string' && /^[a-z_]{1,64}$/.test(raw) ? raw : undefined;
+}
+
+/** A passive provider (or a quiet sign-in) that would need the person. */
+export function interactionRequired(): OAuthFlowError {
+  return new OAuthFlowError('interaction_required', 'Sign-in is required.');
 }
 
 export function isOAuthFlowError(error: unknown, code?: OAuthFlowErrorCode): error is OAuthFlowError {

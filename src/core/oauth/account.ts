@@ -13,7 +13,6 @@
 import type { FetchLike } from '@modelcontextprotocol/client';
 import { isRecord } from '../../protocol';
 import { scrubber } from '../scrub';
-import { subjectOf } from './accounts';
 import { checkUrl, type GuardOptions } from './url-guard';
 
 export interface Account {
@@ -63,6 +62,15 @@ export function accountFromClaims(claims: unknown): Account | undefined {
  */
 export function accountFromIdToken(idToken: unknown): Account | undefined {
   return accountFromClaims(idTokenClaims(idToken));
+}
+
+/** Longer subjects than this are no subject we key on (the claim is untrusted input). */
+const SUBJECT_MAX = 1024;
+
+/** The subject (`sub`) of a claims object exactly as sent, when it is a usable string. */
+export function subjectOf(claims: unknown): string | undefined {
+  const sub = typeof claims === 'object' && claims !== null ? (claims as { sub?: unknown }).sub : undefined;
+  return typeof sub === 'string' && sub !== '' && sub.length <= SUBJECT_MAX ? sub : undefined;
 }
 
 /** Who signed in: the account as shown, and the subject exactly as sent, which sessions are keyed on (accounts.ts), never shown. */

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { scrubber } from '../scrub';
 import type { SignedInAs } from './account';
 import { OAuthFlowError } from './errors';
-import type { OAuthSession } from './token-store';
+import type { OAuthSession } from './session-record';
 
 /** Which of a resource's sessions: the active one (undefined), the one a pin names, or the one with this key. */
 export type AccountRef = undefined | { readonly pin: string } | { readonly key: string };
@@ -72,15 +72,6 @@ export function signInPlace(issuer: string | undefined, who: SignedInAs, pin: st
     );
   }
   return { at: placeFor(issuer, who.subject), ...(accountKey ? { accountKey } : {}) };
-}
-
-/** Longer subjects than this are no subject we key on (the claim is untrusted input). */
-const SUBJECT_MAX = 1024;
-
-/** The subject (`sub`) of a claims object exactly as sent, when it is a usable string. */
-export function subjectOf(claims: unknown): string | undefined {
-  const sub = typeof claims === 'object' && claims !== null ? (claims as { sub?: unknown }).sub : undefined;
-  return typeof sub === 'string' && sub !== '' && sub.length <= SUBJECT_MAX ? sub : undefined;
 }
 
 /** The key of the account `subject` at `issuer`: not secret, not shown, the same in every window. */

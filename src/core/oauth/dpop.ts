@@ -12,7 +12,6 @@
  */
 import { createHash, generateKeyPairSync, webcrypto, type JsonWebKey } from 'node:crypto';
 import { DpopSession, type DpopKeyPair, type OAuthDiscoveryState } from '@modelcontextprotocol/client';
-import type { OAuthSession } from './token-store';
 
 /** The one algorithm the hub signs with: P-256 keys, which every DPoP authorization server takes. */
 export const DPOP_ALG = 'ES256';
@@ -50,7 +49,8 @@ export async function dpopSessionFor(key: DpopKey): Promise<DpopSession> {
 
 /** What DpopPolicy asks of the server's OAuth: its stored session, the sign-in under way, and how to keep a key. */
 export interface DpopContext {
-  session(): Promise<OAuthSession | undefined>;
+  /** The stored session's key and discovery (undefined before a sign-in stored one). */
+  session(): Promise<{ readonly dpopKey?: DpopKey; readonly discovery?: OAuthDiscoveryState } | undefined>;
   /** The sign-in under way: it knows its discovery before anything is stored, and keeps a key made for it (stagedSignIn). */
   signIn(): { stagedDpopKey: DpopKey | undefined; stagedDiscovery(): OAuthDiscoveryState | undefined } | undefined;
   /** Stores `key` with the session unless it holds one already; answers the key it holds. */

@@ -1,8 +1,9 @@
 // The person's journey in the real workbench (code-server in Debian's Chromium, via playwright-core):
 // the MCP Hub view, Authenticate in the webview, sign-in on the real authorization server's page,
-// Connected, the OAuth trace, reload without a browser, Log Out, Cancel, an error row's detail, and
-// the workbench: a tool run from its form, a server's question answered, a resource opened, a tool's
-// MCP App shown in its runner (a real published app) with a button in it calling a tool; and
+// Connected, the OAuth trace, reload without a browser, a second account and Switch Account, Log Out,
+// Cancel, an error row's detail, and the workbench: a tool run from its form, a server's question
+// answered, a resource opened, a tool's MCP App shown in its runner (a real published app) with a
+// button in it calling a tool; and
 // the company IdP: one sign-in from the panel's header, after which two enterprise servers connect;
 // and last, an organisation policy installed on the machine (/etc/mcp-hub/policy.json): a required
 // server, a blocked user server and an administrator's tool deny. Screenshots go to artifacts/e2e/.
@@ -201,6 +202,26 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     await openView();
     await panel().locator(`.server[data-server="${OAUTH}"][data-status="running"]`).waitFor({ timeout: TIMEOUT });
     assert.equal(user.opened.length, pagesBefore);
+  });
+
+  it('signs in with another account beside the first, and switches back: the row names the account it runs as', async () => {
+    const account = row(OAUTH).locator('.session .account-name');
+    assert.match(await account.innerText(), /^Alice \(alice@example\.com\)$/);
+    // The person signs in as bob (the authorization server is asked for a fresh sign-in, prompt=login).
+    user.username = 'bob';
+    await action(OAUTH, 'addAccount').click();
+    await row(OAUTH).locator('.session .account-name', { hasText: 'Bob' }).waitFor({ timeout: TIMEOUT });
+    await panel().locator(`.server[data-server="${OAUTH}"][data-status="running"]`).waitFor({ timeout: TIMEOUT });
+    user.username = 'alice';
+    // Two accounts now: Switch Account… lists both, the active one marked.
+    await action(OAUTH, 'switchAccount').click();
+    const choice = (text: string) => page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: text }).first();
+    await choice('Alice').waitFor({ timeout: TIMEOUT });
+    assert.match(await choice('Bob').innerText(), /bob@example\.com[\s\S]*Active/);
+    await shot('3-switch-account');
+    await choice('Alice').click();
+    await row(OAUTH).locator('.session .account-name', { hasText: 'Alice' }).waitFor({ timeout: TIMEOUT });
+    await panel().locator(`.server[data-server="${OAUTH}"][data-status="running"]`).waitFor({ timeout: TIMEOUT });
   });
 
   it('logs out: back to "Authentication required"', async () => {

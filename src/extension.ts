@@ -58,6 +58,8 @@ const ACTION_COMMANDS: Record<ServerAction, string> = {
   update: REGISTRY_COMMANDS.updateServer,
   turnOn: COMMANDS.turnOnServer,
   turnOff: COMMANDS.turnOffServer,
+  addAccount: COMMANDS.signInWithAnotherAccount,
+  switchAccount: COMMANDS.switchAccount,
 };
 
 export async function activate(context: vscode.ExtensionContext): Promise<McpHubApi> {

@@ -25,7 +25,11 @@ export type ServerAction =
   | 'update'
   /** Turn a server the organisation offers (default or optional) on or off, for good (the person's settings keep it). */
   | 'turnOn'
-  | 'turnOff';
+  | 'turnOff'
+  /** Sign in with another account: added beside the server's others, it becomes the active one. */
+  | 'addAccount'
+  /** Choose which of the accounts signed in to the server's URL the unpinned entries use. */
+  | 'switchAccount';
 export const SERVER_ACTIONS: readonly ServerAction[] = [
   'start',
   'stop',
@@ -41,6 +45,8 @@ export const SERVER_ACTIONS: readonly ServerAction[] = [
   'update',
   'turnOn',
   'turnOff',
+  'addAccount',
+  'switchAccount',
 ];
 
 /** A tool's hints from its server (MCP tool annotations): hints, not guarantees. */
@@ -415,6 +421,8 @@ export const ACTION_LABELS: Readonly<Record<ServerAction, string>> = {
   update: 'Update',
   turnOn: 'Turn On',
   turnOff: 'Turn Off',
+  addAccount: 'Sign in with Another Account…',
+  switchAccount: 'Switch Account…',
 };
 
 // ---------------------------------------------------------------------------------------------

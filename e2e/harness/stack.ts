@@ -18,7 +18,13 @@ export interface DemoStack {
 export async function startDemoStack(
   options: { node?: string; asPort?: number; mcpPort?: number; broken?: boolean; withInput?: boolean; everything?: boolean; apps?: boolean; appOnly?: boolean } = {},
 ): Promise<DemoStack> {
-  const as = await startAuthorizationServer({ host: '::1', ...(options.asPort ? { port: options.asPort } : {}) });
+  // It names its accounts (userinfo), so a row says who is signed in and several accounts stay apart.
+  const as = await startAuthorizationServer({
+    host: '::1',
+    userinfo: true,
+    claims: (sub) => ({ name: `${sub[0].toUpperCase()}${sub.slice(1)}`, email: `${sub}@example.com` }),
+    ...(options.asPort ? { port: options.asPort } : {}),
+  });
   const mcp = await startProtectedMcpServer({ authorizationServer: as, name: 'demo-protected', stepUpTool: true, ...(options.mcpPort ? { port: options.mcpPort } : {}) });
   const node = options.node ?? process.execPath;
   const servers: Record<string, unknown> = {

@@ -11,17 +11,19 @@ export interface UserBrowser {
   readonly opened: Page[];
   /** Whether to sign in on the next authorization page (false: leave it open, as a user who wanders off). */
   signIn: boolean;
+  /** Who signs in on a login page (default alice). */
+  username: string;
   stop(): void;
 }
 
 export function playUser(context: BrowserContext, workbench: Page, log: (m: string) => void = () => undefined): UserBrowser {
-  const user: UserBrowser = { opened: [], signIn: true, stop: () => (stopped = true) };
+  const user: UserBrowser = { opened: [], signIn: true, username: 'alice', stop: () => (stopped = true) };
   let stopped = false;
   context.on('page', (page) => {
     if (page === workbench) return;
     user.opened.push(page);
     log(`browser: opened ${redactQuery(page.url())}`);
-    if (user.signIn) void signIn(page, log).catch((e: Error) => log(`browser: sign-in failed: ${e.message}`));
+    if (user.signIn) void signIn(page, user.username, log).catch((e: Error) => log(`browser: sign-in failed: ${e.message}`));
   });
   // VS Code asks before opening an external site; answer as a user would.
   void (async () => {
@@ -47,7 +49,7 @@ export function playUser(context: BrowserContext, workbench: Page, log: (m: stri
   return user;
 }
 
-async function signIn(page: Page, log: (m: string) => void): Promise<void> {
+async function signIn(page: Page, username: string, log: (m: string) => void): Promise<void> {
   await page.waitForLoadState('domcontentloaded');
   const login = page.locator('input[name="login"]');
   const allow = page.getByRole('button', { name: 'Allow' });
@@ -55,7 +57,7 @@ async function signIn(page: Page, log: (m: string) => void): Promise<void> {
   // Signed in to the authorization server already (an earlier sign-in in this browser): no login page.
   await login.or(allow).or(done).first().waitFor({ timeout: 30_000 });
   if (await login.isVisible()) {
-    await page.fill('input[name="login"]', 'alice');
+    await page.fill('input[name="login"]', username);
     await page.fill('input[name="password"]', 'secret');
     await page.getByRole('button', { name: 'Sign in' }).click();
   }

@@ -85,6 +85,11 @@ export interface AuthSettings {
   readonly metadata?: string;
   /** The authorization server's endpoints, for one that publishes no metadata at all. */
   readonly endpoints?: AuthEndpoints;
+  /**
+   * The one account this entry uses among those signed in to its URL (its subject, email or user
+   * name): two entries for one URL with different accounts run side by side (oauth/accounts.ts).
+   */
+  readonly account?: string;
 }
 
 /** auth.endpoints: where an authorization server without metadata signs in, gives tokens, registers clients and revokes tokens. */
@@ -436,6 +441,13 @@ function parseAuth(raw: unknown, fail: (field: string, message: string) => never
   if (a.resourceIndicator !== undefined) {
     if (typeof a.resourceIndicator !== 'boolean') fail('auth.resourceIndicator', 'must be true or false');
     if (!a.resourceIndicator) out.resourceIndicator = false;
+  }
+  const account = str('account');
+  if (account) {
+    if (account.length > 200) fail('auth.account', 'must be at most 200 characters');
+    if (out.grantType === 'client_credentials' || out.grantType === 'jwt-bearer')
+      fail('auth.account', `is for a person's sign-in; "grantType": "${out.grantType}" signs in no person`);
+    out.account = account.trim();
   }
   const metadata = str('metadata');
   if (metadata) {

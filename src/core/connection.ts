@@ -60,6 +60,12 @@ export class ServerConnection {
     return this._session;
   }
 
+  /** How many accounts are signed in to the server's URL (its Switch Account list). */
+  get accountCount(): number {
+    return this._accountCount;
+  }
+  private _accountCount = 0;
+
   get name(): string {
     return this.config.name;
   }
@@ -219,7 +225,7 @@ export class ServerConnection {
    * reconnects only once the new tokens are saved. Rejects with the reason when the sign-in fails,
    * is cancelled or times out; the stored session is then untouched.
    */
-  authenticate(options: { quiet?: boolean } = {}): Promise<void> {
+  authenticate(options: { quiet?: boolean; another?: boolean } = {}): Promise<void> {
     const auth = this.auth;
     if (!auth) {
       const why = this.config.type === 'stdio' ? 'it is a local server' : 'it sends a static Authorization header from settings';
@@ -248,7 +254,7 @@ export class ServerConnection {
         void this.signIn.release(signIn);
         await this.refreshSession();
       },
-      options.quiet,
+      options,
     );
     void this.signIn.set(signIn);
     return signIn.done;
@@ -313,6 +319,12 @@ export class ServerConnection {
   async onSessionChanged(): Promise<void> {
     // A machine-to-machine server gets a new token by itself; its session is no sign-in to follow.
     if (!this.auth || (await this.auth.isMachineToMachine())) return;
+    // Switch Account, or a sign-in with another account (here or in another window): reconnect as that
+    // account, decided before the row shows it, so the row never names an account it is not connected as.
+    if (this._state.kind === 'running' && !this.signIn.value && (await this.auth.accounts.changed())) {
+      this.deps.logger.info('the server has another active account now; reconnecting with it');
+      void this.restart();
+    }
     await this.refreshSession();
     const kind = this._state.kind;
     if (this._session && kind === 'authRequired' && !this.signIn.value) {
@@ -328,16 +340,19 @@ export class ServerConnection {
 
   private async refreshSession(): Promise<void> {
     let next: SessionInfo | undefined;
+    let count: number;
     try {
       if (!this.auth || (await this.auth.isMachineToMachine())) return;
       next = await this.auth.sessionInfo();
+      count = (await this.auth.accounts.list()).length;
     } catch (error) {
       // Secret storage unavailable: the panel shows no session rather than the server failing.
       this.deps.logger.warn(`reading the stored session failed: ${describeSignInFailure(error).message}`);
       return;
     }
-    if (JSON.stringify(next) === JSON.stringify(this._session)) return;
+    if (JSON.stringify(next) === JSON.stringify(this._session) && count === this._accountCount) return;
     this._session = next;
+    this._accountCount = count;
     this._onDidChangeState.fire(this._state);
   }
 

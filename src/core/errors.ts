@@ -4,10 +4,9 @@
  * untrusted text the other side sent (`detail`, scrubbed wherever it is shown), and the error it
  * tells in our words as `cause` (an SDK error, a socket error; for code that dispatches, never
  * shown). Callers dispatch on `code` and `instanceof`, never on message text. OAuth failures
- * (`OAuthFlowError`, oauth/errors.ts) are members of the family with codes of their own.
+ * (`OAuthFlowError`, oauth/errors.ts) and a registry's (`RegistryError`) are members of the family with
+ * codes of their own, listed here so the family's codes are in one place.
  */
-import type { OAuthFlowErrorCode } from './oauth/errors';
-import type { RegistryErrorCode } from './registry/client';
 
 export type HubErrorCode =
   | 'not_running'
@@ -38,6 +37,61 @@ export type HubErrorCode =
   | 'app_call_refused'
   /** An MCP App asked for more than its share (tool calls at once or per minute). */
   | 'app_rate_limited';
+
+/** Codes of the OAuth wing's errors (`OAuthFlowError`, oauth/errors.ts). */
+export type OAuthFlowErrorCode =
+  | 'unsafe_url'
+  | 'unreachable'
+  | 'invalid_metadata'
+  /** The authorization server's metadata names another issuer than the URL it was fetched for (RFC 8414 §3.3). */
+  | 'metadata_issuer_mismatch'
+  /** The authorization response came from another issuer than the sign-in's (RFC 9207 `iss`). */
+  | 'response_issuer_mismatch'
+  /** The authorization server does not register MCP Hub as a client (refused, or no registration endpoint). */
+  | 'registration_refused'
+  | 'pkce_unsupported'
+  /** The metadata lists no code_challenge_methods_supported at all (auth.pkce "assume-s256" answers it). */
+  | 'pkce_unadvertised'
+  /** The authorization server refused the RFC 8707 `resource` parameter (auth.resourceIndicator false answers it). */
+  | 'resource_refused'
+  | 'grant_unsupported'
+  | 'no_metadata'
+  | 'authorization_denied'
+  | 'state_mismatch'
+  | 'cancelled'
+  | 'timeout'
+  | 'interaction_required'
+  | 'response_too_large'
+  | 'step_up_limit'
+  | 'callback_port_in_use'
+  | 'invalid_scope'
+  | 'issuer_not_allowed'
+  | 'redirect_refused'
+  | 'store_unavailable'
+  | 'store_newer_version'
+  | 'assertion_unavailable'
+  | 'idp_sign_in_required'
+  | 'idp_refused'
+  | 'enterprise_refused'
+  /** The browser signed in as another account than the entry's auth.account. */
+  | 'account_mismatch'
+  /** Switch Account on an entry pinned to one account, or to an account no longer stored. */
+  | 'account_pinned'
+  | 'account_not_found';
+
+/** Codes of a registry's errors (`RegistryError`, registry/client.ts). */
+export type RegistryErrorCode =
+  /** mcpHub.registry.url (or a provenance URL) is not an https URL, or http off this machine. */
+  | 'registry_url_invalid'
+  | 'registry_unreachable'
+  | 'registry_timeout'
+  | 'registry_http_error'
+  | 'registry_not_found'
+  | 'registry_redirected'
+  | 'registry_too_large'
+  | 'registry_not_json'
+  | 'registry_invalid_answer'
+  | 'registry_cancelled';
 
 /** Every code an error of the family carries. */
 export type ErrorCode = HubErrorCode | OAuthFlowErrorCode | RegistryErrorCode;

@@ -25,6 +25,7 @@ import { scrubbedLogger, scrubber } from './scrub';
 import { routeSdkConsole } from './sdk-console';
 import type { ActionContext, ServerState } from './state';
 import type { SessionInfo } from './oauth/server-auth';
+import type { AccountChoice } from './oauth/server-accounts';
 import { EnterpriseIdp, type IdpStatus, type IdTokenSource } from './oauth/idp';
 import type { EnterpriseIdpSettings } from './config';
 import type { OAuthTraceStep } from './oauth/trace';
@@ -232,6 +233,8 @@ export class McpHub {
         inputs: plan.inputs.length > 0,
         inlineSecrets: plan.inlineSecrets,
         update: update !== undefined,
+        ...(record.connection?.accountCount ? { accounts: record.connection.accountCount } : {}),
+        ...(record.connection?.auth?.accounts.pin ? { pinned: true } : {}),
         ...(entry.ok && entry.config.managed ? { managed: entry.config.managed.availability } : {}),
       },
     };
@@ -528,6 +531,23 @@ export class McpHub {
   /** Runs the browser sign-in in the background; resolves when connected, rejects with the reason. */
   async authenticate(name: string): Promise<void> {
     return this.connection(name).authenticate();
+  }
+
+  /** Sign in with another account: a browser sign-in whose account is added beside the others and becomes the active one. */
+  async signInWithAnotherAccount(name: string): Promise<void> {
+    return this.connection(name).authenticate({ another: true });
+  }
+
+  /** The accounts signed in to a server's URL (display text only), for Switch Account. */
+  async accounts(name: string): Promise<AccountChoice[]> {
+    return (await this.connection(name).auth?.accounts.list()) ?? [];
+  }
+
+  /** Switch Account: the server's unpinned entries reconnect as this account (an entry pinned by auth.account cannot switch). */
+  async switchAccount(name: string, key: string): Promise<void> {
+    const auth = this.connection(name).auth;
+    if (!auth) throw hubError('no_oauth', `Server "${name}" does not use OAuth.`);
+    await auth.accounts.switchTo(key);
   }
 
   async cancelAuthentication(name: string): Promise<void> {

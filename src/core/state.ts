@@ -183,6 +183,10 @@ export interface ActionContext {
   readonly update?: boolean;
   /** The organisation manages the server: a required one is never stopped; a default or optional one is turned on and off. */
   readonly managed?: Availability;
+  /** How many accounts are signed in to the server's URL (oauth/accounts.ts); absent: none. */
+  readonly accounts?: number;
+  /** The entry is pinned to one account (auth.account): it neither switches nor adds accounts. */
+  readonly pinned?: boolean;
 }
 
 /**
@@ -198,27 +202,37 @@ export function actionsFor(state: ServerState, ctx: ActionContext): ServerAction
   return state.kind === 'disabled' ? stateActions(state, ctx) : [...stateActions(state, ctx), 'turnOff'];
 }
 
+/** Sign in with another account beside a session; Switch Account where there is another account to switch to. */
+function accountActions(ctx: ActionContext): ServerAction[] {
+  if (!ctx.oauth || ctx.pinned) return [];
+  const accounts = ctx.accounts ?? 0;
+  const canSwitch = accounts >= 2 || (accounts === 1 && !ctx.session);
+  return [...(ctx.session && accounts >= 1 ? (['addAccount'] as const) : []), ...(canSwitch ? (['switchAccount'] as const) : [])];
+}
+
 function stateActions(state: ServerState, ctx: ActionContext): ServerAction[] {
+  // Log Out is for the entry's account; beside it, an unpinned entry adds and switches the server's accounts.
   const logout: ServerAction[] = ctx.session ? ['logout'] : [];
+  const accounts = accountActions(ctx);
   const secrets: ServerAction[] = [...(ctx.inlineSecrets ? (['moveSecrets'] as const) : []), ...(ctx.inputs ? (['setInput'] as const) : [])];
   // Moving to a newer version rewrites the entry, which restarts it: not in the middle of a start or a sign-in.
   const update: ServerAction[] = ctx.update ? ['update'] : [];
   switch (state.kind) {
     case 'running':
       if (state.signIn) return ['cancel', 'pasteRedirect', ...(state.signIn.redirectUri ? (['copyRedirectUri'] as const) : []), 'restart', 'stop', ...logout];
-      return [...(ctx.oauth && state.needsScope ? (['authenticate'] as const) : []), ...update, 'restart', 'stop', ...logout, ...secrets];
+      return [...(ctx.oauth && state.needsScope ? (['authenticate'] as const) : []), ...update, 'restart', 'stop', ...logout, ...accounts, ...secrets];
     case 'starting':
       return ['stop'];
     case 'authRequired':
-      return [...(ctx.oauth ? (['authenticate', 'copyRedirectUri'] as const) : []), ...update, ...logout, ...secrets];
+      return [...(ctx.oauth ? (['authenticate', 'copyRedirectUri'] as const) : []), ...update, ...logout, ...accounts, ...secrets];
     case 'authenticating':
       return ['cancel', 'pasteRedirect', ...(state.redirectUri ? (['copyRedirectUri'] as const) : [])];
     case 'error':
-      return [...update, 'restart', 'stop', ...logout, ...secrets];
+      return [...update, 'restart', 'stop', ...logout, ...accounts, ...secrets];
     case 'needsInput':
       return ['setInput', ...update, 'stop', ...secrets.filter((a) => a !== 'setInput')];
     case 'stopped':
-      return ['start', ...update, ...logout, ...secrets];
+      return ['start', ...update, ...logout, ...accounts, ...secrets];
     case 'disabled':
       return [...(state.reason === 'approval' ? (['approve'] as const) : []), ...(state.reason === 'settings' ? update : []), ...secrets];
     default:

@@ -29,6 +29,8 @@ export const COMMANDS = {
   approveServer: 'mcpHub.approveServer',
   turnOnServer: 'mcpHub.turnOnServer',
   turnOffServer: 'mcpHub.turnOffServer',
+  signInWithAnotherAccount: 'mcpHub.signInWithAnotherAccount',
+  switchAccount: 'mcpHub.switchAccount',
 } as const;
 
 /**
@@ -91,6 +93,32 @@ async function authenticate(hub: McpHub, name: string): Promise<void> {
   );
 }
 
+/**
+ * Switch Account: the accounts signed in to the server's URL, by their display name and email (text the authorization server
+ * sent: scrubbed and capped, shown as plain text), the active one marked; and Sign in with Another Account.
+ */
+async function switchAccount(hub: McpHub, name: string): Promise<void> {
+  const accounts = await hub.accounts(name);
+  // A quick pick renders $(name) as an icon: an authorization server's text shows as it is.
+  const plain = (text: string) => text.replace(/\$\(/g, '$ (');
+  const another = { label: '$(add) Sign in with another account…', key: undefined };
+  const picked = await vscode.window.showQuickPick(
+    [
+      ...accounts.map((a) => ({
+        label: plain(a.label),
+        ...(a.description ? { description: plain(a.description) } : {}),
+        ...(a.active ? { detail: 'Active: the one this server uses now' } : {}),
+        key: a.key,
+      })),
+      another,
+    ],
+    { title: `MCP Hub: account for ${shown(name)}`, placeHolder: 'Choose the account this server uses' },
+  );
+  if (!picked) return;
+  if (picked.key === undefined) await hub.signInWithAnotherAccount(name);
+  else if (!accounts.find((a) => a.key === picked.key)?.active) await hub.switchAccount(name, picked.key);
+}
+
 /** Turns a server the organisation offers on or off for good; never one it requires, nor one of the person's own. */
 async function turnManaged(hub: McpHub, name: string, on: boolean): Promise<void> {
   const managed = hub.server(name)?.config?.managed;
@@ -119,6 +147,8 @@ export function registerCommands(hub: McpHub, channel: vscode.LogOutputChannel, 
     [COMMANDS.authenticate, 'Authenticate', 'authenticate', (n) => authenticate(hub, n)],
     [COMMANDS.cancelAuthentication, 'Cancel Sign-in', 'cancel', (n) => hub.cancelAuthentication(n)],
     [COMMANDS.logout, 'Log Out', 'logout', (n) => hub.logout(n)],
+    [COMMANDS.signInWithAnotherAccount, 'Sign in with Another Account', 'addAccount', (n) => hub.signInWithAnotherAccount(n)],
+    [COMMANDS.switchAccount, 'Switch Account', 'switchAccount', (n) => switchAccount(hub, n)],
     [COMMANDS.approveServer, 'Approve Server', 'approve', (n) => consent.ask(n).then(() => undefined)],
     [COMMANDS.turnOnServer, 'Turn On Server', 'turnOn', (n) => turnManaged(hub, n, true)],
     [COMMANDS.turnOffServer, 'Turn Off Server', 'turnOff', (n) => turnManaged(hub, n, false)],

@@ -104,8 +104,9 @@ export class RegistryFlows {
       const target = await this.pickTarget(shape, answers, key, title);
       if (!target) return;
       const provenance = { url: client.url, name: server.name, version: server.version };
-      await addServerEntry({ scope: scopeOf(target), inputs: this.inputs, inputScope: inputScopeOf(target), key, shape, answers, provenance });
+      const entry = await addServerEntry({ scope: scopeOf(target), inputs: this.inputs, inputScope: inputScopeOf(target), key, shape, answers, provenance });
       added = true;
+      await this.settleBundles(target, key, undefined, entry);
       this.logger.info(`added "${key}" (${scrubber.message(server.name)} ${scrubber.message(server.version)}) to ${target} settings`);
       await vscode.commands.executeCommand(`${VIEW_ID}.focus`);
       void vscode.window.showInformationMessage(
@@ -328,6 +329,19 @@ export class RegistryFlows {
     });
     const version = (entry.registry as RegistryProvenance).version;
     this.logger.info(`[${name}] updated to ${scrubber.message(from.name)} ${scrubber.message(version)}`);
+    await this.settleBundles(source, key, raw, entry);
+  }
+
+  /** Records the bundles the entry runs now; a bundle no recorded entry runs any more is removed. */
+  private async settleBundles(source: OwnSource, key: string, before: unknown, after: unknown): Promise<void> {
+    if (!this.bundles) return;
+    const owner = `${source === 'user' ? 'user' : `${source}:${workspaceId() ?? ''}`}/${key}`;
+    try {
+      for (const sha of await this.bundles.settleUses(owner, before, after)) this.logger.info(`removed the MCP bundle ${sha.slice(0, 12)}…, which no entry runs any more`);
+    } catch (error) {
+      // The entry is written: a bundle left on disk only costs space.
+      this.logger.warn(`MCP bundles: could not record which entry runs which bundle: ${scrubber.message(error)}`);
+    }
   }
 }
 

@@ -128,6 +128,34 @@ describe('MCP bundles from a registry', () => {
     assert.deepEqual(unpacked, []);
   });
 
+  it('removes a bundle once an update leaves no entry running it, and only then', async () => {
+    const store = new BundleStore(join(dir, 'uses'));
+    const { server: found, pkg } = await bundleOption();
+    const next = bundle([{ name: 'CHANGELOG.md', data: '1.0.3' }]);
+    registry.files.set('next.mcpb', next);
+    const install = (sha: string, path: string) => store.install({ ...pkg, identifier: `${registry.url}/files/${path}`, fileSha256: sha }, registry.url);
+    const old = await install(sha256(good), 'good.mcpb');
+    const newer = await install(sha256(next), 'next.mcpb');
+    assert.ok(old.kind === 'stdio' && newer.kind === 'stdio');
+    const entryFor = (sha: string) => ({ command: process.execPath, args: [`${store.folder(sha)}/server/index.mjs`], cwd: store.folder(sha), registry: { name: found.name } });
+    assert.deepEqual(store.bundlesIn(entryFor(sha256(good))), [sha256(good)]);
+    assert.deepEqual(store.bundlesIn({ command: 'npx', args: [join(dir, 'elsewhere', sha256(good))] }), [], "another folder's hash is not this store's");
+
+    // Two entries (user settings and a workspace's) run the old bundle: its folder stays until both moved on.
+    assert.deepEqual(await store.settleUses('user/a', undefined, entryFor(sha256(good))), []);
+    assert.deepEqual(await store.settleUses('workspace:w1/a', undefined, entryFor(sha256(good))), []);
+    assert.deepEqual(await store.settleUses('user/a', entryFor(sha256(good)), entryFor(sha256(next))), []);
+    assert.ok(existsSync(store.folder(sha256(good))), 'the workspace entry still runs it');
+    assert.deepEqual(await store.settleUses('workspace:w1/a', entryFor(sha256(good)), entryFor(sha256(next))), [sha256(good)]);
+    assert.ok(!existsSync(store.folder(sha256(good))), 'no entry runs it any more');
+    assert.ok(existsSync(store.folder(sha256(next))));
+
+    // A bundle unpacked before uses were recorded is never removed: an unseen workspace may run it.
+    await install(sha256(good), 'good.mcpb');
+    assert.deepEqual(await store.settleUses('user/b', entryFor(sha256(good)), entryFor(sha256(next))), []);
+    assert.ok(existsSync(store.folder(sha256(good))));
+  });
+
   it('unpacks nothing from a bundle whose hash differs, a link, a path outside its folder, or a file larger than it says', async () => {
     const cases: Array<[string, Buffer, RegExp]> = [
       ['tampered.mcpb', Buffer.concat([good, Buffer.from('x')]), /SHA-256 is not the one the registry lists/],

@@ -79,7 +79,7 @@ describe('step-up against an authorization server that enforces registered scope
       assert.match(text(await h.callTool('secure', 'admin_action')), /admin_action done/);
       const after = h.server('secure')!;
       assert.ok(after.state.kind === 'running' && !after.state.signIn && !after.state.needsScope, 'the row is back to plain Connected');
-      assert.deepEqual(actionsFor(after.state, after.actionContext), ['restart', 'stop', 'logout']);
+      assert.deepEqual(actionsFor(after.state, after.actionContext), ['restart', 'stop', 'logout', 'addAccount']);
       w.stop();
       assert.equal(w.seen.lostSession, false, 'the session was there at every step');
       assert.ok(!w.seen.kinds.has('authRequired'), `never signed out: ${[...w.seen.kinds].join(',')}`);

@@ -164,6 +164,48 @@ window.acquireVsCodeApi = () => ({ postMessage(m) { window.__posted.push(m); }, 
     await details.locator('mcp-tool-result').filter({ hasText: '2031-01-02T03:04:05.000Z' }).waitFor();
   });
 
+  it("asks the person in the tab before an app's call to a destructive tool runs, and the answer goes to the extension", async () => {
+    const runId = await runWithApp(appView(BASIC_HTML));
+    await deliver({ type: 'result', runId, result: { content: [{ type: 'text', text: 'first' }], structuredContent: { time: 'first' } }, ms: 1 });
+    await app().locator('#server-time', { hasText: 'first' }).waitFor();
+    const dialog = page.locator('mcp-app-frame [role="alertdialog"]');
+
+    // The extension finds the tool destructive and asks: the tab shows the question, with the tool's
+    // name (the server's text) as text only; Don't Run declines, and the app's call fails.
+    await app().getByRole('button', { name: 'Get Server Time' }).click();
+    const first = await waitForPosted((m) => m.type === 'appCallTool', "the app's tool call");
+    const markup = '<img src=x onerror="window.__pwned=1">wipe';
+    await deliver({ type: 'appConfirm', callId: String(first.callId), tool: markup });
+    await dialog.waitFor();
+    assert.match(await dialog.innerText(), /wipe/);
+    assert.equal(await page.locator('mcp-app-frame img').count(), 0, "the tool's name is not markup");
+    await dialog.getByRole('button', { name: 'Don’t Run' }).click();
+    const declined = await waitForPosted((m) => m.type === 'appConfirmed' && m.callId === first.callId, 'the answer');
+    assert.equal(declined.run, false);
+    await dialog.waitFor({ state: 'detached' });
+    await deliver({ type: 'appCallFailed', callId: String(first.callId), message: 'You declined to run "wipe".' });
+    assert.equal(await page.evaluate('window.__pwned'), undefined);
+
+    // A question for a call the app never made is not shown.
+    // (Messages arrive in order: once a marker posted after it arrives, and a frame is drawn, it was handled.)
+    await deliver({ type: 'appConfirm', callId: 'not-a-call', tool: 'wipe' });
+    await page.evaluate(`new Promise((done) => {
+      addEventListener('message', (e) => { if (e.data === 'marker') requestAnimationFrame(() => requestAnimationFrame(done)); });
+      postMessage('marker', location.origin);
+    })`);
+    assert.equal(await dialog.count(), 0, 'no question for a call that is not pending');
+
+    // Run goes ahead: the extension runs the tool and the app gets its result.
+    await app().getByRole('button', { name: 'Get Server Time' }).click();
+    const second = await waitForPosted((m) => m.type === 'appCallTool' && m.callId !== first.callId, "the app's second call");
+    await deliver({ type: 'appConfirm', callId: String(second.callId), tool: 'wipe' });
+    await dialog.getByRole('button', { name: 'Run', exact: true }).click();
+    const confirmed = await waitForPosted((m) => m.type === 'appConfirmed' && m.callId === second.callId, 'the second answer');
+    assert.equal(confirmed.run, true);
+    await deliver({ type: 'appCallResult', callId: String(second.callId), result: { content: [{ type: 'text', text: 'ran' }], structuredContent: { time: 'ran' } } });
+    await app().locator('#server-time', { hasText: 'ran' }).waitFor();
+  });
+
   it('keeps a hostile app from the tab, VS Code and the network beyond its CSP', async () => {
     const hostile = `<!DOCTYPE html><html><body><p id="out">working</p><script>
       const report = [];

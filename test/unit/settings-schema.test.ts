@@ -72,7 +72,11 @@ const probes: Array<[Schema, Record<string, unknown>]> = [
     remoteSchema,
     {
       url: 'https://e.com/mcp',
-      auth: { clientId: 'c', endpoints: { authorization: 'https://as/a', token: 'https://as/t', registration: 'https://as/r', revocation: 'https://as/v' } },
+      auth: {
+        clientId: 'c',
+        account: 'work@example.com',
+        endpoints: { authorization: 'https://as/a', token: 'https://as/t', registration: 'https://as/r', revocation: 'https://as/v' },
+      },
     },
   ],
 ];

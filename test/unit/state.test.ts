@@ -120,6 +120,23 @@ describe('actionsFor: the one place that says which actions a state allows', () 
     assert.deepEqual(actionsFor({ kind: 'disabled', reason: 'approval' }, { ...ctx, session: false, inputs: true }), ['approve', 'setInput']);
     assert.deepEqual(actionsFor({ kind: 'disabled', reason: 'untrusted' }, { ...ctx, session: false }), []);
   });
+  it('offers Sign in with Another Account beside a session, and Switch Account where there is another account, on unpinned entries only', () => {
+    assert.deepEqual(actionsFor(running, { ...ctx, accounts: 1 }), ['restart', 'stop', 'logout', 'addAccount']);
+    assert.deepEqual(actionsFor(running, { ...ctx, accounts: 2 }), ['restart', 'stop', 'logout', 'addAccount', 'switchAccount']);
+    // The active account logged out, another still signed in: sign in afresh, or switch to it.
+    assert.deepEqual(actionsFor(states.authRequired, { ...ctx, session: false, accounts: 1 }), ['authenticate', 'copyRedirectUri', 'switchAccount']);
+    assert.deepEqual(actionsFor(states.stopped, { ...ctx, accounts: 2 }), ['start', 'logout', 'addAccount', 'switchAccount']);
+    // Pinned (auth.account): its one account, Log Out of it, nothing else.
+    assert.deepEqual(actionsFor(running, { ...ctx, accounts: 2, pinned: true }), ['restart', 'stop', 'logout']);
+    // Not while signing in, and never without OAuth.
+    assert.deepEqual(actionsFor(transition(running, events.authStarted)!, { ...ctx, accounts: 2 }), ['cancel', 'pasteRedirect', 'restart', 'stop', 'logout']);
+    for (const state of Object.values(states))
+      assert.deepEqual(
+        actionsFor(state, { ...ctx, oauth: false, accounts: 2 }).filter((a) => a.endsWith('Account')),
+        [],
+        state.kind,
+      );
+  });
   it('never offers Authenticate to a server that does not sign in with OAuth', () => {
     for (const state of Object.values(states)) assert.ok(!actionsFor(state, { ...ctx, oauth: false }).includes('authenticate'), state.kind);
   });

@@ -47,10 +47,24 @@ const ACTION_ICONS: Record<ServerAction, string> = {
   update: 'cloud-download',
   turnOn: 'debug-start',
   turnOff: 'circle-slash',
+  addAccount: 'person-add',
+  switchAccount: 'account',
 };
 
 /** Actions shown as buttons with words under the status; the rest are icon buttons in the row's head. */
-const TEXT_ACTIONS: ReadonlySet<ServerAction> = new Set(['approve', 'authenticate', 'cancel', 'logout', 'pasteRedirect', 'setInput', 'moveSecrets', 'update', 'turnOn', 'turnOff']);
+const TEXT_ACTIONS: ReadonlySet<ServerAction> = new Set([
+  'approve',
+  'authenticate',
+  'cancel',
+  'logout',
+  'pasteRedirect',
+  'setInput',
+  'moveSecrets',
+  'update',
+  'turnOn',
+  'turnOff',
+  'switchAccount',
+]);
 
 const AVAILABILITY: Partial<Record<string, string>> = {
   required: 'required',

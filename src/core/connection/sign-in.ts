@@ -24,8 +24,11 @@ export class SignIn {
     private readonly events: SignInEvents,
     /** Runs however the sign-in ends, before `done` settles (the session shown may have changed). */
     after: () => Promise<void>,
-    /** Started by the hub (a server chosen for the company identity, no browser page), not by the person. */
-    private readonly quiet = false,
+    /**
+     * quiet: started by the hub (a server chosen for the company identity, no browser page), not by the person;
+     * another: Sign in with another account (the authorization server is asked to let the person choose).
+     */
+    private readonly options: { readonly quiet?: boolean; readonly another?: boolean } = {},
   ) {
     this.done = this.run().finally(after);
   }
@@ -34,7 +37,7 @@ export class SignIn {
     try {
       await this.auth.signIn({
         signal: this.abort.signal,
-        quiet: this.quiet,
+        ...this.options,
         onRedirectUri: (uri) => {
           if (!this.disposed) this.events.redirectUri(uri);
         },

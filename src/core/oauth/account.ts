@@ -64,6 +64,28 @@ export function accountFromIdToken(idToken: unknown): Account | undefined {
   return accountFromClaims(idTokenClaims(idToken));
 }
 
+/** Longer subjects than this are no subject we key on (the claim is untrusted input). */
+const SUBJECT_MAX = 1024;
+
+/** The subject (`sub`) of a claims object exactly as sent, when it is a usable string. */
+export function subjectOf(claims: unknown): string | undefined {
+  const sub = typeof claims === 'object' && claims !== null ? (claims as { sub?: unknown }).sub : undefined;
+  return typeof sub === 'string' && sub !== '' && sub.length <= SUBJECT_MAX ? sub : undefined;
+}
+
+/** Who signed in: the account as shown, and the subject exactly as sent, which sessions are keyed on (accounts.ts), never shown. */
+export interface SignedInAs {
+  readonly account?: Account;
+  readonly subject?: string;
+}
+
+/** Who a claims object (an id_token's, a userinfo answer) names; empty when nobody. */
+export function signedInAs(claims: unknown): SignedInAs {
+  const account = accountFromClaims(claims);
+  const subject = subjectOf(claims);
+  return { ...(account ? { account } : {}), ...(subject ? { subject } : {}) };
+}
+
 /** The payload of an id_token (a JWS), decoded without checking its signature; undefined when it is not one. */
 export function idTokenClaims(idToken: unknown): Record<string, unknown> | undefined {
   if (typeof idToken !== 'string' || idToken.length > ID_TOKEN_MAX) return undefined;
@@ -89,7 +111,7 @@ export function storedAccount(value: unknown): Account | undefined {
  * Asks the OpenID Connect userinfo endpoint who the access token belongs to: one GET, through the
  * OAuth fetch (guarded, bounded), time-boxed. Undefined on any failure: the account is a nicety.
  */
-export async function fetchUserinfo(fetchFn: FetchLike, endpoint: string, accessToken: string, guard: GuardOptions): Promise<Account | undefined> {
+export async function fetchUserinfo(fetchFn: FetchLike, endpoint: string, accessToken: string, guard: GuardOptions): Promise<SignedInAs | undefined> {
   try {
     const url = await checkUrl(endpoint, 'the userinfo endpoint', guard);
     const response = await fetchFn(url, {
@@ -101,7 +123,7 @@ export async function fetchUserinfo(fetchFn: FetchLike, endpoint: string, access
       await response.body?.cancel();
       return undefined;
     }
-    return accountFromClaims(await response.json());
+    return signedInAs(await response.json());
   } catch {
     return undefined;
   }

@@ -12,7 +12,6 @@
  */
 import { createHash, generateKeyPairSync, webcrypto, type JsonWebKey } from 'node:crypto';
 import { DpopSession, type DpopKeyPair, type OAuthDiscoveryState } from '@modelcontextprotocol/client';
-import type { OAuthSession } from './token-store';
 
 /** The one algorithm the hub signs with: P-256 keys, which every DPoP authorization server takes. */
 export const DPOP_ALG = 'ES256';
@@ -50,7 +49,8 @@ export async function dpopSessionFor(key: DpopKey): Promise<DpopSession> {
 
 /** What DpopPolicy asks of the server's OAuth: its stored session, the sign-in under way, and how to keep a key. */
 export interface DpopContext {
-  session(): Promise<OAuthSession | undefined>;
+  /** The stored session's key and discovery (undefined before a sign-in stored one). */
+  session(): Promise<{ readonly dpopKey?: DpopKey; readonly discovery?: OAuthDiscoveryState } | undefined>;
   /** The sign-in under way: it knows its discovery before anything is stored, and keeps a key made for it (stagedSignIn). */
   signIn(): { stagedDpopKey: DpopKey | undefined; stagedDiscovery(): OAuthDiscoveryState | undefined } | undefined;
   /** Stores `key` with the session unless it holds one already; answers the key it holds. */
@@ -91,8 +91,15 @@ export class DpopPolicy {
   }
 
   private async key(): Promise<DpopKey | undefined> {
-    const s = await this.ctx.session();
     const flow = this.ctx.signIn();
+    const key = await this.choose(flow);
+    // A sign-in commits the key its tokens are bound to, whichever session held it (it may add another account: accounts.ts).
+    if (key && flow && !flow.stagedDpopKey) flow.stagedDpopKey = key;
+    return key;
+  }
+
+  private async choose(flow: ReturnType<DpopContext['signIn']>): Promise<DpopKey | undefined> {
+    const s = await this.ctx.session();
     if (!s && !flow) return undefined;
     const key = s?.dpopKey ?? flow?.stagedDpopKey;
     if (key) return key;

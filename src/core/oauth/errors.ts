@@ -3,42 +3,9 @@
  * Messages are for people; they never contain a token, code, verifier or client secret, and never
  * echo an attacker-controlled value such as a mismatched issuer.
  */
-import { HubError } from '../errors';
+import { HubError, type OAuthFlowErrorCode } from '../errors';
 
-export type OAuthFlowErrorCode =
-  | 'unsafe_url'
-  | 'unreachable'
-  | 'invalid_metadata'
-  /** The authorization server's metadata names another issuer than the URL it was fetched for (RFC 8414 §3.3). */
-  | 'metadata_issuer_mismatch'
-  /** The authorization response came from another issuer than the sign-in's (RFC 9207 `iss`). */
-  | 'response_issuer_mismatch'
-  /** The authorization server does not register MCP Hub as a client (refused, or no registration endpoint). */
-  | 'registration_refused'
-  | 'pkce_unsupported'
-  /** The metadata lists no code_challenge_methods_supported at all (auth.pkce "assume-s256" answers it). */
-  | 'pkce_unadvertised'
-  /** The authorization server refused the RFC 8707 `resource` parameter (auth.resourceIndicator false answers it). */
-  | 'resource_refused'
-  | 'grant_unsupported'
-  | 'no_metadata'
-  | 'authorization_denied'
-  | 'state_mismatch'
-  | 'cancelled'
-  | 'timeout'
-  | 'interaction_required'
-  | 'response_too_large'
-  | 'step_up_limit'
-  | 'callback_port_in_use'
-  | 'invalid_scope'
-  | 'issuer_not_allowed'
-  | 'redirect_refused'
-  | 'store_unavailable'
-  | 'store_newer_version'
-  | 'assertion_unavailable'
-  | 'idp_sign_in_required'
-  | 'idp_refused'
-  | 'enterprise_refused';
+export type { OAuthFlowErrorCode } from '../errors';
 
 export class OAuthFlowError extends HubError {
   /** The RFC 6749 `error` the authorization server answered (a well-formed one only), when one is why. */
@@ -73,6 +40,11 @@ export function errorText(error: unknown): string | undefined {
 export function oauthErrorCode(raw: unknown): string | undefined {
   // RFC 6749 codes are lowercase words joined by underscores; a token-shaped or marked-up value is not one.
   return typeof raw === 'string' && /^[a-z_]{1,64}$/.test(raw) ? raw : undefined;
+}
+
+/** A passive provider (or a quiet sign-in) that would need the person. */
+export function interactionRequired(): OAuthFlowError {
+  return new OAuthFlowError('interaction_required', 'Sign-in is required.');
 }
 
 export function isOAuthFlowError(error: unknown, code?: OAuthFlowErrorCode): error is OAuthFlowError {

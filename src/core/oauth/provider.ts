@@ -1,23 +1,20 @@
 /**
- * Our OAuthClientProvider: the SDK runs discovery, registration, PKCE and token requests; this
- * class supplies identity and storage for one server, in one of four modes (ProviderMode), and
- * closes the gaps SDK 2.4.0 still has at this seam. Some are told apart in their own files
- * (discovery-checks.ts, clients.ts, credentials.ts); these stay here:
- *  - stagedSignIn: the SDK (v2 too) stores discovery, client and tokens one by one as it goes, and drops
- *    tokens to force a new authorization, so a failed sign-in would leave a broken or no session.
- *    A sign-in provider (interactive, or client credentials from Authenticate) keeps this flow's
- *    discovery and client in memory, reports no tokens (so the SDK authorizes afresh rather than
- *    refreshing) and commits discovery, client, tokens and issuer in one write in saveTokens.
- *    Until then the stored session is untouched; invalidateCredentials clears only the flow's state.
+ * Our OAuthClientProvider: the SDK runs discovery, registration, PKCE and token requests; this class supplies identity and storage
+ * for one server, in one of four modes (ProviderMode), and closes the gaps SDK 2.4.0 still has at this seam. Some are told apart in
+ * their own files (discovery-checks.ts, clients.ts, credentials.ts); these stay here:
+ *  - stagedSignIn: the SDK (v2 too) stores discovery, client and tokens one by one as it goes, and drops tokens to force a new
+ *    authorization, so a failed sign-in would leave a broken or no session. A sign-in provider (interactive, or client credentials
+ *    from Authenticate) keeps this flow's discovery and client in memory, reports no tokens (so the SDK authorizes afresh rather than
+ *    refreshing) and commits discovery, client, tokens and issuer in one write in saveTokens, as one account among the server's
+ *    (accounts.ts). Until then the stored session is untouched; invalidateCredentials clears only the flow's state.
  *  - noUnaskedBrowser (v2 runs auth() on a 401 mid call): a provider built for a transport (passive) never opens a browser or
  *    registers a client; it raises interaction_required, which the hub shows as authRequired.
- *  - crossWindowRotation (invalidateCredentials 'tokens'): before dropping tokens after
- *    invalid_grant, re-read the store; another window may have rotated them;
+ *  - crossWindowRotation (invalidateCredentials 'tokens'): before dropping tokens after invalid_grant, re-read the store; another
+ *    window may have rotated them;
  *  - resourceIndicatorOff (validateResourceURL): auth.resourceIndicator false leaves `resource` out.
  *  - expiresIn (saveTokens; v2 stores no expiry): `expires_in` becomes an absolute expiry for proactive refresh;
- *  - signedInAccount (saveTokens; v2 hands over the id_token with the tokens and reads nothing of it):
- *    who signed in is taken from the id_token's claims (else, at a browser sign-in, from the userinfo
- *    endpoint) and kept with the session; the id_token itself is not stored.
+ *  - signedInAccount (saveTokens; v2 hands over the id_token with the tokens and reads nothing of it): who signed in is taken from
+ *    the id_token's claims (else, at a browser sign-in, from the userinfo endpoint) and kept with the session; the id_token is not stored.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -33,14 +30,15 @@ import type { AuthSettings } from '../config';
 import type { Clock, Logger } from '../ports';
 import { scrubber } from '../scrub';
 import { issuerOf } from './issuer';
-import { committedSession, renewedSession } from './session';
-import { accountFromIdToken, type Account } from './account';
+import { base, committedSession, renewedSession } from './session';
+import { idTokenClaims, signedInAs, type SignedInAs } from './account';
+import { placeOf, signInPlace, type AccountRef } from './accounts';
 import type { DpopKey } from './dpop';
 import { chooseClient, clientMetadataFor, registrationScope, type StoredClient } from './clients';
 import { assertCredentialsMayGoTo, bindCredentials, privateKeyJwt, type CredentialsContext } from './credentials';
 import { checkDiscovery } from './discovery-checks';
 import { grantParams, type ProviderMode } from './grant';
-import { OAuthFlowError } from './errors';
+import { interactionRequired, OAuthFlowError } from './errors';
 import { checkUrl, guardFor, type Resolver } from './url-guard';
 import type { OAuthSession, TokenStore } from './token-store';
 
@@ -57,7 +55,9 @@ export interface ProviderOptions {
   /** A client a sign-in that did not complete registered (spareRegistration), preferred where it fits. */
   readonly spareClient?: StoredClient;
   /** Who signed in, when the tokens of a browser sign-in carry no id_token (ServerAuth asks the userinfo endpoint). */
-  readonly lookUpAccount?: (tokens: OAuthTokens, discovery: OAuthDiscoveryState | undefined) => Promise<Account | undefined>;
+  readonly lookUpAccount?: (tokens: OAuthTokens, discovery: OAuthDiscoveryState | undefined) => Promise<SignedInAs | undefined>;
+  /** The entry's account: its auth.account pin, or undefined for the active account (accounts.ts). */
+  readonly account?: AccountRef;
 }
 
 /** What one sign-in has learned so far; kept in memory until its tokens are committed. */
@@ -228,12 +228,13 @@ export class HubOAuthProvider implements OAuthClientProvider {
     scrubber.remember(...[received.access_token, received.refresh_token, received.id_token].filter((x): x is string => !!x));
     // signedInAccount: the claims are what is kept of the id_token.
     const { id_token: idToken, ...tokens } = received;
-    const fromIdToken = accountFromIdToken(idToken);
+    const fromIdToken = signedInAs(idTokenClaims(idToken));
     const now = this.options.clock.now();
     const grant = this.mode.kind === 'clientCredentials' ? ('client_credentials' as const) : this.mode.kind === 'assertion' ? this.mode.grant : undefined;
     const { serverUrl } = this.options;
     if (!this.staged) {
-      const renewal = { serverUrl, now, grant, passive: this.mode.kind === 'passive', known: this.session?.tokens, ...(fromIdToken ? { account: fromIdToken } : {}) };
+      const named = fromIdToken.account ? { account: fromIdToken.account } : {};
+      const renewal = { serverUrl, now, grant, passive: this.mode.kind === 'passive', known: this.session?.tokens, ...named };
       await this.write((s) => renewedSession(s, tokens, renewal, this.options.logger));
       // A machine-to-machine server gets its tokens here, on the transport, not through a sign-in.
       if (this.nonInteractive) await bindCredentials(this.credentials, this.session?.discovery);
@@ -243,12 +244,16 @@ export class HubOAuthProvider implements OAuthClientProvider {
     const flow = this.flow;
     this.assertNotEnded();
     // Client credentials sign in a machine, not a person: nobody to look up.
-    const account = fromIdToken ?? (grant ? undefined : await this.options.lookUpAccount?.(tokens, flow.discovery));
+    const who = fromIdToken.subject || fromIdToken.account || grant ? fromIdToken : ((await this.options.lookUpAccount?.(tokens, flow.discovery)) ?? {});
     // The sign-in may have ended while the userinfo endpoint answered.
     this.assertNotEnded();
+    const { at, accountKey } = signInPlace(tokens.issuer ?? issuerOf(flow.discovery), who, this.options.settings.account);
+    const { account } = who;
     const client = this.options.settings.clientId ? undefined : (flow.client ?? undefined);
     const staged = { ...(flow.discovery ? { discovery: flow.discovery } : {}), ...(client ? { client } : {}), ...(flow.dpopKey ? { dpopKey: flow.dpopKey } : {}) };
-    await this.write((s) => committedSession(s, tokens, staged, { serverUrl, now, grant, ...(account ? { account } : {}) }));
+    const commit = { serverUrl, now, grant, ...(account ? { account } : {}), ...(accountKey ? { accountKey } : {}) };
+    // A sign-in for the unpinned entries makes its account the active one.
+    await this.write((s) => committedSession(s, tokens, staged, commit), { key: at }, !this.options.account);
     await bindCredentials(this.credentials, flow.discovery);
   }
 
@@ -328,19 +333,16 @@ export class HubOAuthProvider implements OAuthClientProvider {
 
   /** The latest stored session (another window may have changed it). */
   async read(): Promise<OAuthSession | undefined> {
-    this.session = await this.options.store.get(this.options.serverUrl);
+    this.session = await this.options.store.get(this.options.serverUrl, this.ref);
     return this.session;
   }
 
-  private async write(change: (s: OAuthSession | undefined) => OAuthSession | undefined): Promise<void> {
-    this.session = await this.options.store.update(this.options.serverUrl, change);
+  /** The account this provider works on: the one it read (another may become active meanwhile), else the entry's. */
+  private get ref(): AccountRef {
+    return this.session ? { key: placeOf(this.session) } : this.options.account;
   }
-}
 
-function base(s: OAuthSession | undefined, serverUrl: string): OAuthSession {
-  return s ?? { resource: serverUrl, updatedAt: 0 };
-}
-
-function interactionRequired(): OAuthFlowError {
-  return new OAuthFlowError('interaction_required', 'Sign-in is required.');
+  private async write(change: (s: OAuthSession | undefined) => OAuthSession | undefined, ref = this.ref, activate = false): Promise<void> {
+    this.session = await this.options.store.update(this.options.serverUrl, change, ref, activate);
+  }
 }

@@ -17,6 +17,7 @@ import { refreshAuthorization, type FetchLike } from '@modelcontextprotocol/clie
 import type { AuthSettings } from '../config';
 import type { Clock, Logger, TimerHandle } from '../ports';
 import { scrubber } from '../scrub';
+import { placeOf } from './accounts';
 import type { RefreshDecision } from './middleware/refresh';
 import type { HubOAuthProvider } from './provider';
 import type { OAuthSession, TokenStore } from './token-store';
@@ -146,15 +147,18 @@ export class Refresher {
     const already = await renewed();
     if (already) return already;
     const owner = this.leaseOwner;
+    // One lease per account: two accounts of one server refresh independently.
+    const current = await this.ctx.session();
+    const account = current ? placeOf(current) : undefined;
     for (let waited = 0; ; waited += LEASE_POLL_MS) {
-      if (await store.acquireLease(serverUrl, owner, LEASE_TTL_MS, clock.now())) {
+      if (await store.acquireLease(serverUrl, owner, LEASE_TTL_MS, clock.now(), account)) {
         // The holder before us may have finished between our reads.
         const late = await renewed();
         if (late) {
-          await store.releaseLease(serverUrl, owner);
+          await store.releaseLease(serverUrl, owner, account);
           return late;
         }
-        return { proceed: true, done: () => store.releaseLease(serverUrl, owner) };
+        return { proceed: true, done: () => store.releaseLease(serverUrl, owner, account) };
       }
       if (waited >= LEASE_TTL_MS) return { proceed: true, done: async () => undefined };
       await new Promise((r) => setTimeout(r, LEASE_POLL_MS));

@@ -9,7 +9,8 @@ import type { RemoteServerConfig } from '../config';
 import type { StepUp as StepUpResult } from '../failure';
 import type { BrowserOpener, Clock, Logger } from '../ports';
 import { scrubber } from '../scrub';
-import { fetchUserinfo, type Account } from './account';
+import { fetchUserinfo, type SignedInAs } from './account';
+import { placeOf } from './accounts';
 import { DpopPolicy } from './dpop';
 import type { StoredClient } from './clients';
 import { hasClientCredentials, isMachineToMachine, type ProviderMode } from './grant';
@@ -20,11 +21,13 @@ import { HubOAuthProvider } from './provider';
 import { Refresher } from './refresh';
 import { revokeSession } from './revocation';
 import { sameOrigin, SignInFlow, type SignInHooks } from './sign-in';
+import { ServerAccounts } from './server-accounts';
 import { StepUp } from './step-up';
 import { sessionInfo, unrenewableExpiry, type SessionInfo } from './session';
 import { secretKeyFor, type OAuthSession, type TokenStore } from './token-store';
 import { OAuthTrace } from './trace';
 import { guardFor, type Resolver } from './url-guard';
+import { sameIssuer } from './issuer';
 
 export { DEFAULT_SIGN_IN_TIMEOUT_S, type SignInHooks } from './sign-in';
 export type { SessionInfo } from './session';
@@ -45,6 +48,8 @@ export class ServerAuth {
   readonly secretKey: string;
   /** The steps of the last sign-ins and the refreshes after them, in memory. */
   readonly trace: OAuthTrace;
+  /** Which of the server's accounts this entry uses, and Switch Account (server-accounts.ts). */
+  readonly accounts: ServerAccounts;
   private readonly stepUp: StepUp;
   private readonly dpop: DpopPolicy;
   private readonly refresher: Refresher;
@@ -61,12 +66,13 @@ export class ServerAuth {
     scrubber.remember(...[clientSecret, privateKey].filter((x): x is string => !!x));
     const { store, logger, clock } = deps;
     const session = () => this.session();
+    this.accounts = new ServerAccounts(config.url, store, config.auth?.account);
     this.trace = new OAuthTrace(clock);
     this.stepUp = new StepUp(logger, async () => (await this.session())?.tokens?.scope?.split(' ').filter(Boolean) ?? []);
     this.dpop = new DpopPolicy({
       session,
       signIn: () => this.flow.provider,
-      keep: async (key) => (await store.update(config.url, (cur) => (cur ? { ...cur, dpopKey: cur.dpopKey ?? key } : cur)))?.dpopKey,
+      keep: async (key) => (await store.update(config.url, (cur) => (cur ? { ...cur, dpopKey: cur.dpopKey ?? key } : cur), this.accounts.ref))?.dpopKey,
     });
     this.fetch = createOAuthFetch({
       serverUrl: config.url,
@@ -117,7 +123,7 @@ export class ServerAuth {
   }
 
   session(): Promise<OAuthSession | undefined> {
-    return this.deps.store.get(this.config.url);
+    return this.deps.store.get(this.config.url, this.accounts.ref);
   }
 
   /** Whether this server signs in with no browser (client credentials, a JWT assertion): see grant.ts. */
@@ -144,10 +150,7 @@ export class ServerAuth {
     return this.stepUp.take();
   }
 
-  /**
-   * When the stored session ends for good: its expiry, when it has no refresh token and no other
-   * way to a new token (client credentials, a JWT assertion); else undefined.
-   */
+  /** When the stored session ends for good (no refresh token, no other way to a new token: session.ts); else undefined. */
   async unrenewableExpiry(): Promise<number | undefined> {
     const s = await this.session().catch(() => undefined);
     return unrenewableExpiry(s, this.settings, !!s?.tokens && (await this.isMachineToMachine(s)));
@@ -165,8 +168,8 @@ export class ServerAuth {
     const resourceMetadataUrl = sameOrigin(this.stepUp.lastChallenge?.resourceMetadataUrl, this.config.url);
     try {
       const metadata = await discoverOAuthProtectedResourceMetadata(this.config.url, resourceMetadataUrl ? { resourceMetadataUrl } : {}, this.fetch);
-      const named = (metadata.authorization_servers ?? []).map(withoutSlash);
-      return named.length > 0 && !named.includes(withoutSlash(issuer));
+      const named = metadata.authorization_servers ?? [];
+      return named.length > 0 && !named.some((n) => sameIssuer(n, issuer));
     } catch {
       return false;
     }
@@ -185,9 +188,9 @@ export class ServerAuth {
   /**
    * Who a browser sign-in's access token belongs to, from the OpenID Connect userinfo endpoint of the
    * authorization server's metadata, when it has one (the tokens carried no id_token). Failures are
-   * ignored: the account is shown, never relied on.
+   * ignored: the session then names no account (accounts.ts), nothing else.
    */
-  private async lookUpAccount(tokens: OAuthTokens, discovery: OAuthDiscoveryState | undefined): Promise<Account | undefined> {
+  private async lookUpAccount(tokens: OAuthTokens, discovery: OAuthDiscoveryState | undefined): Promise<SignedInAs | undefined> {
     const endpoint = (discovery?.authorizationServerMetadata as { userinfo_endpoint?: unknown } | undefined)?.userinfo_endpoint;
     // A DPoP-bound token needs a proof for each use; the account is not worth one.
     if (typeof endpoint !== 'string' || tokens.token_type.toLowerCase() !== 'bearer') return undefined;
@@ -212,6 +215,7 @@ export class ServerAuth {
         ...(resolver ? { resolver } : {}),
         dpop: () => this.dpop.session(),
         lookUpAccount: (tokens, discovery) => this.lookUpAccount(tokens, discovery),
+        account: this.accounts.ref,
         ...(mode.kind === 'interactive' && spareClient ? { spareClient } : {}),
       },
       session,
@@ -228,6 +232,7 @@ export class ServerAuth {
     // Workload identity and enterprise sessions get a new token with a new assertion, no browser.
     if (this.settings.grantType === 'jwt-bearer') return this.provider(session, assertionMode('workload', this.settings, idp, false));
     if (await this.isMachineToMachine(session)) return this.provider(session, { kind: 'clientCredentials' });
+    this.accounts.connectingWith(session);
     if (!session?.tokens) return undefined;
     await this.refresher.ifDue(session);
     // A new ID-JAG for a server signed in through the IdP before (chosen then), unless it is now set not to.
@@ -260,15 +265,15 @@ export class ServerAuth {
   }
 
   /**
-   * Deletes the session (tokens, registration, discovery) from the store; a sign-in under way ends
-   * first. Then, not waited for, its tokens are revoked where the server offers it (revocation.ts).
+   * Deletes the session of this entry's account (tokens, registration, discovery; the server's other accounts stay), a sign-in
+   * under way ending first. Then, not waited for, its tokens are revoked where the server offers it (revocation.ts).
    */
   async logout(): Promise<void> {
     const session = await this.session().catch(() => undefined);
     this.flow.signOut();
     this.refresher.cancel();
     this.stepUp.reset();
-    await this.deps.store.delete(this.config.url);
+    await this.deps.store.delete(this.config.url, session ? { key: placeOf(session) } : this.accounts.ref);
     this.trace.add({ kind: 'info', label: 'Signed out' });
     if (session?.tokens) void this.revoke(session).catch(() => this.deps.logger.warn('revoking the tokens failed'));
   }
@@ -291,8 +296,4 @@ export class ServerAuth {
     this.refresher.cancel();
     this.trace.dispose();
   }
-}
-
-function withoutSlash(url: string): string {
-  return url.replace(/\/+$/, '');
 }

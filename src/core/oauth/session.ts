@@ -27,6 +27,11 @@ export interface SessionInfo {
   readonly account?: Account;
 }
 
+/** The stored session, or a new one for `serverUrl` to build on. */
+export function base(s: OAuthSession | undefined, serverUrl: string): OAuthSession {
+  return s ?? { resource: serverUrl, updatedAt: 0 };
+}
+
 /** The panel's view of a session with tokens; undefined without. */
 export function sessionInfo(s: OAuthSession | undefined): SessionInfo | undefined {
   if (!s?.tokens) return undefined;
@@ -99,15 +104,15 @@ export function renewedSession(s: OAuthSession | undefined, tokens: OAuthTokens,
 }
 
 /**
- * stagedSignIn: the session a sign-in commits in one write, replacing whatever was stored: its
- * discovery, client (none for a client from settings), tokens and issuer. A DPoP key the stored
- * session holds stays (tokens may be bound to it), else the flow's.
+ * stagedSignIn: the session a sign-in commits in one write, replacing whatever was stored for its
+ * account: its discovery, client (none for a client from settings), tokens and issuer. The DPoP key
+ * the flow signed with goes with its tokens (they are bound to it), else the stored one stays.
  */
 export function committedSession(
   s: OAuthSession | undefined,
   tokens: OAuthTokens,
   staged: { readonly discovery?: OAuthDiscoveryState; readonly client?: StoredClient; readonly dpopKey?: DpopKey },
-  commit: { readonly serverUrl: string; readonly now: number; readonly grant: OAuthSession['grant']; readonly account?: Account },
+  commit: { readonly serverUrl: string; readonly now: number; readonly grant: OAuthSession['grant']; readonly account?: Account; readonly accountKey?: string },
 ): OAuthSession {
   const issuer = tokens.issuer ?? issuerOf(staged.discovery);
   const { expiresAt, lifetimeMs } = expiry(tokens, commit.now);
@@ -122,9 +127,10 @@ export function committedSession(
     // A sign-in: no refresh has happened to these tokens yet.
     obtainedAt: commit.now,
     ...(commit.account ? { account: commit.account } : {}),
+    ...(commit.accountKey ? { accountKey: commit.accountKey } : {}),
   };
   if (staged.client) next.client = staged.client;
-  const dpopKey = s?.dpopKey ?? staged.dpopKey;
+  const dpopKey = staged.dpopKey ?? s?.dpopKey;
   if (dpopKey) next.dpopKey = dpopKey;
   return next;
 }

@@ -11,9 +11,10 @@ import { auth, discoverOAuthServerInfo, registerClient, type AuthorizationServer
 import type { RemoteServerConfig } from '../config';
 import type { BrowserOpener, Clock, Logger } from '../ports';
 import { scrubber } from '../scrub';
+import { askForAccount, placeFor } from './accounts';
 import { CallbackServer } from './callback-server';
 import { configuredDiscovery } from './configured-discovery';
-import { OAuthFlowError } from './errors';
+import { interactionRequired, OAuthFlowError } from './errors';
 import type { EnterpriseIdp } from './idp';
 import { issuerOf } from './issuer';
 import { assertionMode, enterpriseRefusal, usesEnterprise, type AssertionGrant } from './jwt-bearer';
@@ -34,6 +35,8 @@ export interface SignInHooks {
   readonly quiet?: boolean;
   /** The redirect URI is known (the panel shows it and offers to copy it). */
   readonly onRedirectUri?: (uri: string) => void;
+  /** Sign in with another account: the authorization server is asked to let the person choose (accounts.ts). */
+  readonly another?: boolean;
 }
 
 /** What a sign-in flow is given: the server, the fetch and trace of its OAuth, and how to make a provider. */
@@ -153,7 +156,7 @@ export class SignInFlow {
       ));
     const metadata = discovery.authorizationServerMetadata;
     const grant = this.settings.grantType === 'jwt-bearer' ? 'workload' : this.usesEnterprise(metadata, !hooks.quiet) ? 'enterprise' : undefined;
-    if (hooks.quiet && grant !== 'enterprise') throw new OAuthFlowError('interaction_required', 'Sign-in is required.');
+    if (hooks.quiet && grant !== 'enterprise') throw interactionRequired();
     if (grant) return this.assertionSignIn(attempt, hooks, discovery, grant);
     if (usesClientCredentials(this.settings, metadata)) return this.clientCredentialsSignIn(attempt, discovery);
     return this.browserSignIn(attempt, hooks, discovery, resourceMetadataUrl);
@@ -192,6 +195,10 @@ export class SignInFlow {
       onAuthorizationUrl: async (url, state, issuer) => {
         if (attempt.ended) throw attempt.ended;
         callback.expect(state, issuer.issuer, issuer.required);
+        askForAccount(url, discovery.authorizationServerMetadata, {
+          ...(this.settings.account ? { pin: this.settings.account } : {}),
+          ...(hooks.another ? { another: true } : {}),
+        });
         logger.info(`opening the browser to sign in at ${url.origin}`);
         // The authorization URL without its query (state, PKCE challenge); the scope asked for is said apart.
         const scope = showableScopes(url.searchParams.get('scope'));
@@ -299,7 +306,7 @@ export class SignInFlow {
     if (idp) {
       // Who is signed in is who the company IdP says (the JWT bearer grant names nobody).
       const account = (await idp.status()).account;
-      if (account) await this.ctx.store.update(config.url, (s) => (s ? { ...s, account } : s));
+      if (account) await this.ctx.store.update(config.url, (s) => (s ? { ...s, account } : s), { key: placeFor(issuerOf(discovery), undefined) });
     }
     logger.info(grant === 'enterprise' ? 'signed in through the company IdP' : 'signed in with the workload identity token');
   }

@@ -4,8 +4,11 @@
  * write re-reads the secret first: another window may have changed it since.
  *
  * The secret is `{ v: 1, sessions: { [resource]: OAuthSession }, bindings?: { [clientId]: issuer } }`.
- * `bindings` ties a pre-registered client ID (and so its secret) to the one issuer it belongs to; it
- * outlives logout, and older readers ignore it. Fields this version does not know are kept on write.
+ * `sessions[resource]` is the resource's active account, which is all an older MCP Hub reads (and
+ * refreshes, or deletes at Log Out); its other accounts are in `sessions` too, under the resource with
+ * a fragment (`<resource>#account=<key>`, accounts.ts), which an older MCP Hub never reads or writes
+ * but keeps. `bindings` ties a pre-registered client ID (and so its secret) to the one issuer it
+ * belongs to; it outlives logout, and older readers ignore it. Fields this version does not know are kept on write.
  *
  * Nothing stored is lost by accident:
  * - a secret that is not JSON or not of this shape is copied, as it is, to `mcpHub.oauthCorrupt/<host>`
@@ -14,51 +17,22 @@
  * - a secret storage that fails (keyring locked) gives a typed `store_unavailable` error.
  * Every token and secret read or written is handed to the scrubber, so no surface shows it.
  */
-import type { OAuthDiscoveryState, OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/client';
 import { isRecord } from '../../protocol';
 import { noopLogger, type Disposable, type Logger, type SecretStore } from '../ports';
+import { accountsOf, place, select, withAccounts, type AccountRef, type ResourceAccounts } from './accounts';
 import { scrubber } from '../scrub';
-import type { Account } from './account';
-import type { DpopKey } from './dpop';
 import { OAuthFlowError } from './errors';
+import type { OAuthSession } from './session-record';
+
+export type { OAuthSession };
+
+export { MemorySecretStore } from './memory-secret-store';
 
 export const SECRET_PREFIX = 'mcpHub.oauth/';
 /** Short-lived refresh leases between windows live under their own prefix. */
 export const LEASE_PREFIX = 'mcpHub.oauthLease/';
 /** The last unreadable host secret, kept so a damaged secret is never simply overwritten. */
 export const CORRUPT_PREFIX = 'mcpHub.oauthCorrupt/';
-
-export interface OAuthSession {
-  /** The protected resource (the MCP server URL) the tokens are for. */
-  readonly resource: string;
-  /** The issuer of the authorization server that minted the tokens (and registered the client). */
-  readonly issuer?: string;
-  readonly discovery?: OAuthDiscoveryState;
-  /** The client identity used with this issuer, with the redirect URI it was registered for. */
-  readonly client?: OAuthClientInformationMixed & { readonly redirect_uri?: string; readonly kind?: 'dcr' | 'cimd' | 'preregistered' };
-  readonly tokens?: OAuthTokens;
-  /**
-   * How the tokens were had without a browser: client_credentials (machine to machine), or the JWT
-   * bearer grant with an ID-JAG from the company IdP (enterprise) or the workload's token (workload).
-   */
-  readonly grant?: 'client_credentials' | 'enterprise' | 'workload';
-  /** Epoch ms when the access token expires, from `expires_in` at the time it was received. */
-  readonly expiresAt?: number;
-  /** The access token's lifetime (`expires_in`) in ms, which sets how early it is refreshed. */
-  readonly lifetimeMs?: number;
-  /** Epoch ms of the sign-in (or a machine's first token request) the tokens come from. */
-  readonly obtainedAt?: number;
-  /**
-   * Epoch ms of the last refresh of those tokens; absent until one happened. (Sessions stored before
-   * `obtainedAt` existed have this set at sign-in too.)
-   */
-  readonly refreshedAt?: number;
-  /** Who signed in, when the authorization server said (claims scrubbed and capped, see account.ts). */
-  readonly account?: Account;
-  /** The DPoP key the tokens are bound to, where the authorization server uses DPoP. */
-  readonly dpopKey?: DpopKey;
-  readonly updatedAt: number;
-}
 
 interface HostSecret {
   readonly v: 1;
@@ -80,6 +54,11 @@ export function resourceKey(serverUrl: string): string {
   const u = new URL(serverUrl);
   u.hash = '';
   return u.href;
+}
+
+/** A refresh lease: one per account of a resource (each account's refresh token is its own). */
+function leaseKey(serverUrl: string, account: string | undefined): string {
+  return LEASE_PREFIX + resourceKey(serverUrl) + (account ? `#${account}` : '');
 }
 
 function hostOf(serverUrl: string): string {
@@ -149,23 +128,36 @@ export class TokenStore {
   }
 
   /**
-   * The session of a server, or undefined when there is none (or it was saved by a newer MCP Hub).
-   * Throws OAuthFlowError('store_unavailable') when secret storage fails.
+   * The session of a server's account (the active one unless `ref` names another), or undefined when
+   * there is none (or a newer MCP Hub saved it). Throws OAuthFlowError('store_unavailable') when secret storage fails.
    */
-  async get(serverUrl: string): Promise<OAuthSession | undefined> {
-    const read = await this.read(serverUrl);
-    return read.kind === 'ok' ? read.secret.sessions[resourceKey(serverUrl)] : undefined;
+  async get(serverUrl: string, ref?: AccountRef): Promise<OAuthSession | undefined> {
+    return select(await this.accounts(serverUrl), ref);
   }
 
-  /**
-   * Like get, but never throws: for callers that only ask whether there is a session, so a server
-   * that does not use OAuth still starts with a broken keyring. `error` says why there is none.
-   */
-  async tryGet(serverUrl: string): Promise<{ session?: OAuthSession; error?: OAuthFlowError }> {
+  /** Every account signed in to a server: the active one, and the others (none when a newer MCP Hub saved them). */
+  async accounts(serverUrl: string): Promise<ResourceAccounts> {
+    const read = await this.read(serverUrl);
+    return read.kind === 'ok' ? accountsOf(read.secret, resourceKey(serverUrl)) : { others: [] };
+  }
+
+  /** Makes the account with this key the server's active one (Switch Account); false when it is not stored. */
+  activate(serverUrl: string, key: string): Promise<boolean> {
+    return this.modify(serverUrl, (secret) => {
+      const rk = resourceKey(serverUrl);
+      const accounts = accountsOf(secret, rk);
+      const chosen = select(accounts, { key });
+      if (!chosen) return { next: secret, result: false };
+      return { next: withAccounts(secret, rk, place(accounts, chosen, chosen, true)), result: true };
+    });
+  }
+
+  /** Like get, but never throws (a server without OAuth still starts with a broken keyring); `error` says why there is none. */
+  async tryGet(serverUrl: string, ref?: AccountRef): Promise<{ session?: OAuthSession; error?: OAuthFlowError }> {
     try {
       const read = await this.read(serverUrl);
       if (read.kind === 'newer') return { error: newerVersion(hostOf(serverUrl)) };
-      const session = read.secret.sessions[resourceKey(serverUrl)];
+      const session = select(accountsOf(read.secret, resourceKey(serverUrl)), ref);
       return session ? { session } : {};
     } catch (error) {
       if (error instanceof OAuthFlowError) return { error };
@@ -174,25 +166,26 @@ export class TokenStore {
   }
 
   /**
-   * Read-modify-write of one server's session, serialised per host within this process and always
-   * starting from what is stored now. Returning undefined deletes the session. Throws
+   * Read-modify-write of one account's session of a server (the active one unless `ref` names another),
+   * serialised per host in this process, from what is stored now; undefined deletes it. Where the result
+   * goes among the accounts, and whether it becomes the active one, is `place` (accounts.ts). Throws
    * 'store_newer_version' (nothing written) or 'store_unavailable'.
    */
-  update(serverUrl: string, change: (current: OAuthSession | undefined) => OAuthSession | undefined): Promise<OAuthSession | undefined> {
+  update(serverUrl: string, change: (s: OAuthSession | undefined) => OAuthSession | undefined, ref?: AccountRef, activate = false): Promise<OAuthSession | undefined> {
     return this.modify(serverUrl, (secret) => {
       const rk = resourceKey(serverUrl);
-      const updated = change(secret.sessions[rk]);
-      const sessions = { ...secret.sessions };
-      if (updated) sessions[rk] = { ...updated, resource: rk, updatedAt: Date.now() };
-      else delete sessions[rk];
-      remember(sessions[rk]);
-      return { next: { ...secret, sessions }, result: updated ? sessions[rk] : undefined };
+      const accounts = accountsOf(secret, rk);
+      const current = select(accounts, ref);
+      const changed = change(current);
+      const updated = changed && { ...changed, resource: rk, updatedAt: Date.now() };
+      remember(updated);
+      return { next: withAccounts(secret, rk, place(accounts, current, updated, activate)), result: updated };
     });
   }
 
-  /** Deletes the server's session (logout). Issuer bindings on the host stay. */
-  delete(serverUrl: string): Promise<unknown> {
-    return this.update(serverUrl, () => undefined);
+  /** Deletes one account's session of the server (Log Out); the other accounts and the issuer bindings on the host stay. */
+  delete(serverUrl: string, ref?: AccountRef): Promise<unknown> {
+    return this.update(serverUrl, () => undefined, ref);
   }
 
   /** The issuer a pre-registered client ID was bound to on this server's host, if any. */
@@ -216,8 +209,8 @@ export class TokenStore {
    * authorization server that revokes the grant when a used refresh token comes back), two windows
    * refreshing at once would sign each other out. True when `owner` holds the lease now.
    */
-  async acquireLease(serverUrl: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
-    const key = LEASE_PREFIX + resourceKey(serverUrl);
+  async acquireLease(serverUrl: string, owner: string, ttlMs: number, now: number, account?: string): Promise<boolean> {
+    const key = leaseKey(serverUrl, account);
     const host = hostOf(serverUrl);
     const read = async () => {
       const raw = await this.guard(host, 'read', () => this.secrets.get(key));
@@ -234,8 +227,8 @@ export class TokenStore {
     return (await read())?.owner === owner;
   }
 
-  async releaseLease(serverUrl: string, owner: string): Promise<void> {
-    const key = LEASE_PREFIX + resourceKey(serverUrl);
+  async releaseLease(serverUrl: string, owner: string, account?: string): Promise<void> {
+    const key = leaseKey(serverUrl, account);
     const host = hostOf(serverUrl);
     const raw = await this.guard(host, 'read', () => this.secrets.get(key));
     if (raw && raw.includes(JSON.stringify(owner))) await this.guard(host, 'saved', () => this.secrets.delete(key));
@@ -312,35 +305,5 @@ export class TokenStore {
     } catch (error) {
       throw unavailable(host, doing, error);
     }
-  }
-}
-
-/** An in-memory SecretStore: for tests, the conformance adapter, and two "windows" sharing one store. */
-export class MemorySecretStore implements SecretStore {
-  private readonly values = new Map<string, string>();
-  private readonly listeners = new Set<(key: string) => void>();
-
-  async get(key: string): Promise<string | undefined> {
-    return this.values.get(key);
-  }
-  async store(key: string, value: string): Promise<void> {
-    this.values.set(key, value);
-    this.fire(key);
-  }
-  async delete(key: string): Promise<void> {
-    if (this.values.delete(key)) this.fire(key);
-  }
-  keys(): string[] {
-    return [...this.values.keys()];
-  }
-  onDidChange(listener: (key: string) => void): Disposable {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
-  }
-  private fire(key: string): void {
-    // Like VS Code, listeners hear about the change asynchronously.
-    queueMicrotask(() => {
-      for (const l of [...this.listeners]) l(key);
-    });
   }
 }

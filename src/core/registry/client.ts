@@ -5,7 +5,7 @@
  * answers are read to a byte limit before they are parsed (parse.ts); failures are RegistryErrors
  * whose message names the registry and what went wrong, in our words.
  */
-import { HubError } from '../errors';
+import { HubError, type RegistryErrorCode } from '../errors';
 import { readAtMost } from '../http-body';
 import { isLoopbackHost } from '../oauth/url-guard';
 import type { RegistryPage, RegistryServer } from './model';
@@ -20,18 +20,7 @@ export const REQUEST_TIMEOUT_MS = 15_000;
 /** Servers asked for per page (the person pages on with "Load more…"). */
 export const PAGE_SIZE = 30;
 
-export type RegistryErrorCode =
-  /** mcpHub.registry.url (or a provenance URL) is not an https URL, or http off this machine. */
-  | 'registry_url_invalid'
-  | 'registry_unreachable'
-  | 'registry_timeout'
-  | 'registry_http_error'
-  | 'registry_not_found'
-  | 'registry_redirected'
-  | 'registry_too_large'
-  | 'registry_not_json'
-  | 'registry_invalid_answer'
-  | 'registry_cancelled';
+export type { RegistryErrorCode } from '../errors';
 
 export class RegistryError extends HubError {
   constructor(

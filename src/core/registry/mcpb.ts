@@ -10,7 +10,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
@@ -241,6 +241,66 @@ export class BundleStore {
   /** Removes an unpacked bundle (one unpacked for an Add that was then cancelled). */
   async remove(sha256: string): Promise<void> {
     await rm(this.folder(sha256), { recursive: true, force: true });
+  }
+
+  /** The bundles of this store that a settings entry runs (their folders named in its fields). */
+  bundlesIn(entry: unknown): string[] {
+    const text = JSON.stringify(entry ?? null);
+    const found = new Set<string>();
+    // A bundle's folder is join(dir, sha): as JSON text, the folder's prefix with its escapes.
+    const prefix = JSON.stringify(this.dir + sep).slice(1, -1);
+    for (let at = text.indexOf(prefix); at !== -1; at = text.indexOf(prefix, at + 1)) {
+      const sha = /^[a-f0-9]{64}/.exec(text.slice(at + prefix.length))?.[0];
+      if (sha) found.add(sha);
+    }
+    return [...found];
+  }
+
+  /**
+   * Records which entry (`owner`, e.g. `user/<key>`) runs which bundles after it was written: the
+   * bundles it no longer runs lose it as a user, and a bundle left with no user is removed. Only
+   * bundles recorded here are ever removed: one unpacked before uses were recorded may still be run
+   * by an entry of another workspace. An entry edited or deleted by hand keeps its uses.
+   */
+  async settleUses(owner: string, before: unknown, after: unknown): Promise<string[]> {
+    const running = new Set(this.bundlesIn(after));
+    const uses = await this.readUses();
+    const removed: string[] = [];
+    for (const sha of running) uses[sha] = [...new Set([...(uses[sha] ?? []), owner])];
+    for (const sha of this.bundlesIn(before)) {
+      if (running.has(sha) || !uses[sha]) continue;
+      uses[sha] = uses[sha].filter((o) => o !== owner);
+      if (uses[sha].length > 0) continue;
+      delete uses[sha];
+      removed.push(sha);
+    }
+    await this.writeUses(uses);
+    for (const sha of removed) await this.remove(sha);
+    return removed;
+  }
+
+  private get usesFile(): string {
+    return join(this.dir, 'uses.json');
+  }
+
+  private async readUses(): Promise<Record<string, string[]>> {
+    const raw: unknown = await readFile(this.usesFile, 'utf8').then(
+      (text) => JSON.parse(text) as unknown,
+      () => undefined,
+    );
+    const uses: Record<string, string[]> = {};
+    if (!isRecord(raw) || !isRecord(raw.uses)) return uses;
+    for (const [sha, owners] of Object.entries(raw.uses)) {
+      if (/^[a-f0-9]{64}$/.test(sha) && Array.isArray(owners)) uses[sha] = owners.filter((o): o is string => typeof o === 'string');
+    }
+    return uses;
+  }
+
+  private async writeUses(uses: Record<string, string[]>): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const temp = join(this.dir, `.uses-${randomUUID()}.json`);
+    await writeFile(temp, JSON.stringify({ v: 1, uses }));
+    await rename(temp, this.usesFile);
   }
 
   private async download(raw: string, registryUrl: string, signal?: AbortSignal): Promise<Buffer> {

@@ -7,7 +7,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { clientConfigs } from '../core/gateway/client-configs';
 import { EditorClient } from '../core/gateway/editor-client';
 import type { InputRouter } from '../core/gateway/input-router';
 import type { McpGateway } from '../core/gateway/gateway';
@@ -229,6 +228,8 @@ export async function connectClient(host: GatewayHost): Promise<void> {
     void vscode.window.showWarningMessage('The MCP Hub gateway is off. Turn on mcpHub.gateway.enabled to connect other clients.');
     return;
   }
+  // The clients' configurations are loaded when first asked for (a chunk of the bundle of its own).
+  const { clientConfigs } = await import('../core/gateway/client-configs.js');
   const items = clientConfigs(url).map((c) => ({ label: c.label, detail: c.where, config: c }));
   const picked = await vscode.window.showQuickPick(items, { title: 'Connect a client to the MCP Hub gateway', placeHolder: 'Which client?' });
   if (!picked) return;

@@ -4,7 +4,6 @@
  * scrubbed report on the clipboard for a bug report.
  */
 import * as vscode from 'vscode';
-import { diagnosticsReport } from '../../core/diagnostics';
 import type { McpHub } from '../../core/hub';
 import type { Logger } from '../../core/ports';
 import { scrubber } from '../../core/scrub';
@@ -66,6 +65,8 @@ export class TraceTabs implements vscode.Disposable {
   }
 
   async copyDiagnostics(server: string): Promise<void> {
+    // The report is loaded when first asked for (a chunk of the bundle of its own).
+    const { diagnosticsReport } = await import('../../core/diagnostics.js');
     const report = diagnosticsReport(this.hub, server, { extensionVersion: this.version, vscodeVersion: vscode.version, platform: `${process.platform}-${process.arch}` });
     await vscode.env.clipboard.writeText(report);
     void vscode.window.showInformationMessage(`MCP Hub: diagnostics for "${scrubber.message(server)}" are on the clipboard (scrubbed of tokens and secrets).`);

@@ -16,6 +16,7 @@ import { chromium, type Browser, type BrowserContext, type Frame, type FrameLoca
 import { freePort, startCodeServer, workbenchUrl, type CodeServer } from './harness/code-server';
 import { USER_SETTINGS } from './harness/in-editor';
 import { gatewayStarts, ourHostLogProblems } from './harness/host-log';
+import { runFromPalette } from './harness/palette';
 import { filesContaining } from './harness/leaks';
 import { MACHINE_POLICY, machinePolicySkip, removeMachinePolicy, removeVSCodePolicyFile, writeMachinePolicy, writeVSCodePolicyFile } from './harness/machine-policy';
 import { ARTIFACTS, CHROMIUM, ROOT } from './harness/paths';
@@ -86,12 +87,7 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
   async function openView(): Promise<void> {
     await page.waitForSelector('.monaco-workbench', { timeout: TIMEOUT });
     await page.locator('.activitybar .action-item a[aria-label^="MCP Hub"]').waitFor({ timeout: TIMEOUT });
-    await page.keyboard.press('F1');
-    const box = page.locator('.quick-input-widget input');
-    await box.waitFor({ timeout: TIMEOUT });
-    await box.fill('>MCP Hub: Focus on Servers View');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Focus on Servers View' }).first().waitFor({ timeout: TIMEOUT });
-    await box.press('Enter');
+    await runFromPalette(page, 'MCP Hub: Focus on Servers View', TIMEOUT);
     await row(OAUTH).waitFor({ timeout: TIMEOUT });
   }
 
@@ -309,11 +305,7 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
         remotes: [{ type: 'streamable-http', url: registryRemote.url, headers: [{ name: 'X-Api-Key', description: 'API key', isRequired: true, isSecret: true }] }],
       }),
     });
-    await page.keyboard.press('F1');
-    const box = page.locator('.quick-input-widget input');
-    await box.fill('>MCP Hub: Check for Server Updates');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Check for Server Updates' }).first().waitFor({ timeout: TIMEOUT });
-    await box.press('Enter');
+    await runFromPalette(page, 'MCP Hub: Check for Server Updates', TIMEOUT);
     await row(NAME).locator('.update-available').waitFor({ timeout: TIMEOUT });
     assert.equal(await row(NAME).locator('.update-available').innerText(), 'Update available (3.1.0)');
     await row(NAME).scrollIntoViewIfNeeded();
@@ -435,12 +427,7 @@ describe('the MCP Hub panel in a real workbench', { timeout: 10 * 60_000 }, () =
     // VS Code's "MCP: Browse Resources…" starts its MCP servers (the hub's, through the gateway) and
     // lists their resources. (That VS Code's client reads an MCP App's ui:// resource is shown by the
     // in-editor suite, which reads it as VS Code's mcp-resource: file.)
-    await page.keyboard.press('F1');
-    const box = page.locator('.quick-input-widget input');
-    await box.waitFor({ timeout: TIMEOUT });
-    await box.fill('>MCP: Browse Resources');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Browse Resources' }).first().waitFor({ timeout: TIMEOUT });
-    await box.press('Enter');
+    await runFromPalette(page, 'MCP: Browse Resources', TIMEOUT);
     await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: TIMEOUT });
     await shot('17-vscode-browse-resources');
     await page.keyboard.press('Escape');

@@ -15,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { startCodeServer, type CodeServer } from './harness/code-server';
 import { USER_SETTINGS } from './harness/in-editor';
+import { runFromPalette } from './harness/palette';
 import { ARTIFACTS, CHROMIUM, CODE_SERVER, NODE24_BIN, ROOT } from './harness/paths';
 
 const VSIX = join(ROOT, 'dist-vsix/mcp-hub.vsix');
@@ -57,12 +58,7 @@ describe('the installed extension presents itself', { timeout: 5 * 60_000 }, () 
     // The installed extension is running (its activity-bar item is there), not a development copy.
     await page.locator('.activitybar .action-item a[aria-label^="MCP Hub"]').waitFor({ timeout: TIMEOUT });
     // The Extensions view, filtered to installed extensions, then MCP Hub's entry.
-    await page.keyboard.press('F1');
-    const box = page.locator('.quick-input-widget input');
-    await box.waitFor({ timeout: TIMEOUT });
-    await box.fill('>Extensions: Show Installed Extensions');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Show Installed Extensions' }).first().waitFor({ timeout: TIMEOUT });
-    await box.press('Enter');
+    await runFromPalette(page, 'Extensions: Show Installed Extensions', TIMEOUT);
     const entry = page.locator('.extensions-viewlet .extension-list-item', { hasText: 'MCP Hub' }).first();
     await entry.waitFor({ timeout: TIMEOUT });
     await entry.click();
@@ -94,12 +90,7 @@ describe('the installed extension presents itself', { timeout: 5 * 60_000 }, () 
   });
 
   it('activates as installed: its panel shows, and the gateway, loaded from a chunk of its own, listens', async () => {
-    await page.keyboard.press('F1');
-    const box = page.locator('.quick-input-widget input');
-    await box.waitFor({ timeout: TIMEOUT });
-    await box.fill('>MCP Hub: Focus on Servers View');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Focus on Servers View' }).first().waitFor({ timeout: TIMEOUT });
-    await box.press('Enter');
+    await runFromPalette(page, 'MCP Hub: Focus on Servers View', TIMEOUT);
     // The panel's gateway line: the view's webview (activate() registered it) says the gateway,
     // which the extension loads with import() when it starts it, is on.
     const line = await textIn(page, '#mcp-gateway', /^Gateway on port \d+/);

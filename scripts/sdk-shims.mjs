@@ -3,7 +3,7 @@
 // 150 KB minified), imported even when the host passes its own validator. The hub validates tools'
 // structured output with the SDK's own @cfworker/json-schema validator (src/core/hub.ts), so the
 // bundle gets a shim that names that one as the default too: the same behaviour with or without the
-// bundler, and AJV left out of dist/extension.js.
+// bundler, and AJV left out of the extension's bundle.
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -103,6 +103,7 @@ export class UpstreamChannel implements ForwardingInfo {
   ) {
     const client = transport.onmessage;
     this.client = client;
+    pool?.resetLane();
     transport.onmessage = (message, extra) => {
       if (!this.take(message)) client?.(message, extra);
     };
@@ -132,13 +133,25 @@ export class UpstreamChannel implements ForwardingInfo {
       if (this.pool) pending.claim = this.pool.claim(id, (body, kind) => this.read(id, outgoing, body, kind));
       this.pending.set(id, pending);
     });
-    this.transport.send(outgoing, { requestSignal: abort.signal }).catch((error: unknown) => this.settle(id)?.reject(error));
+    const onLane = this.era === 'legacy' ? this.pool?.sendOnLane(JSON.stringify(outgoing), abort.signal) : undefined;
+    if (onLane)
+      onLane.then(
+        (sent) => sent || this.send(id, outgoing, abort.signal),
+        (error: unknown) => this.settle(id)?.reject(error),
+      );
+    else this.send(id, outgoing, abort.signal);
     return { response, cancel: (reason) => this.giveUp(id, reason, new CancelledForward()) };
+  }
+
+  /** Sends a forwarded request through the transport (its headers, the hub's fetch chain). */
+  private send(id: string, outgoing: JSONRPCRequest, signal: AbortSignal): void {
+    this.transport.send(outgoing, { requestSignal: signal }).catch((error: unknown) => this.settle(id)?.reject(error));
   }
 
   /** Ends every forwarded request with `error` (the connection closed); later requests get it too. */
   close(error: Error): void {
     this.closed ??= error;
+    this.pool?.resetLane();
     for (const id of [...this.pending.keys()]) this.settle(id)?.reject(error);
   }
 

@@ -34,7 +34,7 @@ import {
 import type { HubChange, McpHub } from '../hub';
 import { systemClock, type Clock, type Logger, type TimerHandle } from '../ports';
 import { sameSecret } from '../same-secret';
-import { Exchange, sendHttpError } from './exchange';
+import { Exchange, sendHttpError, sendWhole } from './exchange';
 import { HeldCalls } from './held-calls';
 import type { InputRouter } from './input-router';
 import { envelopeCapabilities, Passthrough, type Caller, type PassthroughOptions } from './passthrough';
@@ -53,6 +53,8 @@ export const MAX_SESSION_IDLE_MINUTES = 24 * 60;
 /** Messages in one POST (a 2025-03-26 client may batch), as the SDK's server transport allows. */
 const MAX_BATCH = 100;
 const LOOPBACK = '127.0.0.1';
+/** Request targets whose endpoint is remembered. */
+const MAX_ROUTES = 256;
 /** Connections waiting to be accepted (the kernel caps it at net.core.somaxconn). */
 const LISTEN_BACKLOG = 4096;
 /** How long an idle client connection is kept open (announced in the Keep-Alive header). */
@@ -107,6 +109,8 @@ export class McpGateway {
   private readonly sessions = new Map<string, Session>();
   private readonly modern = new Map<string, McpHttpHandler>();
   private readonly listSignatures = new Map<string, string>();
+  /** Request targets already read: the server each names ('' for /mcp, null for none). */
+  private readonly routes = new Map<string, string | null>();
   private readonly held = new HeldCalls();
   private passthrough: Passthrough | undefined;
   private subscription: { dispose(): void } | undefined;
@@ -245,17 +249,14 @@ export class McpGateway {
 
   /** The view a path names: undefined for /mcp, a server name, or null for nothing. */
   private route(target: string): View | null {
-    const path = new URL(target, 'http://x').pathname;
-    if (path === '/mcp') return undefined;
-    const m = /^\/servers\/([^/]+)\/mcp$/.exec(path);
-    if (!m) return null;
-    let name: string;
-    try {
-      name = decodeURIComponent(m[1]);
-    } catch {
-      return null;
+    let name = this.routes.get(target);
+    if (name === undefined) {
+      name = nameIn(target);
+      // The targets clients use are few; anything beyond is read again each time.
+      if (this.routes.size < MAX_ROUTES) this.routes.set(target, name);
     }
-    return this.hub.server(name) ? name : null;
+    if (name === '') return undefined;
+    return name !== null && this.hub.server(name) ? name : null;
   }
 
   private modernHandler(view: View): McpHttpHandler {
@@ -432,6 +433,20 @@ export class McpGateway {
   }
 }
 
+/** The server a request target names ('' for /mcp), or null when it names no endpoint of the gateway. */
+function nameIn(target: string): string | null {
+  const path = new URL(target, 'http://x').pathname;
+  if (path === '/mcp') return '';
+  const m = /^\/servers\/([^/]+)\/mcp$/.exec(path);
+  if (!m) return null;
+  try {
+    const name = decodeURIComponent(m[1]);
+    return name === '' ? null : name;
+  } catch {
+    return null;
+  }
+}
+
 function viewKey(view: View): string {
   return view === undefined ? '' : `/${view}`;
 }
@@ -461,7 +476,7 @@ function isJsonRpcMessage(m: unknown): m is JSONRPCMessage {
 }
 
 function send(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...headers }).end(message);
+  sendWhole(res, status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...headers }, message);
 }
 
 /** The request's body, read with stream events (an async iterator per request cost the gateway more than the read). */

@@ -105,16 +105,21 @@ async function load(side: Side): Promise<Load> {
   return { rate: (plan.load.clients * plan.load.perClient) / seconds, errors, ...(firstError ? { firstError } : {}) };
 }
 
+/** Load runs of each side, alternating: on a shared machine one run can meet a burst of someone else's work. */
+const LOAD_ROUNDS = 5;
+
 async function main(): Promise<void> {
   const times = await sequential();
-  const loads: Record<string, Load> = {};
-  // Twice each, alternating, so neither side has the machine to itself more than the other.
-  for (let round = 0; round < 2; round++) {
-    for (const n of plan.load.sides) {
+  const loads: Record<string, Load & { rates: number[] }> = {};
+  // Each round runs every side once, in turns, the order reversed every other round, so no side
+  // has the machine to itself more than another or always runs first.
+  for (let round = 0; round < LOAD_ROUNDS; round++) {
+    const order = round % 2 === 0 ? plan.load.sides : [...plan.load.sides].reverse();
+    for (const n of order) {
       const r = await load(plan.sides[n]);
-      const best = loads[n];
-      const firstError = best?.firstError ?? r.firstError;
-      loads[n] = { rate: Math.max(best?.rate ?? 0, r.rate), errors: (best?.errors ?? 0) + r.errors, ...(firstError ? { firstError } : {}) };
+      const sum = loads[n];
+      const firstError = sum?.firstError ?? r.firstError;
+      loads[n] = { rate: Math.max(sum?.rate ?? 0, r.rate), errors: (sum?.errors ?? 0) + r.errors, rates: [...(sum?.rates ?? []), r.rate], ...(firstError ? { firstError } : {}) };
     }
   }
   process.stdout.write(JSON.stringify({ times, loads }) + '\n');

@@ -12,11 +12,13 @@
  * Each request has its own abort signal (the transport's `requestSignal`), dropped with the request:
  * nothing is added to a long-lived signal per call.
  *
- * To a Streamable HTTP server on this machine the request still goes out through the transport's
+ * To a Streamable HTTP server on this machine the first request goes out through the transport's
  * `send` (its headers, sign-in, refresh, step-up, DPoP and redirect rules, the hub's fetch
- * middleware), but its answer, a 2xx JSON body or event stream, is read here straight from Node's
- * response (the connection's UpstreamPool hands it over) instead of through fetch's web streams and the SDK's parsing: this was most of the
- * gateway's CPU per forwarded call. What the server sends on that stream besides the answer and its
+ * middleware), and the next ones on the pool's lane with the headers that one had, back through
+ * `send` whenever the server refuses one (classic era; see UpstreamPool). The answer, a 2xx JSON
+ * body or event stream, is read here straight from Node's response (the pool hands it over)
+ * instead of through fetch's web streams and the SDK's parsing: this was most of the gateway's CPU
+ * per forwarded call. What the server sends on that stream besides the answer and its
  * progress (its questions, log messages) is checked with the SDK's own schema and goes to the hub's
  * Client, as the transport would have given it. A stream that ends early after an event id is resumed
  * through the transport (`resumptionToken`), as the SDK does.

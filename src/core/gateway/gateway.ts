@@ -193,7 +193,7 @@ export class McpGateway {
       if (body === 'too large') return void send(res, 413, 'Request body too large.');
       const parsed = parseJson(body);
       const era =
-        parsed === undefined
+        parsed === undefined || plainClassicRequest(parsed, req.headers['mcp-protocol-version'])
           ? undefined
           : classifyInboundRequest({
               httpMethod: 'POST',
@@ -202,7 +202,7 @@ export class McpGateway {
               ...optionalHeader('mcpMethodHeader', req.headers['mcp-method']),
               ...optionalHeader('mcpNameHeader', req.headers['mcp-name']),
             });
-      // Unreadable JSON is answered as the classic transport answers it.
+      // Unreadable JSON is answered as the classic transport answers it; a plain classic request goes there too.
       if (era === undefined || era.kind === 'legacy') return this.classic(view, req, res, parsed);
       // A 2026-07-28 client has no session: each request says who it is.
       const modern = era.kind === 'modern' && era.messageKind === 'request' ? modernClientOf(view, era.message.params?._meta) : undefined;
@@ -454,6 +454,26 @@ function viewKey(view: View): string {
 function notifyList(server: Server, kind: 'tools' | 'resources' | 'prompts'): Promise<void> {
   const sent = kind === 'tools' ? server.sendToolListChanged() : kind === 'resources' ? server.sendResourceListChanged() : server.sendPromptListChanged();
   return sent.catch(() => undefined);
+}
+
+/** The protocol versions a classic (2025-era) client names; 2026-07-28 and later are the modern era's. */
+const CLASSIC_VERSIONS: ReadonlySet<string> = new Set(SUPPORTED_PROTOCOL_VERSIONS.filter((v) => v < '2026-07-28'));
+const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
+
+/**
+ * Whether a POST body is a plain classic request, which `classifyInboundRequest` would call legacy:
+ * a JSON-RPC request of exactly the keys it may have, whose params carry no `_meta` (so no
+ * 2026-07-28 envelope claim), under no version header or a classic one. The SDK's classifier
+ * checks every body against three zod schemas first, building an error for each that does not
+ * match: under load a twentieth of the gateway's CPU. Anything else is left to it.
+ */
+export function plainClassicRequest(body: unknown, versionHeader: string | string[] | undefined): boolean {
+  if (versionHeader !== undefined && (typeof versionHeader !== 'string' || !CLASSIC_VERSIONS.has(versionHeader))) return false;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  const { jsonrpc, id, method, params } = body as Record<string, unknown>;
+  if (jsonrpc !== '2.0' || typeof method !== 'string' || !(typeof id === 'string' || Number.isSafeInteger(id))) return false;
+  for (const key in body) if (!REQUEST_KEYS.has(key)) return false;
+  return params === undefined || (typeof params === 'object' && params !== null && !Array.isArray(params) && !('_meta' in params));
 }
 
 /** A classic POST must accept both answers a server may give (the SDK's server transport refuses it otherwise, 406). */

@@ -295,7 +295,9 @@ async function gatewayFigures(): Promise<void> {
   );
   const d = loads.direct;
   const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
-  print(`(h) gateway under load: ${CLIENTS} clients x ${PER_CLIENT} concurrent tools/call, ${d.rates.length} rounds of every side in turn (target: 0 errors, >= 80% of direct)`);
+  print(
+    `(h) gateway under load: ${CLIENTS} clients x ${PER_CLIENT} concurrent tools/call, ${d.rates.length} rounds of every side in turn after one untimed (target: 0 errors, >= 80% of direct)`,
+  );
   for (const side of plan.load.sides.filter((s) => s !== 'direct')) {
     const g = loads[side];
     // Each round's ratio to the direct run beside it, so a burst of someone else's work on the

@@ -156,6 +156,69 @@ describe('UpstreamPool', () => {
     pool.destroy();
   });
 
+  it('sends a forwarded request on the lane (the headers the chain gave the last one, no chain); a refusal goes back through the chain, a 5xx fails once', async () => {
+    const seen: Array<{ id: string; authorization: string | undefined }> = [];
+    answer = (req, body, res) => {
+      const id = (JSON.parse(body) as { id: string }).id;
+      seen.push({ id, authorization: req.headers.authorization });
+      if (req.headers.authorization === 'Bearer expired') res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"' }).end();
+      else if (id === 'gw-fails') res.writeHead(500).end('broken');
+      else res.writeHead(200, { 'content-type': 'application/json' }).end(`{"jsonrpc":"2.0","id":"${id}","result":{}}`);
+      return true;
+    };
+    const pool = new UpstreamPool(url);
+    const taken: string[] = [];
+    const claim = (id: string) => pool.claim(id, (body) => void readAll(body).then((text) => taken.push(text)));
+    const viaChain = async (id: string, headers: Record<string, string>) => {
+      claim(id);
+      const init = post(forwarded(id));
+      return pool.fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), ...headers } });
+    };
+    const signal = new AbortController().signal;
+    assert.equal(pool.sendOnLane(forwarded('gw-none'), signal), undefined, 'no lane before a request went through the chain');
+
+    assert.equal((await viaChain('gw-1', { authorization: 'Bearer expired', 'mcp-session-id': 's1' })).status, 401);
+    assert.equal(pool.sendOnLane(forwarded('gw-none'), signal), undefined, 'a refused request makes no lane');
+    assert.equal((await viaChain('gw-2', { authorization: 'Bearer fresh', 'mcp-session-id': 's1' })).status, 202);
+    claim('gw-3');
+    assert.equal(await pool.sendOnLane(forwarded('gw-3'), signal), true);
+    await until(() => taken.length === 2, 'both answers claimed');
+    assert.deepEqual(seen.at(-1), { id: 'gw-3', authorization: 'Bearer fresh' });
+
+    // The server refuses what the lane sends (the token expired): false, so the caller sends it through the chain; no lane until that was answered.
+    answer = (req, body, res) => {
+      seen.push({ id: (JSON.parse(body) as { id: string }).id, authorization: req.headers.authorization });
+      res.writeHead(401).end();
+      return true;
+    };
+    claim('gw-4');
+    assert.equal(await pool.sendOnLane(forwarded('gw-4'), signal), false);
+    assert.equal(pool.sendOnLane(forwarded('gw-none'), signal), undefined);
+
+    // A 5xx may have done the work: the call fails, nothing is sent again.
+    answer = (req, body, res) => {
+      const id = (JSON.parse(body) as { id: string }).id;
+      seen.push({ id, authorization: req.headers.authorization });
+      if (id === 'gw-fails') res.writeHead(500).end('broken');
+      else res.writeHead(200, { 'content-type': 'application/json' }).end(`{"jsonrpc":"2.0","id":"${id}","result":{}}`);
+      return true;
+    };
+    assert.equal((await viaChain('gw-5', { authorization: 'Bearer fresh' })).status, 202);
+    claim('gw-fails');
+    await assert.rejects(pool.sendOnLane(forwarded('gw-fails'), signal)!, /HTTP 500/);
+    assert.equal(seen.filter((s) => s.id === 'gw-fails').length, 1);
+    assert.equal(pool.sendOnLane(forwarded('gw-none'), signal), undefined);
+
+    // A DPoP proof is made for one request only: a request that carried one leaves no lane.
+    assert.equal((await viaChain('gw-6', { authorization: 'DPoP token', dpop: 'proof' })).status, 202);
+    assert.equal(pool.sendOnLane(forwarded('gw-none'), signal), undefined);
+    // Nor does a connection that changed (a new session): resetLane.
+    assert.equal((await viaChain('gw-7', { authorization: 'Bearer fresh' })).status, 202);
+    pool.resetLane();
+    assert.equal(pool.sendOnLane(forwarded('gw-none'), signal), undefined);
+    pool.destroy();
+  });
+
   it('leaves to the fallback what is not the server’s own MCP traffic', async () => {
     const seen: string[] = [];
     const fallback: FetchLike = async (input) => {

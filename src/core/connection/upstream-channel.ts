@@ -12,11 +12,13 @@
  * Each request has its own abort signal (the transport's `requestSignal`), dropped with the request:
  * nothing is added to a long-lived signal per call.
  *
- * To a Streamable HTTP server on this machine the request still goes out through the transport's
+ * To a Streamable HTTP server on this machine the first request goes out through the transport's
  * `send` (its headers, sign-in, refresh, step-up, DPoP and redirect rules, the hub's fetch
- * middleware), but its answer, a 2xx JSON body or event stream, is read here straight from Node's
- * response (the connection's UpstreamPool hands it over) instead of through fetch's web streams and the SDK's parsing: this was most of the
- * gateway's CPU per forwarded call. What the server sends on that stream besides the answer and its
+ * middleware), and the next ones on the pool's lane with the headers that one had, back through
+ * `send` whenever the server refuses one (classic era; see UpstreamPool). The answer, a 2xx JSON
+ * body or event stream, is read here straight from Node's response (the pool hands it over)
+ * instead of through fetch's web streams and the SDK's parsing: this was most of the gateway's CPU
+ * per forwarded call. What the server sends on that stream besides the answer and its
  * progress (its questions, log messages) is checked with the SDK's own schema and goes to the hub's
  * Client, as the transport would have given it. A stream that ends early after an event id is resumed
  * through the transport (`resumptionToken`), as the SDK does.
@@ -103,6 +105,7 @@ export class UpstreamChannel implements ForwardingInfo {
   ) {
     const client = transport.onmessage;
     this.client = client;
+    pool?.resetLane();
     transport.onmessage = (message, extra) => {
       if (!this.take(message)) client?.(message, extra);
     };
@@ -132,13 +135,25 @@ export class UpstreamChannel implements ForwardingInfo {
       if (this.pool) pending.claim = this.pool.claim(id, (body, kind) => this.read(id, outgoing, body, kind));
       this.pending.set(id, pending);
     });
-    this.transport.send(outgoing, { requestSignal: abort.signal }).catch((error: unknown) => this.settle(id)?.reject(error));
+    const onLane = this.era === 'legacy' ? this.pool?.sendOnLane(JSON.stringify(outgoing), abort.signal) : undefined;
+    if (onLane)
+      onLane.then(
+        (sent) => sent || this.send(id, outgoing, abort.signal),
+        (error: unknown) => this.settle(id)?.reject(error),
+      );
+    else this.send(id, outgoing, abort.signal);
     return { response, cancel: (reason) => this.giveUp(id, reason, new CancelledForward()) };
+  }
+
+  /** Sends a forwarded request through the transport (its headers, the hub's fetch chain). */
+  private send(id: string, outgoing: JSONRPCRequest, signal: AbortSignal): void {
+    this.transport.send(outgoing, { requestSignal: signal }).catch((error: unknown) => this.settle(id)?.reject(error));
   }
 
   /** Ends every forwarded request with `error` (the connection closed); later requests get it too. */
   close(error: Error): void {
     this.closed ??= error;
+    this.pool?.resetLane();
     for (const id of [...this.pending.keys()]) this.settle(id)?.reject(error);
   }
 

@@ -18,10 +18,17 @@ function event(message: object): string {
   return `event: message\ndata: ${JSON.stringify(message)}\n\n`;
 }
 
+/**
+ * A whole response: its length known, so the head and the body leave in one write, without chunked
+ * encoding (Node picks chunked when `writeHead` is given no Content-Length).
+ */
+export function sendWhole(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
+  res.writeHead(status, { ...headers, 'Content-Length': String(Buffer.byteLength(body)) }).end(body);
+}
+
 /** A JSON-RPC error sent as an HTTP error (the request could not be taken at all). */
 export function sendHttpError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
-  const body = JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null });
-  res.writeHead(status, { 'Content-Type': 'application/json', ...headers }).end(body);
+  sendWhole(res, status, { 'Content-Type': 'application/json', ...headers }, JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
 }
 
 abstract class Stream {
@@ -98,9 +105,8 @@ export class Exchange extends Stream {
     if (this.ended) return;
     this.awaited--;
     if (!this.streaming && this.awaited === 0) {
-      const body = JSON.stringify(message);
       this.ended = true;
-      this.res.writeHead(200, { 'Content-Type': 'application/json', ...this.headers }).end(body);
+      sendWhole(this.res, 200, { 'Content-Type': 'application/json', ...this.headers }, JSON.stringify(message));
       return;
     }
     this.stream();

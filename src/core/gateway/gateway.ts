@@ -34,7 +34,7 @@ import {
 import type { HubChange, McpHub } from '../hub';
 import { systemClock, type Clock, type Logger, type TimerHandle } from '../ports';
 import { sameSecret } from '../same-secret';
-import { Exchange, sendHttpError } from './exchange';
+import { Exchange, sendHttpError, sendWhole } from './exchange';
 import { HeldCalls } from './held-calls';
 import type { InputRouter } from './input-router';
 import { envelopeCapabilities, Passthrough, type Caller, type PassthroughOptions } from './passthrough';
@@ -52,6 +52,8 @@ export const MAX_SESSIONS = 64;
 /** Messages in one POST (a 2025-03-26 client may batch), as the SDK's server transport allows. */
 const MAX_BATCH = 100;
 const LOOPBACK = '127.0.0.1';
+/** Request targets whose endpoint is remembered. */
+const MAX_ROUTES = 256;
 /** Connections waiting to be accepted (the kernel caps it at net.core.somaxconn). */
 const LISTEN_BACKLOG = 4096;
 /** How long an idle client connection is kept open (announced in the Keep-Alive header). */
@@ -97,6 +99,8 @@ export class McpGateway {
   private readonly sessions = new Map<string, Session>();
   private readonly modern = new Map<string, McpHttpHandler>();
   private readonly listSignatures = new Map<string, string>();
+  /** Request targets already read: the server each names ('' for /mcp, null for none). */
+  private readonly routes = new Map<string, string | null>();
   private readonly held = new HeldCalls();
   private passthrough: Passthrough | undefined;
   private subscription: { dispose(): void } | undefined;
@@ -179,7 +183,7 @@ export class McpGateway {
       if (body === 'too large') return void send(res, 413, 'Request body too large.');
       const parsed = parseJson(body);
       const era =
-        parsed === undefined
+        parsed === undefined || plainClassicRequest(parsed, req.headers['mcp-protocol-version'])
           ? undefined
           : classifyInboundRequest({
               httpMethod: 'POST',
@@ -188,7 +192,7 @@ export class McpGateway {
               ...optionalHeader('mcpMethodHeader', req.headers['mcp-method']),
               ...optionalHeader('mcpNameHeader', req.headers['mcp-name']),
             });
-      // Unreadable JSON is answered as the classic transport answers it.
+      // Unreadable JSON is answered as the classic transport answers it; a plain classic request goes there too.
       if (era === undefined || era.kind === 'legacy') return this.classic(view, req, res, parsed);
       // A 2026-07-28 client has no session: each request says who it is.
       const modern = era.kind === 'modern' && era.messageKind === 'request' ? modernClientOf(view, era.message.params?._meta) : undefined;
@@ -235,17 +239,14 @@ export class McpGateway {
 
   /** The view a path names: undefined for /mcp, a server name, or null for nothing. */
   private route(target: string): View | null {
-    const path = new URL(target, 'http://x').pathname;
-    if (path === '/mcp') return undefined;
-    const m = /^\/servers\/([^/]+)\/mcp$/.exec(path);
-    if (!m) return null;
-    let name: string;
-    try {
-      name = decodeURIComponent(m[1]);
-    } catch {
-      return null;
+    let name = this.routes.get(target);
+    if (name === undefined) {
+      name = nameIn(target);
+      // The targets clients use are few; anything beyond is read again each time.
+      if (this.routes.size < MAX_ROUTES) this.routes.set(target, name);
     }
-    return this.hub.server(name) ? name : null;
+    if (name === '') return undefined;
+    return name !== null && this.hub.server(name) ? name : null;
   }
 
   private modernHandler(view: View): McpHttpHandler {
@@ -422,6 +423,20 @@ export class McpGateway {
   }
 }
 
+/** The server a request target names ('' for /mcp), or null when it names no endpoint of the gateway. */
+function nameIn(target: string): string | null {
+  const path = new URL(target, 'http://x').pathname;
+  if (path === '/mcp') return '';
+  const m = /^\/servers\/([^/]+)\/mcp$/.exec(path);
+  if (!m) return null;
+  try {
+    const name = decodeURIComponent(m[1]);
+    return name === '' ? null : name;
+  } catch {
+    return null;
+  }
+}
+
 function viewKey(view: View): string {
   return view === undefined ? '' : `/${view}`;
 }
@@ -429,6 +444,26 @@ function viewKey(view: View): string {
 function notifyList(server: Server, kind: 'tools' | 'resources' | 'prompts'): Promise<void> {
   const sent = kind === 'tools' ? server.sendToolListChanged() : kind === 'resources' ? server.sendResourceListChanged() : server.sendPromptListChanged();
   return sent.catch(() => undefined);
+}
+
+/** The protocol versions a classic (2025-era) client names; 2026-07-28 and later are the modern era's. */
+const CLASSIC_VERSIONS: ReadonlySet<string> = new Set(SUPPORTED_PROTOCOL_VERSIONS.filter((v) => v < '2026-07-28'));
+const REQUEST_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
+
+/**
+ * Whether a POST body is a plain classic request, which `classifyInboundRequest` would call legacy:
+ * a JSON-RPC request of exactly the keys it may have, whose params carry no `_meta` (so no
+ * 2026-07-28 envelope claim), under no version header or a classic one. The SDK's classifier
+ * checks every body against three zod schemas first, building an error for each that does not
+ * match: under load a twentieth of the gateway's CPU. Anything else is left to it.
+ */
+export function plainClassicRequest(body: unknown, versionHeader: string | string[] | undefined): boolean {
+  if (versionHeader !== undefined && (typeof versionHeader !== 'string' || !CLASSIC_VERSIONS.has(versionHeader))) return false;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  const { jsonrpc, id, method, params } = body as Record<string, unknown>;
+  if (jsonrpc !== '2.0' || typeof method !== 'string' || !(typeof id === 'string' || Number.isSafeInteger(id))) return false;
+  for (const key in body) if (!REQUEST_KEYS.has(key)) return false;
+  return params === undefined || (typeof params === 'object' && params !== null && !Array.isArray(params) && !('_meta' in params));
 }
 
 /** A classic POST must accept both answers a server may give (the SDK's server transport refuses it otherwise, 406). */
@@ -451,7 +486,7 @@ function isJsonRpcMessage(m: unknown): m is JSONRPCMessage {
 }
 
 function send(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...headers }).end(message);
+  sendWhole(res, status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...headers }, message);
 }
 
 /** The request's body, read with stream events (an async iterator per request cost the gateway more than the read). */

@@ -1,7 +1,8 @@
 // src/core/oauth/README.md is the map a newcomer reads first ("where is a 403 insufficient_scope
 // handled?"): this keeps it true. Every file of the folder is in its table and every file it names
 // exists; every `name` it places in a file (`StepUp.take` (step-up.ts)) is there: declared there
-// when it is code, else (a gap's name such as `stagedSignIn`) said there.
+// when it is code, else (a gap's name such as `stagedSignIn`) said there. And the wing stays in small
+// pieces: no file over 350 lines, server-auth.ts under 300.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -58,6 +59,14 @@ describe('the map of src/core/oauth (README.md)', () => {
           assert.ok(here, `the map places ${name} in ${file}, which does not ${declaredSomewhere ? 'declare' : 'mention'} ${part}`);
         }
       }
+    }
+  });
+
+  it('keeps the wing in small pieces: no file over 350 lines, server-auth.ts under 300', () => {
+    for (const file of sources(folder)) {
+      const lines = readFileSync(file, 'utf8').split('\n').length - 1;
+      const limit = file.endsWith('server-auth.ts') ? 299 : 350;
+      assert.ok(lines <= limit, `${relative(root, file)} has ${lines} lines (at most ${limit}): split it along a job it does`);
     }
   });
 

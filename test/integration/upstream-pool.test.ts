@@ -5,7 +5,7 @@
 // reach the server on at most MAX_SOCKETS_PER_SERVER connections, every one answered.
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Server as TcpServer, Socket } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport, type FetchLike } from '@modelcontextprotocol/client';
@@ -250,6 +250,40 @@ describe('UpstreamPool', () => {
       return true;
     });
     pool.destroy();
+  });
+
+  it('sends a request again, on a new connection, when the server closed the kept-alive sockets it was about to reuse', async () => {
+    // Each connection answers its first request and is closed by the server on its next one, as a
+    // server closing idle sockets does just as the client reuses them.
+    let connections = 0;
+    const answered: string[] = [];
+    const server = createNetServer((socket) => {
+      connections++;
+      let requests = 0;
+      socket.on('data', (chunk: Buffer) => {
+        if (!chunk.toString('latin1').includes('\r\n\r\n')) return;
+        if (++requests > 1) return void socket.destroy();
+        const body = JSON.stringify({ jsonrpc: '2.0', id: 1, result: {} });
+        answered.push(String(connections));
+        socket.write(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: keep-alive\r\n\r\n${body}`);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const target = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+    const pool = new UpstreamPool(target);
+    try {
+      // Two requests at once leave two kept-alive sockets; both are closed on their next request.
+      const first = await Promise.all([pool.fetch(target, post('{"a":1}')), pool.fetch(target, post('{"a":2}'))]);
+      for (const response of first) await response.text();
+      assert.equal(connections, 2);
+      const response = await pool.fetch(target, post('{"a":3}'));
+      assert.equal(response.status, 200);
+      assert.deepEqual(JSON.parse(await response.text()), { jsonrpc: '2.0', id: 1, result: {} });
+      assert.equal(connections, 3, 'the retry went on a connection of its own');
+    } finally {
+      pool.destroy();
+      server.close();
+    }
   });
 });
 

@@ -205,7 +205,8 @@ export class UpstreamPool {
       };
       const done = () => signal?.removeEventListener('abort', onAbort);
       const headers = prepared ?? nodeHeaders(init.headers, body);
-      const req: ClientRequest = httpRequest(url, { method: (init.method ?? 'GET').toUpperCase(), headers, agent: this.agent });
+      // A retry goes on a new connection: the pool's other idle sockets may have been closed by the server too.
+      const req: ClientRequest = httpRequest(url, { method: (init.method ?? 'GET').toUpperCase(), headers, agent: retried ? false : this.agent });
       req.on('response', (res) => {
         response = res;
         res.once('close', done);
@@ -239,8 +240,9 @@ export class UpstreamPool {
         done();
         if (answered) return;
         answered = true;
-        // The server closed a kept-alive socket just as it was reused: the request never reached it (Node's documented retry).
-        if (!retried && req.reusedSocket && error.code === 'ECONNRESET') {
+        // The server closed a kept-alive socket just as it was reused: the request never reached it
+        // (Node's documented retry), once, on a socket of its own.
+        if (!retried && req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) {
           this.send(url, init, body, true, prepared).then(resolve, reject);
           return;
         }

@@ -11,6 +11,9 @@ import { isOAuthFlowError } from '../../src/core/oauth/errors';
 import { committedSession } from '../../src/core/oauth/session';
 import { CORRUPT_PREFIX, MemorySecretStore, TokenStore, secretKeyFor, type OAuthSession } from '../../src/core/oauth/token-store';
 import { ServerAccounts } from '../../src/core/oauth/server-accounts';
+import { HubOAuthProvider } from '../../src/core/oauth/provider';
+import { systemClock } from '../../src/core/ports';
+import { MemoryLogger } from '../helpers';
 
 const URL_A = 'https://mcp.example.com/mcp';
 const KEY = secretKeyFor(URL_A);
@@ -245,5 +248,38 @@ describe('DPoP with several accounts', () => {
     const next = committedSession(bob, { access_token: 'bob-access-0003', token_type: 'DPoP' }, { dpopKey: flow.stagedDpopKey }, { serverUrl: URL_A, now: 1, grant: undefined });
     assert.equal(next.dpopKey, aliceKey);
     assert.equal(committedSession(bob, { access_token: 'bob-access-0004', token_type: 'Bearer' }, {}, { serverUrl: URL_A, now: 2, grant: undefined }).dpopKey, bobKey);
+  });
+});
+
+describe('a refresh never changes whose session it is', () => {
+  const jwt = (claims: object) => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
+  async function twoAccounts() {
+    const store = new TokenStore(new MemorySecretStore());
+    await commit(store, signedIn('bob-sub', 'bob-access-0001', { email: 'bob@example.com' }));
+    await commit(store, signedIn('alice-sub', 'alice-access-0002', { email: 'alice@example.com' }));
+    const alice = await store.get(URL_A);
+    const logger = new MemoryLogger();
+    const provider = new HubOAuthProvider({ serverUrl: URL_A, settings: {}, store, mode: { kind: 'passive' }, logger, clock: systemClock }, alice);
+    return { store, provider, logger };
+  }
+  const refreshed = (idToken: string) => ({ access_token: 'alice-access-0003', refresh_token: 'alice-refresh-0003', token_type: 'Bearer', id_token: idToken, issuer: ISSUER });
+
+  it('keeps the account when a refreshed id_token names another subject, so a pin on that account never gets these tokens (OpenID Connect Core 12.2: the same sub)', async () => {
+    const { store, provider, logger } = await twoAccounts();
+    await provider.saveTokens(refreshed(jwt({ sub: 'bob-sub', email: 'bob@example.com', name: 'Bob' })));
+    const alice = await store.get(URL_A);
+    assert.equal(access(alice), 'alice-access-0003', 'the refresh is kept');
+    assert.deepEqual(alice?.account, { email: 'alice@example.com', subject: 'alice-sub' }, "alice's session still names alice");
+    assert.equal(access(await store.get(URL_A, { pin: 'bob@example.com' })), 'bob-access-0001', "bob's pin gets bob's tokens");
+    assert.equal(access(await store.get(URL_A, { pin: 'bob-sub' })), 'bob-access-0001');
+    assert.match(logger.text(), /another account/);
+  });
+
+  it('keeps the account when a refreshed id_token names nobody but shows another email, and takes new claims of the same subject', async () => {
+    const { store, provider } = await twoAccounts();
+    await provider.saveTokens(refreshed(jwt({ email: 'bob@example.com' })));
+    assert.equal(access(await store.get(URL_A, { pin: 'bob@example.com' })), 'bob-access-0001');
+    await provider.saveTokens({ ...refreshed(jwt({ sub: 'alice-sub', email: 'alice@example.com', name: 'Alice' })), access_token: 'alice-access-0004' });
+    assert.deepEqual((await store.get(URL_A))?.account, { name: 'Alice', email: 'alice@example.com', subject: 'alice-sub' });
   });
 });

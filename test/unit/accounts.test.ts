@@ -140,6 +140,16 @@ describe('several accounts per server in the token store', () => {
     assert.equal(select({ active: bob, others: [alice, nobody] }, { pin: 'carol' }), undefined);
   });
 
+  it('compares email and user name without ASCII case only: a lookalike that Unicode folds to the pin is another account', () => {
+    // U+212A KELVIN SIGN and U+212B ANGSTROM SIGN lower-case to "k" and "å"; U+0130 to "i" and a dot.
+    const kelvin = signedIn('kelvin-sub', 'k-access-0001', { email: '\u212Aim@example.com', username: '\u212Bsa' });
+    assert.ok(!matchesPin(kelvin, 'kim@example.com'), 'KELVIN SIGN is not K');
+    assert.ok(!matchesPin(kelvin, '\u00e5sa'), 'ANGSTROM SIGN is not \u00c5');
+    assert.ok(!matchesPin(signedIn('i-sub', 'i-access-0002', { username: 'i\u0307x' }), '\u0130X'));
+    assert.ok(matchesPin(kelvin, '\u212AIM@EXAMPLE.COM'), 'the same characters, ASCII case aside');
+    assert.equal(select({ active: kelvin, others: [] }, { pin: 'kim@example.com' }), undefined);
+  });
+
   it('keeps a session that names nobody in its issuer one place: signing in again replaces it, a named one goes beside it', async () => {
     const store = new TokenStore(new MemorySecretStore());
     await commit(store, signedIn(undefined, 'anon-access-0001'));

@@ -47,6 +47,9 @@ export type ClaimedAnswer = (body: Readable, kind: 'json' | 'sse') => void;
 /** The loopback hosts VS Code's proxy support leaves an extension's own agent for (the plain names, nothing else). */
 const DIRECT_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
+/** Methods a reset connection may send again (RFC 9110 §9.2.2); never a POST, which is every MCP call. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
 /** The start of a body the gateway's pass-through sends (`UpstreamChannel`: jsonrpc, then its own id, then method). */
 const FORWARDED_PREFIX = '{"jsonrpc":"2.0","id":"';
 
@@ -239,8 +242,9 @@ export class UpstreamPool {
         done();
         if (answered) return;
         answered = true;
-        // The server closed a kept-alive socket just as it was reused: the request never reached it (Node's documented retry).
-        if (!retried && req.reusedSocket && error.code === 'ECONNRESET') {
+        // A kept-alive socket reset as it was reused: the server may have closed it idly (the request never reached it) or
+        // read the request and broken off (a tool call may have run). Only a request that may go twice is sent again, as fetch does.
+        if (!retried && req.reusedSocket && error.code === 'ECONNRESET' && IDEMPOTENT.has(req.method)) {
           this.send(url, init, body, true, prepared).then(resolve, reject);
           return;
         }

@@ -12,6 +12,8 @@ import { committedSession } from '../../src/core/oauth/session';
 import { CORRUPT_PREFIX, MemorySecretStore, TokenStore, secretKeyFor, type OAuthSession } from '../../src/core/oauth/token-store';
 import { ServerAccounts } from '../../src/core/oauth/server-accounts';
 import { HubOAuthProvider } from '../../src/core/oauth/provider';
+import { ServerAuth } from '../../src/core/oauth/server-auth';
+import { parseServers, type RemoteServerConfig } from '../../src/core/config';
 import { systemClock } from '../../src/core/ports';
 import { MemoryLogger } from '../helpers';
 
@@ -291,5 +293,42 @@ describe('a refresh never changes whose session it is', () => {
     assert.equal(access(await store.get(URL_A, { pin: 'bob@example.com' })), 'bob-access-0001');
     await provider.saveTokens({ ...refreshed(jwt({ sub: 'alice-sub', email: 'alice@example.com', name: 'Alice' })), access_token: 'alice-access-0004' });
     assert.deepEqual((await store.get(URL_A))?.account, { name: 'Alice', email: 'alice@example.com', subject: 'alice-sub' });
+  });
+});
+
+describe('Log Out with no session of its own', () => {
+  it("deletes nothing, though another window makes an account active meanwhile (it was never this entry's)", async () => {
+    const secrets = new MemorySecretStore();
+    const store = new TokenStore(secrets);
+    // Carol and erin are signed in; neither is active (the active one was logged out).
+    await commit(store, signedIn('carol-sub', 'carol-access-0001', { email: 'carol@example.com' }));
+    await commit(store, signedIn('erin-sub', 'erin-access-0002', { email: 'erin@example.com' }), false);
+    await store.delete(URL_A);
+    const erinKey = accountKeyFor(ISSUER, 'erin-sub');
+    // Another window switches to erin just after this one read that there is no active account.
+    let race: (() => Promise<unknown>) | undefined;
+    const racing = {
+      get: async (key: string) => {
+        const value = await secrets.get(key);
+        const run = race;
+        race = undefined;
+        if (run) await run();
+        return value;
+      },
+      store: (key: string, value: string) => secrets.store(key, value),
+      delete: (key: string) => secrets.delete(key),
+      onDidChange: (listener: (key: string) => void) => secrets.onDidChange(listener),
+    };
+    const auth = new ServerAuth((parseServers({ any: { url: URL_A } }, 'user')[0] as { config: RemoteServerConfig }).config, {
+      store: new TokenStore(racing),
+      browser: { open: async () => false },
+      logger: new MemoryLogger(),
+      clock: systemClock,
+    });
+    race = () => store.activate(URL_A, erinKey);
+    await auth.logout();
+    auth.dispose();
+    assert.equal(access(await store.get(URL_A)), 'erin-access-0002', "erin's session stays, active");
+    assert.equal((await store.accounts(URL_A)).others.length, 0);
   });
 });

@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { McpHub } from '../../src/core/hub';
 import { isOAuthFlowError } from '../../src/core/oauth/errors';
-import { REVOKED } from '../../src/core/oauth/revocation';
 import { MemorySecretStore, secretKeyFor, TokenStore } from '../../src/core/oauth/token-store';
 import { startAuthorizationServer, type AuthorizationServerFixture } from '../fixtures/authorization-server';
 import { startProtectedMcpServer, type ProtectedMcpServerFixture } from '../fixtures/protected-server';
 import { ScriptedBrowser } from '../fixtures/scripted-browser';
+import { revocation } from '../protected-stage';
 import { createOAuthHub, entries, FakeBrowser, waitFor, waitForKind } from '../helpers';
 
 const text = (r: { content: unknown[] }) => (r.content[0] as { text: string }).text;
@@ -29,27 +29,6 @@ class People {
     this.hints.push(hint);
     return new ScriptedBrowser({ username: hint ? hint.split('@')[0] : this.fallback }).open(url);
   }
-}
-
-/** Resolves once the revocation after Log Out of `name` has ended (its last trace step); a budget, not a timing. */
-function revoked(h: McpHub, name: string, budgetMs = 30_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (!h.oauthTrace(name).some((s) => s.label === REVOKED)) return;
-      done();
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      done();
-      reject(new Error(`no revocation in the trace of ${name}`));
-    }, budgetMs);
-    const sub = h.onDidChangeOAuthTrace(check);
-    const done = () => {
-      clearTimeout(timer);
-      sub.dispose();
-    };
-    check();
-  });
 }
 
 describe('several accounts on one server', () => {
@@ -113,7 +92,7 @@ describe('several accounts on one server', () => {
     // Once the revocation has ended (its trace's last step), what it did: the refresh token revoked; the access token, a JWT,
     // oidc-provider cannot revoke by itself (unsupported_token_type; revoking the refresh token ended its grant). Checking
     // after the first request alone raced the second.
-    await revoked(h, 'home');
+    await revocation(h, 'home');
     assert.deepEqual(
       as.stats.revocations.slice(revocations).map((r) => [r.token_type_hint, r.status]),
       [

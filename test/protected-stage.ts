@@ -6,6 +6,8 @@ import { after, afterEach } from 'node:test';
 import { describeSignInFailure } from '../src/core/failure';
 import type { McpHub } from '../src/core/hub';
 import { isOAuthFlowError } from '../src/core/oauth/errors';
+import { REVOKED } from '../src/core/oauth/revocation';
+import type { OAuthTraceStep } from '../src/core/oauth/trace';
 import { MemorySecretStore } from '../src/core/oauth/token-store';
 import { startAuthorizationServer } from './fixtures/authorization-server';
 import { startProtectedMcpServer, type ProtectedMcpServerFixture } from './fixtures/protected-server';
@@ -67,4 +69,30 @@ export async function failedSignIn(hub: McpHub, code: string): Promise<string> {
   const row = hub.server('secure')!.state;
   assert.ok(row.kind === 'authRequired' && row.code === code, JSON.stringify(row));
   return describeSignInFailure(error).message;
+}
+
+/**
+ * The revocation steps of the trace of server `name`, once the revocation after Log Out has ended (its last
+ * step is there). A budget, not a timing: the steps come when the requests end.
+ */
+export function revocation(hub: McpHub, name: string, budgetMs = 30_000): Promise<{ requests: OAuthTraceStep[]; outcome: string }> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const steps = hub.oauthTrace(name);
+      const end = steps.find((s) => s.label === REVOKED);
+      if (!end) return;
+      done();
+      resolve({ requests: steps.filter((s) => s.kind === 'revocation'), outcome: end.note ?? '' });
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`no revocation in the trace: ${JSON.stringify(hub.oauthTrace(name))}`));
+    }, budgetMs);
+    const sub = hub.onDidChangeOAuthTrace(check);
+    const done = () => {
+      clearTimeout(timer);
+      sub.dispose();
+    };
+    check();
+  });
 }

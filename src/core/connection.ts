@@ -138,6 +138,8 @@ export class ServerConnection {
   private async connect(afterSignIn = false): Promise<void> {
     void this.retryTimer.clear();
     void this.sessionEnd.clear();
+    // The account this attempt connects as is known once it makes its transport (onSessionChanged).
+    this.auth?.accounts.connectingWith(undefined);
     let connected = false;
     let settling: Promise<void> | undefined;
     const attempt: Attempt = new Attempt(attemptDeps(this.config, this.auth, this.deps, this.pool), {
@@ -320,8 +322,10 @@ export class ServerConnection {
     // A machine-to-machine server gets a new token by itself; its session is no sign-in to follow.
     if (!this.auth || (await this.auth.isMachineToMachine())) return;
     // Switch Account, or a sign-in with another account (here or in another window): reconnect as that
-    // account, decided before the row shows it, so the row never names an account it is not connected as.
-    if (this._state.kind === 'running' && !this.signIn.value && (await this.auth.accounts.changed())) {
+    // account, decided before the row shows it, so the row never names an account it is not connected as;
+    // also while starting, once the attempt has made its transport as the account before.
+    const live = this._state.kind === 'running' || this._state.kind === 'starting';
+    if (live && !this.signIn.value && (await this.auth.accounts.changed())) {
       this.deps.logger.info('the server has another active account now; reconnecting with it');
       void this.restart();
     }

@@ -29,6 +29,7 @@ import type { AccountChoice } from './oauth/server-accounts';
 import { EnterpriseIdp, type IdpStatus, type IdTokenSource } from './oauth/idp';
 import type { EnterpriseIdpSettings } from './config';
 import type { OAuthTraceStep } from './oauth/trace';
+import { resourceKey } from './oauth/token-store';
 import { inlineSecrets, inputReference, resolveInputs, resolveStatic, variablesIn } from './variables';
 
 export interface HubDeps extends Omit<ConnectionDeps, 'eras'> {
@@ -295,14 +296,15 @@ export class McpHub {
         }, REGISTRY_RECHECK_MS)
       : undefined;
 
-    const remainingUrls = new Set([...plans.values()].flatMap((p) => (p.resolved && p.resolved.type !== 'stdio' ? [p.resolved.url] : [])));
+    // By the session's resource: URLs that differ by their fragment only share one.
+    const remainingUrls = new Set([...plans.values()].flatMap((p) => (p.resolved && p.resolved.type !== 'stdio' ? [resourceOf(p.resolved.url)] : [])));
     for (const [name, record] of this.records) {
       if (next.has(name)) continue;
       diff.removed.push(name);
       this.records.delete(name);
       // Removing a server from settings deletes its session, unless another entry uses the same URL.
       const url = record.plan.resolved && record.plan.resolved.type !== 'stdio' ? record.plan.resolved.url : undefined;
-      if (url && !remainingUrls.has(url)) closing.push(record.connection?.forgetSession().catch(() => undefined) ?? Promise.resolve());
+      if (url && !remainingUrls.has(resourceOf(url))) closing.push(record.connection?.forgetSession().catch(() => undefined) ?? Promise.resolve());
       closing.push(this.retire(record));
       this.deps.logger.info(`[${name}] removed from settings`);
       this._onDidChange.fire({ name });
@@ -733,4 +735,13 @@ function samePlan(record: ServerRecord, entry: ConfigEntry, plan: Plan): boolean
   if (record.plan.consent?.fingerprint !== plan.consent?.fingerprint || !sameScope(record.plan.inputScope, plan.inputScope)) return false;
   if (record.plan.resolved && plan.resolved) return sameConfig(record.plan.resolved, plan.resolved);
   return record.plan.resolved === plan.resolved;
+}
+
+/** The resource a server URL's session is kept under (token-store.ts), or the URL itself when it does not parse. */
+function resourceOf(url: string): string {
+  try {
+    return resourceKey(url);
+  } catch {
+    return url;
+  }
 }

@@ -7,10 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { McpHub } from '../../src/core/hub';
 import { isOAuthFlowError } from '../../src/core/oauth/errors';
-import { REVOKED } from '../../src/core/oauth/revocation';
-import type { OAuthTraceStep } from '../../src/core/oauth/trace';
 import type { ClientMetadata } from 'oidc-provider' with { 'resolution-mode': 'import' };
-import { failedSignIn, protectedStage } from '../protected-stage';
+import { failedSignIn, protectedStage, revocation } from '../protected-stage';
 
 const text = (r: { content: unknown[] }) => (r.content[0] as { text: string }).text;
 
@@ -25,32 +23,6 @@ function nativeClient(clientId: string, more: Partial<ClientMetadata> = {}): Cli
     response_types: ['code'],
     ...more,
   };
-}
-
-/**
- * The revocation steps of the server's trace, once the revocation after Log Out has ended (its last
- * step is there). A budget, not a timing: the steps come when the requests end.
- */
-function revocation(hub: McpHub, budgetMs = 30_000): Promise<{ requests: OAuthTraceStep[]; outcome: string }> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const steps = hub.oauthTrace('secure');
-      const end = steps.find((s) => s.label === REVOKED);
-      if (!end) return;
-      done();
-      resolve({ requests: steps.filter((s) => s.kind === 'revocation'), outcome: end.note ?? '' });
-    };
-    const timer = setTimeout(() => {
-      done();
-      reject(new Error(`no revocation in the trace: ${JSON.stringify(hub.oauthTrace('secure'))}`));
-    }, budgetMs);
-    const sub = hub.onDidChangeOAuthTrace(check);
-    const done = () => {
-      clearTimeout(timer);
-      sub.dispose();
-    };
-    check();
-  });
 }
 
 describe('authorization servers as their providers document them', () => {
@@ -160,7 +132,7 @@ describe('authorization servers as their providers document them', () => {
     // Log Out: the session is gone at once; the refresh token, then the access token, are revoked.
     await hub.logout('secure');
     assert.equal(hub.server('secure')!.state.kind, 'authRequired');
-    const { requests } = await revocation(hub);
+    const { requests } = await revocation(hub, 'secure');
     assert.equal(requests.length, 2);
     // Revoking the refresh token ends the grant; the access token, a JWT, cannot be revoked by itself here (unsupported_token_type).
     assert.deepEqual(
@@ -225,7 +197,7 @@ describe('servers without discovery, and Log Out', () => {
     await hub.authenticate('secure');
     const revoked = as.stats.revocations.length;
     await hub.logout('secure');
-    const { requests, outcome } = await revocation(hub);
+    const { requests, outcome } = await revocation(hub, 'secure');
     assert.deepEqual(
       as.stats.revocations.slice(revoked).map((r) => [r.token_type_hint, r.status]),
       [
@@ -247,7 +219,7 @@ describe('servers without discovery, and Log Out', () => {
     await hub.authenticate('secure');
     await hub.logout('secure');
     assert.equal(hub.server('secure')!.state.kind, 'authRequired', 'signed out at once');
-    const { requests, outcome } = await revocation(hub);
+    const { requests, outcome } = await revocation(hub, 'secure');
     assert.ok(requests.length === 2 && requests.every((s) => s.status === 404), JSON.stringify(requests));
     assert.match(outcome, /did not revoke the refresh token \(HTTP 404\)/);
     assert.match(logger.text(), /did not revoke the refresh token \(HTTP 404\)/);

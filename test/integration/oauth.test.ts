@@ -230,6 +230,16 @@ describe('OAuth with a real authorization server', () => {
     assert.deepEqual(store.keys(), []);
   });
 
+  it('keeps the session when a removed entry differs only by its fragment from one that stays (the same resource)', async () => {
+    const { hub: h, store } = await signedIn(new MemorySecretStore(), 'one');
+    await h.applyConfig(entries({ one: { url: mcp.url }, two: { url: `${mcp.url}#work` } }), { trusted: true });
+    await waitForKind(h, 'two', 'running');
+    await h.applyConfig(entries({ one: { url: mcp.url } }), { trusted: true });
+    assert.equal(store.keys().length, 1, 'the session is kept');
+    assert.equal(h.server('one')!.state.kind, 'running');
+    assert.ok(h.server('one')!.session, 'and the entry that stays is signed in');
+  });
+
   it('cancels a sign-in in progress and returns to authRequired', async () => {
     const browser = new FakeBrowser(); // opens nothing: the user never signs in
     const { hub: h } = hub(new MemorySecretStore(), browser);

@@ -219,6 +219,39 @@ describe('UpstreamPool', () => {
     pool.destroy();
   });
 
+  it('never sends a call twice: a kept-alive connection reset after the server read the request fails it, on the lane or through the chain', async () => {
+    const seen: string[] = [];
+    answer = (req, body, res) => {
+      const id = (JSON.parse(body) as { id: string }).id;
+      seen.push(id);
+      // The server read the call (and may have run the tool), then the connection broke before its answer.
+      if (id.startsWith('gw-reset')) req.socket.destroy();
+      else res.writeHead(200, { 'content-type': 'application/json' }).end(`{"jsonrpc":"2.0","id":"${id}","result":{}}`);
+      return true;
+    };
+    const pool = new UpstreamPool(url);
+    const taken: string[] = [];
+    const claim = (id: string) => pool.claim(id, (body) => void readAll(body).then((text) => taken.push(text)));
+    claim('gw-warm');
+    assert.equal((await pool.fetch(url, post(forwarded('gw-warm')))).status, 202);
+    await until(() => taken.length === 1, 'the first answer');
+    // Through the chain, on the connection the first call left open.
+    claim('gw-reset-chain');
+    await assert.rejects(pool.fetch(url, post(forwarded('gw-reset-chain'))), (error: unknown) => error instanceof TypeError && error.message === 'fetch failed');
+    // On the lane, also on a kept-alive connection.
+    claim('gw-warm-2');
+    assert.equal((await pool.fetch(url, post(forwarded('gw-warm-2')))).status, 202);
+    await until(() => taken.length === 2, 'the second answer');
+    claim('gw-reset-lane');
+    await assert.rejects(pool.sendOnLane(forwarded('gw-reset-lane'), new AbortController().signal)!, /fetch failed/);
+    assert.deepEqual(
+      seen.filter((id) => id.startsWith('gw-reset')),
+      ['gw-reset-chain', 'gw-reset-lane'],
+      'each call reached the server once',
+    );
+    pool.destroy();
+  });
+
   it('leaves to the fallback what is not the server’s own MCP traffic', async () => {
     const seen: string[] = [];
     const fallback: FetchLike = async (input) => {
@@ -252,7 +285,7 @@ describe('UpstreamPool', () => {
     pool.destroy();
   });
 
-  it('sends a request again, on a new connection, when the server closed the kept-alive sockets it was about to reuse', async () => {
+  it('sends a request that may go twice again, on a new connection, when the server closed the kept-alive sockets it was about to reuse', async () => {
     // Each connection answers its first request and is closed by the server on its next one, as a
     // server closing idle sockets does just as the client reuses them.
     let connections = 0;
@@ -276,7 +309,8 @@ describe('UpstreamPool', () => {
       const first = await Promise.all([pool.fetch(target, post('{"a":1}')), pool.fetch(target, post('{"a":2}'))]);
       for (const response of first) await response.text();
       assert.equal(connections, 2);
-      const response = await pool.fetch(target, post('{"a":3}'));
+      // The SDK's DELETE of its session may go twice (a POST never does: see the test above).
+      const response = await pool.fetch(target, { method: 'DELETE', headers: { 'mcp-session-id': 's' }, redirect: 'manual' });
       assert.equal(response.status, 200);
       assert.deepEqual(JSON.parse(await response.text()), { jsonrpc: '2.0', id: 1, result: {} });
       assert.equal(connections, 3, 'the retry went on a connection of its own');

@@ -11,6 +11,11 @@ import { isOAuthFlowError } from '../../src/core/oauth/errors';
 import { committedSession } from '../../src/core/oauth/session';
 import { CORRUPT_PREFIX, MemorySecretStore, TokenStore, secretKeyFor, type OAuthSession } from '../../src/core/oauth/token-store';
 import { ServerAccounts } from '../../src/core/oauth/server-accounts';
+import { HubOAuthProvider } from '../../src/core/oauth/provider';
+import { ServerAuth } from '../../src/core/oauth/server-auth';
+import { parseServers, type RemoteServerConfig } from '../../src/core/config';
+import { systemClock } from '../../src/core/ports';
+import { MemoryLogger } from '../helpers';
 
 const URL_A = 'https://mcp.example.com/mcp';
 const KEY = secretKeyFor(URL_A);
@@ -137,6 +142,16 @@ describe('several accounts per server in the token store', () => {
     assert.equal(select({ active: bob, others: [alice, nobody] }, { pin: 'carol' }), undefined);
   });
 
+  it('compares email and user name without ASCII case only: a lookalike that Unicode folds to the pin is another account', () => {
+    // U+212A KELVIN SIGN and U+212B ANGSTROM SIGN lower-case to "k" and "å"; U+0130 to "i" and a dot.
+    const kelvin = signedIn('kelvin-sub', 'k-access-0001', { email: '\u212Aim@example.com', username: '\u212Bsa' });
+    assert.ok(!matchesPin(kelvin, 'kim@example.com'), 'KELVIN SIGN is not K');
+    assert.ok(!matchesPin(kelvin, '\u00e5sa'), 'ANGSTROM SIGN is not \u00c5');
+    assert.ok(!matchesPin(signedIn('i-sub', 'i-access-0002', { username: 'i\u0307x' }), '\u0130X'));
+    assert.ok(matchesPin(kelvin, '\u212AIM@EXAMPLE.COM'), 'the same characters, ASCII case aside');
+    assert.equal(select({ active: kelvin, others: [] }, { pin: 'kim@example.com' }), undefined);
+  });
+
   it('keeps a session that names nobody in its issuer one place: signing in again replaces it, a named one goes beside it', async () => {
     const store = new TokenStore(new MemorySecretStore());
     await commit(store, signedIn(undefined, 'anon-access-0001'));
@@ -245,5 +260,75 @@ describe('DPoP with several accounts', () => {
     const next = committedSession(bob, { access_token: 'bob-access-0003', token_type: 'DPoP' }, { dpopKey: flow.stagedDpopKey }, { serverUrl: URL_A, now: 1, grant: undefined });
     assert.equal(next.dpopKey, aliceKey);
     assert.equal(committedSession(bob, { access_token: 'bob-access-0004', token_type: 'Bearer' }, {}, { serverUrl: URL_A, now: 2, grant: undefined }).dpopKey, bobKey);
+  });
+});
+
+describe('a refresh never changes whose session it is', () => {
+  const jwt = (claims: object) => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
+  async function twoAccounts() {
+    const store = new TokenStore(new MemorySecretStore());
+    await commit(store, signedIn('bob-sub', 'bob-access-0001', { email: 'bob@example.com' }));
+    await commit(store, signedIn('alice-sub', 'alice-access-0002', { email: 'alice@example.com' }));
+    const alice = await store.get(URL_A);
+    const logger = new MemoryLogger();
+    const provider = new HubOAuthProvider({ serverUrl: URL_A, settings: {}, store, mode: { kind: 'passive' }, logger, clock: systemClock }, alice);
+    return { store, provider, logger };
+  }
+  const refreshed = (idToken: string) => ({ access_token: 'alice-access-0003', refresh_token: 'alice-refresh-0003', token_type: 'Bearer', id_token: idToken, issuer: ISSUER });
+
+  it('keeps the account when a refreshed id_token names another subject, so a pin on that account never gets these tokens (OpenID Connect Core 12.2: the same sub)', async () => {
+    const { store, provider, logger } = await twoAccounts();
+    await provider.saveTokens(refreshed(jwt({ sub: 'bob-sub', email: 'bob@example.com', name: 'Bob' })));
+    const alice = await store.get(URL_A);
+    assert.equal(access(alice), 'alice-access-0003', 'the refresh is kept');
+    assert.deepEqual(alice?.account, { email: 'alice@example.com', subject: 'alice-sub' }, "alice's session still names alice");
+    assert.equal(access(await store.get(URL_A, { pin: 'bob@example.com' })), 'bob-access-0001', "bob's pin gets bob's tokens");
+    assert.equal(access(await store.get(URL_A, { pin: 'bob-sub' })), 'bob-access-0001');
+    assert.match(logger.text(), /another account/);
+  });
+
+  it('keeps the account when a refreshed id_token names nobody but shows another email, and takes new claims of the same subject', async () => {
+    const { store, provider } = await twoAccounts();
+    await provider.saveTokens(refreshed(jwt({ email: 'bob@example.com' })));
+    assert.equal(access(await store.get(URL_A, { pin: 'bob@example.com' })), 'bob-access-0001');
+    await provider.saveTokens({ ...refreshed(jwt({ sub: 'alice-sub', email: 'alice@example.com', name: 'Alice' })), access_token: 'alice-access-0004' });
+    assert.deepEqual((await store.get(URL_A))?.account, { name: 'Alice', email: 'alice@example.com', subject: 'alice-sub' });
+  });
+});
+
+describe('Log Out with no session of its own', () => {
+  it("deletes nothing, though another window makes an account active meanwhile (it was never this entry's)", async () => {
+    const secrets = new MemorySecretStore();
+    const store = new TokenStore(secrets);
+    // Carol and erin are signed in; neither is active (the active one was logged out).
+    await commit(store, signedIn('carol-sub', 'carol-access-0001', { email: 'carol@example.com' }));
+    await commit(store, signedIn('erin-sub', 'erin-access-0002', { email: 'erin@example.com' }), false);
+    await store.delete(URL_A);
+    const erinKey = accountKeyFor(ISSUER, 'erin-sub');
+    // Another window switches to erin just after this one read that there is no active account.
+    let race: (() => Promise<unknown>) | undefined;
+    const racing = {
+      get: async (key: string) => {
+        const value = await secrets.get(key);
+        const run = race;
+        race = undefined;
+        if (run) await run();
+        return value;
+      },
+      store: (key: string, value: string) => secrets.store(key, value),
+      delete: (key: string) => secrets.delete(key),
+      onDidChange: (listener: (key: string) => void) => secrets.onDidChange(listener),
+    };
+    const auth = new ServerAuth((parseServers({ any: { url: URL_A } }, 'user')[0] as { config: RemoteServerConfig }).config, {
+      store: new TokenStore(racing),
+      browser: { open: async () => false },
+      logger: new MemoryLogger(),
+      clock: systemClock,
+    });
+    race = () => store.activate(URL_A, erinKey);
+    await auth.logout();
+    auth.dispose();
+    assert.equal(access(await store.get(URL_A)), 'erin-access-0002', "erin's session stays, active");
+    assert.equal((await store.accounts(URL_A)).others.length, 0);
   });
 });

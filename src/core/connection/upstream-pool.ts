@@ -47,6 +47,12 @@ export type ClaimedAnswer = (body: Readable, kind: 'json' | 'sse') => void;
 /** The loopback hosts VS Code's proxy support leaves an extension's own agent for (the plain names, nothing else). */
 const DIRECT_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
+/** Methods a reset connection may send again (RFC 9110 §9.2.2); never a POST, which is every MCP call. */
+/** How long a kept-alive socket to a loopback server may sit idle before the pool closes it. */
+export const IDLE_SOCKET_MS = 3_000;
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
 /** The start of a body the gateway's pass-through sends (`UpstreamChannel`: jsonrpc, then its own id, then method). */
 const FORWARDED_PREFIX = '{"jsonrpc":"2.0","id":"';
 
@@ -71,7 +77,11 @@ export class UpstreamPool {
     this.server = new URL(serverUrl);
     this.direct = this.server.protocol === 'http:' && DIRECT_HOSTS.has(this.server.hostname.toLowerCase());
     this.max = options.maxSockets ?? MAX_SOCKETS_PER_SERVER;
-    const agentOptions = { keepAlive: true, maxSockets: this.max, scheduling: 'lifo' as const };
+    // An idle socket is dropped after IDLE_SOCKET_MS, or 1 s before the server's own `Keep-Alive: timeout`
+    // (Node honours that hint only when the agent has a timeout): well before a Node server's 5 s, with room
+    // for a loaded machine's late timers, so a request rarely meets a socket the server is closing.
+    // (A socket in use is not timed out by it.)
+    const agentOptions = { keepAlive: true, maxSockets: this.max, scheduling: 'lifo' as const, timeout: IDLE_SOCKET_MS };
     this.agent = new HttpAgent(agentOptions);
   }
 
@@ -240,9 +250,10 @@ export class UpstreamPool {
         done();
         if (answered) return;
         answered = true;
-        // The server closed a kept-alive socket just as it was reused: the request never reached it
-        // (Node's documented retry), once, on a socket of its own.
-        if (!retried && req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) {
+        // A kept-alive socket reset as it was reused: the server may have closed it idly (the request never reached it) or
+        // read the request and broken off (a tool call may have run). Only a request that may go twice is sent again, as
+        // fetch does, on a socket of its own. (The agent's idle timeout keeps the first case rare: see the constructor.)
+        if (!retried && req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE') && IDEMPOTENT.has(req.method)) {
           this.send(url, init, body, true, prepared).then(resolve, reject);
           return;
         }

@@ -104,14 +104,19 @@ export function isNamed(s: Named): boolean {
 }
 
 /**
- * Whether `s` is the account a pin names: its subject (exactly), or its email or user name (case
- * aside). A session that names nobody matches no pin.
+ * Whether `s` is the account a pin names: its subject (exactly), or its email or user name (ASCII
+ * case aside). A session that names nobody matches no pin.
  */
 export function matchesPin(s: Named, pin: string): boolean {
   if (!isNamed(s)) return false;
   if (placeOf(s) === accountKeyFor(s.issuer, pin)) return true;
-  const folded = pin.toLowerCase();
-  return s.account?.email?.toLowerCase() === folded || s.account?.username?.toLowerCase() === folded;
+  const folded = asciiLower(pin);
+  return [s.account?.email, s.account?.username].some((claim) => claim !== undefined && asciiLower(claim) === folded);
+}
+
+/** A-Z only: Unicode's toLowerCase folds lookalikes (KELVIN SIGN to "k", ANGSTROM SIGN to "å") into another account's name. */
+function asciiLower(text: string): string {
+  return text.replace(/[A-Z]/g, (c) => c.toLowerCase());
 }
 
 /** All sessions of a resource, the active one first. */

@@ -233,7 +233,7 @@ export class HubOAuthProvider implements OAuthClientProvider {
     const grant = this.mode.kind === 'clientCredentials' ? ('client_credentials' as const) : this.mode.kind === 'assertion' ? this.mode.grant : undefined;
     const { serverUrl } = this.options;
     if (!this.staged) {
-      const named = fromIdToken.account ? { account: fromIdToken.account } : {};
+      const named = { ...(fromIdToken.account ? { account: fromIdToken.account } : {}), ...(fromIdToken.subject ? { subject: fromIdToken.subject } : {}) };
       const renewal = { serverUrl, now, grant, passive: this.mode.kind === 'passive', known: this.session?.tokens, ...named };
       await this.write((s) => renewedSession(s, tokens, renewal, this.options.logger));
       // A machine-to-machine server gets its tokens here, on the transport, not through a sign-in.

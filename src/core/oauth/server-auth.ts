@@ -265,15 +265,15 @@ export class ServerAuth {
   }
 
   /**
-   * Deletes the session of this entry's account (tokens, registration, discovery; the server's other accounts stay), a sign-in
-   * under way ending first. Then, not waited for, its tokens are revoked where the server offers it (revocation.ts).
+   * Deletes the session of this entry's account by its key (the server's other accounts stay, one made active meanwhile too), a
+   * sign-in under way ending first. Then, not waited for, its tokens are revoked where the server offers it (revocation.ts).
    */
   async logout(): Promise<void> {
     const session = await this.session().catch(() => undefined);
     this.flow.signOut();
     this.refresher.cancel();
     this.stepUp.reset();
-    await this.deps.store.delete(this.config.url, session ? { key: placeOf(session) } : this.accounts.ref);
+    if (session) await this.deps.store.delete(this.config.url, { key: placeOf(session) });
     this.trace.add({ kind: 'info', label: 'Signed out' });
     if (session?.tokens) void this.revoke(session).catch(() => this.deps.logger.warn('revoking the tokens failed'));
   }

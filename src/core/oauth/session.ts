@@ -8,6 +8,7 @@ import type { OAuthDiscoveryState, OAuthTokens } from '@modelcontextprotocol/cli
 import type { AuthSettings } from '../config';
 import type { Logger } from '../ports';
 import { storedAccount, type Account } from './account';
+import { accountKeyFor, isNamed, placeOf } from './accounts';
 import type { StoredClient } from './clients';
 import type { DpopKey } from './dpop';
 import { issuerOf } from './issuer';
@@ -74,6 +75,21 @@ export interface Renewal {
   readonly known: OAuthTokens | undefined;
   /** Who the answer names (an id_token's claims), if it names anyone. */
   readonly account?: Account;
+  /** The subject that answer names, exactly as sent (accounts.ts keys sessions on it). */
+  readonly subject?: string;
+}
+
+/**
+ * Whether a renewal's answer may tell who the session's account is: only when it names the same
+ * account (OpenID Connect Core 12.2: a refreshed id_token has the original `sub`). An answer naming
+ * another subject, or a named session's claims without one, would make the session show (and an
+ * auth.account pin match) another account than the one its tokens are for; a subject given to a session
+ * that named nobody would move it to another account's place.
+ */
+function sameAccount(s: OAuthSession | undefined, r: Renewal): boolean {
+  if (!s?.tokens) return true;
+  if (!isNamed(s)) return r.subject === undefined;
+  return r.subject !== undefined && accountKeyFor(s.issuer, r.subject) === placeOf(s);
 }
 
 /**
@@ -91,6 +107,8 @@ export function renewedSession(s: OAuthSession | undefined, tokens: OAuthTokens,
       return s;
     }
   }
+  const named = r.account && sameAccount(s, r);
+  if (r.account && !named) logger.warn('the renewed tokens name another account than the session; the session keeps its account');
   return {
     ...(s ?? { resource: r.serverUrl, updatedAt: 0 }),
     ...(tokens.issuer ? { issuer: tokens.issuer } : {}),
@@ -99,7 +117,7 @@ export function renewedSession(s: OAuthSession | undefined, tokens: OAuthTokens,
     ...expiry(tokens, r.now),
     // Tokens that replace tokens are a refresh; the first ones (a machine's first request) are obtained.
     ...(s?.tokens ? { refreshedAt: r.now } : { obtainedAt: r.now, refreshedAt: undefined }),
-    ...(r.account ? { account: r.account } : {}),
+    ...(named ? { account: r.account } : {}),
   };
 }
 

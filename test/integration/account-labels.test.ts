@@ -1,6 +1,7 @@
 // Two accounts on a server whose authorization server names nobody, end to end: a GitHub-style
 // authorization server (oidc-provider answering token requests form-encoded with comma-separated
-// scopes, no userinfo endpoint; MCP Hub asks for no openid scope, so no id_token either) and a real SDK
+// scopes, taking prompt=select_account for its account picker, no userinfo endpoint; MCP Hub asks for
+// no openid scope, so no id_token either) and a real SDK
 // MCP server whose `token_subject` answers with the subject of the access token each call carries.
 // Two entries for one URL, each pinned by auth.account to a label the person chose, run side by side,
 // each as the account the person chose in the browser for it; Log Out of one leaves the other.
@@ -37,7 +38,7 @@ describe('several accounts where the authorization server names nobody (labels)'
   const hubs: McpHub[] = [];
 
   before(async () => {
-    as = await startAuthorizationServer({ formEncodedTokenResponses: true, commaSeparatedScopes: true });
+    as = await startAuthorizationServer({ formEncodedTokenResponses: true, commaSeparatedScopes: true, accountPicker: true });
     mcp = await startProtectedMcpServer({ authorizationServer: as, tokenSubject: true });
   });
   after(async () => {
@@ -63,14 +64,15 @@ describe('several accounts where the authorization server names nobody (labels)'
     await hub.authenticate('github-work');
     await hub.authenticate('github-home');
     assert.deepEqual(person.hints, ['work', 'home'], 'each sign-in names its label (login_hint)');
-    // The server names nobody, so the browser is asked to let the person choose (oidc-provider lists login, not select_account).
+    // The server names nobody, so the browser is asked to let the person choose: its account picker, which its metadata lists.
     assert.deepEqual(
-      as.stats.authorizationRequests.slice(asked).map((r) => [r.login_hint, r.prompt]),
+      as.stats.authorizationRequests.slice(asked).map((r) => [r.login_hint, r.prompt, r.login]),
       [
-        ['work', 'login'],
-        ['home', 'login'],
+        ['work', 'select_account', undefined],
+        ['home', 'select_account', undefined],
       ],
     );
+    assert.deepEqual(as.stats.logins.slice(-2), ['ada-at-work', 'ada-at-home'], 'chosen in the account picker');
     assert.equal(as.stats.userinfoRequests.length, 0, 'nobody to ask who signed in');
     await waitForKind(hub, 'github-work', 'running');
     await waitForKind(hub, 'github-home', 'running');

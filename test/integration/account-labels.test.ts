@@ -1,20 +1,18 @@
 // Two accounts on a server whose authorization server names nobody, end to end: a GitHub-style
 // authorization server (oidc-provider answering token requests form-encoded with comma-separated
 // scopes, taking prompt=select_account for its account picker, no userinfo endpoint; MCP Hub asks for
-// no openid scope, so no id_token either) and a real SDK
-// MCP server whose `token_subject` answers with the subject of the access token each call carries.
+// no openid scope, so no id_token either) and a real SDK MCP server whose `token_subject` answers
+// with the subject of the access token each call carries.
 // Two entries for one URL, each pinned by auth.account to a label the person chose, run side by side,
 // each as the account the person chose in the browser for it; Log Out of one leaves the other.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { notificationText } from '../../src/core/failure';
-import type { McpHub } from '../../src/core/hub';
 import { isOAuthFlowError } from '../../src/core/oauth/errors';
 import { MemorySecretStore, secretKeyFor } from '../../src/core/oauth/token-store';
-import { startAuthorizationServer, type AuthorizationServerFixture } from '../fixtures/authorization-server';
-import { startProtectedMcpServer, type ProtectedMcpServerFixture } from '../fixtures/protected-server';
 import { ScriptedBrowser } from '../fixtures/scripted-browser';
 import { createOAuthHub, entries, FakeBrowser, waitFor, waitForKind } from '../helpers';
+import { protectedStage } from '../protected-stage';
 
 const text = (r: { content: unknown[] }) => (r.content[0] as { text: string }).text;
 
@@ -33,27 +31,16 @@ class Person {
 }
 
 describe('several accounts where the authorization server names nobody (labels)', () => {
-  let as: AuthorizationServerFixture;
-  let mcp: ProtectedMcpServerFixture;
-  const hubs: McpHub[] = [];
-
-  before(async () => {
-    as = await startAuthorizationServer({ formEncodedTokenResponses: true, commaSeparatedScopes: true, accountPicker: true });
-    mcp = await startProtectedMcpServer({ authorizationServer: as, tokenSubject: true });
-  });
-  after(async () => {
-    await mcp.close();
-    await as.close();
-  });
-  afterEach(async () => {
-    await Promise.all(hubs.splice(0).map((h) => h.dispose()));
-  });
+  const { servers, track } = protectedStage();
+  /** A GitHub-style authorization server and the MCP server it protects, answering token_subject. */
+  const github = () => servers({ formEncodedTokenResponses: true, commaSeparatedScopes: true, accountPicker: true }, { tokenSubject: true });
 
   it('runs two pinned entries for one URL side by side, each as the account chosen for its label; Log Out of one leaves the other', async () => {
+    const { as, mcp } = await github();
     const store = new MemorySecretStore();
     const person = new Person();
     const hub = createOAuthHub({ store, browser: new FakeBrowser(person) });
-    hubs.push(hub);
+    track(hub);
     await hub.applyConfig(entries({ 'github-work': { url: mcp.url, auth: { account: 'work' } }, 'github-home': { url: mcp.url, auth: { account: 'home' } } }), {
       trusted: true,
     });
@@ -98,11 +85,11 @@ describe('several accounts where the authorization server names nobody (labels)'
   });
 
   it('keeps one account for unpinned entries, lists labels in Switch Account, and says a second account needs auth.account', async () => {
+    const { mcp } = await github();
     const store = new MemorySecretStore();
-    const person = new Person();
-    const browser = new FakeBrowser(person);
+    const browser = new FakeBrowser(new Person());
     const hub = createOAuthHub({ store, browser });
-    hubs.push(hub);
+    track(hub);
     await hub.applyConfig(entries({ any: { url: mcp.url }, 'github-home': { url: mcp.url, auth: { account: 'home' } } }), { trusted: true });
     await waitForKind(hub, 'any', 'authRequired');
     await hub.authenticate('any');

@@ -333,6 +333,11 @@ describe('labels: pinned accounts where the authorization server names nobody', 
     await assert.rejects(unpinned.assertCanAddAnother(), (e) => isOAuthFlowError(e, 'account_unnamed') && /"auth\.account"/.test(e.message));
     await commit(store, signedIn('alice-sub', 'alice-access-0003'));
     await unpinned.assertCanAddAnother();
+    // An unnamed session (stored by an earlier version) on a server that does name accounts: another account may sign in.
+    const oidc = new TokenStore(new MemorySecretStore());
+    const discovery = { authorizationServerUrl: ISSUER, authorizationServerMetadata: { userinfo_endpoint: `${ISSUER}/userinfo` } } as unknown as OAuthSession['discovery'];
+    await put(oidc, { ...labelled(undefined, 'old-access-0004'), discovery }, false);
+    await new ServerAccounts(URL_A, oidc, undefined).assertCanAddAnother();
   });
 });
 

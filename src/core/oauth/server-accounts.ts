@@ -6,7 +6,7 @@
  */
 import { scrubber } from '../scrub';
 import { claimText } from './account';
-import { allOf, isNamed, placeOf, type AccountRef } from './accounts';
+import { allOf, isNamed, namesNobody, placeOf, type AccountRef } from './accounts';
 import { OAuthFlowError } from './errors';
 import type { OAuthSession, TokenStore } from './token-store';
 
@@ -65,7 +65,7 @@ export class ServerAccounts {
    */
   async assertCanAddAnother(): Promise<void> {
     const current = await this.store.get(this.serverUrl, this.ref);
-    if (!current || isNamed(current)) return;
+    if (!current || isNamed(current) || !namesNobody(current.discovery?.authorizationServerMetadata, undefined, current.tokens?.scope)) return;
     throw new OAuthFlowError(
       'account_unnamed',
       'This server does not say who signs in, so its entries without auth.account share one account: signing in again would replace it. For a second account, add an entry for the same URL with "auth.account" set to a label of your choice (e.g. "work"), and Authenticate there.',

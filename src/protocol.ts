@@ -95,6 +95,8 @@ export interface SessionView {
   readonly expiresAt?: number;
   /** Who is signed in, when the authorization server says (ID token or userinfo claims). */
   readonly account?: { readonly name?: string; readonly email?: string; readonly username?: string };
+  /** Where the authorization server names nobody: the entry's auth.account, a label the person chose (unchecked). */
+  readonly label?: string;
   /** Epoch milliseconds of the sign-in. */
   readonly obtainedAt?: number;
   /** Epoch milliseconds of the last refresh; absent until one happened. */

@@ -87,7 +87,8 @@ export interface AuthSettings {
   readonly endpoints?: AuthEndpoints;
   /**
    * The one account this entry uses among those signed in to its URL (its subject, email or user
-   * name): two entries for one URL with different accounts run side by side (oauth/accounts.ts).
+   * name; where the authorization server names nobody, a label the person chooses): two entries for
+   * one URL with different accounts run side by side (oauth/accounts.ts).
    */
   readonly account?: string;
 }

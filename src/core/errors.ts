@@ -77,7 +77,9 @@ export type OAuthFlowErrorCode =
   | 'account_mismatch'
   /** Switch Account on an entry pinned to one account, or to an account no longer stored. */
   | 'account_pinned'
-  | 'account_not_found';
+  | 'account_not_found'
+  /** Sign in with another account on a server that names nobody: a second account needs an entry with auth.account. */
+  | 'account_unnamed';
 
 /** Codes of a registry's errors (`RegistryError`, registry/client.ts). */
 export type RegistryErrorCode =

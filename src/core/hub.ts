@@ -535,9 +535,14 @@ export class McpHub {
     return this.connection(name).authenticate();
   }
 
-  /** Sign in with another account: a browser sign-in whose account is added beside the others and becomes the active one. */
+  /**
+   * Sign in with another account: a browser sign-in whose account is added beside the others and becomes the active one.
+   * Where the server names nobody, the row's account is its one unnamed account: nothing starts, and the error says what works.
+   */
   async signInWithAnotherAccount(name: string): Promise<void> {
-    return this.connection(name).authenticate({ another: true });
+    const connection = this.connection(name);
+    await connection.auth?.accounts.assertCanAddAnother();
+    return connection.authenticate({ another: true });
   }
 
   /** The accounts signed in to a server's URL (display text only), for Switch Account. */

@@ -5,10 +5,10 @@
 // asks for the account.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { accountKeyFor, askForAccount, matchesPin, placeFor, select, signInPlace } from '../../src/core/oauth/accounts';
+import { accountKeyFor, askForAccount, isLabelled, placeOf, labelKeyFor, matchesPin, namesNobody, placeFor, select, signInPlace } from '../../src/core/oauth/accounts';
 import { DpopPolicy, generateDpopKey, type DpopKey } from '../../src/core/oauth/dpop';
 import { isOAuthFlowError } from '../../src/core/oauth/errors';
-import { committedSession } from '../../src/core/oauth/session';
+import { committedSession, sessionInfo } from '../../src/core/oauth/session';
 import { CORRUPT_PREFIX, MemorySecretStore, TokenStore, secretKeyFor, type OAuthSession } from '../../src/core/oauth/token-store';
 import { ServerAccounts } from '../../src/core/oauth/server-accounts';
 import { HubOAuthProvider } from '../../src/core/oauth/provider';
@@ -16,6 +16,7 @@ import { ServerAuth } from '../../src/core/oauth/server-auth';
 import { parseServers, type RemoteServerConfig } from '../../src/core/config';
 import { systemClock } from '../../src/core/ports';
 import { MemoryLogger } from '../helpers';
+import { scrubber } from '../../src/core/scrub';
 
 const URL_A = 'https://mcp.example.com/mcp';
 const KEY = secretKeyFor(URL_A);
@@ -206,7 +207,7 @@ describe('several accounts per server in the token store', () => {
     };
     const error = refused({ account: { email: 'home@example.com' }, subject: 'home-sub' });
     assert.ok(!error.message.includes('home@example.com') && error.detail?.includes('home@example.com'));
-    assert.match(refused({}).detail ?? '', /did not say who signed in/);
+    assert.match(refused({}).detail ?? '', /offers to say who signed in .* but did not/);
     assert.deepEqual(signInPlace(ISSUER, { account: { email: 'WORK@example.com' }, subject: 'w' }, 'work@example.com'), {
       at: accountKeyFor(ISSUER, 'w'),
       accountKey: accountKeyFor(ISSUER, 'w'),
@@ -236,12 +237,122 @@ describe('the authorization request asks for the account', () => {
     return Object.fromEntries([...url.searchParams].filter(([k]) => k !== 'client_id'));
   };
   it("sends a pinned entry's account as login_hint, and asks to choose for another account as the server allows", () => {
-    assert.deepEqual(ask({}, { pin: 'work@example.com' }), { login_hint: 'work@example.com' });
+    const oidc = { userinfo_endpoint: 'https://as.example.com/userinfo' };
+    assert.deepEqual(ask(oidc, { pin: 'work@example.com' }), { login_hint: 'work@example.com' });
     assert.deepEqual(ask({}, {}), {});
     assert.deepEqual(ask({}, { another: true }), { prompt: 'login' });
     assert.deepEqual(ask({ prompt_values_supported: ['none', 'login', 'consent', 'select_account'] }, { another: true }), { prompt: 'select_account' });
     assert.deepEqual(ask({ prompt_values_supported: ['none', 'login', 'consent'] }, { another: true }), { prompt: 'login' });
     assert.deepEqual(ask({ prompt_values_supported: ['none'] }, { another: true }), {});
+  });
+
+  it('lets the person choose for a pinned sign-in where the server names nobody (its label cannot be checked there)', () => {
+    // No userinfo endpoint and no openid scope: GitHub OAuth apps. The label goes as login_hint, never as GitHub's `login`.
+    assert.deepEqual(ask({}, { pin: 'work' }), { login_hint: 'work', prompt: 'login' });
+    assert.deepEqual(ask({ prompt_values_supported: ['login', 'select_account'] }, { pin: 'work' }), { login_hint: 'work', prompt: 'select_account' });
+    // openid in the scope brings an id_token: the pin is checked, the browser is not asked to choose.
+    const url = new URL('https://as.example.com/authorize?client_id=c&scope=openid%20repo');
+    askForAccount(url, {}, { pin: 'work' });
+    assert.equal(url.searchParams.get('prompt'), null);
+  });
+});
+
+describe('labels: pinned accounts where the authorization server names nobody', () => {
+  /** A sign-in's session as provider.ts commits it where the server names nobody, for the entry pinned to `label`. */
+  function labelled(label: string | undefined, accessToken: string): OAuthSession {
+    const place = signInPlace(ISSUER, {}, label, true);
+    const tokens = { access_token: accessToken, refresh_token: `${accessToken}-refresh`, token_type: 'bearer' };
+    return { ...committedSession(undefined, tokens, {}, { serverUrl: URL_A, now: 1, grant: undefined, ...place }), issuer: ISSUER };
+  }
+  const put = (store: TokenStore, s: OAuthSession, pinned: boolean) => store.update(URL_A, () => s, { key: placeOf(s) }, !pinned);
+
+  it('knows a server that names nobody: no id_token, no userinfo endpoint', () => {
+    assert.equal(namesNobody({ issuer: ISSUER }, undefined), true);
+    assert.equal(namesNobody({ userinfo_endpoint: `${ISSUER}/userinfo` }, undefined), false);
+    assert.equal(namesNobody({}, 'eyJ.eyJ.sig'), false);
+    assert.equal(namesNobody(undefined, undefined, 'openid repo'), false);
+  });
+
+  it('keys a label apart from every subject key: the same text as a label and as a subject are two places', () => {
+    for (const text of ['work', 'alice@example.com', 'label:x', `unnamed ${ISSUER}`]) {
+      assert.notEqual(labelKeyFor(ISSUER, text), accountKeyFor(ISSUER, text), text);
+      assert.notEqual(labelKeyFor(ISSUER, text), placeFor(ISSUER, undefined), text);
+      assert.match(accountKeyFor(ISSUER, text), /^[\w-]{32}$/, 'a subject key never has the label prefix');
+    }
+    assert.notEqual(labelKeyFor(ISSUER, 'work'), labelKeyFor('https://other.example.com', 'work'), 'per issuer');
+    // A pinned sign-in where the server names nobody goes to its label; one that names a subject never does.
+    assert.deepEqual(signInPlace(ISSUER, {}, 'work', true), { at: labelKeyFor(ISSUER, 'work'), accountKey: labelKeyFor(ISSUER, 'work'), label: 'work' });
+    assert.deepEqual(signInPlace(ISSUER, { subject: 'work' }, 'work', true), { at: accountKeyFor(ISSUER, 'work'), accountKey: accountKeyFor(ISSUER, 'work') });
+    assert.deepEqual(signInPlace(ISSUER, {}, undefined, true), { at: placeFor(ISSUER, undefined) }, 'an unpinned entry keeps the one keyless place');
+    assert.throws(
+      () => signInPlace(ISSUER, { subject: 'home-sub' }, 'work', true),
+      (e) => isOAuthFlowError(e, 'account_mismatch'),
+    );
+  });
+
+  it('matches a label only to its own pin, exactly, and prefers an account the server named for the same text', () => {
+    const work = labelled('work', 'work-access-0001');
+    assert.ok(isLabelled(work) && matchesPin(work, 'work'));
+    for (const pin of ['Work', 'home', 'work ', '']) assert.ok(!matchesPin(work, pin), pin);
+    // A label's account has no subject, email or user name to match.
+    const spoof = { ...work, account: { email: 'home@example.com', username: 'home', subject: 'home' } };
+    assert.ok(!matchesPin(spoof, 'home') && !matchesPin(spoof, 'home@example.com'));
+    const named = signedIn('work-sub', 'named-access-0002', { username: 'work' });
+    assert.equal(select({ active: work, others: [named] }, { pin: 'work' }), named, 'the account the server named first');
+    assert.equal(select({ active: work, others: [] }, { pin: 'home' }), undefined);
+  });
+
+  it('keeps two labelled accounts and the unpinned one side by side; Log Out of one label leaves the others; Switch Account lists labels', async () => {
+    const secrets = new MemorySecretStore();
+    const store = new TokenStore(secrets);
+    await put(store, labelled('work', 'work-access-0001'), true);
+    await put(store, labelled('home', 'home-access-0002'), true);
+    await put(store, labelled(undefined, 'anon-access-0003'), false);
+    await put(store, labelled(undefined, 'anon-access-0004'), false);
+    assert.equal(access(await store.get(URL_A, { pin: 'work' })), 'work-access-0001');
+    assert.equal(access(await store.get(URL_A, { pin: 'home' })), 'home-access-0002');
+    assert.equal(access(await store.get(URL_A)), 'anon-access-0004', 'signing in again unpinned replaced the one unnamed account');
+    assert.equal(await store.get(URL_A, { pin: 'anon' }), undefined);
+    assert.equal(Object.keys((await raw(secrets)).sessions).length, 3);
+
+    const list = await new ServerAccounts(URL_A, store, undefined).list();
+    assert.deepEqual(
+      list.map(({ label, description, active }) => ({ label, description, active })),
+      [
+        { label: 'Unnamed account', description: undefined, active: true },
+        { label: '"work"', description: 'as chosen in the browser: the server does not say who signed in', active: false },
+        { label: '"home"', description: 'as chosen in the browser: the server does not say who signed in', active: false },
+      ],
+    );
+    await store.delete(URL_A, { pin: 'work' });
+    assert.equal(await store.get(URL_A, { pin: 'work' }), undefined);
+    assert.equal(access(await store.get(URL_A, { pin: 'home' })), 'home-access-0002');
+    assert.equal(access(await store.get(URL_A)), 'anon-access-0004');
+    const info = sessionInfo(await store.get(URL_A, { pin: 'home' }));
+    assert.equal(info?.label, 'home');
+    assert.equal(info?.account, undefined);
+  });
+
+  it('shows a label scrubbed and capped, and refuses Sign in with another account where the server names nobody', async () => {
+    const store = new TokenStore(new MemorySecretStore());
+    const secretLooking = 'ghp_' + 'a'.repeat(36);
+    scrubber.remember(secretLooking);
+    await put(store, { ...labelled(secretLooking, 'x-access-0001'), label: `${secretLooking}${'y'.repeat(300)}` }, true);
+    const [choice] = await new ServerAccounts(URL_A, store, undefined).list();
+    assert.ok(!choice.label.includes(secretLooking) && choice.label.length <= 202, choice.label);
+    const shown = sessionInfo(await store.get(URL_A))?.label ?? '';
+    assert.ok(!shown.includes(secretLooking) && shown.length <= 200, shown);
+
+    await put(store, labelled(undefined, 'anon-access-0002'), false);
+    const unpinned = new ServerAccounts(URL_A, store, undefined);
+    await assert.rejects(unpinned.assertCanAddAnother(), (e) => isOAuthFlowError(e, 'account_unnamed') && /"auth\.account"/.test(e.message));
+    await commit(store, signedIn('alice-sub', 'alice-access-0003'));
+    await unpinned.assertCanAddAnother();
+    // An unnamed session (stored by an earlier version) on a server that does name accounts: another account may sign in.
+    const oidc = new TokenStore(new MemorySecretStore());
+    const discovery = { authorizationServerUrl: ISSUER, authorizationServerMetadata: { userinfo_endpoint: `${ISSUER}/userinfo` } } as unknown as OAuthSession['discovery'];
+    await put(oidc, { ...labelled(undefined, 'old-access-0004'), discovery }, false);
+    await new ServerAccounts(URL_A, oidc, undefined).assertCanAddAnother();
   });
 });
 

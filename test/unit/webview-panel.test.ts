@@ -382,6 +382,10 @@ describe('the panel (Lit components in happy-dom)', () => {
     assert.equal(text(row('oauth').querySelector('.account')), 'Signed in as ada');
     await send({ type: 'servers', servers: [server('oauth', { session: { issuer: 'https://i', scopes: [] } })] });
     assert.equal(text(row('oauth').querySelector('.account')), 'Signed in');
+    // Where the server names nobody: the entry's label, as text, and that MCP Hub cannot check it.
+    await send({ type: 'servers', servers: [server('oauth', { session: { issuer: 'https://i', scopes: [], label: '<b>work</b>' } })] });
+    assert.equal(text(row('oauth').querySelector('.account')), 'Signed in: account "<b>work</b>", as chosen in the browser: the server does not say who signed in');
+    assert.equal(row('oauth').querySelector('.account b'), null, 'rendered as text');
   });
 
   it('replaces only the rows an update names: the others are not rendered again', async () => {

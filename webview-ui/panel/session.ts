@@ -39,6 +39,7 @@ export class SessionInfo extends LightElement {
 
   private renderSession(session: SessionView) {
     const account = accountText(session.account);
+    const label = str(session.label);
     const issuer = str(session.issuer);
     const scopes = strings(session.scopes);
     const expiresAt = num(session.expiresAt);
@@ -56,7 +57,15 @@ export class SessionInfo extends LightElement {
     return html`<div class="session">
       ${icon('account', 'session-icon')}
       <div class="session-lines">
-        <div class="account">${account ? html`Signed in as <span class="account-name">${account}</span>` : 'Signed in'}</div>
+        <div class="account">
+          ${
+            label
+              ? html`Signed in: account "<span class="account-name">${label}</span>", as chosen in the browser: the server does not say who signed in`
+              : account
+                ? html`Signed in as <span class="account-name">${account}</span>`
+                : 'Signed in'
+          }
+        </div>
         ${issuer ? html`<div class="muted issuer" title=${issuer}>issuer ${issuer}</div>` : nothing}
         ${scopes.length > 0 ? html`<div class="muted scopes">scopes ${scopes.join(' ')}</div>` : nothing}
         ${times.length > 0 ? html`<div class="muted times">${times.map((t, i) => (i === 0 ? t : html` · ${t}`))}</div>` : nothing}

@@ -28,7 +28,7 @@ const ID_TOKEN_MAX = 64 * 1024;
 export const USERINFO_TIMEOUT_MS = 5_000;
 
 /** A claim as we keep it: a non-empty string, scrubbed, at most CLAIM_MAX characters. */
-function claimText(value: unknown): string | undefined {
+export function claimText(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   const text = scrubber.message(value.slice(0, CLAIM_MAX * 4));
   if (text === '') return undefined;

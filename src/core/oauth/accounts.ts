@@ -6,8 +6,11 @@
  *
  * The key is a hash of the issuer and the subject exactly as the authorization server sent it (the
  * stored `account` is scrubbed and capped for display, so two subjects could read the same there).
- * A session whose authorization server named nobody has no key: it takes the one keyless place of
- * its issuer, so signing in again there replaces it, and two people's tokens are never merged.
+ * Where the authorization server names nobody (no id_token, no userinfo endpoint: GitHub OAuth apps),
+ * an unpinned entry's session takes the one keyless place of its issuer, so signing in again there
+ * replaces it; a pinned entry's takes the place of its issuer and auth.account as a label the person
+ * chose (`labelKeyFor`), under a prefix no subject key has, so a label never equals or shadows a
+ * subject's key. MCP Hub cannot check who signed in there. Two people's tokens are never merged.
  */
 import { createHash } from 'node:crypto';
 import { scrubber } from '../scrub';
@@ -40,16 +43,27 @@ function otherKey(rk: string, s: OAuthSession): string {
 
 /**
  * The authorization request asks for an account: a pinned entry's sign-in names it (`login_hint`,
- * OpenID Connect); Sign in with another account asks the authorization server to let the person
+ * OpenID Connect); Sign in with another account, and a pinned sign-in where the server names nobody
+ * (its label says nothing the server could check), ask the authorization server to let the person
  * choose: `prompt=select_account` where its metadata lists that value, else `prompt=login` (sign in
  * afresh), which every OpenID provider takes and plain OAuth servers ignore (RFC 6749 §3.1), so it
  * is also what a server listing no prompt_values_supported gets (oidc-provider refuses an unlisted
  * select_account). A server listing neither gets no prompt. Where the prompt is ignored, the browser
  * may come back as the account it is signed in to: that account's session is renewed and made active.
+ *
+ * GitHub's authorize endpoint ("1. Request a user's GitHub identity",
+ * https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps) documents
+ * `login`, which "Suggests a specific account to use for signing in and authorizing the app", and
+ * `prompt`, which "Forces the account picker to appear if set to `select_account`. The account picker
+ * will also appear if the application has a non-HTTP redirect URI or if the user has multiple accounts
+ * signed in." `login` is not sent: a label is the person's own word ("work"), and GitHub would suggest
+ * whichever GitHub account has that name. GitHub shows its picker to a loopback redirect anyway
+ * ("Native apps ... will now always receive the account picker",
+ * https://github.blog/changelog/2024-06-07-account-picker-updates-for-oauth-and-github-app-sign-in/).
  */
 export function askForAccount(url: URL, metadata: unknown, ask: { readonly pin?: string; readonly another?: boolean }): void {
   if (ask.pin) url.searchParams.set('login_hint', ask.pin);
-  if (!ask.another) return;
+  if (!ask.another && !(ask.pin && namesNobody(metadata, undefined, url.searchParams.get('scope')))) return;
   const listed = (metadata as { prompt_values_supported?: unknown } | undefined)?.prompt_values_supported;
   const values = Array.isArray(listed) ? listed : undefined;
   const prompt = values?.includes('select_account') ? 'select_account' : !values || values.includes('login') ? 'login' : undefined;
@@ -57,18 +71,34 @@ export function askForAccount(url: URL, metadata: unknown, ask: { readonly pin?:
 }
 
 /**
+ * Whether the authorization server names nobody: no id_token came (or, before the sign-in, none is
+ * asked for: no `openid` in `scope`), and its metadata has no userinfo endpoint to ask.
+ */
+export function namesNobody(metadata: unknown, idToken: unknown, scope?: string | null): boolean {
+  const userinfo = (metadata as { userinfo_endpoint?: unknown } | undefined)?.userinfo_endpoint;
+  return typeof userinfo !== 'string' && idToken === undefined && !(scope ?? '').split(' ').includes('openid');
+}
+
+/**
  * Where a sign-in's session goes among the resource's accounts (`at`, for the store), and its key.
  * A pinned entry's sign-in that comes back as another account is refused: nothing is stored, and
  * every stored session stays as it was. Who came back goes only to the detail (untrusted text).
+ * Where the server names nobody (`unnamed`), a pinned sign-in goes to the place of its label.
  */
-export function signInPlace(issuer: string | undefined, who: SignedInAs, pin: string | undefined): { readonly at: string; readonly accountKey?: string } {
+export function signInPlace(
+  issuer: string | undefined,
+  who: SignedInAs,
+  pin: string | undefined,
+  unnamed = false,
+): { readonly at: string; readonly accountKey?: string; readonly label?: string } {
+  if (pin && unnamed && !who.subject) return { at: labelKeyFor(issuer, pin), accountKey: labelKeyFor(issuer, pin), label: pin };
   const accountKey = who.subject ? accountKeyFor(issuer, who.subject) : undefined;
   if (pin && !matchesPin({ issuer, ...(who.account ? { account: who.account } : {}), ...(accountKey ? { accountKey } : {}) }, pin)) {
     const shown = who.account?.email ?? who.account?.username ?? who.account?.name;
     throw new OAuthFlowError(
       'account_mismatch',
       `The sign-in came back as another account than this entry's auth.account "${scrubber.message(pin)}", so it was not kept; the other accounts are unchanged. Sign out of that account in the browser (or choose "${scrubber.message(pin)}" there) and Authenticate again.`,
-      shown ? `Signed in as ${shown}.` : 'The authorization server did not say who signed in (no id_token subject, no userinfo), so auth.account cannot be checked there.',
+      shown ? `Signed in as ${shown}.` : 'The authorization server offers to say who signed in (an id_token or userinfo) but did not, so auth.account cannot be checked there.',
     );
   }
   return { at: placeFor(issuer, who.subject), ...(accountKey ? { accountKey } : {}) };
@@ -90,6 +120,14 @@ export function placeOf(s: Named): string {
   return s.accountKey ?? placeFor(s.issuer, s.account?.subject);
 }
 
+/**
+ * The key of the account a person labelled `label` at `issuer`, where the server names nobody. Its
+ * prefix is in no subject key (base64url) nor keyless place, so a label never equals a subject's key.
+ */
+export function labelKeyFor(issuer: string | undefined, label: string): string {
+  return `label:${accountKeyFor(issuer, label)}`;
+}
+
 /** The place of the account `subject` at `issuer`; without a subject, the issuer's one keyless place. */
 export function placeFor(issuer: string | undefined, subject: string | undefined): string {
   return subject ? accountKeyFor(issuer, subject) : `unnamed ${issuer ?? ''}`;
@@ -98,16 +136,22 @@ export function placeFor(issuer: string | undefined, subject: string | undefined
 /** What names a session's account. */
 type Named = Pick<OAuthSession, 'issuer' | 'account' | 'accountKey'>;
 
-/** Whether the session names its account (a subject): only such a session can hold one of several accounts. */
+/** Whether the session's account is one the authorization server named (a subject), not a label nor nobody. */
 export function isNamed(s: Named): boolean {
-  return !placeOf(s).startsWith('unnamed ');
+  return !placeOf(s).startsWith('unnamed ') && !isLabelled(s);
+}
+
+/** Whether the session is the account of a label (a pinned sign-in where the server names nobody). */
+export function isLabelled(s: Named): boolean {
+  return placeOf(s).startsWith('label:');
 }
 
 /**
  * Whether `s` is the account a pin names: its subject (exactly), or its email or user name (ASCII
- * case aside). A session that names nobody matches no pin.
+ * case aside); a labelled session, its label exactly. A session that names nobody matches no pin.
  */
 export function matchesPin(s: Named, pin: string): boolean {
+  if (isLabelled(s)) return placeOf(s) === labelKeyFor(s.issuer, pin);
   if (!isNamed(s)) return false;
   if (placeOf(s) === accountKeyFor(s.issuer, pin)) return true;
   const folded = asciiLower(pin);
@@ -124,13 +168,16 @@ export function allOf(accounts: ResourceAccounts): OAuthSession[] {
   return [...(accounts.active ? [accounts.active] : []), ...accounts.others];
 }
 
-/** The session a reference names, if stored. A pin prefers a subject match, then the active account, then the first. */
+/**
+ * The session a reference names, if stored. A pin prefers a subject match, then an account the
+ * server named (the active one first), then a label.
+ */
 export function select(accounts: ResourceAccounts, ref: AccountRef): OAuthSession | undefined {
   if (ref === undefined) return accounts.active;
   const all = allOf(accounts);
   if ('key' in ref) return all.find((s) => placeOf(s) === ref.key);
   const matching = all.filter((s) => matchesPin(s, ref.pin));
-  return matching.find((s) => placeOf(s) === accountKeyFor(s.issuer, ref.pin)) ?? matching[0];
+  return matching.find((s) => placeOf(s) === accountKeyFor(s.issuer, ref.pin)) ?? matching.find(isNamed) ?? matching[0];
 }
 
 /**

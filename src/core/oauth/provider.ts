@@ -32,7 +32,7 @@ import { scrubber } from '../scrub';
 import { issuerOf } from './issuer';
 import { base, committedSession, renewedSession } from './session';
 import { idTokenClaims, signedInAs, type SignedInAs } from './account';
-import { placeOf, signInPlace, type AccountRef } from './accounts';
+import { namesNobody, placeOf, signInPlace, type AccountRef } from './accounts';
 import type { DpopKey } from './dpop';
 import { chooseClient, clientMetadataFor, registrationScope, type StoredClient } from './clients';
 import { assertCredentialsMayGoTo, bindCredentials, privateKeyJwt, type CredentialsContext } from './credentials';
@@ -247,11 +247,12 @@ export class HubOAuthProvider implements OAuthClientProvider {
     const who = fromIdToken.subject || fromIdToken.account || grant ? fromIdToken : ((await this.options.lookUpAccount?.(tokens, flow.discovery)) ?? {});
     // The sign-in may have ended while the userinfo endpoint answered.
     this.assertNotEnded();
-    const { at, accountKey } = signInPlace(tokens.issuer ?? issuerOf(flow.discovery), who, this.options.settings.account);
+    const unnamed = namesNobody(flow.discovery?.authorizationServerMetadata, idToken);
+    const { at, accountKey, label } = signInPlace(tokens.issuer ?? issuerOf(flow.discovery), who, this.options.settings.account, unnamed);
     const { account } = who;
     const client = this.options.settings.clientId ? undefined : (flow.client ?? undefined);
     const staged = { ...(flow.discovery ? { discovery: flow.discovery } : {}), ...(client ? { client } : {}), ...(flow.dpopKey ? { dpopKey: flow.dpopKey } : {}) };
-    const commit = { serverUrl, now, grant, ...(account ? { account } : {}), ...(accountKey ? { accountKey } : {}) };
+    const commit = { serverUrl, now, grant, ...(account ? { account } : {}), ...(accountKey ? { accountKey } : {}), ...(label ? { label } : {}) };
     // A sign-in for the unpinned entries makes its account the active one.
     await this.write((s) => committedSession(s, tokens, staged, commit), { key: at }, !this.options.account);
     await bindCredentials(this.credentials, flow.discovery);

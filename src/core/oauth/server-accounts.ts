@@ -5,7 +5,8 @@
  * Account, or a sign-in with another account, in this window or another).
  */
 import { scrubber } from '../scrub';
-import { allOf, placeOf, type AccountRef } from './accounts';
+import { claimText } from './account';
+import { allOf, isNamed, namesNobody, placeOf, type AccountRef } from './accounts';
 import { OAuthFlowError } from './errors';
 import type { OAuthSession, TokenStore } from './token-store';
 
@@ -20,8 +21,9 @@ export interface AccountChoice {
   readonly active: boolean;
 }
 
-/** What the row and the list show of a session's account. */
-export function accountLabel(s: Pick<OAuthSession, 'account'>): { label: string; description?: string } {
+/** What the row and the list show of a session's account; a labelled one by its label. */
+export function accountLabel(s: Pick<OAuthSession, 'account' | 'label'>): { label: string; description?: string } {
+  if (s.label) return { label: `"${claimText(s.label) ?? ''}"`, description: 'as chosen in the browser: the server does not say who signed in' };
   const a = s.account;
   const handle = a?.email ?? a?.username;
   const label = scrubber.message(a?.name ?? handle ?? 'Unnamed account');
@@ -54,6 +56,20 @@ export class ServerAccounts {
   async switchTo(key: string): Promise<void> {
     if (this.pin) throw new OAuthFlowError('account_pinned', `This entry is pinned to the account "${scrubber.message(this.pin)}" (auth.account); remove the pin to switch.`);
     if (!(await this.store.activate(this.serverUrl, key))) throw new OAuthFlowError('account_not_found', 'That account is no longer signed in to this server.');
+  }
+
+  /**
+   * Sign in with another account needs a server that says who signs in: where the entry's account is
+   * one it did not name, a sign-in there would only replace it (accounts.ts), so it is refused, saying
+   * what works instead. Our words only: nothing of the server's.
+   */
+  async assertCanAddAnother(): Promise<void> {
+    const current = await this.store.get(this.serverUrl, this.ref);
+    if (!current || isNamed(current) || !namesNobody(current.discovery?.authorizationServerMetadata, undefined, current.tokens?.scope)) return;
+    throw new OAuthFlowError(
+      'account_unnamed',
+      'This server does not say who signs in, so its entries without auth.account share one account: signing in again would replace it. For a second account, add an entry for the same URL with "auth.account" set to a label of your choice (e.g. "work"), and Authenticate there.',
+    );
   }
 
   /** The transport is being made with this session. */

@@ -36,7 +36,9 @@ export interface OAuthSession {
   readonly account?: Account;
   /** The DPoP key the tokens are bound to, where the authorization server uses DPoP. */
   readonly dpopKey?: DpopKey;
-  /** Which account the session is among the resource's: issuer and subject hashed (accounts.ts); absent when nobody was named. */
+  /** Which account the session is among the resource's: issuer and subject hashed, or issuer and label (accounts.ts); absent when nobody was named. */
   readonly accountKey?: string;
+  /** The entry's auth.account the session was signed in for where the server names nobody (accounts.ts): the person's label, unchecked. */
+  readonly label?: string;
   readonly updatedAt: number;
 }

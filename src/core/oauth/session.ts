@@ -7,7 +7,7 @@
 import type { OAuthDiscoveryState, OAuthTokens } from '@modelcontextprotocol/client';
 import type { AuthSettings } from '../config';
 import type { Logger } from '../ports';
-import { storedAccount, type Account } from './account';
+import { claimText, storedAccount, type Account } from './account';
 import { accountKeyFor, isNamed, placeOf } from './accounts';
 import type { StoredClient } from './clients';
 import type { DpopKey } from './dpop';
@@ -26,6 +26,8 @@ export interface SessionInfo {
   readonly refreshedAt?: number;
   /** Who signed in, when the authorization server said (id_token claims or userinfo; scrubbed, capped). */
   readonly account?: Account;
+  /** The entry's auth.account, where the server names nobody: the person's label for the account (scrubbed, capped). */
+  readonly label?: string;
 }
 
 /** The stored session, or a new one for `serverUrl` to build on. */
@@ -37,6 +39,7 @@ export function base(s: OAuthSession | undefined, serverUrl: string): OAuthSessi
 export function sessionInfo(s: OAuthSession | undefined): SessionInfo | undefined {
   if (!s?.tokens) return undefined;
   const account = storedAccount(s.account);
+  const label = typeof s.label === 'string' ? claimText(s.label) : undefined;
   return {
     ...(s.issuer ? { issuer: s.issuer } : {}),
     scopes: s.tokens.scope?.split(' ').filter(Boolean) ?? [],
@@ -44,6 +47,7 @@ export function sessionInfo(s: OAuthSession | undefined): SessionInfo | undefine
     ...(typeof s.obtainedAt === 'number' ? { obtainedAt: s.obtainedAt } : {}),
     ...(typeof s.refreshedAt === 'number' ? { refreshedAt: s.refreshedAt } : {}),
     ...(account ? { account } : {}),
+    ...(label ? { label } : {}),
   };
 }
 
@@ -130,7 +134,14 @@ export function committedSession(
   s: OAuthSession | undefined,
   tokens: OAuthTokens,
   staged: { readonly discovery?: OAuthDiscoveryState; readonly client?: StoredClient; readonly dpopKey?: DpopKey },
-  commit: { readonly serverUrl: string; readonly now: number; readonly grant: OAuthSession['grant']; readonly account?: Account; readonly accountKey?: string },
+  commit: {
+    readonly serverUrl: string;
+    readonly now: number;
+    readonly grant: OAuthSession['grant'];
+    readonly account?: Account;
+    readonly accountKey?: string;
+    readonly label?: string;
+  },
 ): OAuthSession {
   const issuer = tokens.issuer ?? issuerOf(staged.discovery);
   const { expiresAt, lifetimeMs } = expiry(tokens, commit.now);
@@ -146,6 +157,7 @@ export function committedSession(
     obtainedAt: commit.now,
     ...(commit.account ? { account: commit.account } : {}),
     ...(commit.accountKey ? { accountKey: commit.accountKey } : {}),
+    ...(commit.label ? { label: commit.label } : {}),
   };
   if (staged.client) next.client = staged.client;
   const dpopKey = staged.dpopKey ?? s?.dpopKey;

@@ -4,29 +4,26 @@
 // middlewares deal with it as they always do: an expired token is refreshed, a missing permission
 // asked for, a revoked session shown as sign-in needed. Against a real authorization server.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { McpGateway } from '../../src/core/gateway/gateway';
 import type { McpHub } from '../../src/core/hub';
 import { MemorySecretStore } from '../../src/core/oauth/token-store';
-import { startAuthorizationServer, type AuthorizationServerFixture } from '../fixtures/authorization-server';
-import { startProtectedMcpServer, type ProtectedMcpServerFixture } from '../fixtures/protected-server';
+import type { AuthorizationServerFixture } from '../fixtures/authorization-server';
+import type { ProtectedMcpServerFixture } from '../fixtures/protected-server';
 import { ScriptedBrowser } from '../fixtures/scripted-browser';
 import { createOAuthHub, entries, FakeBrowser, MemoryLogger, waitForKind } from '../helpers';
+import { protectedStage } from '../protected-stage';
 
 const TOKEN = 'gw-token-lane-0123456789abcdef0123456789ab';
 const text = (r: { content: unknown }) => (r.content as Array<{ text: string }>)[0].text;
 
 describe('the pass-through’s lane to a signed-in server on this machine', () => {
+  const stage = protectedStage();
   let as: AuthorizationServerFixture;
   let mcp: ProtectedMcpServerFixture;
   before(async () => {
-    as = await startAuthorizationServer();
-    mcp = await startProtectedMcpServer({ authorizationServer: as, stepUpTool: true });
-  });
-  after(async () => {
-    await mcp.close();
-    await as.close();
+    ({ as, mcp } = await stage.servers({}, { stepUpTool: true }));
   });
 
   async function through(run: (ctx: { hub: McpHub; client: Client; signInNeeded: string[]; permissionNeeded: string[] }) => Promise<void>): Promise<void> {

@@ -16,6 +16,9 @@
  */
 import { createHash } from 'node:crypto';
 
+/** What a gateway endpoint shows: one server by name (its own route), or undefined for all of them (`/mcp`). */
+export type View = string | undefined;
+
 export const MAX_NAME = 64;
 const SAFE = /^[A-Za-z0-9_-]+$/;
 const SEPARATOR = '__';

@@ -35,11 +35,10 @@ import { scrubber } from '../scrub';
 import { whenReady } from './ready';
 import type { HeldCalls, Progress } from './held-calls';
 import type { Asker, InputRouter } from './input-router';
-import { combinedName, combinedUri, NameIndex, splitCombinedUri } from './names';
+import { combinedName, combinedUri, NameIndex, splitCombinedUri, type View } from './names';
 import { failedOutcome, modernClientOf, type CallOutcome, type GatewayTraffic } from './traffic';
 
-/** One server by name, or undefined for all of them. */
-export type View = string | undefined;
+export type { View };
 
 export interface SurfaceOptions {
   readonly version: string;

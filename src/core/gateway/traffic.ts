@@ -9,7 +9,7 @@
 import { CLIENT_INFO_META_KEY, ProtocolError } from '@modelcontextprotocol/server';
 import { isRecord } from '../../protocol';
 import { scrubber } from '../scrub';
-import type { View } from './surface';
+import type { View } from './names';
 
 export interface ClientSessionInfo {
   /** A number for the session, unique in this gateway's life (never its session id). */

@@ -132,7 +132,7 @@ describe('several accounts on one server', () => {
     people.fallback = 'erin';
     const prompts = as.stats.authorizationRequests.length;
     await h.signInWithAnotherAccount('any');
-    // oidc-provider lists prompt values none, login and consent: "login" asks the person to sign in afresh.
+    // oidc-provider (v9) lists no prompt_values_supported, so not select_account: "login" asks the person to sign in afresh.
     assert.deepEqual(
       as.stats.authorizationRequests.slice(prompts).map((r) => r.prompt),
       ['login'],

@@ -8,21 +8,13 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { Transport } from '@modelcontextprotocol/client';
-import type { App as AppClass, McpUiHostContext } from '@modelcontextprotocol/ext-apps' with { 'resolution-mode': 'import' };
+import type { App as AppClass } from '@modelcontextprotocol/ext-apps' with { 'resolution-mode': 'import' };
 import type { AppView } from '../../src/protocol';
+import type { AppHooks } from '../../webview-ui/workbench/app-hooks';
 
 type Message = Parameters<Transport['send']>[0];
 
 /** What the tests use of webview-ui/workbench/app-bridge.ts, loaded by URL (the root tsconfig has no DOM library; webview-ui's checks it). */
-interface AppHooks {
-  callTool(name: string, args: Record<string, unknown>): Promise<Record<string, unknown>>;
-  openLink(url: string): void;
-  said(kind: 'message' | 'context', text: string): void;
-  resize(height: number): void;
-  stop(why?: string): void;
-  hostContext(): McpUiHostContext;
-  readonly now?: () => number;
-}
 interface Connection {
   start(): Promise<void>;
   toolInput(args: Record<string, unknown>): void;

@@ -8,8 +8,9 @@
  * Every message from the app passes GuardedTransport first: the SDK validates the JSON-RPC, this
  * caps its size and its rate. An app that keeps flooding after its budget is spent is stopped.
  */
-import { AppBridge, PostMessageTransport, type McpUiHostCapabilities, type McpUiHostContext } from '@modelcontextprotocol/ext-apps/app-bridge';
+import { AppBridge, PostMessageTransport, type McpUiHostCapabilities } from '@modelcontextprotocol/ext-apps/app-bridge';
 import type { AppView } from '../../src/protocol';
+import type { AppHooks } from './app-hooks';
 
 type Transport = Parameters<AppBridge['connect']>[0];
 type Message = Parameters<Transport['send']>[0];
@@ -29,17 +30,7 @@ const SAID_MAX_CHARS = 4000;
 
 export const HOST_INFO = { name: 'MCP Hub', version: '1' };
 
-export interface AppHooks {
-  callTool(name: string, args: Record<string, unknown>): Promise<Record<string, unknown>>;
-  openLink(url: string): void;
-  /** The app's `ui/message` or `ui/update-model-context`, as text to show. */
-  said(kind: 'message' | 'context', text: string): void;
-  resize(height: number): void;
-  /** The app must go: it asked to (`why` undefined), or broke the rules (`why` in our words). */
-  stop(why?: string): void;
-  hostContext(): McpUiHostContext;
-  readonly now?: () => number;
-}
+export type { AppHooks };
 
 /** A Transport in front of another that admits the app's messages within a size and a rate. */
 export class GuardedTransport implements Transport {
